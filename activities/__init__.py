@@ -1,0 +1,1 @@
+"""Every side effect lives here: database, LLM, embeddings, cache, retrieval, notifications."""

@@ -1,0 +1,119 @@
+"""Activities of CourseGenerationWorkflow."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities import prompts
+from activities.course_brief import brief_of, load_course
+from activities.heartbeat import heartbeating
+from activities.llm_gateway import LlmGateway
+from activities.outline_shape import manual_outline, normalize_outline
+from db.models import Course, Topic
+from db.user_counters import record_activity_day
+from studyflow.contracts.activity_io import (
+    CourseFailureInput,
+    CourseReadyInput,
+    GeneratedOutline,
+    OutlineRequest,
+    PersistOutlineInput,
+    PersistOutlineResult,
+)
+from studyflow.contracts.generated import CourseOutlineDraft
+from studyflow.settings import Settings
+
+
+class CourseActivities:
+    def __init__(
+        self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway
+    ):
+        self._settings = settings
+        self._sessions = session_factory
+        self._llm = llm
+
+    @activity.defn
+    async def generate_outline(self, request: OutlineRequest) -> GeneratedOutline:
+        async with self._sessions() as session:
+            course = await load_course(session, request.course_id)
+            brief = brief_of(course)
+        shape = request.shape
+        async with heartbeating():
+            result = await self._llm.generate(
+                prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics),
+                CourseOutlineDraft,
+                subject_id=str(request.course_id),
+                idempotency_key=f"course-outline:{request.course_id}",
+            )
+        return GeneratedOutline(
+            outline=normalize_outline(result.value, shape, brief.topic), model=result.model
+        )
+
+    @activity.defn
+    async def persist_outline(self, data: PersistOutlineInput) -> PersistOutlineResult:
+        """Outline, topics and counters in one transaction; a retry finds the topics and stops."""
+        async with self._sessions.begin() as session:
+            course = await session.scalar(
+                select(Course).where(Course.id == data.course_id).with_for_update()
+            )
+            if course is None:
+                return PersistOutlineResult(course_found=False)
+            if course.outline is not None:
+                return PersistOutlineResult(
+                    course_found=True, topics_total=course.topics_total, outline_source=course.outline_source
+                )
+            if data.generated is not None:
+                outline, source, model = data.generated.outline, "llm", data.generated.model
+            else:
+                outline, source, model = manual_outline(course.topic, data.shape), "fallback", None
+            rows = [
+                {
+                    "course_id": course.id,
+                    "chapter_index": chapter_index,
+                    "chapter_title": chapter.title,
+                    "topic_index": topic_index,
+                    "title": topic.title,
+                    "summary": topic.summary or None,
+                }
+                for chapter_index, chapter in enumerate(outline.chapters)
+                for topic_index, topic in enumerate(chapter.topics)
+            ]
+            await session.execute(insert(Topic).on_conflict_do_nothing(), rows)
+            course.outline = outline.model_dump()
+            course.outline_source = source
+            course.outline_model = model
+            course.error = data.llm_error if source == "fallback" else None
+            course.topics_total = len(rows)
+            course.topics_completed = 0
+            course.progress_pct = 0
+        return PersistOutlineResult(course_found=True, topics_total=len(rows), outline_source=source)
+
+    @activity.defn
+    async def mark_course_ready(self, data: CourseReadyInput) -> bool:
+        """Status guard: only the generating→ready transition credits the learner's streak, so a
+        retried activity never counts the same course twice."""
+        day = data.occurred_at.astimezone(ZoneInfo(self._settings.day_timezone)).date()
+        async with self._sessions.begin() as session:
+            owner_id = await session.scalar(
+                update(Course)
+                .where(Course.id == data.course_id, Course.status == "generating")
+                .values(status="ready")
+                .returning(Course.owner_id)
+            )
+            if owner_id is None:
+                return False
+            await record_activity_day(session, owner_id, day)
+        return True
+
+    @activity.defn
+    async def mark_course_failed(self, data: CourseFailureInput) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Course)
+                .where(Course.id == data.course_id, Course.status == "generating")
+                .values(status="failed", error=data.error[:2000], retry_count=Course.retry_count + 1)
+            )

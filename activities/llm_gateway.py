@@ -1,0 +1,247 @@
+"""OpenAI-compatible chat completions with primary→fallback failover, structured output and a ledger.
+
+Retries across attempts belong to Temporal: the SDK's own retries are off, and each call builds a
+fresh client so no conversation state or connection outlives it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import openai
+from openai import AsyncOpenAI
+from pydantic import BaseModel, ValidationError
+
+from activities.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm_ledger import LedgerEntry, LlmLedger
+from activities.prompts import PROMPT_VERSION, Prompt, repair_message
+from studyflow.settings import Settings
+
+T = TypeVar("T", bound=BaseModel)
+
+# Statuses that mean "this endpoint is overloaded or down right now": try the other one.
+FAILOVER_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
+_PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers accept any key
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    provider: str  # primary | fallback
+    base_url: str | None
+    api_key: str
+    model: str
+
+
+@dataclass(frozen=True)
+class LlmResult(Generic[T]):
+    value: T
+    model: str
+    provider: str
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class _Reply:
+    text: str
+    endpoint: Endpoint
+    latency_ms: int
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+class LlmGateway:
+    def __init__(self, settings: Settings, ledger: LlmLedger):
+        self._settings = settings
+        self._ledger = ledger
+
+    def endpoints(self) -> tuple[Endpoint, Endpoint]:
+        s = self._settings
+        primary_key = s.openai_api_key.get_secret_value() if s.openai_api_key else _PLACEHOLDER_KEY
+        fallback_key = s.fallback_api_key.get_secret_value() if s.fallback_api_key else _PLACEHOLDER_KEY
+        return (
+            Endpoint("primary", s.openai_base_url, primary_key, s.openai_model),
+            Endpoint("fallback", s.fallback_base_url, fallback_key, s.fallback_model),
+        )
+
+    async def generate(
+        self,
+        prompt: Prompt,
+        output_type: type[T],
+        *,
+        subject_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> LlmResult[T]:
+        if idempotency_key:
+            persisted = await self._ledger.persisted_reply(idempotency_key)
+            if persisted is not None and persisted.response_text is not None:
+                value = output_type.model_validate_json(persisted.response_text)
+                return LlmResult(value, persisted.model, persisted.provider, reused=True)
+
+        messages = list(prompt.messages)
+        reply = await self._complete(prompt, messages, output_type, subject_id)
+        try:
+            value = self._parse(reply.text, output_type)
+        except (json.JSONDecodeError, ValidationError) as first_error:
+            await self._record_invalid(prompt, reply, first_error, subject_id)
+            # One repair round: show the model its reply and the problem, ask for valid JSON only.
+            messages += [
+                {"role": "assistant", "content": reply.text},
+                {"role": "user", "content": repair_message(first_error)},
+            ]
+            reply = await self._complete(prompt, messages, output_type, subject_id)
+            try:
+                value = self._parse(reply.text, output_type)
+            except (json.JSONDecodeError, ValidationError) as second_error:
+                await self._record_invalid(prompt, reply, second_error, subject_id)
+                raise LlmOutputInvalidError(
+                    f"{prompt.purpose}: reply is not valid {output_type.__name__} JSON "
+                    f"after a repair attempt: {_short(second_error)}"
+                ) from second_error
+
+        await self._ledger.record(
+            LedgerEntry(
+                purpose=prompt.purpose,
+                provider=reply.endpoint.provider,
+                model=reply.endpoint.model,
+                latency_ms=reply.latency_ms,
+                outcome="ok",
+                prompt_version=PROMPT_VERSION,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+                subject_id=subject_id,
+                idempotency_key=idempotency_key,
+                response_text=value.model_dump_json(),
+            )
+        )
+        return LlmResult(value, reply.endpoint.model, reply.endpoint.provider)
+
+    @staticmethod
+    def _parse(text: str, output_type: type[T]) -> T:
+        return output_type.model_validate(json.loads(_strip_fences(text)))
+
+    async def _record_invalid(
+        self, prompt: Prompt, reply: _Reply, error: Exception, subject_id: str | None
+    ) -> None:
+        outcome = "invalid_json" if isinstance(error, json.JSONDecodeError) else "invalid_schema"
+        await self._ledger.record(
+            LedgerEntry(
+                purpose=prompt.purpose,
+                provider=reply.endpoint.provider,
+                model=reply.endpoint.model,
+                latency_ms=reply.latency_ms,
+                outcome=outcome,
+                prompt_version=PROMPT_VERSION,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+                error=_short(error),
+                subject_id=subject_id,
+            )
+        )
+
+    async def _complete(
+        self, prompt: Prompt, messages: list[dict], output_type: type[BaseModel], subject_id: str | None
+    ) -> _Reply:
+        """One logical call: primary first, the fallback on overload/outage/timeout."""
+        failures: list[str] = []
+        for endpoint in self.endpoints():
+            started = time.perf_counter()
+            try:
+                response = await self._request(endpoint, prompt, messages, output_type)
+            except openai.APIStatusError as exc:
+                outcome = "rate_limited" if exc.status_code == 429 else f"http_{exc.status_code}"
+                await self._record_failure(prompt, endpoint, started, outcome, exc, subject_id)
+                failures.append(f"{endpoint.provider}: HTTP {exc.status_code}")
+                if exc.status_code not in FAILOVER_STATUSES and not _is_exhaustion(exc):
+                    # A request the provider rejects as such will be rejected by the fallback
+                    # too; still retryable by Temporal in case it is a transient config issue.
+                    break
+            except openai.APITimeoutError as exc:
+                await self._record_failure(prompt, endpoint, started, "timeout", exc, subject_id)
+                failures.append(f"{endpoint.provider}: timeout")
+            except openai.APIConnectionError as exc:
+                await self._record_failure(prompt, endpoint, started, "unreachable", exc, subject_id)
+                failures.append(f"{endpoint.provider}: unreachable")
+            else:
+                usage = response.usage
+                text = response.choices[0].message.content if response.choices else None
+                return _Reply(
+                    text or "",
+                    endpoint,
+                    _elapsed_ms(started),
+                    usage.prompt_tokens if usage else None,
+                    usage.completion_tokens if usage else None,
+                )
+        raise LlmUnavailableError(f"{prompt.purpose}: no LLM endpoint answered ({'; '.join(failures)})")
+
+    async def _request(
+        self, endpoint: Endpoint, prompt: Prompt, messages: list[dict], output_type: type[BaseModel]
+    ):
+        client = AsyncOpenAI(
+            api_key=endpoint.api_key,
+            base_url=endpoint.base_url,
+            max_retries=0,
+            timeout=self._settings.llm_timeout_seconds,
+        )
+        async with client:
+            return await client.chat.completions.create(
+                model=endpoint.model,
+                messages=messages,
+                temperature=prompt.temperature
+                if prompt.temperature is not None
+                else self._settings.llm_temperature,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": prompt.schema_name,
+                        "schema": output_type.model_json_schema(),
+                    },
+                },
+            )
+
+    async def _record_failure(
+        self,
+        prompt: Prompt,
+        endpoint: Endpoint,
+        started: float,
+        outcome: str,
+        exc: Exception,
+        subject_id: str | None,
+    ) -> None:
+        await self._ledger.record(
+            LedgerEntry(
+                purpose=prompt.purpose,
+                provider=endpoint.provider,
+                model=endpoint.model,
+                latency_ms=_elapsed_ms(started),
+                outcome=outcome,
+                prompt_version=PROMPT_VERSION,
+                error=_short(exc),
+                subject_id=subject_id,
+            )
+        )
+
+
+def _is_exhaustion(exc: openai.APIStatusError) -> bool:
+    text = str(exc).lower()
+    return "resource exhausted" in text or "resource_exhausted" in text or "overloaded" in text
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).replace("\n", " ")[:500]
+
+
+def _strip_fences(text: str) -> str:
+    """Some models wrap JSON in ``` fences despite the schema; the content is still the JSON."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        if stripped.rstrip().endswith("```"):
+            stripped = stripped.rstrip()[:-3]
+    return stripped.strip()

@@ -1,0 +1,54 @@
+"""Writes the `llm_calls` ledger and finds replies already paid for (idempotency)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import LlmCall
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    purpose: str
+    provider: str
+    model: str
+    latency_ms: int
+    outcome: str
+    prompt_version: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cache_tier: str | None = None
+    error: str | None = None
+    subject_id: str | None = None
+    idempotency_key: str | None = None
+    response_text: str | None = None
+
+
+class LlmLedger:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+        self._sessions = session_factory
+
+    async def record(self, entry: LedgerEntry) -> None:
+        values = {k: v for k, v in entry.__dict__.items()}
+        if values["error"]:
+            values["error"] = values["error"][:2000]
+        statement = insert(LlmCall).values(**values)
+        if entry.idempotency_key and entry.outcome == "ok":
+            # A concurrent duplicate (should not happen) keeps the first reply.
+            statement = statement.on_conflict_do_nothing(
+                index_elements=["idempotency_key"], index_where=LlmCall.outcome == "ok"
+            )
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def persisted_reply(self, idempotency_key: str) -> LlmCall | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(LlmCall).where(
+                    LlmCall.idempotency_key == idempotency_key, LlmCall.outcome == "ok"
+                )
+            )

@@ -1,0 +1,81 @@
+"""Activities of TopicNotesWorkflow."""
+
+from __future__ import annotations
+
+from sqlalchemy import Numeric, cast, func, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities import prompts
+from activities.course_brief import brief_of, load_course
+from activities.errors import SubjectGoneError
+from activities.heartbeat import heartbeating
+from activities.llm_gateway import LlmGateway
+from activities.notes_markdown import render_notes
+from db.models import Course, Topic
+from studyflow.contracts.activity_io import TopicFailureInput, TopicNotesResult, TopicRef
+from studyflow.contracts.generated import TopicNotesDraft
+
+
+class NotesActivities:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway):
+        self._sessions = session_factory
+        self._llm = llm
+
+    @activity.defn
+    async def generate_topic_notes(self, ref: TopicRef) -> TopicNotesResult:
+        async with self._sessions() as session:
+            topic = await session.get(Topic, ref.topic_id)
+            if topic is None:
+                raise SubjectGoneError(f"topic {ref.topic_id} no longer exists")
+            if topic.status == "completed":
+                return TopicNotesResult(topic_found=True, status="completed")
+            course = await load_course(session, topic.course_id)
+            brief, course_id = brief_of(course), course.id
+            title, chapter_title, summary = topic.title, topic.chapter_title, topic.summary or ""
+            generation = topic.retry_count
+
+        async with heartbeating():
+            result = await self._llm.generate(
+                prompts.topic_notes(brief, chapter_title, title, summary),
+                TopicNotesDraft,
+                subject_id=str(ref.topic_id),
+                # One paid reply per generation round; a failed round bumps retry_count → new key.
+                idempotency_key=f"topic-notes:{ref.topic_id}:{generation}",
+            )
+        notes_md = render_notes(title, result.value)
+
+        async with self._sessions.begin() as session:
+            completed = await session.scalar(
+                update(Topic)
+                .where(Topic.id == ref.topic_id, Topic.status != "completed")
+                .values(
+                    notes_md=notes_md,
+                    notes_model=result.model,
+                    status="completed",
+                    error=None,
+                    generated_at=func.now(),
+                )
+                .returning(Topic.id)
+            )
+            if completed is not None:
+                # Same transaction as the topic change: progress can never disagree with topics.
+                done = Course.topics_completed + 1
+                await session.execute(
+                    update(Course)
+                    .where(Course.id == course_id)
+                    .values(
+                        topics_completed=done,
+                        progress_pct=func.round(cast(done * 100, Numeric) / func.nullif(Course.topics_total, 0), 2),
+                    )
+                )
+        return TopicNotesResult(topic_found=True, status="completed")
+
+    @activity.defn
+    async def mark_topic_failed(self, data: TopicFailureInput) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Topic)
+                .where(Topic.id == data.topic_id, Topic.status == "generating")
+                .values(status="failed", error=data.error[:2000], retry_count=Topic.retry_count + 1)
+            )

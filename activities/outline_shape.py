@@ -1,0 +1,82 @@
+"""Bring any outline to the product's fixed shape: exactly N chapters, each with a bounded number
+of distinct topics. Also builds the manual outline used when the LLM cannot produce one."""
+
+from __future__ import annotations
+
+from studyflow.contracts.generated import (
+    CourseOutlineDraft,
+    OutlineChapterDraft,
+    OutlineTopicDraft,
+)
+from studyflow.contracts.workflow_inputs import OutlineShape
+
+_CHAPTER_TEMPLATES = [
+    "Foundations of {topic}",
+    "Core concepts of {topic}",
+    "Applying {topic} in practice",
+    "Advanced {topic}",
+    "Mastering {topic}: projects and review",
+]
+_TOPIC_TEMPLATES = [
+    ("Key ideas of {chapter}", "The essential vocabulary and ideas of {chapter}."),
+    ("Worked examples: {chapter}", "Step-by-step examples that apply {chapter}."),
+    ("Common mistakes in {chapter}", "Pitfalls to recognise and avoid in {chapter}."),
+    ("Practice: {chapter}", "Exercises that check your understanding of {chapter}."),
+    ("Review: {chapter}", "A summary and self-test covering {chapter}."),
+    ("Going further with {chapter}", "Where {chapter} leads next."),
+]
+
+
+def _pad_topics(chapter_title: str, topics: list[OutlineTopicDraft], count: int) -> None:
+    taken = {t.title.casefold() for t in topics}
+    for title_tpl, summary_tpl in _TOPIC_TEMPLATES:
+        if len(topics) >= count:
+            return
+        title = title_tpl.format(chapter=chapter_title)
+        if title.casefold() not in taken:
+            topics.append(OutlineTopicDraft(title=title, summary=summary_tpl.format(chapter=chapter_title)))
+            taken.add(title.casefold())
+    index = 1
+    while len(topics) < count:  # more topics requested than templates: number them
+        topics.append(OutlineTopicDraft(title=f"{chapter_title}: part {index}", summary=""))
+        index += 1
+
+
+def _chapter_title(topic: str, index: int) -> str:
+    if index < len(_CHAPTER_TEMPLATES):
+        return _CHAPTER_TEMPLATES[index].format(topic=topic)
+    return f"{topic}: chapter {index + 1}"
+
+
+def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str) -> CourseOutlineDraft:
+    seen_topics: set[str] = set()
+    chapters: list[OutlineChapterDraft] = []
+    for chapter in draft.chapters[: shape.chapters]:
+        topics = []
+        for item in chapter.topics:
+            key = item.title.casefold()
+            if key in seen_topics:
+                continue  # a duplicate topic would be generated twice and confuse learners
+            seen_topics.add(key)
+            topics.append(item)
+            if len(topics) == shape.max_topics:
+                break
+        _pad_topics(chapter.title, topics, shape.min_topics)
+        seen_topics.update(t.title.casefold() for t in topics)
+        chapters.append(OutlineChapterDraft(title=chapter.title, topics=topics))
+    while len(chapters) < shape.chapters:
+        title = _chapter_title(topic, len(chapters))
+        topics: list[OutlineTopicDraft] = []
+        _pad_topics(title, topics, shape.min_topics)
+        chapters.append(OutlineChapterDraft(title=title, topics=topics))
+    return CourseOutlineDraft(title=draft.title, chapters=chapters)
+
+
+def manual_outline(topic: str, shape: OutlineShape) -> CourseOutlineDraft:
+    chapters = []
+    for index in range(shape.chapters):
+        title = _chapter_title(topic, index)
+        topics: list[OutlineTopicDraft] = []
+        _pad_topics(title, topics, shape.min_topics)
+        chapters.append(OutlineChapterDraft(title=title, topics=topics))
+    return CourseOutlineDraft(title=topic, chapters=chapters)

@@ -1,0 +1,83 @@
+"""Every prompt the product sends, in one place. PROMPT_VERSION is part of every cache scope and
+every ledger row: bump it whenever a prompt's wording or output schema changes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+PROMPT_VERSION = "2026-11-22.1"
+
+SYSTEM_TUTOR = (
+    "You are an expert curriculum designer and tutor. You answer with a single JSON object that "
+    "matches the given JSON schema exactly: no prose, no markdown fences."
+)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    purpose: str
+    schema_name: str
+    messages: list[dict] = field(default_factory=list)
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class CourseBrief:
+    topic: str
+    course_type: str
+    difficulty: str
+    preferences: dict
+
+
+def course_outline(brief: CourseBrief, chapters: int, min_topics: int, max_topics: int) -> Prompt:
+    request = (
+        f"Design a {brief.difficulty} {brief.course_type.replace('_', ' ')} course on: {brief.topic}\n"
+        f"Learner preferences: {json.dumps(brief.preferences, sort_keys=True)}\n"
+        f"Exactly {chapters} chapters, ordered from foundations to mastery. Each chapter has "
+        f"{min_topics} to {max_topics} topics; each topic gets a short title and a one-sentence "
+        "summary of what the learner will be able to do."
+    )
+    return Prompt(
+        purpose="course_outline",
+        schema_name="course_outline",
+        messages=[
+            {"role": "system", "content": SYSTEM_TUTOR},
+            {"role": "user", "content": request},
+        ],
+    )
+
+
+def topic_notes(brief: CourseBrief, chapter_title: str, topic_title: str, summary: str) -> Prompt:
+    request = (
+        f"Write study notes for the topic '{topic_title}' (chapter '{chapter_title}') of a "
+        f"{brief.difficulty} {brief.course_type.replace('_', ' ')} course on {brief.topic}.\n"
+        f"Topic summary: {summary or 'n/a'}\n"
+        "Fields: explanation (clear, several paragraphs, markdown allowed), key_points (3-7 short "
+        "bullets), example (a worked example, or a code example in a fenced block if the subject "
+        "is programming; empty string if no example fits), interview_questions (3-5 questions a "
+        "interviewer or examiner would ask about it)."
+    )
+    return Prompt(
+        purpose="topic_notes",
+        schema_name="topic_notes",
+        messages=[
+            {"role": "system", "content": SYSTEM_TUTOR},
+            {"role": "user", "content": request},
+        ],
+    )
+
+
+def repair_message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        problem = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'root'}: {e['msg']}" for e in error.errors()[:10]
+        )
+    else:
+        problem = str(error)
+    return (
+        "Your previous reply could not be used: "
+        f"{problem}. Reply again with only the corrected JSON object matching the schema."
+    )

@@ -1,0 +1,1 @@
+"""Thin FastAPI layer: validates, authorises, writes rows, starts workflows, reads state."""

@@ -1,0 +1,99 @@
+"""Session-token verification with clerk-backend-api, and the signed-in learner as a dependency.
+
+Embedded default: the local dev key pair's public key is used as Clerk's `jwt_key`, so dev tokens
+take exactly the code path real Clerk tokens take.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from clerk_backend_api.security import authenticate_request_async
+from clerk_backend_api.security.types import AuthenticateRequestOptions
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import get_session
+from api.errors import ApiError
+from db.models import User
+from studyflow.dev_auth import ensure_keypair
+from studyflow.settings import Settings
+
+
+@dataclass(frozen=True)
+class Principal:
+    clerk_id: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: uuid.UUID
+    clerk_id: str
+    plan: str
+
+
+class Authenticator:
+    def __init__(self, settings: Settings):
+        jwt_key = settings.clerk_jwt_key
+        if settings.uses_embedded_auth:
+            _, jwt_key = ensure_keypair(settings.dev_key_dir)
+        self._options = AuthenticateRequestOptions(
+            jwt_key=jwt_key,
+            secret_key=settings.clerk_secret_key.get_secret_value() if settings.clerk_secret_key else None,
+            authorized_parties=settings.clerk_authorized_parties or None,
+            accepts_token=["session_token"],
+        )
+
+    async def authenticate(self, request: Request) -> Principal:
+        if not request.headers.get("authorization") and "__session" not in request.headers.get("cookie", ""):
+            raise _unauthenticated("missing bearer token")
+        try:
+            state = await authenticate_request_async(request, self._options)
+        except Exception as exc:  # PyJWT raises on garbage the SDK does not map (e.g. bad base64)
+            raise _unauthenticated("malformed token") from exc
+        if not state.is_signed_in or not state.payload:
+            raise _unauthenticated(state.reason.value[0] if state.reason else "invalid token")
+        subject = state.payload.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise _unauthenticated("token has no subject")
+        email = state.payload.get("email")
+        return Principal(clerk_id=subject, email=email if isinstance(email, str) else None)
+
+
+def _unauthenticated(reason: str) -> ApiError:
+    return ApiError(401, f"authentication failed: {reason}", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_principal(request: Request) -> Principal:
+    return await request.app.state.authenticator.authenticate(request)
+
+
+async def current_user(
+    principal: Principal = Depends(current_principal), session: AsyncSession = Depends(get_session)
+) -> CurrentUser:
+    """The learner named by the verified token; created on first sight (webhooks can arrive late).
+    ON CONFLICT makes concurrent first requests and the webhook converge on one row."""
+    row = (
+        await session.execute(
+            select(User.id, User.plan, User.deleted_at).where(User.clerk_id == principal.clerk_id)
+        )
+    ).first()
+    if row is None:
+        await session.execute(
+            insert(User)
+            .values(clerk_id=principal.clerk_id, email=principal.email)
+            .on_conflict_do_nothing(index_elements=["clerk_id"])
+        )
+        await session.commit()
+        row = (
+            await session.execute(
+                select(User.id, User.plan, User.deleted_at).where(User.clerk_id == principal.clerk_id)
+            )
+        ).one()
+    if row.deleted_at is not None:
+        raise _unauthenticated("account deleted")
+    return CurrentUser(id=row.id, clerk_id=principal.clerk_id, plan=row.plan)

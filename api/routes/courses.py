@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api.auth import CurrentUser, current_user
+from api.day import seconds_until_tomorrow, today_in
+from api.deps import get_app_settings, get_session, get_temporal
+from api.errors import ApiError
+from api.owned import owned_course
+from api.schemas.courses import (
+    Chapter,
+    CourseAccepted,
+    CourseCreate,
+    CourseDetail,
+    CourseList,
+    CourseSummary,
+)
+from api.schemas.topics import TopicSummary
+from db.models import Course, Topic
+from db.user_counters import consume_course_quota, refund_course_quota
+from studyflow import search_attributes, workflow_ids
+from studyflow.contracts.workflow_inputs import CourseGenerationInput, LlmRetry, OutlineShape
+from studyflow.settings import Settings
+from workflows.course_generation import CourseGenerationWorkflow
+
+log = logging.getLogger("studyflow.api.courses")
+router = APIRouter(prefix="/v1/courses", tags=["courses"])
+_QUERY_TIMEOUT = timedelta(seconds=2)
+
+
+def llm_retry_from(settings: Settings) -> LlmRetry:
+    return LlmRetry(
+        max_attempts=settings.llm_max_attempts,
+        initial_seconds=settings.llm_retry_initial_seconds,
+        max_seconds=settings.llm_retry_max_seconds,
+        heartbeat_seconds=settings.llm_heartbeat_timeout_seconds,
+    )
+
+
+@router.post("", status_code=202, response_model=CourseAccepted)
+async def create_course(
+    body: CourseCreate,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    temporal: Client = Depends(get_temporal),
+    settings: Settings = Depends(get_app_settings),
+) -> CourseAccepted:
+    today = today_in(settings.day_timezone)
+    limit = settings.courses_per_day(user.plan)
+    if not await consume_course_quota(session, user.id, today, limit):
+        await session.rollback()
+        raise ApiError(
+            429,
+            f"daily course limit reached: {limit} per day on the {user.plan} plan",
+            headers={"Retry-After": str(seconds_until_tomorrow(settings.day_timezone))},
+        )
+    course_id = uuid.uuid4()
+    workflow_id = workflow_ids.course_generation(course_id)
+    session.add(
+        Course(
+            id=course_id,
+            owner_id=user.id,
+            topic=body.topic,
+            course_type=body.course_type.value,
+            difficulty=body.difficulty.value,
+            preferences=body.preferences.model_dump(exclude_none=True),
+            status="generating",
+            workflow_id=workflow_id,
+        )
+    )
+    await session.commit()
+    try:
+        await temporal.start_workflow(
+            CourseGenerationWorkflow.run,
+            CourseGenerationInput(
+                course_id=course_id,
+                shape=OutlineShape(
+                    chapters=settings.outline_chapters,
+                    min_topics=settings.outline_min_topics,
+                    max_topics=settings.outline_max_topics,
+                ),
+                retry=llm_retry_from(settings),
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue_interactive,
+            search_attributes=search_attributes.for_course(user.id, course_id),
+        )
+    except Exception as exc:
+        # Nothing half-written: no workflow means no course, and the quota is given back.
+        log.error("could not start %s: %s", workflow_id, exc)
+        await session.execute(delete(Course).where(Course.id == course_id))
+        await refund_course_quota(session, user.id, today)
+        await session.commit()
+        raise ApiError(503, "workflow service unavailable, the course was not created") from exc
+    return CourseAccepted(
+        course_id=course_id,
+        workflow_id=workflow_id,
+        status="generating",
+        status_url=f"/v1/courses/{course_id}",
+    )
+
+
+@router.get("", response_model=CourseList)
+async def list_courses(
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> CourseList:
+    total = await session.scalar(select(func.count()).where(Course.owner_id == user.id))
+    rows = await session.scalars(
+        select(Course)
+        .where(Course.owner_id == user.id)
+        .order_by(Course.created_at.desc(), Course.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return CourseList(
+        items=[CourseSummary.model_validate(c) for c in rows], total=total or 0, limit=limit, offset=offset
+    )
+
+
+@router.get("/{course_id}", response_model=CourseDetail)
+async def get_course(
+    course_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> CourseDetail:
+    course = await owned_course(session, course_id, user)
+    topics = (
+        await session.scalars(
+            select(Topic).where(Topic.course_id == course.id).order_by(Topic.chapter_index, Topic.topic_index)
+        )
+    ).all()
+    return _course_detail(course, topics)
+
+
+@router.get("/{course_id}/progress", response_model=CourseDetail)
+async def get_course_progress(
+    course_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    temporal: Client = Depends(get_temporal),
+) -> CourseDetail:
+    """Like GET /v1/courses/{id}, plus the live stage queried from the running workflow."""
+    detail = await get_course(course_id, user, session)
+    if detail.status == "generating" and detail.workflow_id:
+        try:
+            handle = temporal.get_workflow_handle(detail.workflow_id)
+            detail.generation_stage = await handle.query(
+                CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT
+            )
+        except RPCError as exc:
+            log.info("live stage of %s unavailable: %s", detail.workflow_id, exc)
+    return detail
+
+
+@router.delete("/{course_id}", status_code=204, response_class=Response)
+async def delete_course(
+    course_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    temporal: Client = Depends(get_temporal),
+) -> Response:
+    course = await owned_course(session, course_id, user)
+    running = [workflow_ids.course_generation(course.id)] if course.status == "generating" else []
+    running += [
+        workflow_ids.topic_notes(topic_id)
+        for topic_id in await session.scalars(
+            select(Topic.id).where(Topic.course_id == course.id, Topic.status == "generating")
+        )
+    ]
+    await session.execute(delete(Course).where(Course.id == course.id))
+    await session.commit()
+    for workflow_id in running:
+        try:
+            await temporal.get_workflow_handle(workflow_id).cancel()
+        except RPCError as exc:  # already finished: nothing to cancel
+            log.info("cancel %s: %s", workflow_id, exc)
+    return Response(status_code=204)
+
+
+def _course_detail(course: Course, topics: list[Topic]) -> CourseDetail:
+    chapters: dict[int, Chapter] = {}
+    for topic in topics:
+        chapter = chapters.setdefault(
+            topic.chapter_index, Chapter(index=topic.chapter_index, title=topic.chapter_title, topics=[])
+        )
+        chapter.topics.append(TopicSummary.model_validate(topic))
+    return CourseDetail(
+        **CourseSummary.model_validate(course).model_dump(),
+        preferences=course.preferences or {},
+        title=(course.outline or {}).get("title"),
+        outline_source=course.outline_source,
+        outline_model=course.outline_model,
+        error=course.error,
+        workflow_id=course.workflow_id,
+        chapters=list(chapters.values()),
+    )
+

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import CurrentUser, current_user
+from api.day import today_in
+from api.deps import get_app_settings, get_session
+from api.schemas.me import MeStats
+from db.models import User
+from studyflow.settings import Settings
+
+router = APIRouter(prefix="/v1/me", tags=["me"])
+
+
+@router.get("/stats", response_model=MeStats)
+async def my_stats(
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_app_settings),
+) -> MeStats:
+    row = await session.scalar(select(User).where(User.id == user.id))
+    used_today = row.courses_created_today if row.usage_date == today_in(settings.day_timezone) else 0
+    return MeStats(
+        plan=row.plan,
+        streak_current=row.streak_current,
+        streak_longest=row.streak_longest,
+        last_active_date=row.last_active_date,
+        study_seconds=row.study_seconds,
+        courses_completed=row.courses_completed,
+        courses_created_today=used_today,
+        courses_per_day=settings.courses_per_day(row.plan),
+        quiz_attempts=row.quiz_attempts,
+        quiz_questions=row.quiz_questions,
+        quiz_correct=row.quiz_correct,
+        accuracy_pct=round(100 * row.quiz_correct / row.quiz_questions, 2) if row.quiz_questions else None,
+    )

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from api.auth import CurrentUser, current_user
+from api.deps import get_app_settings, get_session, get_temporal
+from api.errors import ApiError
+from api.owned import owned_topic
+from api.routes.courses import llm_retry_from
+from api.schemas.topics import NotesState, TopicDetail
+from db.models import Topic
+from studyflow import search_attributes, workflow_ids
+from studyflow.contracts.workflow_inputs import TopicNotesInput
+from studyflow.settings import Settings
+from workflows.topic_notes import TopicNotesWorkflow
+
+log = logging.getLogger("studyflow.api.topics")
+router = APIRouter(prefix="/v1/topics", tags=["topics"])
+
+
+@router.get("/{topic_id}", response_model=TopicDetail)
+async def get_topic(
+    topic_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> TopicDetail:
+    return TopicDetail.model_validate(await owned_topic(session, topic_id, user))
+
+
+@router.post(
+    "/{topic_id}/notes",
+    response_model=NotesState,
+    responses={200: {"description": "notes ready"}, 202: {"description": "generation under way"}},
+)
+async def request_notes(
+    topic_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    temporal: Client = Depends(get_temporal),
+    settings: Settings = Depends(get_app_settings),
+) -> NotesState:
+    topic = await owned_topic(session, topic_id, user)
+    workflow_id = workflow_ids.topic_notes(topic.id)
+    status_url = f"/v1/topics/{topic.id}"
+    # Only one request can win this transition, so concurrent requests start one generation.
+    previous = topic.status
+    claimed = await session.scalar(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.status.in_(("pending", "failed")))
+        .values(status="generating", error=None)
+        .returning(Topic.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    if claimed is not None:
+        try:
+            await temporal.start_workflow(
+                TopicNotesWorkflow.run,
+                TopicNotesInput(topic_id=topic.id, retry=llm_retry_from(settings)),
+                id=workflow_id,
+                task_queue=settings.task_queue_interactive,
+                # A previous run that already marked the topic failed may not have closed yet.
+                id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+                search_attributes=search_attributes.for_course(user.id, topic.course_id),
+            )
+        except Exception as exc:
+            log.error("could not start %s: %s", workflow_id, exc)
+            await session.execute(
+                update(Topic).where(Topic.id == topic.id, Topic.status == "generating").values(status=previous)
+            )
+            await session.commit()
+            raise ApiError(503, "workflow service unavailable, notes were not requested") from exc
+        response.status_code = 202
+        return NotesState(topic_id=topic.id, status="generating", workflow_id=workflow_id, status_url=status_url)
+
+    current = (
+        await session.execute(select(Topic.status, Topic.notes_md, Topic.notes_model).where(Topic.id == topic.id))
+    ).one()
+    if current.status == "completed":
+        response.status_code = 200
+        return NotesState(
+            topic_id=topic.id,
+            status="completed",
+            status_url=status_url,
+            notes_md=current.notes_md,
+            notes_model=current.notes_model,
+        )
+    if current.status == "generating":
+        response.status_code = 202
+        return NotesState(topic_id=topic.id, status="generating", workflow_id=workflow_id, status_url=status_url)
+    raise ApiError(409, f"topic {topic.id} is {current.status}; notes cannot be requested now")

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.schemas.topics import TopicSummary
+
+
+class CourseType(str, Enum):
+    practical = "practical"
+    theoretical = "theoretical"
+    exam_prep = "exam_prep"
+    overview = "overview"
+
+
+class Difficulty(str, Enum):
+    beginner = "beginner"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+
+class CoursePreferences(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    goals: str | None = Field(default=None, max_length=500)
+    learning_style: str | None = Field(default=None, max_length=100)
+    language: str = Field(default="en", min_length=2, max_length=16)
+
+
+class CourseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    topic: str = Field(min_length=3, max_length=200)
+    course_type: CourseType = CourseType.practical
+    difficulty: Difficulty = Difficulty.beginner
+    preferences: CoursePreferences = CoursePreferences()
+
+    @field_validator("topic", mode="before")
+    @classmethod
+    def _collapse_whitespace(cls, value: object) -> object:
+        return " ".join(value.split()) if isinstance(value, str) else value
+
+    @field_validator("course_type", "difficulty", mode="before")
+    @classmethod
+    def _normalise_enum(cls, value: object) -> object:
+        return value.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(value, str) else value
+
+
+class CourseAccepted(BaseModel):
+    course_id: uuid.UUID
+    workflow_id: str
+    status: str
+    status_url: str
+
+
+class CourseSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    topic: str
+    course_type: str
+    difficulty: str
+    status: str
+    topics_total: int
+    topics_completed: int
+    progress_pct: float
+    created_at: datetime
+
+
+class Chapter(BaseModel):
+    index: int
+    title: str
+    topics: list[TopicSummary]
+
+
+class CourseDetail(CourseSummary):
+    preferences: dict
+    title: str | None
+    outline_source: str | None = Field(description="llm, or fallback when the manual outline was used")
+    outline_model: str | None = Field(description="model that produced the outline")
+    error: str | None
+    workflow_id: str | None
+    generation_stage: str | None = Field(
+        default=None, description="live stage read from the running workflow while generating"
+    )
+    chapters: list[Chapter]
+
+
+class CourseList(BaseModel):
+    items: list[CourseSummary]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+
+class MeStats(BaseModel):
+    plan: str
+    streak_current: int
+    streak_longest: int
+    last_active_date: date | None
+    study_seconds: int
+    courses_completed: int
+    courses_created_today: int
+    courses_per_day: int
+    quiz_attempts: int
+    quiz_questions: int
+    quiz_correct: int
+    accuracy_pct: float | None

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class TopicSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    chapter_index: int
+    topic_index: int
+    title: str
+    summary: str | None
+    status: str
+
+
+class TopicDetail(TopicSummary):
+    course_id: uuid.UUID
+    chapter_title: str
+    notes_md: str | None
+    notes_model: str | None
+    error: str | None
+    retry_count: int
+    generated_at: datetime | None
+
+
+class NotesState(BaseModel):
+    topic_id: uuid.UUID
+    status: str
+    workflow_id: str | None = None
+    status_url: str
+    notes_md: str | None = None
+    notes_model: str | None = None

@@ -1,0 +1,30 @@
+"""All tables; importing this package registers them on `Base.metadata` (Alembic relies on it)."""
+
+from db.models.base import EMBEDDING_DIMENSIONS, Base
+from db.models.billing import Payment, Subscription, WebhookEvent
+from db.models.courses import Course, Topic
+from db.models.llm_calls import LlmCall
+from db.models.notifications import Notification
+from db.models.retrieval import ContentChunk, SemanticCacheEntry
+from db.models.study import FlashcardReview, FlashcardState, QuizAttempt, RemediationPlan, StudyContent
+from db.models.users import User
+
+__all__ = [
+    "EMBEDDING_DIMENSIONS",
+    "Base",
+    "ContentChunk",
+    "Course",
+    "FlashcardReview",
+    "FlashcardState",
+    "LlmCall",
+    "Notification",
+    "Payment",
+    "QuizAttempt",
+    "RemediationPlan",
+    "SemanticCacheEntry",
+    "StudyContent",
+    "Subscription",
+    "Topic",
+    "User",
+    "WebhookEvent",
+]

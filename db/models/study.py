@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, created_at, updated_at, uuid_pk
+
+
+class StudyContent(Base):
+    """Flashcards or a quiz for a course: at most one row per (course, type)."""
+
+    __tablename__ = "study_contents"
+    __table_args__ = (
+        UniqueConstraint("course_id", "type"),
+        CheckConstraint("type IN ('flashcards', 'quiz')", name="type"),
+        CheckConstraint("status IN ('generating', 'completed', 'failed')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict | None] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(16), server_default="generating")
+    retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(200))
+    served_from: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    study_content_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("study_contents.id", ondelete="CASCADE")
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    answers: Mapped[dict] = mapped_column(JSONB)
+    score: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    duration_seconds: Mapped[int] = mapped_column(Integer, server_default="0")
+    weak_topics: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    created_at: Mapped[datetime] = created_at()
+
+
+class RemediationPlan(Base):
+    __tablename__ = "remediation_plans"
+    __table_args__ = (
+        CheckConstraint("status IN ('generating', 'completed', 'failed')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    quiz_attempt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("quiz_attempts.id", ondelete="CASCADE"), unique=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), server_default="generating")
+    plan: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+    retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class FlashcardState(Base):
+    """Spaced-repetition (FSRS) state of one card for one learner."""
+
+    __tablename__ = "flashcard_states"
+    __table_args__ = (UniqueConstraint("user_id", "study_content_id", "card_key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    study_content_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("study_contents.id", ondelete="CASCADE")
+    )
+    card_key: Mapped[str] = mapped_column(String(64))
+    fsrs_card: Mapped[dict] = mapped_column(JSONB)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class FlashcardReview(Base):
+    __tablename__ = "flashcard_reviews"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    card_state_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("flashcard_states.id", ondelete="CASCADE"), index=True
+    )
+    rating: Mapped[str] = mapped_column(String(8))
+    review_log: Mapped[dict] = mapped_column(JSONB)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

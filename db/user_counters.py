@@ -1,0 +1,59 @@
+"""Atomic counter updates on `users`: every change is one UPDATE with `x = x + n`, never a
+read-modify-write, so concurrent requests and activity retries cannot lose an update."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import User
+
+
+async def consume_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
+    """Take one course from today's quota; False when it is used up. The row lock taken by the
+    UPDATE serialises concurrent requests, so the quota can never be exceeded."""
+    if limit <= 0:
+        return False
+    is_today = User.usage_date == today
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .where((User.usage_date.is_distinct_from(today)) | (User.courses_created_today < limit))
+        .values(
+            courses_created_today=case((is_today, User.courses_created_today + 1), else_=1),
+            study_content_today=case((is_today, User.study_content_today), else_=0),
+            usage_date=today,
+        )
+        .returning(User.id)
+    )
+    return result.first() is not None
+
+
+async def refund_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.usage_date == today, User.courses_created_today > 0)
+        .values(courses_created_today=User.courses_created_today - 1)
+    )
+
+
+async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: date) -> None:
+    """Extend, keep or restart the learner's streak for activity on `day`."""
+    new_streak = case(
+        (User.last_active_date == day, User.streak_current),
+        (User.last_active_date == day - timedelta(days=1), User.streak_current + 1),
+        (User.last_active_date > day, User.streak_current),
+        else_=1,
+    )
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            streak_current=new_streak,
+            streak_longest=func.greatest(User.streak_longest, new_streak),
+            last_active_date=func.greatest(func.coalesce(User.last_active_date, day), day),
+        )
+    )

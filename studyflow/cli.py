@@ -1,0 +1,95 @@
+"""The `studyflow` console script: dev, api, worker, migrate, token, apply-schedules."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from studyflow.settings import get_settings
+
+
+def _cmd_dev(_: argparse.Namespace) -> int:
+    from studyflow import devstack
+
+    return devstack.run(get_settings())
+
+
+def _cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("api.app:app", host=args.host or settings.api_host, port=args.port or settings.api_port)
+    return 0
+
+
+def _cmd_worker(_: argparse.Namespace) -> int:
+    import worker
+
+    worker.main()
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from db import migrate
+
+    settings = get_settings()
+    if not settings.database_url:
+        print("DATABASE_URL is not set: tell migrate which database to upgrade", file=sys.stderr)
+        return 2
+    if args.downgrade:
+        migrate.downgrade(settings.database_url, args.revision or "base")
+    else:
+        migrate.upgrade(settings.database_url, args.revision or "head")
+    return 0
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from studyflow.dev_auth import ensure_keypair, mint_session_token
+
+    settings = get_settings()
+    if not settings.uses_embedded_auth:
+        print("token: Clerk keys are configured; sign in through Clerk instead", file=sys.stderr)
+        return 2
+    user = args.user.strip()
+    if not user or len(user) > 255:
+        print("token: give a user id of 1 to 255 characters", file=sys.stderr)
+        return 2
+    private_pem, _ = ensure_keypair(settings.dev_key_dir)
+    print(mint_session_token(private_pem, user, ttl_seconds=args.ttl, email=args.email))
+    return 0
+
+
+def _cmd_apply_schedules(_: argparse.Namespace) -> int:
+    from studyflow.schedules import apply_schedules
+
+    return asyncio.run(apply_schedules(get_settings()))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studyflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="run the whole stack on embedded defaults").set_defaults(func=_cmd_dev)
+    api = sub.add_parser("api", help="run the HTTP API (uvicorn)")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    api.set_defaults(func=_cmd_api)
+    sub.add_parser("worker", help="run the Temporal worker").set_defaults(func=_cmd_worker)
+    mig = sub.add_parser("migrate", help="apply database migrations (alembic)")
+    mig.add_argument("--downgrade", action="store_true", help="roll back instead (default: to base)")
+    mig.add_argument("--revision")
+    mig.set_defaults(func=_cmd_migrate)
+    tok = sub.add_parser("token", help="print a bearer token for a user (embedded auth only)")
+    tok.add_argument("user")
+    tok.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
+    tok.add_argument("--email")
+    tok.set_defaults(func=_cmd_token)
+    sub.add_parser(
+        "apply-schedules", help="create or update the Temporal schedules"
+    ).set_defaults(func=_cmd_apply_schedules)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))

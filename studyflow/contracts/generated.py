@@ -1,0 +1,49 @@
+"""Shapes the LLM must return (sent as JSON schema, validated with pydantic)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class OutlineTopicDraft(_Strict):
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(default="", max_length=2000)
+
+    _trim = field_validator("title", "summary", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
+
+
+class OutlineChapterDraft(_Strict):
+    title: str = Field(min_length=1, max_length=300)
+    topics: list[OutlineTopicDraft] = Field(min_length=1)
+
+    _trim = field_validator("title", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
+
+
+class CourseOutlineDraft(_Strict):
+    title: str = Field(min_length=1, max_length=300)
+    chapters: list[OutlineChapterDraft] = Field(min_length=1)
+
+    _trim = field_validator("title", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
+
+
+class TopicNotesDraft(_Strict):
+    explanation: str = Field(min_length=20)
+    key_points: list[str] = Field(min_length=1)
+    example: str = Field(default="", description="A worked or code example; empty if none fits")
+    interview_questions: list[str] = Field(min_length=1)
+
+    @field_validator("key_points", "interview_questions")
+    @classmethod
+    def _non_empty_items(cls, items: list[str]) -> list[str]:
+        cleaned = [item.strip() for item in items if item and item.strip()]
+        if not cleaned:
+            raise ValueError("needs at least one non-empty item")
+        return cleaned

@@ -1,0 +1,64 @@
+"""Embedded auth: a local RSA key pair standing in for Clerk's instance key.
+
+Tokens minted here are ordinary RS256 session JWTs, verified by the same clerk-backend-api code
+path that verifies real Clerk tokens (networkless `jwt_key` mode).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+PRIVATE_KEY_FILE = "private.pem"
+PUBLIC_KEY_FILE = "public.pem"
+
+
+def ensure_keypair(key_dir: Path) -> tuple[bytes, str]:
+    """Return (private PEM, public PEM), creating the pair once."""
+    private_path, public_path = key_dir / PRIVATE_KEY_FILE, key_dir / PUBLIC_KEY_FILE
+    if not private_path.exists():
+        key_dir.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        public_pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        # Written to a temp name then renamed, so concurrent starters never read half a key.
+        tmp = private_path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(private_pem)
+        tmp.chmod(0o600)
+        public_path.write_bytes(public_pem)
+        tmp.replace(private_path)
+    return private_path.read_bytes(), public_path.read_text()
+
+
+def mint_session_token(
+    private_pem: bytes,
+    user_id: str,
+    *,
+    ttl_seconds: int = 3600,
+    email: str | None = None,
+    now: float | None = None,
+) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "sub": user_id,
+        "sid": f"sess_{uuid.uuid4().hex}",
+        "iss": "studyflow-dev",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl_seconds,
+    }
+    if email:
+        claims["email"] = email
+    return jwt.encode(claims, private_pem, algorithm="RS256")

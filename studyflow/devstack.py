@@ -1,0 +1,134 @@
+"""`studyflow dev`: the whole stack on embedded defaults, in one foreground command.
+
+Starts what is not configured (PostgreSQL, Temporal dev server), applies migrations, then runs the
+worker and the API as child processes. Ctrl-C / SIGTERM stops every child; a child that dies takes
+the stack down with a clear message instead of leaving half a stack running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from db import migrate
+from studyflow.dev_auth import ensure_keypair
+from studyflow.embedded_postgres import EmbeddedPostgres
+from studyflow.embedded_temporal import start_dev_server
+from studyflow.ports import require_free, wait_for_port
+from studyflow.settings import Settings
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, _frame):
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _terminate(name: str, proc: subprocess.Popen, timeout: float = 15) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        print(f"  {name} did not stop in {timeout:.0f}s, killing it", flush=True)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def run(settings: Settings) -> int:
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    needed = {"API": settings.api_port}
+    if not settings.temporal_address:
+        needed |= {"Temporal": settings.temporal_port, "Temporal UI": settings.temporal_ui_port}
+    require_free(needed, settings.api_host)
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    children: list[tuple[str, subprocess.Popen]] = []
+    postgres: EmbeddedPostgres | None = None
+    env = dict(os.environ)
+    started = time.monotonic()
+    try:
+        database_url = settings.database_url
+        if not database_url:
+            print(f"▸ starting embedded PostgreSQL + pgvector ({settings.data_dir / 'pg'})", flush=True)
+            postgres = EmbeddedPostgres(settings.data_dir)
+            database_url = postgres.start()
+        env["DATABASE_URL"] = database_url
+
+        temporal_address = settings.temporal_address
+        if not temporal_address:
+            print(f"▸ starting Temporal dev server on :{settings.temporal_port}", flush=True)
+            server = start_dev_server(
+                settings.data_dir, settings.temporal_port, settings.temporal_ui_port, settings.temporal_namespace
+            )
+            children.append(("temporal", server))
+            temporal_address = f"127.0.0.1:{settings.temporal_port}"
+            if not wait_for_port("127.0.0.1", settings.temporal_port, timeout=60):
+                raise SystemExit(f"Temporal dev server did not come up; see {settings.data_dir / 'temporal.log'}")
+        env["TEMPORAL_ADDRESS"] = temporal_address
+
+        print("▸ applying database migrations", flush=True)
+        migrate.upgrade(database_url)
+        if settings.uses_embedded_auth:
+            ensure_keypair(settings.dev_key_dir)
+
+        print("▸ starting worker and API", flush=True)
+        children.append(("worker", _spawn([sys.executable, "-m", "worker"], env)))
+        children.append(
+            (
+                "api",
+                _spawn(
+                    [
+                        sys.executable, "-m", "uvicorn", "api.app:app",
+                        "--host", settings.api_host, "--port", str(settings.api_port),
+                    ],
+                    env,
+                ),
+            )
+        )
+        if not wait_for_port(settings.api_host, settings.api_port, timeout=60):
+            raise SystemExit("the API did not start listening; see its output above")
+        print(
+            f"\nstudyflow is up in {time.monotonic() - started:.1f}s\n"
+            f"  API          http://{settings.api_host}:{settings.api_port}  (docs: /docs, readiness: /readyz)\n"
+            + (
+                f"  Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
+                if not settings.temporal_address
+                else ""
+            )
+            + "  token        make token USER=<id>\n"
+            "Ctrl-C stops everything.",
+            flush=True,
+        )
+        while True:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    print(f"✗ {name} exited with code {proc.returncode}; stopping the stack", flush=True)
+                    return 1
+            time.sleep(0.5)
+    except _Stop as stop:
+        print(f"\n▸ {stop} received, stopping", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name, proc in reversed(children):
+            _terminate(name, proc)
+        if postgres is not None:
+            postgres.stop()
+        print("▸ stopped", flush=True)
+
+
+def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # Own process group: Ctrl-C reaches us once, and we stop children in order.
+    return subprocess.Popen(command, env=env, start_new_session=True)

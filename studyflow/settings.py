@@ -1,0 +1,122 @@
+"""One settings object for every process (API, worker, CLI), read from the environment and `.env`.
+
+Every field is documented in README.md with its default; docker-compose.yml uses the same names.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- infrastructure -----------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL (>= 15, with pgvector) URL. Unset: embedded PostgreSQL under DATA_DIR.",
+    )
+    temporal_address: str | None = Field(
+        default=None, description="host:port of Temporal. Unset: embedded dev server."
+    )
+    temporal_namespace: str = "default"
+    temporal_tls: bool = False
+    temporal_api_key: SecretStr | None = None
+    temporal_tls_client_cert_path: Path | None = None
+    temporal_tls_client_key_path: Path | None = None
+    data_dir: Path = Path(".data")
+
+    # --- task queues: interactive work never waits behind background work --------------
+    task_queue_interactive: str = "studyflow-interactive"
+    task_queue_background: str = "studyflow-background"
+
+    # --- processes ----------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_ui_port: int = 8233
+    temporal_port: int = 7233
+    log_level: str = "INFO"
+
+    # --- LLM (OpenAI-compatible) ----------------------------------------------------------
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_fallback_api_key: SecretStr | None = None
+    openai_fallback_base_url: str | None = None
+    openai_fallback_model: str | None = None
+    llm_timeout_seconds: float = 60.0
+    llm_temperature: float = 0.3
+    llm_max_attempts: int = Field(default=4, ge=1, description="Temporal attempts per LLM activity")
+    llm_retry_initial_seconds: float = Field(default=2.0, gt=0)
+    llm_retry_max_seconds: float = Field(default=60.0, gt=0)
+    llm_heartbeat_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="a crashed worker's LLM attempt is retried after this"
+    )
+
+    # --- embeddings -------------------------------------------------------------------------
+    embedding_backend: Literal["local", "openai"] = "local"
+    embedding_model: str = "all-MiniLM-L6-v2"
+
+    # --- product rules ----------------------------------------------------------------------
+    outline_chapters: int = Field(default=3, ge=1, le=12)
+    outline_min_topics: int = Field(default=3, ge=1)
+    outline_max_topics: int = Field(default=5, ge=1)
+    free_courses_per_day: int = Field(default=3, ge=0)
+    pro_courses_per_day: int = Field(default=50, ge=0)
+    quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
+    day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
+
+    # --- auth and billing ---------------------------------------------------------------
+    clerk_secret_key: SecretStr | None = None
+    clerk_jwt_key: str | None = Field(
+        default=None, description="PEM public key for networkless session-token verification"
+    )
+    clerk_authorized_parties: list[str] = Field(default_factory=list)
+    clerk_webhook_secret: SecretStr | None = None
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+
+    @field_validator("openai_base_url", "openai_fallback_base_url", "database_url", "temporal_address")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        # docker-compose passes `VAR=` for unset variables; treat it as "not configured"
+        return value or None
+
+    @model_validator(mode="after")
+    def _topic_bounds(self) -> Settings:
+        if self.outline_min_topics > self.outline_max_topics:
+            raise ValueError("OUTLINE_MIN_TOPICS must not exceed OUTLINE_MAX_TOPICS")
+        return self
+
+    @property
+    def fallback_api_key(self) -> SecretStr | None:
+        return self.openai_fallback_api_key or self.openai_api_key
+
+    @property
+    def fallback_base_url(self) -> str | None:
+        return self.openai_fallback_base_url or self.openai_base_url
+
+    @property
+    def fallback_model(self) -> str:
+        return self.openai_fallback_model or self.openai_model
+
+    @property
+    def uses_embedded_auth(self) -> bool:
+        return not (self.clerk_jwt_key or self.clerk_secret_key)
+
+    @property
+    def dev_key_dir(self) -> Path:
+        return self.data_dir / "dev-auth"
+
+    def courses_per_day(self, plan: str) -> int:
+        return self.pro_courses_per_day if plan == "pro" else self.free_courses_per_day
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

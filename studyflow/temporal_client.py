@@ -1,0 +1,26 @@
+"""Connect to Temporal with the pydantic data converter (shared by API, worker and CLI)."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, TLSConfig
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from studyflow.settings import Settings
+
+
+async def connect(settings: Settings, address: str | None = None) -> Client:
+    target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    tls: bool | TLSConfig = settings.temporal_tls
+    if settings.temporal_tls_client_cert_path and settings.temporal_tls_client_key_path:
+        tls = TLSConfig(
+            client_cert=settings.temporal_tls_client_cert_path.read_bytes(),
+            client_private_key=settings.temporal_tls_client_key_path.read_bytes(),
+        )
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        target,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        tls=tls if not api_key else True,
+        api_key=api_key,
+    )

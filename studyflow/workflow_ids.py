@@ -1,0 +1,14 @@
+"""Deterministic workflow ids: the same piece of work always maps to the same id, so duplicate
+starts converge on one execution and operators can find work by the entity it concerns."""
+
+from __future__ import annotations
+
+import uuid
+
+
+def course_generation(course_id: uuid.UUID) -> str:
+    return f"course-generation-{course_id}"
+
+
+def topic_notes(topic_id: uuid.UUID) -> str:
+    return f"topic-notes-{topic_id}"

@@ -1,0 +1,167 @@
+"""Session-wide real services: PostgreSQL + pgvector, a Temporal dev server, a scripted OpenAI
+server, a worker on session-unique task queues, and an API client with minted tokens."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from db import migrate
+from db.engine import create_engine, create_session_factory
+from studyflow import search_attributes
+from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.embedded_temporal import temporal_binary
+from studyflow.settings import Settings
+from tests.support.scripted_openai import ScriptedOpenAI
+from worker import build_activities, build_workers
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A fresh database for the session: on DATABASE_URL's server if set, else embedded pgserver."""
+    name = f"studyflow_test_{uuid.uuid4().hex[:10]}"
+    server = None
+    base_url = os.environ.get("DATABASE_URL")
+    if not base_url:
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+        base_url = server.get_uri("postgres")
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(base_url, name)
+    migrate.upgrade(url)
+    yield url
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if server is not None:
+        server.cleanup()
+
+
+def _with_database(url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url):
+    engine = create_engine(database_url, pool_size=20, max_overflow=40)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_factory(engine):
+    return create_session_factory(engine)
+
+
+# --- Temporal -----------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        data_converter=pydantic_data_converter,
+        search_attributes=search_attributes.ALL,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+# --- LLM ----------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llm_server() -> ScriptedOpenAI:
+    server = ScriptedOpenAI().start()
+    yield server
+    server.stop()
+
+
+# --- settings, worker, API ----------------------------------------------------------------
+def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path, **overrides) -> Settings:
+    suffix = uuid.uuid4().hex[:8]
+    values = dict(
+        database_url=database_url,
+        temporal_address="unused: tests hand the client in",
+        data_dir=data_dir,
+        task_queue_interactive=f"test-interactive-{suffix}",
+        task_queue_background=f"test-background-{suffix}",
+        openai_api_key="sk-test-primary",
+        openai_base_url=llm_server.base_url("primary"),
+        openai_model="primary-model",
+        openai_fallback_api_key="sk-test-fallback",
+        openai_fallback_base_url=llm_server.base_url("fallback"),
+        openai_fallback_model="fallback-model",
+        llm_timeout_seconds=3,
+        llm_max_attempts=3,
+        llm_retry_initial_seconds=0.05,
+        llm_retry_max_seconds=0.2,
+        free_courses_per_day=1000,
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, llm_server, tmp_path_factory) -> Settings:
+    return make_settings(database_url, llm_server, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+async def worker(temporal_env, settings, session_factory):
+    """One worker for the session, polling the session's task queues."""
+    workers = build_workers(temporal_env.client, settings, build_activities(settings, session_factory))
+    async with AsyncExitStack() as stack:
+        for w in workers:
+            await stack.enter_async_context(w)
+        yield workers
+
+
+@dataclass
+class ApiClient:
+    http: httpx.AsyncClient
+    settings: Settings
+
+    def token(self, user_id: str, **kwargs) -> str:
+        private_pem, _ = ensure_keypair(self.settings.dev_key_dir)
+        return mint_session_token(private_pem, user_id, **kwargs)
+
+    def auth(self, user_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user_id)}"}
+
+
+async def open_api_client(stack: AsyncExitStack, settings: Settings, temporal_env) -> ApiClient:
+    app = create_app(settings, temporal_client=temporal_env.client)
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    http = await stack.enter_async_context(
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://studyflow.test")
+    )
+    return ApiClient(http=http, settings=settings)
+
+
+@pytest.fixture(scope="session")
+async def api(settings, temporal_env, worker) -> AsyncIterator[ApiClient]:
+    async with AsyncExitStack() as stack:
+        yield await open_api_client(stack, settings, temporal_env)
+
+
+@pytest.fixture
+def user_a() -> str:
+    return f"user_a_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def user_b() -> str:
+    return f"user_b_{uuid.uuid4().hex[:12]}"

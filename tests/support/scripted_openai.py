@@ -1,0 +1,252 @@
+"""A real HTTP server speaking the OpenAI protocol (chat completions, embeddings), scripted per test.
+
+It runs uvicorn in its own thread and event loop, so slow replies never block the code under test,
+and the application's real `openai` client, timeouts and failover are exercised end to end.
+
+Scripting: `server.on(match=..., replies=[...])` adds a rule; a request whose messages contain
+`match` (and whose endpoint is `provider`, if given) takes the rule's next reply. Requests no rule
+claims get a valid answer built from the requested JSON schema name (see `auto_reply`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    content: str | None = None
+    delay: float = 0.0
+    error_message: str = ""
+
+    @staticmethod
+    def json(obj: object, delay: float = 0.0) -> Reply:
+        return Reply(content=json.dumps(obj), delay=delay)
+
+    @staticmethod
+    def text(content: str, delay: float = 0.0) -> Reply:
+        return Reply(content=content, delay=delay)
+
+    @staticmethod
+    def error(status: int, message: str = "scripted failure", delay: float = 0.0) -> Reply:
+        return Reply(status=status, error_message=message, delay=delay)
+
+    @staticmethod
+    def auto(delay: float = 0.0) -> Reply:
+        return Reply(status=0, delay=delay)  # status 0: "build a valid answer"
+
+
+@dataclass
+class Rule:
+    match: str
+    replies: list[Reply]
+    provider: str | None = None
+    repeat_last: bool = False
+    used: int = 0
+
+
+@dataclass
+class RecordedCall:
+    provider: str
+    model: str
+    schema_name: str | None
+    text: str
+    status: int
+    at: float = field(default_factory=time.monotonic)
+
+
+class ScriptedOpenAI:
+    def __init__(self, default_delay: float = 0.0) -> None:
+        self.default_delay = default_delay
+        self._rules: list[Rule] = []
+        self._calls: list[RecordedCall] = []
+        self._arrivals: list[str] = []
+        self._lock = threading.Lock()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = _free_port()
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def start(self) -> ScriptedOpenAI:
+        app = Starlette(
+            routes=[
+                Route("/{provider}/v1/chat/completions", self._chat, methods=["POST"]),
+                Route("/{provider}/v1/embeddings", self._embeddings, methods=["POST"]),
+            ]
+        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="scripted-openai", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("scripted OpenAI server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    def base_url(self, provider: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{provider}/v1"
+
+    # --- scripting ---------------------------------------------------------------------
+    def on(
+        self, match: str, replies: list[Reply], *, provider: str | None = None, repeat_last: bool = False
+    ) -> Rule:
+        rule = Rule(match=match, replies=list(replies), provider=provider, repeat_last=repeat_last)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def calls(self, match: str | None = None, *, provider: str | None = None, ok: bool | None = None) -> list[RecordedCall]:
+        with self._lock:
+            calls = list(self._calls)
+        return [
+            c
+            for c in calls
+            if (match is None or match in c.text)
+            and (provider is None or c.provider == provider)
+            and (ok is None or (c.status == 200) == ok)
+        ]
+
+    def arrived(self, match: str) -> int:
+        """Requests received so far (answered or still in flight) whose messages contain `match`."""
+        with self._lock:
+            return sum(1 for text in self._arrivals if match in text)
+
+    # --- handlers ----------------------------------------------------------------------
+    def _take(self, provider: str, text: str) -> Reply | None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.match in text and rule.provider in (None, provider):
+                    if rule.used < len(rule.replies):
+                        rule.used += 1
+                        return rule.replies[rule.used - 1]
+                    if rule.repeat_last and rule.replies:
+                        return rule.replies[-1]
+        return None
+
+    async def _chat(self, request: Request) -> JSONResponse:
+        import asyncio
+
+        provider = request.path_params["provider"]
+        body = await request.json()
+        text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        schema_name = (body.get("response_format") or {}).get("json_schema", {}).get("name")
+        with self._lock:
+            self._arrivals.append(text)
+        reply = self._take(provider, text) or Reply.auto(self.default_delay)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        status = 200 if reply.status == 0 else reply.status
+        with self._lock:
+            self._calls.append(RecordedCall(provider, body.get("model", ""), schema_name, text, status))
+        if status != 200:
+            return JSONResponse(
+                {"error": {"message": reply.error_message, "type": "scripted", "code": status}},
+                status_code=status,
+            )
+        content = reply.content if reply.status != 0 else json.dumps(auto_reply(schema_name, text))
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{len(self._calls)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "scripted"),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                ],
+                "usage": {
+                    "prompt_tokens": len(text.split()),
+                    "completion_tokens": len(content.split()),
+                    "total_tokens": len(text.split()) + len(content.split()),
+                },
+            }
+        )
+
+    async def _embeddings(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        dims = int(body.get("dimensions") or 384)
+        return JSONResponse(
+            {
+                "object": "list",
+                "model": body.get("model", "scripted"),
+                "data": [
+                    {"object": "embedding", "index": i, "embedding": hashed_embedding(str(t), dims)}
+                    for i, t in enumerate(inputs)
+                ],
+                "usage": {"prompt_tokens": 0, "total_tokens": 0},
+            }
+        )
+
+
+def auto_reply(schema_name: str | None, prompt: str) -> dict:
+    """A valid answer for each schema the product asks for, shaped by what the prompt asks."""
+    if schema_name == "course_outline":
+        chapters = int(_number(r"Exactly (\d+) chapters", prompt, 3))
+        topics = int(_number(r"has (\d+) to \d+ topics", prompt, 3))
+        subject = _number(r"course on: (.+)", prompt, "the subject")
+        return {
+            "title": f"A course on {subject}",
+            "chapters": [
+                {
+                    "title": f"Chapter {c + 1} of {subject}",
+                    "topics": [
+                        {"title": f"Topic {c + 1}.{t + 1} of {subject}", "summary": "What you will learn."}
+                        for t in range(topics)
+                    ],
+                }
+                for c in range(chapters)
+            ],
+        }
+    if schema_name == "topic_notes":
+        topic = _number(r"topic '([^']+)'", prompt, "this topic")
+        return {
+            "explanation": f"{topic} explained step by step, with the reasoning behind each step.",
+            "key_points": [f"First key idea of {topic}", "Second key idea", "Third key idea"],
+            "example": "```python\nprint('worked example')\n```",
+            "interview_questions": [f"What is {topic}?", "When would you use it?", "What are its limits?"],
+        }
+    raise ValueError(f"no automatic reply for schema {schema_name!r}")
+
+
+def hashed_embedding(text: str, dims: int = 384) -> list[float]:
+    """Deterministic unit vector from word hashes: shared words → similar vectors."""
+    vector = [0.0] * dims
+    for word in re.findall(r"\w+", text.lower()):
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[int.from_bytes(digest[:4], "big") % dims] += 1.0 if digest[4] % 2 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+def _number(pattern: str, text: str, default):
+    found = re.search(pattern, text)
+    return found.group(1).strip() if found else default
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+

@@ -1,0 +1,56 @@
+"""Workflow code must replay recorded histories deterministically.
+
+Stored histories in tests/data/histories/ were recorded from real runs; a change to workflow code
+that would break running executions fails here. Record new ones with STUDYFLOW_RECORD_HISTORIES=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.support.courses import ready_course
+from tests.support.polling import poll_until
+from worker import WORKFLOWS
+
+HISTORIES = Path(__file__).parent / "data" / "histories"
+
+
+def _replayer() -> Replayer:
+    return Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_stored_history_replays(path: Path):
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    await _replayer().replay_workflow(history)
+
+
+def test_histories_are_stored_for_every_workflow():
+    stored = {p.stem.split("__")[0] for p in HISTORIES.glob("*.json")}
+    assert {wf.__name__ for wf in WORKFLOWS} <= stored
+
+
+async def test_fresh_course_and_notes_histories_replay(api, temporal_env, user_a):
+    course = await ready_course(api, user_a, "replay")
+    topic_id = course["chapters"][0]["topics"][0]["id"]
+    await api.http.post(f"/v1/topics/{topic_id}/notes", headers=api.auth(user_a))
+
+    async def topic_status():
+        return (await api.http.get(f"/v1/topics/{topic_id}", headers=api.auth(user_a))).json()["status"]
+
+    await poll_until(topic_status, lambda s: s == "completed")
+    client = temporal_env.client
+    histories = {
+        "CourseGenerationWorkflow": await client.get_workflow_handle(course["workflow_id"]).fetch_history(),
+        "TopicNotesWorkflow": await client.get_workflow_handle(f"topic-notes-{topic_id}").fetch_history(),
+    }
+    for name, history in histories.items():
+        await _replayer().replay_workflow(history)
+        if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+            (HISTORIES / f"{name}__recorded.json").write_text(history.to_json())

@@ -1,0 +1,95 @@
+"""Temporal workers: one per task queue, so interactive work has slots background work can't take.
+
+Run with `python worker.py` or `studyflow worker`; settings point it at Postgres and Temporal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.course_activities import CourseActivities
+from activities.llm_gateway import LlmGateway
+from activities.llm_ledger import LlmLedger
+from activities.notes_activities import NotesActivities
+from db.engine import create_engine, create_session_factory
+from studyflow.logs import configure_logging
+from studyflow.settings import Settings, get_settings
+from studyflow.temporal_client import connect
+from workflows.course_generation import CourseGenerationWorkflow
+from workflows.topic_notes import TopicNotesWorkflow
+
+log = logging.getLogger("studyflow.worker")
+
+WORKFLOWS = [CourseGenerationWorkflow, TopicNotesWorkflow]
+
+
+@dataclass
+class ActivitySet:
+    course: CourseActivities
+    notes: NotesActivities
+
+    def all(self) -> list:
+        return [
+            self.course.generate_outline,
+            self.course.persist_outline,
+            self.course.mark_course_ready,
+            self.course.mark_course_failed,
+            self.notes.generate_topic_notes,
+            self.notes.mark_topic_failed,
+        ]
+
+
+def build_activities(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> ActivitySet:
+    llm = LlmGateway(settings, LlmLedger(session_factory))
+    return ActivitySet(
+        course=CourseActivities(settings, session_factory, llm),
+        notes=NotesActivities(session_factory, llm),
+    )
+
+
+def build_workers(client: Client, settings: Settings, activities: ActivitySet) -> list[Worker]:
+    common = dict(workflows=WORKFLOWS, activities=activities.all(), graceful_shutdown_timeout=timedelta(seconds=30))
+    return [
+        Worker(client, task_queue=settings.task_queue_interactive, max_concurrent_activities=50, **common),
+        Worker(client, task_queue=settings.task_queue_background, max_concurrent_activities=10, **common),
+    ]
+
+
+async def run_worker(settings: Settings) -> None:
+    if not settings.database_url:
+        raise SystemExit("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
+    engine = create_engine(settings.database_url)
+    client = await connect(settings)
+    workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine)))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        for worker in workers:
+            await stack.enter_async_context(worker)
+        log.info(
+            "worker polling %s and %s", settings.task_queue_interactive, settings.task_queue_background
+        )
+        await stop.wait()
+        log.info("worker shutting down: finishing in-flight activities")
+    await engine.dispose()
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

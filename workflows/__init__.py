@@ -1,0 +1,1 @@
+"""Deterministic orchestration only: no I/O, no wall clock, no randomness."""

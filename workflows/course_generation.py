@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.course_activities import CourseActivities
+    from studyflow.contracts.activity_io import (
+        CourseFailureInput,
+        CourseReadyInput,
+        GeneratedOutline,
+        OutlineRequest,
+        PersistOutlineInput,
+    )
+    from studyflow.contracts.workflow_inputs import CourseGenerationInput
+    from workflows.activity_failures import describe_failure, is_subject_gone
+    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+
+
+@workflow.defn
+class CourseGenerationWorkflow:
+    """Outline (LLM, or the manual outline when it fails) → one-transaction persist → ready."""
+
+    def __init__(self) -> None:
+        self._stage = "starting"
+
+    @workflow.query
+    def stage(self) -> str:
+        return self._stage
+
+    @workflow.run
+    async def run(self, data: CourseGenerationInput) -> str:
+        self._stage = "outline"
+        generated: GeneratedOutline | None = None
+        llm_error: str | None = None
+        try:
+            generated = await workflow.execute_activity_method(
+                CourseActivities.generate_outline,
+                OutlineRequest(course_id=data.course_id, shape=data.shape),
+                start_to_close_timeout=LLM_TIMEOUT,
+                heartbeat_timeout=data.retry.heartbeat_timeout,
+                retry_policy=llm_retry(data.retry),
+            )
+        except ActivityError as error:
+            if is_subject_gone(error):
+                return "gone"
+            llm_error = describe_failure(error)
+            workflow.logger.warning("outline LLM gave up, using the manual outline: %s", llm_error)
+
+        self._stage = "saving"
+        try:
+            saved = await workflow.execute_activity_method(
+                CourseActivities.persist_outline,
+                PersistOutlineInput(
+                    course_id=data.course_id, shape=data.shape, generated=generated, llm_error=llm_error
+                ),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
+            if not saved.course_found:
+                return "gone"
+            await workflow.execute_activity_method(
+                CourseActivities.mark_course_ready,
+                CourseReadyInput(course_id=data.course_id, occurred_at=workflow.now()),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
+        except ActivityError as error:
+            self._stage = "failed"
+            await workflow.execute_activity_method(
+                CourseActivities.mark_course_failed,
+                CourseFailureInput(course_id=data.course_id, error=describe_failure(error)),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
+            return "failed"
+        self._stage = "ready"
+        return "ready"
+

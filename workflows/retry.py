@@ -1,0 +1,30 @@
+"""Retry policies built from the inputs recorded in history (deterministic on replay)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+from studyflow.contracts.workflow_inputs import LlmRetry
+
+NON_RETRYABLE = ["SubjectGoneError"]
+
+# Database-only activities: quick, retried until they succeed (a DB outage should not lose work).
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=NON_RETRYABLE,
+)
+DB_TIMEOUT = timedelta(seconds=30)
+LLM_TIMEOUT = timedelta(minutes=5)
+
+
+def llm_retry(retry: LlmRetry) -> RetryPolicy:
+    return RetryPolicy(
+        initial_interval=retry.initial_interval,
+        maximum_interval=retry.maximum_interval,
+        backoff_coefficient=2.0,
+        maximum_attempts=retry.max_attempts,
+        non_retryable_error_types=NON_RETRYABLE,
+    )

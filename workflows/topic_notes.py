@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notes_activities import NotesActivities
+    from studyflow.contracts.activity_io import TopicFailureInput, TopicRef
+    from studyflow.contracts.workflow_inputs import TopicNotesInput
+    from workflows.activity_failures import describe_failure, is_subject_gone
+    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+
+
+@workflow.defn
+class TopicNotesWorkflow:
+    """Generate one topic's notes; after the last attempt the topic is `failed` with the error."""
+
+    @workflow.run
+    async def run(self, data: TopicNotesInput) -> str:
+        ref = TopicRef(topic_id=data.topic_id)
+        try:
+            result = await workflow.execute_activity_method(
+                NotesActivities.generate_topic_notes,
+                ref,
+                start_to_close_timeout=LLM_TIMEOUT,
+                heartbeat_timeout=data.retry.heartbeat_timeout,
+                retry_policy=llm_retry(data.retry),
+            )
+            return result.status or "completed"
+        except ActivityError as error:
+            if is_subject_gone(error):
+                return "gone"
+            await workflow.execute_activity_method(
+                NotesActivities.mark_topic_failed,
+                TopicFailureInput(topic_id=data.topic_id, error=describe_failure(error)),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
+            return "failed"
