@@ -12,7 +12,7 @@ from temporalio import activity
 
 @asynccontextmanager
 async def heartbeating() -> AsyncIterator[None]:
-    timeout = activity.info().heartbeat_timeout
+    timeout = activity.info().heartbeat_timeout if activity.in_activity() else None
     if not timeout:
         yield
         return

@@ -19,7 +19,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int =
         sqlalchemy_url(database_url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
     )
 
 

@@ -250,3 +250,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+
+
+def main() -> None:
+    """`python -m tests.support.scripted_openai --port N`: serve automatic replies (benchmarks)."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every reply")
+    args = parser.parse_args()
+    server = ScriptedOpenAI(default_delay=args.delay)
+    server.port = args.port
+    server.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""An embedded stack for benchmarks: pgserver, the Temporal dev server, the scripted OpenAI server,
+and the API and worker as separate processes (so the load generator does not share their GIL)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from db import migrate
+from studyflow.embedded_postgres import EmbeddedPostgres
+from studyflow.embedded_temporal import start_dev_server
+from studyflow.ports import wait_for_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class BenchStack:
+    llm_delay: float = 0.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    start_api: bool = True
+    start_worker: bool = True
+
+    def __post_init__(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="studyflow-bench-")
+        self.data_dir = Path(self._tmp.name)
+        self._processes: list[subprocess.Popen] = []
+        self._postgres = EmbeddedPostgres(self.data_dir)
+
+    def __enter__(self) -> BenchStack:
+        self.database_url = self._postgres.start()
+        migrate.upgrade(self.database_url)
+        temporal_port, ui_port = free_port(), free_port()
+        self._processes.append(start_dev_server(self.data_dir, temporal_port, ui_port, "default"))
+        if not wait_for_port("127.0.0.1", temporal_port, 60):
+            raise RuntimeError("Temporal dev server did not start")
+        self.temporal_address = f"127.0.0.1:{temporal_port}"
+        llm_port = free_port()
+        self._spawn([sys.executable, "-m", "tests.support.scripted_openai", "--port", str(llm_port),
+                     "--delay", str(self.llm_delay)])
+        if not wait_for_port("127.0.0.1", llm_port, 30):
+            raise RuntimeError("scripted OpenAI server did not start")
+        self.api_port = free_port()
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "TEMPORAL_ADDRESS": self.temporal_address,
+            "DATA_DIR": str(self.data_dir),
+            "OPENAI_API_KEY": "sk-bench",
+            "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/primary/v1",
+            "OPENAI_FALLBACK_BASE_URL": f"http://127.0.0.1:{llm_port}/fallback/v1",
+            "FREE_COURSES_PER_DAY": "1000000",
+            "LOG_LEVEL": "WARNING",
+            **self.extra_env,
+        }
+        if self.start_worker:
+            self._spawn([sys.executable, "-m", "worker"])
+        if self.start_api:
+            self._spawn([sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(self.api_port),
+                         "--log-level", "warning", "--no-access-log"])
+            if not wait_for_port("127.0.0.1", self.api_port, 60):
+                raise RuntimeError("API did not start")
+        return self
+
+    def _spawn(self, command: list[str]) -> None:
+        env = getattr(self, "env", os.environ)
+        self._processes.append(subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True))
+
+    def __exit__(self, *_exc) -> None:
+        for proc in reversed(self._processes):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        self._postgres.stop()
+        self._tmp.cleanup()
