@@ -17,25 +17,31 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.course_activities import CourseActivities
+from activities.embedders import build_embedder
+from activities.indexing_activities import IndexingActivities
 from activities.llm_gateway import LlmGateway
 from activities.llm_ledger import LlmLedger
 from activities.notes_activities import NotesActivities
+from activities.study_content_activities import StudyContentActivities
 from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect
 from workflows.course_generation import CourseGenerationWorkflow
+from workflows.study_content import StudyContentWorkflow
 from workflows.topic_notes import TopicNotesWorkflow
 
 log = logging.getLogger("studyflow.worker")
 
-WORKFLOWS = [CourseGenerationWorkflow, TopicNotesWorkflow]
+WORKFLOWS = [CourseGenerationWorkflow, TopicNotesWorkflow, StudyContentWorkflow]
 
 
 @dataclass
 class ActivitySet:
     course: CourseActivities
     notes: NotesActivities
+    indexing: IndexingActivities
+    study: StudyContentActivities
 
     def all(self) -> list:
         return [
@@ -45,14 +51,27 @@ class ActivitySet:
             self.course.mark_course_failed,
             self.notes.generate_topic_notes,
             self.notes.mark_topic_failed,
+            self.indexing.index_topic_notes,
+            self.indexing.index_course_outline,
+            self.study.begin_study_content,
+            self.study.lookup_cache,
+            self.study.serve_cached,
+            self.study.retrieve_context,
+            self.study.generate_study_content,
+            self.study.store_in_cache,
+            self.study.mark_study_content_failed,
         ]
 
 
 def build_activities(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> ActivitySet:
-    llm = LlmGateway(settings, LlmLedger(session_factory))
+    ledger = LlmLedger(session_factory)
+    llm = LlmGateway(settings, ledger)
+    embedder = build_embedder(settings)
     return ActivitySet(
         course=CourseActivities(settings, session_factory, llm),
         notes=NotesActivities(session_factory, llm),
+        indexing=IndexingActivities(session_factory, embedder),
+        study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
     )
 
 

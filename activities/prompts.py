@@ -81,3 +81,46 @@ def repair_message(error: Exception) -> str:
         "Your previous reply could not be used: "
         f"{problem}. Reply again with only the corrected JSON object matching the schema."
     )
+
+
+def _topic_list(topics: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{ref}: {title}" for ref, title in topics)
+
+
+def _context_block(context: list[str]) -> str:
+    if not context:
+        return ""
+    joined = "\n---\n".join(context)
+    return f"\nUse this course material as the source of truth:\n{joined}\n"
+
+
+def quiz(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int) -> Prompt:
+    request = (
+        f"Write {count} multiple-choice questions for a {brief.difficulty} "
+        f"{brief.course_type.replace('_', ' ')} course on {brief.topic}.\n"
+        f"Topics (cite one per question in topic_ref):\n{_topic_list(topics)}\n"
+        f"{_context_block(context)}"
+        "Each question: exactly 4 distinct options, `answer` copied exactly from the correct option, "
+        "an explanation of why it is right, 2-4 key_points, and the topic_ref it tests. "
+        "No two questions alike."
+    )
+    return Prompt(
+        purpose="quiz",
+        schema_name="quiz",
+        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+    )
+
+
+def flashcards(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int) -> Prompt:
+    request = (
+        f"Write {count} flashcards for a {brief.difficulty} {brief.course_type.replace('_', ' ')} "
+        f"course on {brief.topic}.\nTopics (cite one per card in topic_ref):\n{_topic_list(topics)}\n"
+        f"{_context_block(context)}"
+        "Each card: a short question or term on the front, a precise answer on the back, and its "
+        "topic_ref. No two cards with the same front."
+    )
+    return Prompt(
+        purpose="flashcards",
+        schema_name="flashcards",
+        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+    )

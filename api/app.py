@@ -10,7 +10,7 @@ from temporalio.client import Client
 from api.auth import Authenticator
 from api.errors import install_error_handlers
 from api.request_id import RequestIdMiddleware
-from api.routes import courses, health, me, topics
+from api.routes import courses, health, me, study_content, topics
 from api.temporal_provider import TemporalProvider
 from db.engine import create_engine, create_session_factory
 from studyflow.settings import Settings, get_settings
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.state.settings = settings
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    for router in (health.router, courses.router, topics.router, me.router):
+    for router in (health.router, courses.router, topics.router, study_content.router, me.router):
         app.include_router(router)
     return app
 

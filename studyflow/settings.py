@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     embedding_backend: Literal["local", "openai"] = "local"
     embedding_model: str = "all-MiniLM-L6-v2"
 
+    # --- semantic cache and retrieval ---------------------------------------------------
+    semantic_cache_threshold: float = Field(
+        default=0.82, gt=0, le=1, description="cosine similarity for a cache hit (tests/data/cache_pairs.jsonl)"
+    )
+    semantic_cache_near_threshold: float = Field(
+        default=0.70, gt=0, le=1, description="near-hit band, served only when the LLM has failed"
+    )
+    semantic_cache_ttl_days: int = Field(default=30, ge=1)
+    retrieval_top_k: int = Field(default=6, ge=1, le=50)
+    retrieval_strict_similarity: float = Field(default=0.45, ge=-1, le=1)
+    retrieval_relaxed_similarity: float = Field(default=0.25, ge=-1, le=1)
+    quiz_questions: int = Field(default=8, ge=1, le=50)
+    flashcards_per_set: int = Field(default=12, ge=1, le=100)
+
     # --- product rules ----------------------------------------------------------------------
     outline_chapters: int = Field(default=3, ge=1, le=12)
     outline_min_topics: int = Field(default=3, ge=1)

@@ -12,3 +12,7 @@ def course_generation(course_id: uuid.UUID) -> str:
 
 def topic_notes(topic_id: uuid.UUID) -> str:
     return f"topic-notes-{topic_id}"
+
+
+def study_content(content_id: uuid.UUID) -> str:
+    return f"study-content-{content_id}"

@@ -89,6 +89,14 @@ def llm_server() -> ScriptedOpenAI:
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_llm_script(request):
+    """A test's scripted replies end with the test."""
+    yield
+    if "llm_server" in request.fixturenames:
+        request.getfixturevalue("llm_server").clear_rules()
+
+
 # --- settings, worker, API ----------------------------------------------------------------
 def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path, **overrides) -> Settings:
     suffix = uuid.uuid4().hex[:8]
@@ -165,3 +173,16 @@ def user_a() -> str:
 @pytest.fixture
 def user_b() -> str:
     return f"user_b_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def isolated(database_url, llm_server, tmp_path, temporal_env, session_factory):
+    """An API + worker pair with their own task queues and their own model name, hence their own
+    semantic-cache scope: cache tests cannot see entries other tests stored."""
+    settings = make_settings(
+        database_url, llm_server, tmp_path, openai_model=f"model-{uuid.uuid4().hex[:8]}"
+    )
+    async with AsyncExitStack() as stack:
+        for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory)):
+            await stack.enter_async_context(w)
+        yield await open_api_client(stack, settings, temporal_env)

@@ -16,9 +16,11 @@ from temporalio.worker import Replayer
 
 from tests.support.courses import ready_course
 from tests.support.polling import poll_until
+from tests.support.study import request_content, wait_content
 from worker import WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "data" / "histories"
+RECORDING_LABEL = os.environ.get("STUDYFLOW_RECORD_HISTORIES", "recorded")
 
 
 def _replayer() -> Replayer:
@@ -45,12 +47,15 @@ async def test_fresh_course_and_notes_histories_replay(api, temporal_env, user_a
         return (await api.http.get(f"/v1/topics/{topic_id}", headers=api.auth(user_a))).json()["status"]
 
     await poll_until(topic_status, lambda s: s == "completed")
+    quiz = (await request_content(api, user_a, course["id"], "quiz")).json()
+    await wait_content(api, user_a, quiz["id"])
     client = temporal_env.client
     histories = {
         "CourseGenerationWorkflow": await client.get_workflow_handle(course["workflow_id"]).fetch_history(),
         "TopicNotesWorkflow": await client.get_workflow_handle(f"topic-notes-{topic_id}").fetch_history(),
+        "StudyContentWorkflow": await client.get_workflow_handle(quiz["workflow_id"]).fetch_history(),
     }
     for name, history in histories.items():
         await _replayer().replay_workflow(history)
         if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
-            (HISTORIES / f"{name}__recorded.json").write_text(history.to_json())
+            (HISTORIES / f"{name}__{RECORDING_LABEL}.json").write_text(history.to_json())

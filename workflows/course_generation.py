@@ -5,16 +5,25 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.course_activities import CourseActivities
+    from activities.indexing_activities import IndexingActivities
     from studyflow.contracts.activity_io import (
         CourseFailureInput,
         CourseReadyInput,
+        CourseRef,
         GeneratedOutline,
         OutlineRequest,
         PersistOutlineInput,
     )
     from studyflow.contracts.workflow_inputs import CourseGenerationInput
     from workflows.activity_failures import describe_failure, is_subject_gone
-    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+    from workflows.retry import (
+        DB_RETRY,
+        DB_TIMEOUT,
+        INDEX_RETRY,
+        INDEX_TIMEOUT,
+        LLM_TIMEOUT,
+        llm_retry,
+    )
 
 
 @workflow.defn
@@ -74,6 +83,17 @@ class CourseGenerationWorkflow:
                 retry_policy=DB_RETRY,
             )
             return "failed"
+        if workflow.patched("index-outline-chunks"):
+            self._stage = "indexing"
+            try:
+                await workflow.execute_activity_method(
+                    IndexingActivities.index_course_outline,
+                    CourseRef(course_id=data.course_id),
+                    start_to_close_timeout=INDEX_TIMEOUT,
+                    retry_policy=INDEX_RETRY,
+                )
+            except ActivityError as error:
+                workflow.logger.warning("outline indexing failed: %s", describe_failure(error))
         self._stage = "ready"
         return "ready"
 

@@ -19,6 +19,15 @@ DB_RETRY = RetryPolicy(
 DB_TIMEOUT = timedelta(seconds=30)
 LLM_TIMEOUT = timedelta(minutes=5)
 
+# Indexing for retrieval: worth a few tries, never worth failing the learner's content over.
+INDEX_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+    non_retryable_error_types=NON_RETRYABLE,
+)
+INDEX_TIMEOUT = timedelta(minutes=2)
+
 
 def llm_retry(retry: LlmRetry) -> RetryPolicy:
     return RetryPolicy(

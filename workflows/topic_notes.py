@@ -4,11 +4,19 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.indexing_activities import IndexingActivities
     from activities.notes_activities import NotesActivities
     from studyflow.contracts.activity_io import TopicFailureInput, TopicRef
     from studyflow.contracts.workflow_inputs import TopicNotesInput
     from workflows.activity_failures import describe_failure, is_subject_gone
-    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+    from workflows.retry import (
+        DB_RETRY,
+        DB_TIMEOUT,
+        INDEX_RETRY,
+        INDEX_TIMEOUT,
+        LLM_TIMEOUT,
+        llm_retry,
+    )
 
 
 @workflow.defn
@@ -26,7 +34,6 @@ class TopicNotesWorkflow:
                 heartbeat_timeout=data.retry.heartbeat_timeout,
                 retry_policy=llm_retry(data.retry),
             )
-            return result.status or "completed"
         except ActivityError as error:
             if is_subject_gone(error):
                 return "gone"
@@ -37,3 +44,14 @@ class TopicNotesWorkflow:
                 retry_policy=DB_RETRY,
             )
             return "failed"
+        if workflow.patched("index-notes-chunks"):
+            try:
+                await workflow.execute_activity_method(
+                    IndexingActivities.index_topic_notes,
+                    ref,
+                    start_to_close_timeout=INDEX_TIMEOUT,
+                    retry_policy=INDEX_RETRY,
+                )
+            except ActivityError as error:
+                workflow.logger.warning("notes indexing failed: %s", describe_failure(error))
+        return result.status or "completed"

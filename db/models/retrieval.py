@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Computed, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Computed, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +23,7 @@ class ContentChunk(Base):
         ),
         Index("ix_content_chunks_tsv", "tsv", postgresql_using="gin"),
         Index("ix_content_chunks_course_topic", "course_id", "topic_id"),
+        UniqueConstraint("course_id", "topic_id", "source", "chunk_index", postgresql_nulls_not_distinct=True),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -49,6 +50,8 @@ class SemanticCacheEntry(Base):
             postgresql_with={"m": 16, "ef_construction": 64},
             postgresql_ops={"embedding": "vector_cosine_ops"},
         ),
+        # One entry per request within a scope: a retried store finds it instead of adding another.
+        UniqueConstraint("scope_key", "request_text"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

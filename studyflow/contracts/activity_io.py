@@ -54,3 +54,50 @@ class TopicNotesResult(BaseModel):
 class TopicFailureInput(BaseModel):
     topic_id: uuid.UUID
     error: str
+
+
+class CourseRef(BaseModel):
+    course_id: uuid.UUID
+
+
+class ContentRef(BaseModel):
+    content_id: uuid.UUID
+
+
+class BeginResult(BaseModel):
+    already_completed: bool
+
+
+class CacheDecision(BaseModel):
+    hit_entry_id: uuid.UUID | None = None
+    hit_tier: str | None = None
+    near_entry_id: uuid.UUID | None = None
+    similarity: float | None = None
+
+
+class ServeCachedInput(BaseModel):
+    content_id: uuid.UUID
+    entry_id: uuid.UUID
+    served_from: str  # cache_exact | cache_semantic | near_hit_fallback
+    similarity: float | None = None
+    llm_error: str | None = None
+
+
+class RetrievedContext(BaseModel):
+    chunk_ids: list[uuid.UUID]
+    tiers: list[str]
+
+
+class GenerateStudyContentInput(BaseModel):
+    content_id: uuid.UUID
+    chunk_ids: list[uuid.UUID] = []
+
+
+class GenerateStudyContentResult(BaseModel):
+    kept: int
+    dropped: int
+
+
+class ContentFailureInput(BaseModel):
+    content_id: uuid.UUID
+    error: str

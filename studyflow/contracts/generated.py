@@ -47,3 +47,28 @@ class TopicNotesDraft(_Strict):
         if not cleaned:
             raise ValueError("needs at least one non-empty item")
         return cleaned
+
+
+# --- study content: records are loose here; activities/study_validation.py decides which to keep,
+# so one bad record is dropped instead of failing the whole reply.
+class QuizQuestionDraft(_Strict):
+    question: str = ""
+    options: list[str] = Field(default_factory=list)
+    answer: str = ""
+    explanation: str = ""
+    key_points: list[str] = Field(default_factory=list)
+    topic_ref: str = Field(default="", description="the T-number of the topic the question tests")
+
+
+class QuizDraft(_Strict):
+    questions: list[QuizQuestionDraft] = Field(min_length=1)
+
+
+class FlashcardDraft(_Strict):
+    front: str = ""
+    back: str = ""
+    topic_ref: str = ""
+
+
+class FlashcardSetDraft(_Strict):
+    cards: list[FlashcardDraft] = Field(min_length=1)

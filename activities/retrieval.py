@@ -1,0 +1,128 @@
+"""Hybrid retrieval over content_chunks: vector cosine + full text, fused by reciprocal rank.
+
+Tiers, in order, until K chunks are found: the same course with a strict similarity threshold,
+the same course relaxed, then the owner's other courses (never anyone else's material).
+pgvector 0.6 filters *after* an HNSW scan, which can return fewer than K rows for a selective
+filter, so the filtered searches order by an expression the index cannot serve: Postgres then
+scans exactly the rows the (course or owner) filter selects through their b-tree index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import ContentChunk
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    chunk_id: uuid.UUID
+    course_id: uuid.UUID
+    topic_id: uuid.UUID | None
+    text: str
+    similarity: float
+    score: float
+    tier: str  # course_strict | course_relaxed | owner_courses
+
+
+class Retriever:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+        self._sessions = session_factory
+
+    async def search(
+        self,
+        *,
+        owner_id: uuid.UUID,
+        course_id: uuid.UUID,
+        query_text: str,
+        query_vector: list[float],
+        k: int,
+        strict: float,
+        relaxed: float,
+    ) -> list[RetrievedChunk]:
+        tiers = [
+            ("course_strict", ContentChunk.course_id == course_id, strict),
+            ("course_relaxed", ContentChunk.course_id == course_id, relaxed),
+            (
+                "owner_courses",
+                and_(ContentChunk.owner_id == owner_id, ContentChunk.course_id != course_id),
+                strict,
+            ),
+        ]
+        found: dict[uuid.UUID, RetrievedChunk] = {}
+        async with self._sessions() as session:
+            for tier, scope, threshold in tiers:
+                for chunk in await self._hybrid(session, scope, query_text, query_vector, k, threshold, tier):
+                    found.setdefault(chunk.chunk_id, chunk)
+                if len(found) >= k:
+                    break
+        return list(found.values())[:k]
+
+    async def _hybrid(
+        self,
+        session: AsyncSession,
+        scope: ColumnElement[bool],
+        query_text: str,
+        query_vector: list[float],
+        k: int,
+        threshold: float,
+        tier: str,
+    ) -> list[RetrievedChunk]:
+        pool = k * 4
+        # "+ 0" keeps the HNSW index out of this plan: exact distances over the filtered rows.
+        distance = ContentChunk.embedding.cosine_distance(query_vector) + literal(0.0)
+        vector_rows = (
+            await session.execute(
+                select(ContentChunk.id, distance.label("distance"))
+                .where(scope, distance <= 1.0 - threshold)
+                .order_by(distance)
+                .limit(pool)
+            )
+        ).all()
+        query = func.plainto_tsquery("english", query_text)
+        rank = func.ts_rank_cd(ContentChunk.tsv, query)
+        text_rows = (
+            await session.execute(
+                select(ContentChunk.id)
+                .where(scope, ContentChunk.tsv.op("@@")(query), distance <= 1.0 - threshold)
+                .order_by(rank.desc())
+                .limit(pool)
+            )
+        ).all()
+        similarity = {row.id: 1.0 - float(row.distance) for row in vector_rows}
+        scores: dict[uuid.UUID, float] = {}
+        for ranked in ([r.id for r in vector_rows], [r.id for r in text_rows]):
+            for position, chunk_id in enumerate(ranked):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + position + 1)
+        if not scores:
+            return []
+        best = sorted(scores, key=scores.get, reverse=True)[:k]
+        chunks = {
+            c.id: c for c in await session.scalars(select(ContentChunk).where(ContentChunk.id.in_(best)))
+        }
+        missing = [i for i in best if i not in similarity]
+        if missing:  # text-only matches: report their real similarity too
+            extra = await session.execute(
+                select(ContentChunk.id, ContentChunk.embedding.cosine_distance(query_vector)).where(
+                    ContentChunk.id.in_(missing)
+                )
+            )
+            similarity.update({row[0]: 1.0 - float(row[1]) for row in extra})
+        return [
+            RetrievedChunk(
+                chunk_id=i,
+                course_id=chunks[i].course_id,
+                topic_id=chunks[i].topic_id,
+                text=chunks[i].text,
+                similarity=similarity[i],
+                score=scores[i],
+                tier=tier,
+            )
+            for i in best
+        ]

@@ -1,0 +1,280 @@
+"""Activities of StudyContentWorkflow: flashcards and quizzes.
+
+cache lookup → (hit: serve) → retrieval → LLM with the retrieved chunks → drop invalid records →
+persist → cache store. Every write is guarded by the row's status, so retries change nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities import prompts
+from activities.course_brief import brief_of
+from activities.embedders import Embedder
+from activities.errors import LlmOutputInvalidError, SubjectGoneError
+from activities.heartbeat import heartbeating
+from activities.llm_gateway import LlmGateway
+from activities.llm_ledger import LedgerEntry, LlmLedger
+from activities.retrieval import Retriever
+from activities.semantic_cache import CacheScope, SemanticCache
+from activities.semantic_cache_text import normalize_request
+from activities.study_validation import validate_flashcards, validate_quiz
+from db.models import ContentChunk, Course, StudyContent, Topic
+from studyflow.contracts.activity_io import (
+    BeginResult,
+    CacheDecision,
+    ContentFailureInput,
+    ContentRef,
+    GenerateStudyContentInput,
+    GenerateStudyContentResult,
+    RetrievedContext,
+    ServeCachedInput,
+)
+from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft
+from studyflow.settings import Settings
+
+# Free-text preferences may describe the learner; such requests never enter the shared cache.
+_PERSONAL_PREFERENCES = ("goals", "learning_style")
+
+
+@dataclass(frozen=True)
+class _Job:
+    content: StudyContent
+    course: Course
+    topics: list[Topic]
+
+    @property
+    def refs(self) -> dict[str, Topic]:
+        return {f"T{i + 1}": topic for i, topic in enumerate(self.topics)}
+
+    @property
+    def request_text(self) -> str:
+        return normalize_request(self.course.topic)
+
+    @property
+    def cacheable(self) -> bool:
+        prefs = self.course.preferences or {}
+        return not any(prefs.get(key) for key in _PERSONAL_PREFERENCES)
+
+
+class StudyContentActivities:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        llm: LlmGateway,
+        ledger: LlmLedger,
+        embedder: Embedder,
+    ):
+        self._settings = settings
+        self._sessions = session_factory
+        self._llm = llm
+        self._ledger = ledger
+        self._embedder = embedder
+        self._cache = SemanticCache(settings, session_factory)
+        self._retriever = Retriever(session_factory)
+
+    # --- helpers -------------------------------------------------------------------------
+    async def _load(self, content_id: uuid.UUID) -> _Job:
+        async with self._sessions() as session:
+            content = await session.get(StudyContent, content_id)
+            if content is None:
+                raise SubjectGoneError(f"study content {content_id} no longer exists")
+            course = await session.get(Course, content.course_id)
+            if course is None:
+                raise SubjectGoneError(f"course {content.course_id} no longer exists")
+            topics = (
+                await session.scalars(
+                    select(Topic).where(Topic.course_id == course.id).order_by(Topic.chapter_index, Topic.topic_index)
+                )
+            ).all()
+        return _Job(content, course, list(topics))
+
+    def _size(self, kind: str) -> int:
+        return self._settings.quiz_questions if kind == "quiz" else self._settings.flashcards_per_set
+
+    def _scope(self, job: _Job) -> CacheScope:
+        return CacheScope(
+            kind=job.content.type,
+            model=self._settings.openai_model,
+            prompt_version=prompts.PROMPT_VERSION,
+            difficulty=job.course.difficulty,
+            course_type=job.course.course_type,
+            language=(job.course.preferences or {}).get("language", "en"),
+            size=self._size(job.content.type),
+        )
+
+    async def _complete(self, content_id: uuid.UUID, payload: dict, model: str | None, served_from: str) -> bool:
+        async with self._sessions.begin() as session:
+            done = await session.scalar(
+                update(StudyContent)
+                .where(StudyContent.id == content_id, StudyContent.status == "generating")
+                .values(status="completed", payload=payload, model=model, served_from=served_from, error=None)
+                .returning(StudyContent.id)
+            )
+        return done is not None
+
+    # --- activities ----------------------------------------------------------------------
+    @activity.defn
+    async def begin_study_content(self, ref: ContentRef) -> BeginResult:
+        async with self._sessions.begin() as session:
+            status = await session.scalar(
+                select(StudyContent.status).where(StudyContent.id == ref.content_id).with_for_update()
+            )
+            if status is None:
+                raise SubjectGoneError(f"study content {ref.content_id} no longer exists")
+            if status == "completed":
+                return BeginResult(already_completed=True)
+            await session.execute(
+                update(StudyContent).where(StudyContent.id == ref.content_id).values(status="generating", error=None)
+            )
+        return BeginResult(already_completed=False)
+
+    @activity.defn
+    async def lookup_cache(self, ref: ContentRef) -> CacheDecision:
+        job = await self._load(ref.content_id)
+        if not job.cacheable:
+            return CacheDecision()
+        [vector] = await self._embedder.embed([job.request_text])
+        found = await self._cache.lookup(self._scope(job), job.request_text, vector)
+        if found.hit:
+            return CacheDecision(hit_entry_id=found.hit.entry_id, hit_tier=found.hit.tier, similarity=found.hit.similarity)
+        if found.near:
+            return CacheDecision(near_entry_id=found.near.entry_id, similarity=found.near.similarity)
+        return CacheDecision()
+
+    @activity.defn
+    async def serve_cached(self, data: ServeCachedInput) -> bool:
+        job = await self._load(data.content_id)
+        entry = await self._cache.load(data.entry_id, count_hit=True)
+        if entry is None:
+            return False
+        payload = await self._attach_topics(entry.response, job)
+        if data.served_from == "near_hit_fallback":
+            payload["near_hit"] = {
+                "similarity": data.similarity,
+                "cached_request": entry.request_text,
+                "reason": f"the LLM failed: {data.llm_error}",
+            }
+        served = await self._complete(data.content_id, payload, entry.model, data.served_from)
+        if served:
+            await self._ledger.record(
+                LedgerEntry(
+                    purpose=job.content.type,
+                    provider="none",
+                    model=entry.model,
+                    latency_ms=0,
+                    outcome="cache_hit",
+                    cache_tier=data.served_from,
+                    prompt_version=entry.prompt_version,
+                    subject_id=str(data.content_id),
+                )
+            )
+        return served
+
+    @activity.defn
+    async def retrieve_context(self, ref: ContentRef) -> RetrievedContext:
+        job = await self._load(ref.content_id)
+        query = f"{job.course.topic}. " + "; ".join(t.title for t in job.topics)
+        [vector] = await self._embedder.embed([query])
+        chunks = await self._retriever.search(
+            owner_id=job.course.owner_id,
+            course_id=job.course.id,
+            query_text=query,
+            query_vector=vector,
+            k=self._settings.retrieval_top_k,
+            strict=self._settings.retrieval_strict_similarity,
+            relaxed=self._settings.retrieval_relaxed_similarity,
+        )
+        return RetrievedContext(chunk_ids=[c.chunk_id for c in chunks], tiers=[c.tier for c in chunks])
+
+    @activity.defn
+    async def generate_study_content(self, data: GenerateStudyContentInput) -> GenerateStudyContentResult:
+        job = await self._load(data.content_id)
+        if job.content.status == "completed":
+            return GenerateStudyContentResult(kept=len(_records(job.content.payload)), dropped=0)
+        async with self._sessions() as session:
+            context = list(
+                await session.scalars(select(ContentChunk.text).where(ContentChunk.id.in_(data.chunk_ids)))
+            )
+        refs = job.refs
+        topic_list = [(ref, topic.title) for ref, topic in refs.items()]
+        brief, kind, size = brief_of(job.course), job.content.type, self._size(job.content.type)
+        if kind == "quiz":
+            prompt, output_type = prompts.quiz(brief, topic_list, context, size), QuizDraft
+        else:
+            prompt, output_type = prompts.flashcards(brief, topic_list, context, size), FlashcardSetDraft
+        async with heartbeating():
+            result = await self._llm.generate(
+                prompt,
+                output_type,
+                subject_id=str(data.content_id),
+                idempotency_key=f"study-content:{data.content_id}:{job.content.retry_count}",
+            )
+        validated = (
+            validate_quiz(result.value, set(refs)) if kind == "quiz" else validate_flashcards(result.value, set(refs))
+        )
+        if not validated.records:
+            raise LlmOutputInvalidError(f"{kind}: every record was invalid: {'; '.join(validated.dropped[:5])}")
+        records = []
+        for index, record in enumerate(validated.records, start=1):
+            topic = refs[record.pop("topic_ref")]
+            records.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
+        key = "questions" if kind == "quiz" else "cards"
+        payload = {key: records, "dropped": validated.dropped}
+        await self._complete(data.content_id, payload, result.model, "llm")
+        return GenerateStudyContentResult(kept=len(records), dropped=len(validated.dropped))
+
+    @activity.defn
+    async def store_in_cache(self, ref: ContentRef) -> bool:
+        job = await self._load(ref.content_id)
+        if not job.cacheable or job.content.status != "completed" or job.content.served_from != "llm":
+            return False
+        [vector] = await self._embedder.embed([job.request_text])
+        # Course-specific ids stay out of the shared cache; topic titles are remapped on serve.
+        portable = {
+            key: [{k: v for k, v in r.items() if k != "topic_id"} for r in value] if isinstance(value, list) else value
+            for key, value in job.content.payload.items()
+            if key != "dropped"
+        }
+        await self._cache.store(self._scope(job), job.request_text, vector, portable)
+        return True
+
+    @activity.defn
+    async def mark_study_content_failed(self, data: ContentFailureInput) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(StudyContent)
+                .where(StudyContent.id == data.content_id, StudyContent.status == "generating")
+                .values(status="failed", error=data.error[:2000], retry_count=StudyContent.retry_count + 1)
+            )
+
+    async def _attach_topics(self, cached: dict, job: _Job) -> dict:
+        """Point each cached record at the most similar topic of *this* course."""
+        records_key = "questions" if "questions" in cached else "cards"
+        records = [dict(r) for r in cached.get(records_key, [])]
+        if not job.topics:
+            return {records_key: records}
+        titles = sorted({r.get("topic_title", "") for r in records})
+        vectors = await self._embedder.embed(titles + [t.title for t in job.topics])
+        cached_vectors, topic_vectors = vectors[: len(titles)], vectors[len(titles) :]
+        best: dict[str, Topic] = {}
+        for title, vector in zip(titles, cached_vectors, strict=True):
+            scores = [sum(a * b for a, b in zip(vector, tv, strict=True)) for tv in topic_vectors]
+            best[title] = job.topics[scores.index(max(scores))]
+        for record in records:
+            topic = best[record.get("topic_title", "")]
+            record["topic_id"], record["topic_title"] = str(topic.id), topic.title
+        return {records_key: records}
+
+
+def _records(payload: dict | None) -> list:
+    if not payload:
+        return []
+    return payload.get("questions") or payload.get("cards") or []
+

@@ -1,0 +1,74 @@
+"""Keep only records that are sound; report why each dropped one was dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft
+
+QUIZ_OPTIONS = 4
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass
+class Validated:
+    records: list[dict] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def validate_quiz(draft: QuizDraft, topic_refs: set[str]) -> Validated:
+    result = Validated()
+    seen: set[str] = set()
+    for index, q in enumerate(draft.questions):
+        options = [" ".join(o.split()) for o in q.options]
+        option_keys = [_key(o) for o in options]
+        problem = None
+        if not q.question.strip():
+            problem = "empty question"
+        elif len(options) != QUIZ_OPTIONS or any(not o for o in options):
+            problem = f"needs exactly {QUIZ_OPTIONS} non-empty options"
+        elif len(set(option_keys)) != QUIZ_OPTIONS:
+            problem = "options are not distinct"
+        elif option_keys.count(_key(q.answer)) != 1:
+            problem = "answer is not exactly one of the options"
+        elif q.topic_ref not in topic_refs:
+            problem = f"unknown topic_ref {q.topic_ref!r}"
+        elif _key(q.question) in seen:
+            problem = "duplicate question"
+        if problem:
+            result.dropped.append(f"question {index + 1}: {problem}")
+            continue
+        seen.add(_key(q.question))
+        result.records.append(
+            {
+                "question": q.question.strip(),
+                "options": options,
+                "answer_index": option_keys.index(_key(q.answer)),
+                "explanation": q.explanation.strip(),
+                "key_points": [p.strip() for p in q.key_points if p.strip()],
+                "topic_ref": q.topic_ref,
+            }
+        )
+    return result
+
+
+def validate_flashcards(draft: FlashcardSetDraft, topic_refs: set[str]) -> Validated:
+    result = Validated()
+    seen: set[str] = set()
+    for index, card in enumerate(draft.cards):
+        problem = None
+        if not card.front.strip() or not card.back.strip():
+            problem = "empty front or back"
+        elif _key(card.front) in seen:
+            problem = "duplicate front"
+        elif card.topic_ref not in topic_refs:
+            problem = f"unknown topic_ref {card.topic_ref!r}"
+        if problem:
+            result.dropped.append(f"card {index + 1}: {problem}")
+            continue
+        seen.add(_key(card.front))
+        result.records.append({"front": card.front.strip(), "back": card.back.strip(), "topic_ref": card.topic_ref})
+    return result

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from api.auth import CurrentUser, current_user
+from api.deps import get_app_settings, get_session, get_temporal
+from api.errors import ApiError
+from api.owned import owned_course
+from api.routes.courses import llm_retry_from
+from api.schemas.study_content import (
+    FlashcardView,
+    NearHitNotice,
+    QuizQuestionView,
+    StudyContentAccepted,
+    StudyContentCreate,
+    StudyContentView,
+)
+from db.models import Course, StudyContent
+from studyflow import search_attributes, workflow_ids
+from studyflow.contracts.workflow_inputs import StudyContentInput
+from studyflow.settings import Settings
+from workflows.study_content import StudyContentWorkflow
+
+log = logging.getLogger("studyflow.api.study_content")
+router = APIRouter(tags=["study content"])
+KINDS = ("flashcards", "quiz")
+
+
+@router.post(
+    "/v1/courses/{course_id}/study-content",
+    response_model=StudyContentAccepted,
+    status_code=202,
+    responses={200: {"description": "already generated"}, 202: {"description": "generation under way"}},
+)
+async def request_study_content(
+    course_id: uuid.UUID,
+    body: StudyContentCreate,
+    response: Response,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    temporal: Client = Depends(get_temporal),
+    settings: Settings = Depends(get_app_settings),
+) -> StudyContentAccepted:
+    kind = body.type.strip().lower()
+    if kind not in KINDS:
+        raise ApiError(400, f"type must be one of {', '.join(KINDS)} (got {body.type!r})")
+    course = await owned_course(session, course_id, user)
+    if course.status != "ready":
+        raise ApiError(409, f"course {course.id} is {course.status}; study content needs a ready course")
+
+    # The unique (course, type) key decides races: one insert wins, the rest read its row.
+    content_id = await session.scalar(
+        insert(StudyContent)
+        .values(course_id=course.id, type=kind, status="generating")
+        .on_conflict_do_nothing(index_elements=["course_id", "type"])
+        .returning(StudyContent.id)
+    )
+    start = content_id is not None
+    if not start:
+        existing = (
+            await session.execute(
+                select(StudyContent.id, StudyContent.status).where(
+                    StudyContent.course_id == course.id, StudyContent.type == kind
+                )
+            )
+        ).one()
+        content_id = existing.id
+        if existing.status == "failed":
+            start = (
+                await session.scalar(
+                    update(StudyContent)
+                    .where(StudyContent.id == content_id, StudyContent.status == "failed")
+                    .values(status="generating", error=None)
+                    .returning(StudyContent.id)
+                )
+            ) is not None
+    await session.commit()
+
+    workflow_id = workflow_ids.study_content(content_id)
+    accepted = StudyContentAccepted(
+        id=content_id,
+        type=kind,
+        status="generating",
+        workflow_id=workflow_id,
+        status_url=f"/v1/study-content/{content_id}",
+    )
+    if start:
+        try:
+            await temporal.start_workflow(
+                StudyContentWorkflow.run,
+                StudyContentInput(content_id=content_id, retry=llm_retry_from(settings)),
+                id=workflow_id,
+                task_queue=settings.task_queue_interactive,
+                id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+                search_attributes=search_attributes.for_course(user.id, course.id),
+            )
+        except Exception as exc:
+            log.error("could not start %s: %s", workflow_id, exc)
+            await session.execute(
+                update(StudyContent)
+                .where(StudyContent.id == content_id, StudyContent.status == "generating")
+                .values(status="failed", error="could not start generation; request it again")
+            )
+            await session.commit()
+            raise ApiError(503, "workflow service unavailable, try again shortly") from exc
+        return accepted
+
+    status = await session.scalar(select(StudyContent.status).where(StudyContent.id == content_id))
+    accepted.status = status
+    response.status_code = 200 if status == "completed" else 202
+    return accepted
+
+
+@router.get("/v1/study-content/{content_id}", response_model=StudyContentView)
+async def get_study_content(
+    content_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> StudyContentView:
+    content = await session.scalar(
+        select(StudyContent)
+        .join(Course, Course.id == StudyContent.course_id)
+        .where(StudyContent.id == content_id, Course.owner_id == user.id)
+    )
+    if content is None:
+        raise ApiError(404, f"study content {content_id} not found")
+    view = StudyContentView(
+        id=content.id,
+        course_id=content.course_id,
+        type=content.type,
+        status=content.status,
+        served_from=content.served_from,
+        model=content.model,
+        error=content.error,
+        retry_count=content.retry_count,
+    )
+    payload = content.payload or {}
+    if content.status == "completed":
+        if content.type == "quiz":
+            # Active recall: answers, explanations and key points stay server-side until an attempt.
+            view.questions = [QuizQuestionView.model_validate(q) for q in payload.get("questions", [])]
+        else:
+            view.cards = [FlashcardView.model_validate(c) for c in payload.get("cards", [])]
+        if payload.get("near_hit"):
+            view.near_hit = NearHitNotice.model_validate(payload["near_hit"])
+    return view

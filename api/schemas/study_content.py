@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+
+class StudyContentCreate(BaseModel):
+    type: str = Field(description="flashcards or quiz (case-insensitive)")
+
+
+class StudyContentAccepted(BaseModel):
+    id: uuid.UUID
+    type: str
+    status: str
+    workflow_id: str | None
+    status_url: str
+
+
+class QuizQuestionView(BaseModel):
+    """A question as a learner sees it before attempting: no answer, no explanation."""
+
+    id: str
+    question: str
+    options: list[str]
+    topic_id: uuid.UUID | None
+    topic_title: str | None
+
+
+class FlashcardView(BaseModel):
+    id: str
+    front: str
+    back: str
+    topic_id: uuid.UUID | None
+    topic_title: str | None
+
+
+class NearHitNotice(BaseModel):
+    similarity: float | None
+    cached_request: str
+    reason: str
+
+
+class StudyContentView(BaseModel):
+    id: uuid.UUID
+    course_id: uuid.UUID
+    type: str
+    status: str
+    served_from: str | None = Field(description="llm, cache_exact, cache_semantic or near_hit_fallback")
+    model: str | None = Field(description="model that produced the content")
+    error: str | None
+    retry_count: int
+    questions: list[QuizQuestionView] | None = None
+    cards: list[FlashcardView] | None = None
+    near_hit: NearHitNotice | None = Field(
+        default=None, description="set when a similar cached set was served because the LLM failed"
+    )

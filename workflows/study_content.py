@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.study_content_activities import StudyContentActivities
+    from studyflow.contracts.activity_io import (
+        ContentFailureInput,
+        ContentRef,
+        GenerateStudyContentInput,
+        ServeCachedInput,
+    )
+    from studyflow.contracts.workflow_inputs import StudyContentInput
+    from workflows.activity_failures import describe_failure, is_subject_gone
+    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+
+
+@workflow.defn
+class StudyContentWorkflow:
+    """Flashcards or a quiz: semantic cache → retrieval → LLM → validate → persist → cache store.
+    A near-hit from the cache is served only when the LLM has failed on every attempt."""
+
+    def __init__(self) -> None:
+        self._stage = "starting"
+
+    @workflow.query
+    def stage(self) -> str:
+        return self._stage
+
+    @workflow.run
+    async def run(self, data: StudyContentInput) -> str:
+        ref = ContentRef(content_id=data.content_id)
+        try:
+            begun = await self._db(StudyContentActivities.begin_study_content, ref)
+            if begun.already_completed:
+                return "completed"
+            self._stage = "cache"
+            cached = await self._db(StudyContentActivities.lookup_cache, ref)
+            if cached.hit_entry_id is not None:
+                await self._db(
+                    StudyContentActivities.serve_cached,
+                    ServeCachedInput(
+                        content_id=data.content_id,
+                        entry_id=cached.hit_entry_id,
+                        served_from=f"cache_{cached.hit_tier}",
+                        similarity=cached.similarity,
+                    ),
+                )
+                return "completed"
+            self._stage = "retrieval"
+            context = await self._db(StudyContentActivities.retrieve_context, ref)
+        except ActivityError as error:
+            return "gone" if is_subject_gone(error) else await self._fail(data, describe_failure(error))
+
+        self._stage = "generating"
+        try:
+            await workflow.execute_activity_method(
+                StudyContentActivities.generate_study_content,
+                GenerateStudyContentInput(content_id=data.content_id, chunk_ids=context.chunk_ids),
+                start_to_close_timeout=LLM_TIMEOUT,
+                heartbeat_timeout=data.retry.heartbeat_timeout,
+                retry_policy=llm_retry(data.retry),
+            )
+        except ActivityError as error:
+            if is_subject_gone(error):
+                return "gone"
+            llm_error = describe_failure(error)
+            if cached.near_entry_id is None:
+                return await self._fail(data, llm_error)
+            await self._db(
+                StudyContentActivities.serve_cached,
+                ServeCachedInput(
+                    content_id=data.content_id,
+                    entry_id=cached.near_entry_id,
+                    served_from="near_hit_fallback",
+                    similarity=cached.similarity,
+                    llm_error=llm_error,
+                ),
+            )
+            return "completed"
+
+        self._stage = "caching"
+        try:
+            await self._db(StudyContentActivities.store_in_cache, ref)
+        except ActivityError as error:
+            # The learner has the content; a missed cache store only costs a future LLM call.
+            workflow.logger.warning("cache store failed: %s", describe_failure(error))
+        return "completed"
+
+    async def _db(self, activity, argument):
+        return await workflow.execute_activity_method(
+            activity, argument, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+        )
+
+    async def _fail(self, data: StudyContentInput, error: str) -> str:
+        self._stage = "failed"
+        await self._db(
+            StudyContentActivities.mark_study_content_failed,
+            ContentFailureInput(content_id=data.content_id, error=error),
+        )
+        return "failed"
