@@ -22,18 +22,28 @@ from activities.indexing_activities import IndexingActivities
 from activities.llm_gateway import LlmGateway
 from activities.llm_ledger import LlmLedger
 from activities.notes_activities import NotesActivities
+from activities.remediation_activities import RemediationActivities
 from activities.study_content_activities import StudyContentActivities
+from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect
 from workflows.course_generation import CourseGenerationWorkflow
+from workflows.remediation import RemediationWorkflow
 from workflows.study_content import StudyContentWorkflow
 from workflows.topic_notes import TopicNotesWorkflow
+from workflows.user_provisioning import UserProvisioningWorkflow
 
 log = logging.getLogger("studyflow.worker")
 
-WORKFLOWS = [CourseGenerationWorkflow, TopicNotesWorkflow, StudyContentWorkflow]
+WORKFLOWS = [
+    CourseGenerationWorkflow,
+    TopicNotesWorkflow,
+    StudyContentWorkflow,
+    RemediationWorkflow,
+    UserProvisioningWorkflow,
+]
 
 
 @dataclass
@@ -42,6 +52,8 @@ class ActivitySet:
     notes: NotesActivities
     indexing: IndexingActivities
     study: StudyContentActivities
+    remediation: RemediationActivities
+    users: UserActivities
 
     def all(self) -> list:
         return [
@@ -60,10 +72,17 @@ class ActivitySet:
             self.study.generate_study_content,
             self.study.store_in_cache,
             self.study.mark_study_content_failed,
+            self.remediation.generate_remediation_plan,
+            self.remediation.mark_remediation_failed,
+            self.users.apply_clerk_event,
+            self.users.cancel_user_workflows,
+            self.users.erase_user_data,
         ]
 
 
-def build_activities(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> ActivitySet:
+def build_activities(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], client: Client
+) -> ActivitySet:
     ledger = LlmLedger(session_factory)
     llm = LlmGateway(settings, ledger)
     embedder = build_embedder(settings)
@@ -72,6 +91,8 @@ def build_activities(settings: Settings, session_factory: async_sessionmaker[Asy
         notes=NotesActivities(session_factory, llm),
         indexing=IndexingActivities(session_factory, embedder),
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
+        remediation=RemediationActivities(session_factory, llm, embedder),
+        users=UserActivities(session_factory, client),
     )
 
 
@@ -88,7 +109,7 @@ async def run_worker(settings: Settings) -> None:
         raise SystemExit("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
     engine = create_engine(settings.database_url)
     client = await connect(settings)
-    workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine)))
+    workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine), client))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

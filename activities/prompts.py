@@ -124,3 +124,19 @@ def flashcards(brief: CourseBrief, topics: list[tuple[str, str]], context: list[
         schema_name="flashcards",
         messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
     )
+
+
+def remediation(brief: CourseBrief, topic_title: str, missed: list[str], context: list[str], count: int) -> Prompt:
+    missed_list = "\n".join(f"- {question}" for question in missed) or "- (unanswered)"
+    request = (
+        f"A learner in a {brief.difficulty} course on {brief.topic} answered these questions on "
+        f"'{topic_title}' wrongly:\n{missed_list}\n{_context_block(context)}"
+        "Help them recover: an explanation that targets the likely misunderstanding, 3-5 key_points, "
+        f"and {count} practice_questions (each: exactly 4 distinct options, `answer` copied exactly "
+        "from the correct option, an explanation, key_points)."
+    )
+    return Prompt(
+        purpose="remediation",
+        schema_name="remediation",
+        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 
 from fastapi import FastAPI
 from temporalio.client import Client
@@ -10,7 +11,19 @@ from temporalio.client import Client
 from api.auth import Authenticator
 from api.errors import install_error_handlers
 from api.request_id import RequestIdMiddleware
-from api.routes import courses, health, me, study_content, topics
+from api.routes import (
+    attempts,
+    billing,
+    courses,
+    dashboard,
+    flashcards,
+    health,
+    me,
+    study_content,
+    topics,
+    weak_areas,
+    webhooks,
+)
 from api.temporal_provider import TemporalProvider
 from db.engine import create_engine, create_session_factory
 from studyflow.settings import Settings, get_settings
@@ -39,9 +52,22 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = lambda: datetime.now(timezone.utc)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    for router in (health.router, courses.router, topics.router, study_content.router, me.router):
+    for router in (
+        health.router,
+        courses.router,
+        topics.router,
+        study_content.router,
+        attempts.router,
+        weak_areas.router,
+        flashcards.router,
+        dashboard.router,
+        me.router,
+        billing.router,
+        webhooks.router,
+    ):
         app.include_router(router)
     return app
 

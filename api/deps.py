@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,3 +27,11 @@ async def get_temporal(request: Request) -> Client:
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+Clock = Callable[[], datetime]
+
+
+def get_clock(request: Request) -> Clock:
+    """The API's notion of "now" (spaced-repetition schedules); tests substitute their own."""
+    return request.app.state.clock

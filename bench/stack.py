@@ -31,6 +31,7 @@ class BenchStack:
     extra_env: dict[str, str] = field(default_factory=dict)
     start_api: bool = True
     start_worker: bool = True
+    start_temporal: bool = True
 
     def __post_init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="studyflow-bench-")
@@ -42,9 +43,10 @@ class BenchStack:
         self.database_url = self._postgres.start()
         migrate.upgrade(self.database_url)
         temporal_port, ui_port = free_port(), free_port()
-        self._processes.append(start_dev_server(self.data_dir, temporal_port, ui_port, "default"))
-        if not wait_for_port("127.0.0.1", temporal_port, 60):
-            raise RuntimeError("Temporal dev server did not start")
+        if self.start_temporal:
+            self._processes.append(start_dev_server(self.data_dir, temporal_port, ui_port, "default"))
+            if not wait_for_port("127.0.0.1", temporal_port, 60):
+                raise RuntimeError("Temporal dev server did not start")
         self.temporal_address = f"127.0.0.1:{temporal_port}"
         llm_port = free_port()
         self._spawn([sys.executable, "-m", "tests.support.scripted_openai", "--port", str(llm_port),

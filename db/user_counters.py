@@ -32,6 +32,25 @@ async def consume_course_quota(session: AsyncSession, user_id: uuid.UUID, today:
     return result.first() is not None
 
 
+async def consume_study_content_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
+    """Take one study-content generation from today's quota (same locking as the course quota)."""
+    if limit <= 0:
+        return False
+    is_today = User.usage_date == today
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .where((User.usage_date.is_distinct_from(today)) | (User.study_content_today < limit))
+        .values(
+            study_content_today=case((is_today, User.study_content_today + 1), else_=1),
+            courses_created_today=case((is_today, User.courses_created_today), else_=0),
+            usage_date=today,
+        )
+        .returning(User.id)
+    )
+    return result.first() is not None
+
+
 async def refund_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date) -> None:
     await session.execute(
         update(User)
@@ -55,5 +74,20 @@ async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: da
             streak_current=new_streak,
             streak_longest=func.greatest(User.streak_longest, new_streak),
             last_active_date=func.greatest(func.coalesce(User.last_active_date, day), day),
+        )
+    )
+
+
+async def add_quiz_attempt(
+    session: AsyncSession, user_id: uuid.UUID, *, questions: int, correct: int, seconds: int
+) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(
+            quiz_attempts=User.quiz_attempts + 1,
+            quiz_questions=User.quiz_questions + questions,
+            quiz_correct=User.quiz_correct + correct,
+            study_seconds=User.study_seconds + seconds,
         )
     )

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     outline_max_topics: int = Field(default=5, ge=1)
     free_courses_per_day: int = Field(default=3, ge=0)
     pro_courses_per_day: int = Field(default=50, ge=0)
+    free_study_content_per_day: int = Field(default=10, ge=0)
+    pro_study_content_per_day: int = Field(default=200, ge=0)
+    rate_limit_burst: int = Field(default=10, ge=1, description="generation requests allowed at once")
+    rate_limit_per_minute: float = Field(default=30, gt=0, description="sustained generation requests")
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
@@ -94,6 +98,11 @@ class Settings(BaseSettings):
     clerk_webhook_secret: SecretStr | None = None
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
+    stripe_price_id_pro: str | None = None
+    stripe_api_base: str | None = Field(default=None, description="e.g. a stripe-mock URL; unset: Stripe")
+    billing_success_url: str = "http://localhost:3000/billing/success"
+    billing_cancel_url: str = "http://localhost:3000/billing/cancel"
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
 
     @field_validator("openai_base_url", "openai_fallback_base_url", "database_url", "temporal_address")
     @classmethod
@@ -129,6 +138,9 @@ class Settings(BaseSettings):
 
     def courses_per_day(self, plan: str) -> int:
         return self.pro_courses_per_day if plan == "pro" else self.free_courses_per_day
+
+    def study_content_per_day(self, plan: str) -> int:
+        return self.pro_study_content_per_day if plan == "pro" else self.free_study_content_per_day
 
 
 @lru_cache

@@ -16,3 +16,11 @@ def topic_notes(topic_id: uuid.UUID) -> str:
 
 def study_content(content_id: uuid.UUID) -> str:
     return f"study-content-{content_id}"
+
+
+def remediation(attempt_id: uuid.UUID) -> str:
+    return f"remediation-{attempt_id}"
+
+
+def clerk_event(delivery_id: str) -> str:
+    return f"clerk-event-{delivery_id}"

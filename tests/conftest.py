@@ -117,6 +117,9 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         llm_retry_initial_seconds=0.05,
         llm_retry_max_seconds=0.2,
         free_courses_per_day=1000,
+        free_study_content_per_day=1000,
+        rate_limit_burst=1000,
+        rate_limit_per_minute=60000,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -130,7 +133,7 @@ def settings(database_url, llm_server, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 async def worker(temporal_env, settings, session_factory):
     """One worker for the session, polling the session's task queues."""
-    workers = build_workers(temporal_env.client, settings, build_activities(settings, session_factory))
+    workers = build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client))
     async with AsyncExitStack() as stack:
         for w in workers:
             await stack.enter_async_context(w)
@@ -141,6 +144,7 @@ async def worker(temporal_env, settings, session_factory):
 class ApiClient:
     http: httpx.AsyncClient
     settings: Settings
+    app: object
 
     def token(self, user_id: str, **kwargs) -> str:
         private_pem, _ = ensure_keypair(self.settings.dev_key_dir)
@@ -156,7 +160,7 @@ async def open_api_client(stack: AsyncExitStack, settings: Settings, temporal_en
     http = await stack.enter_async_context(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://studyflow.test")
     )
-    return ApiClient(http=http, settings=settings)
+    return ApiClient(http=http, settings=settings, app=app)
 
 
 @pytest.fixture(scope="session")
@@ -183,6 +187,6 @@ async def isolated(database_url, llm_server, tmp_path, temporal_env, session_fac
         database_url, llm_server, tmp_path, openai_model=f"model-{uuid.uuid4().hex[:8]}"
     )
     async with AsyncExitStack() as stack:
-        for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory)):
+        for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
             await stack.enter_async_context(w)
         yield await open_api_client(stack, settings, temporal_env)

@@ -33,7 +33,7 @@ async def test_request_answers_202_without_any_llm_call_and_the_worker_makes_it_
         polled = (await api.http.get(accepted["status_url"], headers=api.auth(user_a))).json()
         assert polled["status"] == "generating" and polled["chapters"] == []
 
-        for worker in build_workers(temporal_env.client, settings, build_activities(settings, session_factory)):
+        for worker in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
             await stack.enter_async_context(worker)
         course = await wait_for_course(api, user_a, accepted["course_id"])
 
@@ -225,3 +225,16 @@ async def test_delete_removes_the_course_and_cancels_its_workflow(
         assert await session.scalar(
             select(func.count()).where(Topic.course_id == uuid.UUID(accepted["course_id"]))
         ) == 0
+
+
+async def test_an_operator_cancelling_generation_leaves_the_course_failed_not_stuck(
+    api, llm_server, temporal_env, user_a
+):
+    topic = unique_topic("cancel")
+    llm_server.on(topic, [Reply.auto(delay=5)])
+    accepted = await create_course(api, user_a, topic)
+    await asyncio.sleep(0.5)
+    await temporal_env.client.get_workflow_handle(accepted["workflow_id"]).cancel()
+    course = await wait_for_course(api, user_a, accepted["course_id"], status="failed")
+    assert course["error"] == "generation was cancelled"
+    assert course["chapters"] == [], "the manual outline must not be used for a cancelled course"

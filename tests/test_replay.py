@@ -49,11 +49,23 @@ async def test_fresh_course_and_notes_histories_replay(api, temporal_env, user_a
     await poll_until(topic_status, lambda s: s == "completed")
     quiz = (await request_content(api, user_a, course["id"], "quiz")).json()
     await wait_content(api, user_a, quiz["id"])
+    attempt = (
+        await api.http.post(f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=api.auth(user_a))
+    ).json()
+
+    async def plan_status():
+        plan_url = f"/v1/remediation/{attempt['remediation_plan_id']}"
+        return (await api.http.get(plan_url, headers=api.auth(user_a))).json()["status"]
+
+    await poll_until(plan_status, lambda s: s == "completed")
     client = temporal_env.client
     histories = {
         "CourseGenerationWorkflow": await client.get_workflow_handle(course["workflow_id"]).fetch_history(),
         "TopicNotesWorkflow": await client.get_workflow_handle(f"topic-notes-{topic_id}").fetch_history(),
         "StudyContentWorkflow": await client.get_workflow_handle(quiz["workflow_id"]).fetch_history(),
+        "RemediationWorkflow": await client.get_workflow_handle(
+            f"remediation-{attempt['attempt_id']}"
+        ).fetch_history(),
     }
     for name, history in histories.items():
         await _replayer().replay_workflow(history)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 
 def is_subject_gone(error: ActivityError) -> bool:
@@ -13,3 +13,10 @@ def is_subject_gone(error: ActivityError) -> bool:
 def describe_failure(error: ActivityError) -> str:
     cause = error.cause
     return str(cause.message if isinstance(cause, ApplicationError) else cause or error)
+
+
+def raise_if_cancelled(error: ActivityError) -> None:
+    """A cancelled workflow must stop, not treat its cancelled activity as a failure to work
+    around (e.g. by falling back to a manual outline)."""
+    if is_cancelled_exception(error):
+        raise error

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.course_activities import CourseActivities
@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
         PersistOutlineInput,
     )
     from studyflow.contracts.workflow_inputs import CourseGenerationInput
-    from workflows.activity_failures import describe_failure, is_subject_gone
+    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
     from workflows.retry import (
         DB_RETRY,
         DB_TIMEOUT,
@@ -39,6 +39,20 @@ class CourseGenerationWorkflow:
 
     @workflow.run
     async def run(self, data: CourseGenerationInput) -> str:
+        try:
+            return await self._generate(data)
+        except BaseException as error:
+            if is_cancelled_exception(error):
+                # Cancelled by an operator (or a deleted course): leave no `generating` row behind.
+                await workflow.execute_activity_method(
+                    CourseActivities.mark_course_failed,
+                    CourseFailureInput(course_id=data.course_id, error="generation was cancelled"),
+                    start_to_close_timeout=DB_TIMEOUT,
+                    retry_policy=DB_RETRY,
+                )
+            raise
+
+    async def _generate(self, data: CourseGenerationInput) -> str:
         self._stage = "outline"
         generated: GeneratedOutline | None = None
         llm_error: str | None = None
@@ -51,6 +65,7 @@ class CourseGenerationWorkflow:
                 retry_policy=llm_retry(data.retry),
             )
         except ActivityError as error:
+            raise_if_cancelled(error)
             if is_subject_gone(error):
                 return "gone"
             llm_error = describe_failure(error)
@@ -75,6 +90,7 @@ class CourseGenerationWorkflow:
                 retry_policy=DB_RETRY,
             )
         except ActivityError as error:
+            raise_if_cancelled(error)
             self._stage = "failed"
             await workflow.execute_activity_method(
                 CourseActivities.mark_course_failed,
@@ -93,6 +109,7 @@ class CourseGenerationWorkflow:
                     retry_policy=INDEX_RETRY,
                 )
             except ActivityError as error:
+                raise_if_cancelled(error)
                 workflow.logger.warning("outline indexing failed: %s", describe_failure(error))
         self._stage = "ready"
         return "ready"

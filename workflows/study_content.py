@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.study_content_activities import StudyContentActivities
@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
         ServeCachedInput,
     )
     from studyflow.contracts.workflow_inputs import StudyContentInput
-    from workflows.activity_failures import describe_failure, is_subject_gone
+    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
     from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
 
 
@@ -30,6 +30,14 @@ class StudyContentWorkflow:
 
     @workflow.run
     async def run(self, data: StudyContentInput) -> str:
+        try:
+            return await self._generate(data)
+        except BaseException as error:
+            if is_cancelled_exception(error):
+                await self._fail(data, "generation was cancelled")
+            raise
+
+    async def _generate(self, data: StudyContentInput) -> str:
         ref = ContentRef(content_id=data.content_id)
         try:
             begun = await self._db(StudyContentActivities.begin_study_content, ref)
@@ -51,6 +59,7 @@ class StudyContentWorkflow:
             self._stage = "retrieval"
             context = await self._db(StudyContentActivities.retrieve_context, ref)
         except ActivityError as error:
+            raise_if_cancelled(error)
             return "gone" if is_subject_gone(error) else await self._fail(data, describe_failure(error))
 
         self._stage = "generating"
@@ -63,6 +72,7 @@ class StudyContentWorkflow:
                 retry_policy=llm_retry(data.retry),
             )
         except ActivityError as error:
+            raise_if_cancelled(error)
             if is_subject_gone(error):
                 return "gone"
             llm_error = describe_failure(error)
@@ -84,6 +94,7 @@ class StudyContentWorkflow:
         try:
             await self._db(StudyContentActivities.store_in_cache, ref)
         except ActivityError as error:
+            raise_if_cancelled(error)
             # The learner has the content; a missed cache store only costs a future LLM call.
             workflow.logger.warning("cache store failed: %s", describe_failure(error))
         return "completed"

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.indexing_activities import IndexingActivities
     from activities.notes_activities import NotesActivities
     from studyflow.contracts.activity_io import TopicFailureInput, TopicRef
     from studyflow.contracts.workflow_inputs import TopicNotesInput
-    from workflows.activity_failures import describe_failure, is_subject_gone
+    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
     from workflows.retry import (
         DB_RETRY,
         DB_TIMEOUT,
@@ -25,6 +25,19 @@ class TopicNotesWorkflow:
 
     @workflow.run
     async def run(self, data: TopicNotesInput) -> str:
+        try:
+            return await self._generate(data)
+        except BaseException as error:
+            if is_cancelled_exception(error):
+                await workflow.execute_activity_method(
+                    NotesActivities.mark_topic_failed,
+                    TopicFailureInput(topic_id=data.topic_id, error="generation was cancelled"),
+                    start_to_close_timeout=DB_TIMEOUT,
+                    retry_policy=DB_RETRY,
+                )
+            raise
+
+    async def _generate(self, data: TopicNotesInput) -> str:
         ref = TopicRef(topic_id=data.topic_id)
         try:
             result = await workflow.execute_activity_method(
@@ -35,6 +48,7 @@ class TopicNotesWorkflow:
                 retry_policy=llm_retry(data.retry),
             )
         except ActivityError as error:
+            raise_if_cancelled(error)
             if is_subject_gone(error):
                 return "gone"
             await workflow.execute_activity_method(
@@ -53,5 +67,6 @@ class TopicNotesWorkflow:
                     retry_policy=INDEX_RETRY,
                 )
             except ActivityError as error:
+                raise_if_cancelled(error)
                 workflow.logger.warning("notes indexing failed: %s", describe_failure(error))
         return result.status or "completed"

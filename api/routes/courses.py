@@ -15,6 +15,7 @@ from api.day import seconds_until_tomorrow, today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_course
+from api.rate_limit import generation_rate_limit
 from api.schemas.courses import (
     Chapter,
     CourseAccepted,
@@ -45,7 +46,7 @@ def llm_retry_from(settings: Settings) -> LlmRetry:
     )
 
 
-@router.post("", status_code=202, response_model=CourseAccepted)
+@router.post("", status_code=202, response_model=CourseAccepted, dependencies=[Depends(generation_rate_limit)])
 async def create_course(
     body: CourseCreate,
     user: CurrentUser = Depends(current_user),

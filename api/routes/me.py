@@ -7,11 +7,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import CurrentUser, current_user
 from api.day import today_in
 from api.deps import get_app_settings, get_session
-from api.schemas.me import MeStats
+from api.schemas.me import Me, MeStats, PlanLimits, UsageToday
 from db.models import User
 from studyflow.settings import Settings
 
 router = APIRouter(prefix="/v1/me", tags=["me"])
+
+
+@router.get("", response_model=Me)
+async def me(
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_app_settings),
+) -> Me:
+    row = await session.scalar(select(User).where(User.id == user.id))
+    today = row.usage_date == today_in(settings.day_timezone)
+    return Me(
+        id=row.clerk_id,
+        email=row.email,
+        plan=row.plan,
+        subscription_status=row.subscription_status,
+        limits=PlanLimits(
+            courses_per_day=settings.courses_per_day(row.plan),
+            study_content_per_day=settings.study_content_per_day(row.plan),
+            generation_burst=settings.rate_limit_burst,
+            generation_per_minute=settings.rate_limit_per_minute,
+        ),
+        usage_today=UsageToday(
+            courses=row.courses_created_today if today else 0,
+            study_content=row.study_content_today if today else 0,
+        ),
+    )
 
 
 @router.get("/stats", response_model=MeStats)

@@ -11,9 +11,11 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.auth import CurrentUser, current_user
+from api.day import seconds_until_tomorrow, today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_course
+from api.rate_limit import generation_rate_limit
 from api.routes.courses import llm_retry_from
 from api.schemas.study_content import (
     FlashcardView,
@@ -24,6 +26,7 @@ from api.schemas.study_content import (
     StudyContentView,
 )
 from db.models import Course, StudyContent
+from db.user_counters import consume_study_content_quota
 from studyflow import search_attributes, workflow_ids
 from studyflow.contracts.workflow_inputs import StudyContentInput
 from studyflow.settings import Settings
@@ -39,6 +42,7 @@ KINDS = ("flashcards", "quiz")
     response_model=StudyContentAccepted,
     status_code=202,
     responses={200: {"description": "already generated"}, 202: {"description": "generation under way"}},
+    dependencies=[Depends(generation_rate_limit)],
 )
 async def request_study_content(
     course_id: uuid.UUID,
@@ -82,6 +86,16 @@ async def request_study_content(
                     .returning(StudyContent.id)
                 )
             ) is not None
+    if start:
+        today = today_in(settings.day_timezone)
+        limit = settings.study_content_per_day(user.plan)
+        if not await consume_study_content_quota(session, user.id, today, limit):
+            await session.rollback()  # the new or reset row goes with it
+            raise ApiError(
+                429,
+                f"daily study-content limit reached: {limit} per day on the {user.plan} plan",
+                headers={"Retry-After": str(seconds_until_tomorrow(settings.day_timezone))},
+            )
     await session.commit()
 
     workflow_id = workflow_ids.study_content(content_id)

@@ -13,6 +13,7 @@ from api.auth import CurrentUser, current_user
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_topic
+from api.rate_limit import generation_rate_limit
 from api.routes.courses import llm_retry_from
 from api.schemas.topics import NotesState, TopicDetail
 from db.models import Topic
@@ -37,6 +38,7 @@ async def get_topic(
 @router.post(
     "/{topic_id}/notes",
     response_model=NotesState,
+    dependencies=[Depends(generation_rate_limit)],
     responses={200: {"description": "notes ready"}, 202: {"description": "generation under way"}},
 )
 async def request_notes(

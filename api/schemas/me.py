@@ -5,6 +5,27 @@ from datetime import date
 from pydantic import BaseModel
 
 
+class PlanLimits(BaseModel):
+    courses_per_day: int
+    study_content_per_day: int
+    generation_burst: int
+    generation_per_minute: float
+
+
+class UsageToday(BaseModel):
+    courses: int
+    study_content: int
+
+
+class Me(BaseModel):
+    id: str
+    email: str | None
+    plan: str
+    subscription_status: str | None
+    limits: PlanLimits
+    usage_today: UsageToday
+
+
 class MeStats(BaseModel):
     plan: str
     streak_current: int

@@ -5,8 +5,16 @@ from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.courses import Course, Topic
 from db.models.llm_calls import LlmCall
 from db.models.notifications import Notification
+from db.models.rate_limits import RateLimitBucket
 from db.models.retrieval import ContentChunk, SemanticCacheEntry
-from db.models.study import FlashcardReview, FlashcardState, QuizAttempt, RemediationPlan, StudyContent
+from db.models.study import (
+    FlashcardReview,
+    FlashcardState,
+    QuizAttempt,
+    RemediationPlan,
+    StudyContent,
+    TopicMastery,
+)
 from db.models.users import User
 
 __all__ = [
@@ -19,12 +27,14 @@ __all__ = [
     "LlmCall",
     "Notification",
     "Payment",
+    "RateLimitBucket",
     "QuizAttempt",
     "RemediationPlan",
     "SemanticCacheEntry",
     "StudyContent",
     "Subscription",
     "Topic",
+    "TopicMastery",
     "User",
     "WebhookEvent",
 ]

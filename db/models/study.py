@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     Numeric,
@@ -52,14 +53,31 @@ class QuizAttempt(Base):
     study_content_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("study_contents.id", ondelete="CASCADE")
     )
+    course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict] = mapped_column(JSONB)
+    feedback: Mapped[list] = mapped_column(JSONB, server_default="[]")
     score: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
     percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     duration_seconds: Mapped[int] = mapped_column(Integer, server_default="0")
     weak_topics: Mapped[list] = mapped_column(JSONB, server_default="[]")
     created_at: Mapped[datetime] = created_at()
+
+
+class TopicMastery(Base):
+    """Bayesian Knowledge Tracing estimate that a learner has mastered a topic."""
+
+    __tablename__ = "topic_mastery"
+    __table_args__ = (UniqueConstraint("user_id", "topic_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    mastery: Mapped[float] = mapped_column(Float)
+    answers: Mapped[int] = mapped_column(Integer, server_default="0")
+    correct: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated_at: Mapped[datetime] = updated_at()
 
 
 class RemediationPlan(Base):

@@ -101,3 +101,25 @@ class GenerateStudyContentResult(BaseModel):
 class ContentFailureInput(BaseModel):
     content_id: uuid.UUID
     error: str
+
+
+class PlanRef(BaseModel):
+    plan_id: uuid.UUID
+
+
+class PlanFailureInput(BaseModel):
+    plan_id: uuid.UUID
+    error: str
+
+
+class WebhookEventRef(BaseModel):
+    event_row_id: uuid.UUID
+
+
+class ClerkEventOutcome(BaseModel):
+    action: str  # upserted | deleted | ignored
+    user_id: uuid.UUID | None = None
+
+
+class UserRef(BaseModel):
+    user_id: uuid.UUID

@@ -72,3 +72,9 @@ class FlashcardDraft(_Strict):
 
 class FlashcardSetDraft(_Strict):
     cards: list[FlashcardDraft] = Field(min_length=1)
+
+
+class RemediationDraft(_Strict):
+    explanation: str = Field(min_length=20)
+    key_points: list[str] = Field(min_length=1)
+    practice_questions: list[QuizQuestionDraft] = Field(min_length=1)

@@ -47,3 +47,12 @@ class TopicNotesInput(BaseModel):
 class StudyContentInput(BaseModel):
     content_id: uuid.UUID
     retry: LlmRetry = LlmRetry()
+
+
+class RemediationInput(BaseModel):
+    plan_id: uuid.UUID
+    retry: LlmRetry = LlmRetry()
+
+
+class UserProvisioningInput(BaseModel):
+    event_row_id: uuid.UUID

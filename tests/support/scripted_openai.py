@@ -254,6 +254,22 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
                 for i in range(count)
             ]
         }
+    if schema_name == "remediation":
+        topic = _number(r"answered these questions on\s+'([^']+)'", prompt, "the topic")
+        return {
+            "explanation": f"Let us revisit {topic}: the common misunderstanding, corrected step by step.",
+            "key_points": [f"{topic}: key point 1", "key point 2", "key point 3"],
+            "practice_questions": [
+                {
+                    "question": f"Practice {i + 1} on {topic}?",
+                    "options": ["w", "x", "y", "z"],
+                    "answer": "x",
+                    "explanation": "x is right",
+                    "key_points": ["x"],
+                }
+                for i in range(3)
+            ],
+        }
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
 
 

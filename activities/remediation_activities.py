@@ -1,0 +1,128 @@
+"""Activities of RemediationWorkflow: one plan per low-score attempt, one section per weak topic."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities import prompts
+from activities.course_brief import brief_of, load_course
+from activities.embedders import Embedder
+from activities.errors import LlmOutputInvalidError, SubjectGoneError
+from activities.heartbeat import heartbeating
+from activities.llm_gateway import LlmGateway
+from activities.retrieval import Retriever
+from activities.study_validation import validate_quiz
+from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
+from studyflow.contracts.activity_io import PlanFailureInput, PlanRef
+from studyflow.contracts.generated import QuizDraft, RemediationDraft
+
+PRACTICE_QUESTIONS = 3
+CONTEXT_CHUNKS = 4
+
+
+class RemediationActivities:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway, embedder: Embedder
+    ):
+        self._sessions = session_factory
+        self._llm = llm
+        self._embedder = embedder
+        self._retriever = Retriever(session_factory)
+
+    @activity.defn
+    async def generate_remediation_plan(self, ref: PlanRef) -> int:
+        async with self._sessions() as session:
+            plan = await session.get(RemediationPlan, ref.plan_id)
+            if plan is None:
+                raise SubjectGoneError(f"remediation plan {ref.plan_id} no longer exists")
+            if plan.status == "completed":
+                return len((plan.plan or {}).get("topics", []))
+            attempt = await session.get(QuizAttempt, plan.quiz_attempt_id)
+            quiz = await session.get(StudyContent, attempt.study_content_id) if attempt else None
+            if attempt is None or quiz is None:
+                raise SubjectGoneError(f"attempt of plan {ref.plan_id} no longer exists")
+            course = await load_course(session, plan.course_id)
+            topic_ids = [uuid.UUID(t) for t in attempt.weak_topics]
+            topics = {t.id: t for t in await session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
+            retry = plan.retry_count
+        questions = {q["id"]: q for q in (quiz.payload or {}).get("questions", [])}
+        missed_by_topic: dict[str, list[str]] = {}
+        for item in attempt.feedback:
+            if not item["correct"] and item.get("topic_id"):
+                missed_by_topic.setdefault(item["topic_id"], []).append(questions[item["question_id"]]["question"])
+
+        sections = []
+        brief = brief_of(course)
+        for topic_id in topic_ids:
+            topic = topics.get(topic_id)
+            if topic is None:
+                continue  # the topic was removed with its course section: nothing to remediate
+            context = await self._topic_context(course.owner_id, course.id, topic)
+            prompt = prompts.remediation(
+                brief, topic.title, missed_by_topic.get(str(topic_id), []), context, PRACTICE_QUESTIONS
+            )
+            async with heartbeating():
+                result = await self._llm.generate(
+                    prompt,
+                    RemediationDraft,
+                    subject_id=str(ref.plan_id),
+                    idempotency_key=f"remediation:{ref.plan_id}:{topic_id}:{retry}",
+                )
+            draft = result.value
+            for question in draft.practice_questions:
+                question.topic_ref = "T1"
+            practice = validate_quiz(QuizDraft(questions=draft.practice_questions), {"T1"})
+            if not practice.records:
+                raise LlmOutputInvalidError(f"remediation for {topic.title}: no valid practice question")
+            sections.append(
+                {
+                    "topic_id": str(topic_id),
+                    "topic_title": topic.title,
+                    "explanation": draft.explanation,
+                    "key_points": draft.key_points,
+                    "practice_questions": [
+                        {k: v for k, v in record.items() if k != "topic_ref"} for record in practice.records
+                    ],
+                    "model": result.model,
+                }
+            )
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RemediationPlan)
+                .where(RemediationPlan.id == ref.plan_id, RemediationPlan.status == "generating")
+                .values(status="completed", plan={"topics": sections}, error=None)
+            )
+        return len(sections)
+
+    async def _topic_context(self, owner_id: uuid.UUID, course_id: uuid.UUID, topic: Topic) -> list[str]:
+        async with self._sessions() as session:
+            texts = list(
+                await session.scalars(
+                    select(ContentChunk.text)
+                    .where(ContentChunk.topic_id == topic.id)
+                    .order_by(ContentChunk.chunk_index)
+                    .limit(CONTEXT_CHUNKS)
+                )
+            )
+        if texts:
+            return texts
+        # No notes indexed for this topic yet: fall back to course material about it.
+        [vector] = await self._embedder.embed([topic.title])
+        chunks = await self._retriever.search(
+            owner_id=owner_id, course_id=course_id, query_text=topic.title, query_vector=vector,
+            k=CONTEXT_CHUNKS, strict=0.45, relaxed=0.25,
+        )
+        return [c.text for c in chunks if c.course_id == course_id]
+
+    @activity.defn
+    async def mark_remediation_failed(self, data: PlanFailureInput) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RemediationPlan)
+                .where(RemediationPlan.id == data.plan_id, RemediationPlan.status == "generating")
+                .values(status="failed", error=data.error[:2000], retry_count=RemediationPlan.retry_count + 1)
+            )

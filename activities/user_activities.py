@@ -1,0 +1,103 @@
+"""Activities of UserProvisioningWorkflow: apply Clerk user events to the users table."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
+
+from db.models import (
+    ContentChunk,
+    Course,
+    FlashcardState,
+    Notification,
+    QuizAttempt,
+    RemediationPlan,
+    TopicMastery,
+    User,
+    WebhookEvent,
+)
+from studyflow import search_attributes
+from studyflow.contracts.activity_io import ClerkEventOutcome, UserRef, WebhookEventRef
+
+
+def _primary_email(data: dict) -> str | None:
+    primary = data.get("primary_email_address_id")
+    for address in data.get("email_addresses") or []:
+        if address.get("id") == primary or primary is None:
+            return address.get("email_address")
+    return None
+
+
+class UserActivities:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], client: Client):
+        self._sessions = session_factory
+        self._client = client
+
+    @activity.defn
+    async def apply_clerk_event(self, ref: WebhookEventRef) -> ClerkEventOutcome:
+        async with self._sessions.begin() as session:
+            event = await session.get(WebhookEvent, ref.event_row_id)
+            if event is None:
+                return ClerkEventOutcome(action="ignored")
+            data = (event.payload or {}).get("data") or {}
+            clerk_id = data.get("id")
+            if not isinstance(clerk_id, str) or not clerk_id:
+                return ClerkEventOutcome(action="ignored")
+            if event.event_type in ("user.created", "user.updated"):
+                email = _primary_email(data)
+                # Upsert, but a deleted account stays deleted: a late or replayed update must
+                # not bring its data back.
+                statement = insert(User).values(clerk_id=clerk_id, email=email)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["clerk_id"],
+                    set_={"email": statement.excluded.email, "updated_at": func.now()},
+                    where=User.deleted_at.is_(None),
+                )
+                await session.execute(statement)
+                return ClerkEventOutcome(action="upserted")
+            if event.event_type == "user.deleted":
+                user_id = await session.scalar(
+                    update(User)
+                    .where(User.clerk_id == clerk_id)
+                    .values(deleted_at=func.coalesce(User.deleted_at, func.now()), email=None)
+                    .returning(User.id)
+                )
+                if user_id is None:  # never seen: remember the deletion so a late create can't revive it
+                    user_id = await session.scalar(
+                        insert(User).values(clerk_id=clerk_id, deleted_at=func.now()).returning(User.id)
+                    )
+                return ClerkEventOutcome(action="deleted", user_id=user_id)
+        return ClerkEventOutcome(action="ignored")
+
+    @activity.defn
+    async def cancel_user_workflows(self, ref: UserRef) -> int:
+        query = f'{search_attributes.USER_ID.name} = "{ref.user_id}" AND ExecutionStatus = "Running"'
+        cancelled = 0
+        async for execution in self._client.list_workflows(query):
+            if execution.status != WorkflowExecutionStatus.RUNNING:
+                continue
+            try:
+                await self._client.get_workflow_handle(execution.id, run_id=execution.run_id).cancel()
+                cancelled += 1
+            except RPCError:
+                pass  # finished meanwhile
+            activity.heartbeat(cancelled)
+        return cancelled
+
+    @activity.defn
+    async def erase_user_data(self, ref: UserRef) -> None:
+        """Remove everything the learner created; the users row stays as an anonymous tombstone."""
+        async with self._sessions.begin() as session:
+            for model in (RemediationPlan, QuizAttempt, FlashcardState, TopicMastery, Notification, ContentChunk):
+                column = model.owner_id if model is ContentChunk else model.user_id
+                await session.execute(delete(model).where(column == ref.user_id))
+            await session.execute(delete(Course).where(Course.owner_id == ref.user_id))
+            await session.execute(
+                update(User)
+                .where(User.id == ref.user_id)
+                .values(email=None, plan="free", subscription_status=None, streak_current=0, study_seconds=0)
+            )

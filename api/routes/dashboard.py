@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import CurrentUser, current_user
+from api.deps import Clock, get_clock, get_session
+from api.schemas.dashboard import Dashboard
+
+router = APIRouter(tags=["dashboard"])
+
+# One round trip: the learner's counters are denormalised on `users`; the lists are bounded
+# sub-selects aggregated to JSON, so the cost does not grow with the number of rows shown.
+_DASHBOARD = text(
+    """
+    SELECT u.plan, u.streak_current, u.streak_longest, u.last_active_date, u.study_seconds,
+           u.courses_completed, u.quiz_attempts, u.quiz_questions, u.quiz_correct,
+           (SELECT count(*)
+              FROM study_contents sc
+              JOIN courses co ON co.id = sc.course_id
+              CROSS JOIN LATERAL jsonb_array_elements(sc.payload -> 'cards') AS card(body)
+              LEFT JOIN flashcard_states fs
+                ON fs.user_id = u.id AND fs.study_content_id = sc.id AND fs.card_key = card.body ->> 'id'
+             WHERE co.owner_id = u.id AND sc.type = 'flashcards' AND sc.status = 'completed'
+               AND (fs.due_at IS NULL OR fs.due_at <= :now)) AS due_cards,
+           (SELECT coalesce(json_agg(c ORDER BY c.created_at DESC), '[]')
+              FROM (SELECT id, topic, status, topics_total, topics_completed, progress_pct, created_at
+                      FROM courses WHERE owner_id = u.id ORDER BY created_at DESC LIMIT 50) c) AS courses,
+           (SELECT coalesce(json_agg(w ORDER BY w.mastery), '[]')
+              FROM (SELECT tm.topic_id, t.title, tm.mastery
+                      FROM topic_mastery tm JOIN topics t ON t.id = tm.topic_id
+                     WHERE tm.user_id = u.id ORDER BY tm.mastery LIMIT 5) w) AS weak_topics,
+           (SELECT coalesce(json_agg(a ORDER BY a.created_at DESC), '[]')
+              FROM (SELECT id AS attempt_id, study_content_id AS quiz_id, percentage, created_at
+                      FROM quiz_attempts WHERE user_id = u.id ORDER BY created_at DESC LIMIT 5) a) AS recent_attempts
+      FROM users u
+     WHERE u.id = :user_id
+    """
+)
+
+
+@router.get("/v1/dashboard", response_model=Dashboard)
+async def dashboard(
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> Dashboard:
+    row = (await session.execute(_DASHBOARD, {"user_id": user.id, "now": clock()})).mappings().one()
+    return Dashboard.model_validate(dict(row))

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import CurrentUser, current_user
+from api.deps import get_app_settings, get_session
+from api.errors import ApiError
+from api.schemas.attempts import PlanStatus, RemediationView, TopicMasteryView, WeakAreas, WeakAttempt
+from db.models import QuizAttempt, RemediationPlan, Topic, TopicMastery
+from studyflow.settings import Settings
+
+router = APIRouter(tags=["weak areas"])
+
+
+@router.get("/v1/weak-areas", response_model=WeakAreas)
+async def weak_areas(
+    limit: int = Query(20, ge=1, le=100),
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_app_settings),
+) -> WeakAreas:
+    attempts = (
+        await session.execute(
+            select(QuizAttempt, RemediationPlan.id.label("plan_id"), RemediationPlan.status.label("plan_status"))
+            .outerjoin(RemediationPlan, RemediationPlan.quiz_attempt_id == QuizAttempt.id)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.percentage < settings.quiz_pass_threshold_pct)
+            .order_by(QuizAttempt.created_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    weakest = (
+        await session.execute(
+            select(TopicMastery, Topic.title, Topic.course_id)
+            .join(Topic, Topic.id == TopicMastery.topic_id)
+            .where(TopicMastery.user_id == user.id)
+            .order_by(TopicMastery.mastery, TopicMastery.updated_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    return WeakAreas(
+        attempts=[
+            WeakAttempt(
+                attempt_id=row.QuizAttempt.id,
+                quiz_id=row.QuizAttempt.study_content_id,
+                course_id=row.QuizAttempt.course_id,
+                percentage=float(row.QuizAttempt.percentage),
+                weak_topic_ids=row.QuizAttempt.weak_topics,
+                created_at=row.QuizAttempt.created_at,
+                remediation=PlanStatus(id=row.plan_id, status=row.plan_status) if row.plan_id else None,
+            )
+            for row in attempts
+        ],
+        weakest_topics=[
+            TopicMasteryView(
+                topic_id=row.TopicMastery.topic_id,
+                topic_title=row.title,
+                course_id=row.course_id,
+                mastery=round(row.TopicMastery.mastery, 4),
+                answers=row.TopicMastery.answers,
+                correct=row.TopicMastery.correct,
+            )
+            for row in weakest
+        ],
+    )
+
+
+@router.get("/v1/remediation/{plan_id}", response_model=RemediationView)
+async def get_remediation(
+    plan_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> RemediationView:
+    plan = await session.scalar(
+        select(RemediationPlan).where(RemediationPlan.id == plan_id, RemediationPlan.user_id == user.id)
+    )
+    if plan is None:
+        raise ApiError(404, f"remediation plan {plan_id} not found")
+    return RemediationView(
+        id=plan.id,
+        quiz_attempt_id=plan.quiz_attempt_id,
+        course_id=plan.course_id,
+        status=plan.status,
+        error=plan.error,
+        retry_count=plan.retry_count,
+        topics=(plan.plan or {}).get("topics", []),
+    )

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class DueCard(BaseModel):
+    """A card as shown before the learner reveals it: front only."""
+
+    card_id: str
+    front: str
+    course_id: uuid.UUID
+    topic_id: uuid.UUID | None
+    state: str = Field(description="new, learning, review or relearning")
+    due_at: datetime | None = Field(description="null for a card never reviewed")
+
+
+class DueCards(BaseModel):
+    cards: list[DueCard]
+    total_due: int
+
+
+class CardDetail(BaseModel):
+    card_id: str
+    front: str
+    back: str
+    course_id: uuid.UUID
+    topic_id: uuid.UUID | None
+    state: str
+    due_at: datetime | None
+
+
+class ReviewCreate(BaseModel):
+    rating: Literal["again", "hard", "good", "easy"]
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ReviewResult(BaseModel):
+    card_id: str
+    rating: str
+    state: str
+    due_at: datetime
+    stability: float | None
+    difficulty: float | None

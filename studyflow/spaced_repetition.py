@@ -1,0 +1,27 @@
+"""FSRS scheduling for flashcards (py-fsrs): pure functions over the stored card state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from fsrs import Card, Rating, Scheduler
+
+RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+STATES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+@lru_cache(maxsize=1)
+def scheduler() -> Scheduler:
+    return Scheduler()
+
+
+def review(stored: dict | None, rating: str, at: datetime) -> tuple[dict, dict]:
+    """Apply one review; returns (new card state, review log) as JSON-ready dicts."""
+    card = Card.from_dict(stored) if stored else Card(due=at)
+    card, log = scheduler().review_card(card, RATINGS[rating], at)
+    return card.to_dict(), log.to_dict()
+
+
+def state_name(stored: dict | None) -> str:
+    return STATES.get((stored or {}).get("state"), "new") if stored else "new"

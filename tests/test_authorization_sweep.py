@@ -1,0 +1,78 @@
+"""Every private route in the OpenAPI schema: no token → 401; another learner → 404 (routes with
+a resource id) or a response that shows none of the owner's data (collection routes).
+
+A new route fails this test until the maps below say how to call it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.courses import unique_topic
+from tests.support.polling import poll_until
+from tests.support.study import generated, ready_course_on, request_content, wait_content
+
+PUBLIC = {"/healthz", "/readyz", "/v1/webhooks/clerk", "/v1/webhooks/stripe"}
+BODIES = {
+    ("POST", "/v1/courses"): {"topic": "Sweep topic"},
+    ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},
+    ("POST", "/v1/quizzes/{quiz_id}/attempts"): {"answers": {}},
+    ("POST", "/v1/flashcards/{card_id}/reviews"): {"rating": "good"},
+}
+
+
+async def _owner_resources(api, owner: str) -> dict[str, str]:
+    course = await ready_course_on(api, owner, unique_topic("sweep"))
+    topic_id = course["chapters"][0]["topics"][0]["id"]
+    quiz = (await request_content(api, owner, course["id"], "quiz")).json()
+    await wait_content(api, owner, quiz["id"])
+    cards = await generated(api, owner, unique_topic("sweep-cards"), "flashcards")
+    attempt = (
+        await api.http.post(f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=api.auth(owner))
+    ).json()
+    plan_id = attempt["remediation_plan_id"]
+
+    async def plan():
+        return (await api.http.get(f"/v1/remediation/{plan_id}", headers=api.auth(owner))).json()
+
+    await poll_until(plan, lambda p: p["status"] == "completed")
+    return {
+        "course_id": course["id"],
+        "topic_id": topic_id,
+        "content_id": quiz["id"],
+        "quiz_id": quiz["id"],
+        "plan_id": plan_id,
+        "card_id": f"{cards['id']}.{cards['cards'][0]['id']}",
+    }
+
+
+async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticated(api, user_a, user_b):
+    ids = await _owner_resources(api, user_a)
+    schema = (await api.http.get("/openapi.json")).json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if path in PUBLIC:
+            continue
+        for method in operations:
+            method = method.upper()
+            params = re.findall(r"{(\w+)}", path)
+            missing = [p for p in params if p not in ids]
+            assert not missing, f"{method} {path}: the sweep does not know how to fill {missing}"
+            url = path.format(**{p: ids[p] for p in params})
+            body = BODIES.get((method, path))
+            if method in ("POST", "PUT", "PATCH") and body is None:
+                body = {}
+
+            anonymous = await api.http.request(method, url, json=body)
+            assert anonymous.status_code == 401, f"{method} {path} without a token: {anonymous.status_code}"
+
+            stranger = await api.http.request(method, url, json=body, headers=api.auth(user_b))
+            if params:
+                assert stranger.status_code == 404, f"{method} {path} as another user: {stranger.status_code}"
+            else:
+                not_configured = stranger.status_code == 503 and "not configured" in stranger.text
+                assert stranger.status_code < 500 or not_configured, f"{method} {path}: {stranger.text}"
+                leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
+                assert not leaked, f"{method} {path} shows another learner's {leaked}"
+            checked += 1
+    assert checked >= 19  # the private operations that exist today; the sweep must not silently shrink

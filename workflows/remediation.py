@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from activities.remediation_activities import RemediationActivities
+    from studyflow.contracts.activity_io import PlanFailureInput, PlanRef
+    from studyflow.contracts.workflow_inputs import RemediationInput
+    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
+    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+
+
+@workflow.defn
+class RemediationWorkflow:
+    """A plan for a low-score attempt: per weak topic an explanation, key points and practice."""
+
+    @workflow.run
+    async def run(self, data: RemediationInput) -> str:
+        try:
+            return await self._generate(data)
+        except BaseException as error:
+            if is_cancelled_exception(error):
+                await self._fail(data, "generation was cancelled")
+            raise
+
+    async def _fail(self, data: RemediationInput, error: str) -> None:
+        await workflow.execute_activity_method(
+            RemediationActivities.mark_remediation_failed,
+            PlanFailureInput(plan_id=data.plan_id, error=error),
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
+
+    async def _generate(self, data: RemediationInput) -> str:
+        try:
+            await workflow.execute_activity_method(
+                RemediationActivities.generate_remediation_plan,
+                PlanRef(plan_id=data.plan_id),
+                start_to_close_timeout=LLM_TIMEOUT,
+                heartbeat_timeout=data.retry.heartbeat_timeout,
+                retry_policy=llm_retry(data.retry),
+            )
+        except ActivityError as error:
+            raise_if_cancelled(error)
+            if is_subject_gone(error):
+                return "gone"
+            await self._fail(data, describe_failure(error))
+            return "failed"
+        return "completed"
