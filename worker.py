@@ -16,12 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.background_activities import BackgroundActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
 from activities.indexing_activities import IndexingActivities
 from activities.llm_gateway import LlmGateway
 from activities.llm_ledger import LlmLedger
 from activities.notes_activities import NotesActivities
+from activities.notifiers import build_notifier
+from activities.nudge_activities import NudgeActivities
 from activities.remediation_activities import RemediationActivities
 from activities.study_content_activities import StudyContentActivities
 from activities.user_activities import UserActivities
@@ -29,7 +32,9 @@ from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect
+from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
+from workflows.engagement_nudges import EngagementNudgesWorkflow
 from workflows.remediation import RemediationWorkflow
 from workflows.study_content import StudyContentWorkflow
 from workflows.topic_notes import TopicNotesWorkflow
@@ -43,6 +48,8 @@ WORKFLOWS = [
     StudyContentWorkflow,
     RemediationWorkflow,
     UserProvisioningWorkflow,
+    EngagementNudgesWorkflow,
+    BackgroundNotesDispatcherWorkflow,
 ]
 
 
@@ -54,6 +61,8 @@ class ActivitySet:
     study: StudyContentActivities
     remediation: RemediationActivities
     users: UserActivities
+    nudges: NudgeActivities
+    background: BackgroundActivities
 
     def all(self) -> list:
         return [
@@ -77,6 +86,10 @@ class ActivitySet:
             self.users.apply_clerk_event,
             self.users.cancel_user_workflows,
             self.users.erase_user_data,
+            self.nudges.select_nudge_candidates,
+            self.nudges.send_nudges,
+            self.background.enqueue_course_notes,
+            self.background.dispatch_background_topics,
         ]
 
 
@@ -93,6 +106,8 @@ def build_activities(
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
         remediation=RemediationActivities(session_factory, llm, embedder),
         users=UserActivities(session_factory, client),
+        nudges=NudgeActivities(settings, session_factory, llm, build_notifier(settings)),
+        background=BackgroundActivities(settings, session_factory, client),
     )
 
 
@@ -100,7 +115,14 @@ def build_workers(client: Client, settings: Settings, activities: ActivitySet) -
     common = dict(workflows=WORKFLOWS, activities=activities.all(), graceful_shutdown_timeout=timedelta(seconds=30))
     return [
         Worker(client, task_queue=settings.task_queue_interactive, max_concurrent_activities=50, **common),
-        Worker(client, task_queue=settings.task_queue_background, max_concurrent_activities=10, **common),
+        # Background slots: the generation cap plus a few for dispatching and nudges. Interactive
+        # work has its own queue and slots, so a background backlog can never delay it.
+        Worker(
+            client,
+            task_queue=settings.task_queue_background,
+            max_concurrent_activities=settings.background_global_concurrency + 4,
+            **common,
+        ),
     ]
 
 

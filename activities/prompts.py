@@ -140,3 +140,25 @@ def remediation(brief: CourseBrief, topic_title: str, missed: list[str], context
         schema_name="remediation",
         messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
     )
+
+
+NUDGE_REASONS = {
+    "streak_at_risk": "studied yesterday but not yet today, and their {streak}-day streak ends tonight",
+    "inactive": "has not studied for {idle} days",
+    "new_learner": "joined a week ago and has studied only a little so far",
+}
+
+
+def nudge(reason: str, streak: int, idle_days: int, course_topic: str | None) -> Prompt:
+    situation = NUDGE_REASONS[reason].format(streak=streak, idle=idle_days)
+    request = (
+        f"Write one short, warm, specific in-app message (under 200 characters) for a learner who "
+        f"{situation}. {'Their latest course is on ' + course_topic + '. ' if course_topic else ''}"
+        "Invite them to a 10-minute session. No guilt, no emojis. Field: message."
+    )
+    return Prompt(
+        purpose="nudge",
+        schema_name="nudge",
+        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+        temperature=0.7,
+    )

@@ -19,6 +19,7 @@ from api.routes import (
     flashcards,
     health,
     me,
+    notifications,
     study_content,
     topics,
     weak_areas,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         flashcards.router,
         dashboard.router,
         me.router,
+        notifications.router,
         billing.router,
         webhooks.router,
     ):

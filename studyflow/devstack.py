@@ -7,6 +7,7 @@ the stack down with a clear message instead of leaving half a stack running.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 
 from db import migrate
+from studyflow.schedules import apply_schedules
 from studyflow.dev_auth import ensure_keypair
 from studyflow.embedded_postgres import EmbeddedPostgres
 from studyflow.embedded_temporal import start_dev_server
@@ -81,6 +83,10 @@ def run(settings: Settings) -> int:
         migrate.upgrade(database_url)
         if settings.uses_embedded_auth:
             ensure_keypair(settings.dev_key_dir)
+
+        print("▸ applying Temporal schedules", flush=True)
+        schedule_settings = settings.model_copy(update={"temporal_address": temporal_address})
+        asyncio.run(apply_schedules(schedule_settings))
 
         print("▸ starting worker and API", flush=True)
         children.append(("worker", _spawn([sys.executable, "-m", "worker"], env)))

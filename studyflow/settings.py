@@ -89,6 +89,27 @@ class Settings(BaseSettings):
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
+    # --- engagement nudges (Temporal Schedule) ---------------------------------------------
+    nudge_schedule_id: str = "engagement-nudges-daily"
+    nudge_hour: int = Field(default=18, ge=0, le=23, description="local hour the daily nudge run starts")
+    nudge_minute: int = Field(default=0, ge=0, le=59)
+    nudge_timezone: str = "UTC"
+    nudge_catchup_window_hours: float = Field(default=6, gt=0, description="missed runs older than this are skipped")
+    nudge_inactive_days: int = Field(default=3, ge=1)
+    nudge_new_learner_days: int = Field(default=7, ge=1)
+    nudge_new_learner_min_sessions: int = Field(default=3, ge=1)
+    nudge_batch_size: int = Field(default=50, ge=1, le=500)
+    nudge_batches_per_run: int = Field(default=20, ge=1, description="then continue-as-new")
+    email_enabled: bool = False
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_sender: str = "studyflow@localhost"
+
+    # --- lazy background generation ------------------------------------------------------
+    background_notes_enabled: bool = True
+    background_global_concurrency: int = Field(default=4, ge=1)
+    background_per_user_concurrency: int = Field(default=2, ge=1)
+
     # --- auth and billing ---------------------------------------------------------------
     clerk_secret_key: SecretStr | None = None
     clerk_jwt_key: str | None = Field(

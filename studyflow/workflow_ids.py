@@ -22,5 +22,10 @@ def remediation(attempt_id: uuid.UUID) -> str:
     return f"remediation-{attempt_id}"
 
 
+def background_dispatcher(task_queue: str) -> str:
+    """One dispatcher per background queue (one per deployment)."""
+    return f"background-notes-dispatcher-{task_queue}"
+
+
 def clerk_event(delivery_id: str) -> str:
     return f"clerk-event-{delivery_id}"

@@ -120,6 +120,7 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         free_study_content_per_day=1000,
         rate_limit_burst=1000,
         rate_limit_per_minute=60000,
+        background_notes_enabled=False,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)

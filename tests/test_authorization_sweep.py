@@ -7,6 +7,11 @@ A new route fails this test until the maps below say how to call it.
 from __future__ import annotations
 
 import re
+from datetime import date
+
+from sqlalchemy import insert, select
+
+from db.models import Notification, User
 
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
@@ -21,7 +26,19 @@ BODIES = {
 }
 
 
-async def _owner_resources(api, owner: str) -> dict[str, str]:
+async def _notification(session_factory, owner: str) -> str:
+    async with session_factory.begin() as session:
+        user_id = await session.scalar(select(User.id).where(User.clerk_id == owner))
+        return str(
+            await session.scalar(
+                insert(Notification)
+                .values(user_id=user_id, kind="engagement", message="hi", day=date(2026, 1, 1))
+                .returning(Notification.id)
+            )
+        )
+
+
+async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
     course = await ready_course_on(api, owner, unique_topic("sweep"))
     topic_id = course["chapters"][0]["topics"][0]["id"]
     quiz = (await request_content(api, owner, course["id"], "quiz")).json()
@@ -43,11 +60,12 @@ async def _owner_resources(api, owner: str) -> dict[str, str]:
         "quiz_id": quiz["id"],
         "plan_id": plan_id,
         "card_id": f"{cards['id']}.{cards['cards'][0]['id']}",
+        "notification_id": await _notification(session_factory, owner),
     }
 
 
-async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticated(api, user_a, user_b):
-    ids = await _owner_resources(api, user_a)
+async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticated(api, session_factory, user_a, user_b):
+    ids = await _owner_resources(api, user_a, session_factory)
     schema = (await api.http.get("/openapi.json")).json()
     checked = 0
     for path, operations in schema["paths"].items():
@@ -75,4 +93,4 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
-    assert checked >= 19  # the private operations that exist today; the sweep must not silently shrink
+    assert checked >= 22  # the private operations that exist today; the sweep must not silently shrink

@@ -4,6 +4,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
+    from activities.background_activities import BackgroundActivities
     from activities.course_activities import CourseActivities
     from activities.indexing_activities import IndexingActivities
     from studyflow.contracts.activity_io import (
@@ -111,6 +112,17 @@ class CourseGenerationWorkflow:
             except ActivityError as error:
                 raise_if_cancelled(error)
                 workflow.logger.warning("outline indexing failed: %s", describe_failure(error))
+        if data.background_notes and workflow.patched("background-notes"):
+            try:
+                await workflow.execute_activity_method(
+                    BackgroundActivities.enqueue_course_notes,
+                    CourseRef(course_id=data.course_id),
+                    start_to_close_timeout=DB_TIMEOUT,
+                    retry_policy=INDEX_RETRY,
+                )
+            except ActivityError as error:
+                raise_if_cancelled(error)
+                workflow.logger.warning("background notes not queued: %s", describe_failure(error))
         self._stage = "ready"
         return "ready"
 

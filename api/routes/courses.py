@@ -89,6 +89,7 @@ async def create_course(
                     max_topics=settings.outline_max_topics,
                 ),
                 retry=llm_retry_from(settings),
+                background_notes=settings.background_notes_enabled,
             ),
             id=workflow_id,
             task_queue=settings.task_queue_interactive,

@@ -57,7 +57,8 @@ async def request_notes(
     claimed = await session.scalar(
         update(Topic)
         .where(Topic.id == topic.id, Topic.status.in_(("pending", "failed")))
-        .values(status="generating", error=None)
+        # Out of the background backlog: this generation is interactive.
+        .values(status="generating", error=None, background_queued=False)
         .returning(Topic.id)
         .execution_options(synchronize_session=False)
     )

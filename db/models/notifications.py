@@ -16,7 +16,9 @@ class Notification(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(16))  # llm | template
     day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -123,3 +123,31 @@ class ClerkEventOutcome(BaseModel):
 
 class UserRef(BaseModel):
     user_id: uuid.UUID
+
+
+class NudgeCandidate(BaseModel):
+    user_id: uuid.UUID
+    reason: str  # streak_at_risk | inactive | new_learner
+
+
+class NudgePage(BaseModel):
+    day: date | None = None  # None: the day `now` falls on in `timezone`
+    now: datetime
+    timezone: str
+    after_user_id: uuid.UUID | None = None
+    limit: int
+
+
+class NudgeSelection(BaseModel):
+    day: date
+    candidates: list[NudgeCandidate]
+
+
+class NudgeBatch(BaseModel):
+    day: date
+    candidates: list[NudgeCandidate]
+
+
+class DispatchResult(BaseModel):
+    started: int
+    backlog: int  # topics queued or generating in the background

@@ -78,3 +78,7 @@ class RemediationDraft(_Strict):
     explanation: str = Field(min_length=20)
     key_points: list[str] = Field(min_length=1)
     practice_questions: list[QuizQuestionDraft] = Field(min_length=1)
+
+
+class NudgeDraft(_Strict):
+    message: str = Field(min_length=10, max_length=280)

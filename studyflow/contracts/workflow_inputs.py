@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,7 @@ class CourseGenerationInput(BaseModel):
     course_id: uuid.UUID
     shape: OutlineShape = OutlineShape()
     retry: LlmRetry = LlmRetry()
+    background_notes: bool = False  # queue every topic's notes for low-priority generation
 
 
 class TopicNotesInput(BaseModel):
@@ -56,3 +57,19 @@ class RemediationInput(BaseModel):
 
 class UserProvisioningInput(BaseModel):
     event_row_id: uuid.UUID
+
+
+class NudgeRunInput(BaseModel):
+    """Empty from the schedule; continue-as-new carries the day and the paging cursor."""
+
+    timezone: str = "UTC"
+    day: date | None = None
+    after_user_id: uuid.UUID | None = None
+    batch_size: int = Field(default=50, ge=1)
+    batches_per_run: int = Field(default=20, ge=1)
+    created_so_far: int = 0
+
+
+class BackgroundDispatchInput(BaseModel):
+    retry: LlmRetry = LlmRetry()
+    poll_seconds: float = Field(default=1.0, gt=0)

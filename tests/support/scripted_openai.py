@@ -66,7 +66,8 @@ class RecordedCall:
     schema_name: str | None
     text: str
     status: int
-    at: float = field(default_factory=time.monotonic)
+    arrived_at: float = 0.0
+    at: float = field(default_factory=time.monotonic)  # when the reply was sent
 
 
 class ScriptedOpenAI:
@@ -157,12 +158,13 @@ class ScriptedOpenAI:
         schema_name = (body.get("response_format") or {}).get("json_schema", {}).get("name")
         with self._lock:
             self._arrivals.append(text)
+        arrived_at = time.monotonic()
         reply = self._take(provider, text) or Reply.auto(self.default_delay)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         status = 200 if reply.status == 0 else reply.status
         with self._lock:
-            self._calls.append(RecordedCall(provider, body.get("model", ""), schema_name, text, status))
+            self._calls.append(RecordedCall(provider, body.get("model", ""), schema_name, text, status, arrived_at))
         if status != 200:
             return JSONResponse(
                 {"error": {"message": reply.error_message, "type": "scripted", "code": status}},
@@ -254,6 +256,8 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
                 for i in range(count)
             ]
         }
+    if schema_name == "nudge":
+        return {"message": "Ten focused minutes today will keep your progress going. Ready?"}
     if schema_name == "remediation":
         topic = _number(r"answered these questions on\s+'([^']+)'", prompt, "the topic")
         return {

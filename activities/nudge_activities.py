@@ -1,0 +1,133 @@
+"""Activities of EngagementNudgesWorkflow: find learners at risk, write one nudge each per day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities import prompts
+from activities.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm_gateway import LlmGateway
+from activities.notifiers import Notifier
+from activities.nudge_templates import template_message
+from db.models import Course, Notification, User
+from studyflow.contracts.activity_io import NudgeBatch, NudgeCandidate, NudgePage, NudgeSelection
+from studyflow.contracts.generated import NudgeDraft
+from studyflow.settings import Settings
+
+KIND = "engagement"  # one kind for every nudge: UNIQUE(user, kind, day) = one nudge a day
+
+_CANDIDATES = text(
+    """
+    SELECT id, reason FROM (
+      SELECT u.id,
+             CASE
+               WHEN u.last_active_date = :yesterday AND u.streak_current > 0 THEN 'streak_at_risk'
+               WHEN u.last_active_date <= :inactive_since THEN 'inactive'
+               WHEN (u.created_at AT TIME ZONE :tz)::date = :joined_on
+                    AND u.quiz_attempts < :min_sessions
+                    AND (u.last_active_date IS NULL OR u.last_active_date < :day) THEN 'new_learner'
+             END AS reason
+        FROM users u
+       WHERE u.deleted_at IS NULL
+         AND (CAST(:after AS uuid) IS NULL OR u.id > CAST(:after AS uuid))
+         AND NOT EXISTS (SELECT 1 FROM notifications n
+                          WHERE n.user_id = u.id AND n.kind = :kind AND n.day = :day)
+    ) c
+    WHERE reason IS NOT NULL
+    ORDER BY id
+    LIMIT :limit
+    """
+)
+
+
+class NudgeActivities:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        llm: LlmGateway,
+        notifier: Notifier,
+    ):
+        self._settings = settings
+        self._sessions = session_factory
+        self._llm = llm
+        self._notifier = notifier
+
+    @activity.defn
+    async def select_nudge_candidates(self, page: NudgePage) -> NudgeSelection:
+        day = page.day or page.now.astimezone(ZoneInfo(page.timezone)).date()
+        s = self._settings
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    _CANDIDATES,
+                    {
+                        "day": day,
+                        "yesterday": day - timedelta(days=1),
+                        "inactive_since": day - timedelta(days=s.nudge_inactive_days),
+                        "joined_on": day - timedelta(days=s.nudge_new_learner_days),
+                        "min_sessions": s.nudge_new_learner_min_sessions,
+                        "tz": page.timezone,
+                        "after": page.after_user_id,
+                        "kind": KIND,
+                        "limit": page.limit,
+                    },
+                )
+            ).all()
+        return NudgeSelection(day=day, candidates=[NudgeCandidate(user_id=r.id, reason=r.reason) for r in rows])
+
+    @activity.defn
+    async def send_nudges(self, batch: NudgeBatch) -> int:
+        created = 0
+        for candidate in batch.candidates:
+            created += await self._nudge(candidate, batch)
+            activity.heartbeat(created)
+        return created
+
+    async def _nudge(self, candidate: NudgeCandidate, batch: NudgeBatch) -> bool:
+        async with self._sessions() as session:
+            user = await session.get(User, candidate.user_id)
+            if user is None or user.deleted_at is not None:
+                return False
+            already = await session.scalar(
+                select(Notification.id).where(
+                    Notification.user_id == user.id, Notification.kind == KIND, Notification.day == batch.day
+                )
+            )
+            if already:
+                return False  # a retried batch skips learners it already nudged
+            course_topic = await session.scalar(
+                select(Course.topic).where(Course.owner_id == user.id).order_by(Course.created_at.desc()).limit(1)
+            )
+            email, streak = user.email, user.streak_current
+            idle = (batch.day - user.last_active_date).days if user.last_active_date else 0
+        try:
+            result = await self._llm.generate(
+                prompts.nudge(candidate.reason, streak, idle, course_topic),
+                NudgeDraft,
+                subject_id=str(user.id),
+                idempotency_key=f"nudge:{user.id}:{batch.day}",
+            )
+            message, source = result.value.message, "llm"
+        except (LlmUnavailableError, LlmOutputInvalidError) as exc:
+            activity.logger.warning("nudge for %s falls back to the template: %s", user.id, exc)
+            message, source = template_message(candidate.reason, streak, idle, course_topic), "template"
+        async with self._sessions.begin() as session:
+            inserted = await session.scalar(
+                insert(Notification)
+                .values(user_id=user.id, kind=KIND, reason=candidate.reason, message=message, source=source,
+                        day=batch.day)
+                .on_conflict_do_nothing(index_elements=["user_id", "kind", "day"])
+                .returning(Notification.id)
+            )
+        if inserted is None:
+            return False
+        # Only the attempt that wrote the row delivers it: never two emails for one nudge.
+        await self._notifier.deliver(email, "Time for a quick study session", message)
+        return True
