@@ -114,7 +114,12 @@ def build_activities(
 def build_workers(client: Client, settings: Settings, activities: ActivitySet) -> list[Worker]:
     common = dict(workflows=WORKFLOWS, activities=activities.all(), graceful_shutdown_timeout=timedelta(seconds=30))
     return [
-        Worker(client, task_queue=settings.task_queue_interactive, max_concurrent_activities=50, **common),
+        Worker(
+            client,
+            task_queue=settings.task_queue_interactive,
+            max_concurrent_activities=settings.worker_interactive_slots,
+            **common,
+        ),
         # Background slots: the generation cap plus a few for dispatching and nudges. Interactive
         # work has its own queue and slots, so a background backlog can never delay it.
         Worker(

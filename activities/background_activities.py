@@ -108,7 +108,11 @@ class BackgroundActivities:
             try:
                 await self._client.start_workflow(
                     "TopicNotesWorkflow",
-                    TopicNotesInput(topic_id=topic_id, retry=data.retry),
+                    TopicNotesInput(
+                        topic_id=topic_id,
+                        retry=data.retry,
+                        background_task_queue=self._settings.task_queue_background,
+                    ),
                     id=workflow_ids.topic_notes(topic_id),
                     task_queue=self._settings.task_queue_background,
                 )

@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     smtp_sender: str = "studyflow@localhost"
 
     # --- lazy background generation ------------------------------------------------------
+    worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
     background_notes_enabled: bool = True
     background_global_concurrency: int = Field(default=4, ge=1)
     background_per_user_concurrency: int = Field(default=2, ge=1)

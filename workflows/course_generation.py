@@ -106,6 +106,8 @@ class CourseGenerationWorkflow:
                 await workflow.execute_activity_method(
                     IndexingActivities.index_course_outline,
                     CourseRef(course_id=data.course_id),
+                    # Nobody waits on indexing: keep it off the interactive slots.
+                    task_queue=data.background_task_queue,
                     start_to_close_timeout=INDEX_TIMEOUT,
                     retry_policy=INDEX_RETRY,
                 )

@@ -63,6 +63,7 @@ class TopicNotesWorkflow:
                 await workflow.execute_activity_method(
                     IndexingActivities.index_topic_notes,
                     ref,
+                    task_queue=data.background_task_queue,
                     start_to_close_timeout=INDEX_TIMEOUT,
                     retry_policy=INDEX_RETRY,
                 )

@@ -90,6 +90,7 @@ async def create_course(
                 ),
                 retry=llm_retry_from(settings),
                 background_notes=settings.background_notes_enabled,
+                background_task_queue=settings.task_queue_background,
             ),
             id=workflow_id,
             task_queue=settings.task_queue_interactive,

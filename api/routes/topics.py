@@ -67,7 +67,11 @@ async def request_notes(
         try:
             await temporal.start_workflow(
                 TopicNotesWorkflow.run,
-                TopicNotesInput(topic_id=topic.id, retry=llm_retry_from(settings)),
+                TopicNotesInput(
+                    topic_id=topic.id,
+                    retry=llm_retry_from(settings),
+                    background_task_queue=settings.task_queue_background,
+                ),
                 id=workflow_id,
                 task_queue=settings.task_queue_interactive,
                 # A previous run that already marked the topic failed may not have closed yet.

@@ -38,11 +38,13 @@ class CourseGenerationInput(BaseModel):
     shape: OutlineShape = OutlineShape()
     retry: LlmRetry = LlmRetry()
     background_notes: bool = False  # queue every topic's notes for low-priority generation
+    background_task_queue: str | None = None  # where indexing runs (None: the workflow's queue)
 
 
 class TopicNotesInput(BaseModel):
     topic_id: uuid.UUID
     retry: LlmRetry = LlmRetry()
+    background_task_queue: str | None = None  # where indexing runs (None: the workflow's queue)
 
 
 class StudyContentInput(BaseModel):
