@@ -12,43 +12,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 
 
-async def consume_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
-    """Take one course from today's quota; False when it is used up. The row lock taken by the
-    UPDATE serialises concurrent requests, so the quota can never be exceeded."""
+async def _consume_daily(
+    session: AsyncSession, user_id: uuid.UUID, today: date, limit: int, counter, other_counter
+) -> bool:
+    """Take one unit from today's quota held in `counter`. The row lock taken by the UPDATE
+    serialises concurrent requests, so the quota can never be exceeded. A new day resets both
+    daily counters."""
     if limit <= 0:
         return False
     is_today = User.usage_date == today
     result = await session.execute(
         update(User)
         .where(User.id == user_id)
-        .where((User.usage_date.is_distinct_from(today)) | (User.courses_created_today < limit))
+        .where((User.usage_date.is_distinct_from(today)) | (counter < limit))
         .values(
-            courses_created_today=case((is_today, User.courses_created_today + 1), else_=1),
-            study_content_today=case((is_today, User.study_content_today), else_=0),
-            usage_date=today,
+            {
+                counter: case((is_today, counter + 1), else_=1),
+                other_counter: case((is_today, other_counter), else_=0),
+                User.usage_date: today,
+            }
         )
         .returning(User.id)
     )
     return result.first() is not None
+
+
+async def consume_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
+    return await _consume_daily(
+        session, user_id, today, limit, User.courses_created_today, User.study_content_today
+    )
 
 
 async def consume_study_content_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
-    """Take one study-content generation from today's quota (same locking as the course quota)."""
-    if limit <= 0:
-        return False
-    is_today = User.usage_date == today
-    result = await session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .where((User.usage_date.is_distinct_from(today)) | (User.study_content_today < limit))
-        .values(
-            study_content_today=case((is_today, User.study_content_today + 1), else_=1),
-            courses_created_today=case((is_today, User.courses_created_today), else_=0),
-            usage_date=today,
-        )
-        .returning(User.id)
+    return await _consume_daily(
+        session, user_id, today, limit, User.study_content_today, User.courses_created_today
     )
-    return result.first() is not None
 
 
 async def refund_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+T = TypeVar("T")
+CANCELLED = "generation was cancelled"
 
 
 def is_subject_gone(error: ActivityError) -> bool:
@@ -20,3 +26,14 @@ def raise_if_cancelled(error: ActivityError) -> None:
     around (e.g. by falling back to a manual outline)."""
     if is_cancelled_exception(error):
         raise error
+
+
+async def cleaning_up_on_cancel(body: Awaitable[T], mark_cancelled: Callable[[], Awaitable[object]]) -> T:
+    """Run a workflow body; if the workflow is cancelled (an operator, a deleted course or
+    account), record that on the row before stopping, so nothing stays `generating`."""
+    try:
+        return await body
+    except BaseException as error:
+        if is_cancelled_exception(error):
+            await mark_cancelled()
+        raise

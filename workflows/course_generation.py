@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.background_activities import BackgroundActivities
@@ -16,7 +16,13 @@ with workflow.unsafe.imports_passed_through():
         PersistOutlineInput,
     )
     from studyflow.contracts.workflow_inputs import CourseGenerationInput
-    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
+    from workflows.activity_failures import (
+        CANCELLED,
+        cleaning_up_on_cancel,
+        describe_failure,
+        is_subject_gone,
+        raise_if_cancelled,
+    )
     from workflows.retry import (
         DB_RETRY,
         DB_TIMEOUT,
@@ -40,18 +46,15 @@ class CourseGenerationWorkflow:
 
     @workflow.run
     async def run(self, data: CourseGenerationInput) -> str:
-        try:
-            return await self._generate(data)
-        except BaseException as error:
-            if is_cancelled_exception(error):
-                # Cancelled by an operator (or a deleted course): leave no `generating` row behind.
-                await workflow.execute_activity_method(
-                    CourseActivities.mark_course_failed,
-                    CourseFailureInput(course_id=data.course_id, error="generation was cancelled"),
-                    start_to_close_timeout=DB_TIMEOUT,
-                    retry_policy=DB_RETRY,
-                )
-            raise
+        return await cleaning_up_on_cancel(
+            self._generate(data),
+            lambda: workflow.execute_activity_method(
+                CourseActivities.mark_course_failed,
+                CourseFailureInput(course_id=data.course_id, error=CANCELLED),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            ),
+        )
 
     async def _generate(self, data: CourseGenerationInput) -> str:
         self._stage = "outline"

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.remediation_activities import RemediationActivities
     from studyflow.contracts.activity_io import PlanFailureInput, PlanRef
     from studyflow.contracts.workflow_inputs import RemediationInput
-    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
+    from workflows.activity_failures import (
+        CANCELLED,
+        cleaning_up_on_cancel,
+        describe_failure,
+        is_subject_gone,
+        raise_if_cancelled,
+    )
     from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
 
 
@@ -17,12 +23,7 @@ class RemediationWorkflow:
 
     @workflow.run
     async def run(self, data: RemediationInput) -> str:
-        try:
-            return await self._generate(data)
-        except BaseException as error:
-            if is_cancelled_exception(error):
-                await self._fail(data, "generation was cancelled")
-            raise
+        return await cleaning_up_on_cancel(self._generate(data), lambda: self._fail(data, CANCELLED))
 
     async def _fail(self, data: RemediationInput, error: str) -> None:
         await workflow.execute_activity_method(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.study_content_activities import StudyContentActivities
@@ -12,7 +12,13 @@ with workflow.unsafe.imports_passed_through():
         ServeCachedInput,
     )
     from studyflow.contracts.workflow_inputs import StudyContentInput
-    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
+    from workflows.activity_failures import (
+        CANCELLED,
+        cleaning_up_on_cancel,
+        describe_failure,
+        is_subject_gone,
+        raise_if_cancelled,
+    )
     from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
 
 
@@ -30,12 +36,7 @@ class StudyContentWorkflow:
 
     @workflow.run
     async def run(self, data: StudyContentInput) -> str:
-        try:
-            return await self._generate(data)
-        except BaseException as error:
-            if is_cancelled_exception(error):
-                await self._fail(data, "generation was cancelled")
-            raise
+        return await cleaning_up_on_cancel(self._generate(data), lambda: self._fail(data, CANCELLED))
 
     async def _generate(self, data: StudyContentInput) -> str:
         ref = ContentRef(content_id=data.content_id)

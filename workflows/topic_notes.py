@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.indexing_activities import IndexingActivities
     from activities.notes_activities import NotesActivities
     from studyflow.contracts.activity_io import TopicFailureInput, TopicRef
     from studyflow.contracts.workflow_inputs import TopicNotesInput
-    from workflows.activity_failures import describe_failure, is_subject_gone, raise_if_cancelled
+    from workflows.activity_failures import (
+        CANCELLED,
+        cleaning_up_on_cancel,
+        describe_failure,
+        is_subject_gone,
+        raise_if_cancelled,
+    )
     from workflows.retry import (
         DB_RETRY,
         DB_TIMEOUT,
@@ -25,17 +31,15 @@ class TopicNotesWorkflow:
 
     @workflow.run
     async def run(self, data: TopicNotesInput) -> str:
-        try:
-            return await self._generate(data)
-        except BaseException as error:
-            if is_cancelled_exception(error):
-                await workflow.execute_activity_method(
-                    NotesActivities.mark_topic_failed,
-                    TopicFailureInput(topic_id=data.topic_id, error="generation was cancelled"),
-                    start_to_close_timeout=DB_TIMEOUT,
-                    retry_policy=DB_RETRY,
-                )
-            raise
+        return await cleaning_up_on_cancel(
+            self._generate(data),
+            lambda: workflow.execute_activity_method(
+                NotesActivities.mark_topic_failed,
+                TopicFailureInput(topic_id=data.topic_id, error=CANCELLED),
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            ),
+        )
 
     async def _generate(self, data: TopicNotesInput) -> str:
         ref = TopicRef(topic_id=data.topic_id)
