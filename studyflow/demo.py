@@ -1,0 +1,130 @@
+"""`studyflow demo` / `make demo`: the newcomer's first five minutes, against a running stack.
+
+Mints a dev token, creates a course, opens a topic, generates flashcards and a quiz, submits an
+attempt with some wrong answers, and ends with the remediation plan, printing each step's status
+and timing as it polls.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from collections.abc import Callable
+
+import httpx
+
+from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.settings import Settings
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class DemoError(SystemExit):
+    pass
+
+
+class Demo:
+    def __init__(self, settings: Settings, base_url: str, topic: str, timeout: float, out=sys.stdout):
+        self._settings = settings
+        self._base = base_url.rstrip("/")
+        self._topic = topic
+        self._timeout = timeout
+        self._out = out
+        self._http = httpx.Client(base_url=self._base, timeout=30)
+
+    def _print(self, text: str = "") -> None:
+        print(text, file=self._out, flush=True)
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DemoError(f"cannot reach the API at {self._base} ({exc}); is `make dev` running?") from exc
+        if response.status_code >= 400:
+            raise DemoError(f"{method} {path} → {response.status_code}: {response.text}")
+        return response.json() if response.content else {}
+
+    def _wait(self, label: str, fetch: Callable[[], dict], done: Callable[[dict], bool], note: Callable[[dict], str]) -> dict:
+        started = time.monotonic()
+        for frame in itertools.cycle(SPINNER):
+            state = fetch()
+            elapsed = time.monotonic() - started
+            if done(state):
+                self._out.write(f"\r  ✓ {label:<28} {elapsed:6.1f}s  {note(state)}\033[K\n")
+                self._out.flush()
+                return state
+            if elapsed > self._timeout:
+                raise DemoError(f"\n{label}: still not done after {self._timeout:.0f}s (last state: {note(state)})")
+            self._out.write(f"\r  {frame} {label:<28} {elapsed:6.1f}s  {note(state)}\033[K")
+            self._out.flush()
+            time.sleep(0.5)
+        raise AssertionError("unreachable")
+
+    def run(self) -> int:
+        s = self._settings
+        private_pem, _ = ensure_keypair(s.dev_key_dir)
+        self._http.headers["Authorization"] = f"Bearer {mint_session_token(private_pem, 'demo-learner')}"
+        ready = self._http.get("/readyz")
+        self._print(f"studyflow demo against {self._base} (readiness: {ready.status_code})\n")
+        total = time.monotonic()
+
+        accepted = self._call("POST", "/v1/courses", json={"topic": self._topic, "difficulty": "beginner"})
+        course = self._wait(
+            "course outline",
+            lambda: self._call("GET", f"/v1/courses/{accepted['course_id']}/progress"),
+            lambda c: c["status"] != "generating",
+            lambda c: f"{c['status']} {c.get('generation_stage') or ''} "
+            f"{('· ' + str(c['topics_total']) + ' topics · by ' + str(c['outline_model'] or 'manual outline')) if c['status'] == 'ready' else ''}",
+        )
+        if course["status"] != "ready":
+            raise DemoError(f"course ended {course['status']}: {course['error']}")
+        for chapter in course["chapters"]:
+            self._print(f"      {chapter['index'] + 1}. {chapter['title']}")
+        topic = course["chapters"][0]["topics"][0]
+
+        self._call("POST", f"/v1/topics/{topic['id']}/notes")
+        notes = self._wait(
+            f"notes: {topic['title'][:20]}",
+            lambda: self._call("GET", f"/v1/topics/{topic['id']}"),
+            lambda t: t["status"] in ("completed", "failed"),
+            lambda t: t["status"] + (f" · by {t['notes_model']}" if t.get("notes_model") else ""),
+        )
+        if notes["status"] == "completed":
+            preview = " ".join(notes["notes_md"].split())[:160]
+            self._print(f"      {preview}…")
+
+        contents = {}
+        for kind in ("flashcards", "quiz"):
+            started = self._call("POST", f"/v1/courses/{course['id']}/study-content", json={"type": kind})
+            contents[kind] = self._wait(
+                kind,
+                lambda sid=started["id"]: self._call("GET", f"/v1/study-content/{sid}"),
+                lambda c: c["status"] in ("completed", "failed"),
+                lambda c: c["status"] + (f" · {c['served_from']} · by {c['model']}" if c["status"] == "completed" else ""),
+            )
+        for card in (contents["flashcards"].get("cards") or [])[:3]:
+            self._print(f"      card: {card['front']}")
+        quiz = contents["quiz"]
+        if quiz["status"] != "completed":
+            raise DemoError(f"quiz {quiz['status']}: {quiz['error']}")
+
+        # Answer the first question with option 0 and the rest with option 3: some will be wrong.
+        answers = {q["id"]: (0 if i == 0 else 3) for i, q in enumerate(quiz["questions"])}
+        result = self._call("POST", f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": answers, "duration_seconds": 120})
+        self._print(f"  ✓ quiz attempt                 score {result['score']}/{result['total']} ({result['percentage']:.0f}%)")
+        if result["remediation_plan_id"]:
+            plan = self._wait(
+                "remediation plan",
+                lambda: self._call("GET", f"/v1/remediation/{result['remediation_plan_id']}"),
+                lambda p: p["status"] in ("completed", "failed"),
+                lambda p: p["status"] + (f" · {len(p['topics'])} weak topics" if p["status"] == "completed" else ""),
+            )
+            for section in plan["topics"]:
+                self._print(f"      ▸ {section['topic_title']}: {' '.join(section['explanation'].split())[:120]}…")
+                for question in section["practice_questions"][:1]:
+                    self._print(f"        practice: {question['question']}")
+        else:
+            self._print("      passed: no remediation needed")
+        self._print(f"\ndone in {time.monotonic() - total:.1f}s — dashboard: GET {self._base}/v1/dashboard")
+        return 0

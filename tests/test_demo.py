@@ -1,0 +1,37 @@
+"""`studyflow demo` walks the whole loop against a running API (here: uvicorn on a free port)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import time
+
+import uvicorn
+
+from api.app import create_app
+from studyflow.demo import Demo
+from tests.support.scripted_openai import _free_port
+
+
+async def test_demo_completes_the_study_loop(settings, temporal_env, worker):
+    served = settings.model_copy(update={"temporal_address": temporal_env.client.service_client.config.target_host})
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        await asyncio.sleep(0.05)
+    out = io.StringIO()
+    try:
+        started = time.monotonic()
+        code = await asyncio.to_thread(Demo(served, f"http://127.0.0.1:{port}", "Demo topic", 60, out).run)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    text = out.getvalue()
+    assert code == 0, text
+    for step in ("course outline", "notes:", "flashcards", "quiz attempt", "remediation plan"):
+        assert f"✓ {step}" in text, text
+    assert "by primary-model" in text, "every artifact names the model that produced it"
+    assert time.monotonic() - started < 60
