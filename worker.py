@@ -113,21 +113,15 @@ def build_activities(
 
 def build_workers(client: Client, settings: Settings, activities: ActivitySet) -> list[Worker]:
     common = dict(workflows=WORKFLOWS, activities=activities.all(), graceful_shutdown_timeout=timedelta(seconds=30))
+    slots = {
+        "interactive": (settings.task_queue_interactive, settings.worker_interactive_slots),
+        # The background generation cap plus a few for dispatching and nudges. Interactive work
+        # has its own queue and slots, so a background backlog can never delay it.
+        "background": (settings.task_queue_background, settings.background_global_concurrency + 4),
+    }
     return [
-        Worker(
-            client,
-            task_queue=settings.task_queue_interactive,
-            max_concurrent_activities=settings.worker_interactive_slots,
-            **common,
-        ),
-        # Background slots: the generation cap plus a few for dispatching and nudges. Interactive
-        # work has its own queue and slots, so a background backlog can never delay it.
-        Worker(
-            client,
-            task_queue=settings.task_queue_background,
-            max_concurrent_activities=settings.background_global_concurrency + 4,
-            **common,
-        ),
+        Worker(client, task_queue=slots[name][0], max_concurrent_activities=slots[name][1], **common)
+        for name in dict.fromkeys(settings.worker_queues)
     ]
 
 
@@ -144,9 +138,7 @@ async def run_worker(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         for worker in workers:
             await stack.enter_async_context(worker)
-        log.info(
-            "worker polling %s and %s", settings.task_queue_interactive, settings.task_queue_background
-        )
+        log.info("worker polling the %s queue(s)", " and ".join(settings.worker_queues))
         await stop.wait()
         log.info("worker shutting down: finishing in-flight activities")
     await engine.dispose()

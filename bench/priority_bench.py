@@ -6,6 +6,7 @@ Measured: the wait from "learner opens a topic" to "notes ready", p50/p95, for
 
   priority  this design: backlog in the database, ≤4 background generations on their own queue
             and slots, opened topics claimed onto the interactive queue (4 slots);
+  idle      no backlog at all: the floor of this machine, for reference;
   fifo      a plain single queue: the 500 generations started on one queue (8 slots, the same
             total capacity), the opened topics behind them.
 
@@ -60,7 +61,11 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
         "WORKER_INTERACTIVE_SLOTS": "4" if mode == "priority" else "8",
         "RATE_LIMIT_BURST": "100000",
     }
-    with BenchStack(llm_delay=LLM_DELAY, extra_env=env) as stack:
+    # Priority: one worker process per queue (own CPU share and slots); FIFO: one process.
+    processes = (
+        [{"WORKER_QUEUES": '["interactive"]'}, {"WORKER_QUEUES": '["background"]'}] if mode == "priority" else [{}]
+    )
+    with BenchStack(llm_delay=LLM_DELAY, extra_env=env, worker_processes=processes) as stack:
         settings = Settings(_env_file=None, database_url=stack.database_url, data_dir=stack.data_dir,
                             temporal_address=stack.temporal_address)
         private_pem, _ = ensure_keypair(settings.dev_key_dir)
@@ -78,7 +83,9 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
             topic_ids = [r.id for r in rows]
             queued = topic_ids[:backlog]
             retry = LlmRetry()
-            if mode == "priority":
+            if mode == "idle":
+                pass  # no backlog at all: the floor this machine can do
+            elif mode == "priority":
                 async with sessions.begin() as session:
                     await session.execute(update(Topic).where(Topic.id.in_(queued)).values(background_queued=True))
                 await client.start_workflow(
@@ -116,7 +123,7 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
 
             # Learners open topics still waiting in the backlog: in the database backlog (priority)
             # or in the task queue (fifo); either way not finished.
-            backlog_status = "pending" if mode == "priority" else "generating"
+            backlog_status = "generating" if mode == "fifo" else "pending"
             async with sessions() as session:
                 waiting = list(await session.scalars(
                     select(Topic.id).where(Topic.id.in_(queued), Topic.status == backlog_status)
@@ -128,7 +135,7 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
 
 
 async def run(backlog: int, learners: int) -> None:
-    results = {mode: await run_mode(mode, backlog, learners) for mode in ("priority", "fifo")}
+    results = {mode: await run_mode(mode, backlog, learners) for mode in ("idle", "priority", "fifo")}
     print(f"\ninteractive wait under a {backlog}-topic background backlog, {learners} learners, "
           f"LLM latency {LLM_DELAY * 1000:.0f} ms")
     for mode, waits in results.items():

@@ -32,6 +32,7 @@ class BenchStack:
     start_api: bool = True
     start_worker: bool = True
     start_temporal: bool = True
+    worker_processes: list[dict[str, str]] = field(default_factory=lambda: [{}])  # env per process
 
     def __post_init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="studyflow-bench-")
@@ -67,7 +68,8 @@ class BenchStack:
             **self.extra_env,
         }
         if self.start_worker:
-            self._spawn([sys.executable, "-m", "worker"])
+            for overrides in self.worker_processes:
+                self._spawn([sys.executable, "-m", "worker"], overrides)
         if self.start_api:
             self._spawn([sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(self.api_port),
                          "--log-level", "warning", "--no-access-log"])
@@ -75,8 +77,8 @@ class BenchStack:
                 raise RuntimeError("API did not start")
         return self
 
-    def _spawn(self, command: list[str]) -> None:
-        env = getattr(self, "env", os.environ)
+    def _spawn(self, command: list[str], overrides: dict[str, str] | None = None) -> None:
+        env = {**getattr(self, "env", os.environ), **(overrides or {})}
         self._processes.append(subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True))
 
     def __exit__(self, *_exc) -> None:

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     smtp_sender: str = "studyflow@localhost"
 
     # --- lazy background generation ------------------------------------------------------
+    worker_queues: list[Literal["interactive", "background"]] = Field(
+        default_factory=lambda: ["interactive", "background"],
+        description="queues this worker process polls; run them in separate processes to isolate CPU",
+    )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
     background_notes_enabled: bool = True
     background_global_concurrency: int = Field(default=4, ge=1)

