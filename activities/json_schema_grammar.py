@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_DROPPED = {"maxLength", "minLength", "pattern", "format", "description", "title", "default"}
+_DROPPED = {"pattern", "format", "description", "title", "default"}
 _MAX_ITEMS_CAP = 12
+_MAX_LENGTH_KEPT = 64  # longer bounds blow up the grammar
 
 
 def grammar_friendly(schema: Any) -> Any:
@@ -22,8 +23,14 @@ def grammar_friendly(schema: Any) -> Any:
             # "title" is also a property name: drop it only where it is schema metadata.
             if key not in _DROPPED or key == "title" and isinstance(value, dict)
         }
+        for bound in ("minLength", "maxLength"):
+            if cleaned.get(bound, 0) > _MAX_LENGTH_KEPT:
+                del cleaned[bound]
         if "maxItems" in cleaned:
             cleaned["maxItems"] = min(cleaned["maxItems"], _MAX_ITEMS_CAP)
+        if cleaned.get("type") == "object" and "properties" in cleaned:
+            # Every field is written: a small model otherwise skips the ones with defaults.
+            cleaned["required"] = list(cleaned["properties"])
         return cleaned
     if isinstance(schema, list):
         return [grammar_friendly(item) for item in schema]

@@ -123,7 +123,8 @@ class LlmGateway:
 
     @staticmethod
     def _parse(text: str, output_type: type[T]) -> T:
-        return output_type.model_validate(json.loads(_strip_fences(text)))
+        # strict=False: a raw newline inside a string is a common small-model slip, not an error.
+        return output_type.model_validate(json.loads(_strip_fences(text), strict=False))
 
     async def _record_invalid(
         self, prompt: Prompt, reply: _Reply, error: Exception, subject_id: str | None

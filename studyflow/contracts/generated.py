@@ -52,8 +52,10 @@ class TopicNotesDraft(_Strict):
 # --- study content: records are loose here; activities/study_validation.py decides which to keep,
 # so one bad record is dropped instead of failing the whole reply.
 class QuizQuestionDraft(_Strict):
-    question: str = ""
-    options: list[str] = Field(default_factory=list)
+    # json_schema_extra bounds shape the request (a grammar for local models) without failing the
+    # whole reply in pydantic: study_validation.py drops a bad record on its own.
+    question: str = Field(default="", json_schema_extra={"minLength": 8})
+    options: list[str] = Field(default_factory=list, json_schema_extra={"minItems": 4, "maxItems": 4})
     answer: str = ""
     explanation: str = ""
     key_points: list[str] = Field(default_factory=list)
@@ -65,8 +67,8 @@ class QuizDraft(_Strict):
 
 
 class FlashcardDraft(_Strict):
-    front: str = ""
-    back: str = ""
+    front: str = Field(default="", json_schema_extra={"minLength": 3})
+    back: str = Field(default="", json_schema_extra={"minLength": 1})
     topic_ref: str = ""
 
 
