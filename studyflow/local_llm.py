@@ -24,6 +24,9 @@ LOCAL_ENV = {
     "LLM_TIMEOUT_SECONDS": "180",
     "LLM_MAX_TOKENS": "1200",
     "LLM_FEW_SHOT": "true",
+    # One local server answers one request at a time on the same CPU: pre-generating every
+    # topic would queue the learner's own requests behind it.
+    "BACKGROUND_NOTES_ENABLED": "false",
 }
 
 
