@@ -12,7 +12,7 @@ from typing import Any
 
 _DROPPED = {"pattern", "format", "description", "title", "default"}
 _MAX_ITEMS_CAP = 12
-_MAX_LENGTH_KEPT = 64  # longer bounds blow up the grammar
+_MAX_LENGTH_KEPT = 160  # longer bounds blow up the grammar (300 does not parse)
 
 
 def grammar_friendly(schema: Any) -> Any:

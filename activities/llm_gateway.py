@@ -190,7 +190,7 @@ class LlmGateway:
             timeout=self._settings.llm_timeout_seconds,
         )
         s = self._settings
-        schema = output_type.model_json_schema()
+        schema = prompt.schema or output_type.model_json_schema()
         if s.llm_response_format == "json_object":
             response_format = {"type": "json_object", "schema": grammar_friendly(schema)}
         else:

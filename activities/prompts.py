@@ -3,10 +3,13 @@ every ledger row: bump it whenever a prompt's wording or output schema changes."
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
+
+from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft
 
 PROMPT_VERSION = "2026-11-22.1"
 
@@ -22,6 +25,17 @@ class Prompt:
     schema_name: str
     messages: list[dict] = field(default_factory=list)
     temperature: float | None = None
+    schema: dict | None = None  # a request-specific JSON schema (default: the output model's)
+
+
+def _with_topic_refs(model: type, record: str, refs: list[str], count: int) -> dict:
+    """The output schema for this request: `topic_ref` limited to the course's topic refs, and
+    no more records than asked for."""
+    schema = copy.deepcopy(model.model_json_schema())
+    schema["$defs"][record]["properties"]["topic_ref"] = {"type": "string", "enum": refs}
+    [records] = [name for name, spec in schema["properties"].items() if spec.get("type") == "array"]
+    schema["properties"][records]["maxItems"] = count
+    return schema
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,8 @@ def quiz(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], 
         f"{brief.course_type.replace('_', ' ')} course on {brief.topic}.\n"
         f"Topics (cite one per question in topic_ref):\n{_topic_list(topics)}\n"
         f"{_context_block(context)}"
-        "Each question: exactly 4 distinct options, `answer` copied exactly from the correct option, "
+        "Each question: exactly 4 distinct options, `answer` copied exactly from the correct option "
+        "and `answer_index` its position (0-3), "
         "an explanation of why it is right, 2-4 key_points, and the topic_ref it tests. "
         "No two questions alike."
     )
@@ -108,6 +123,7 @@ def quiz(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], 
         purpose="quiz",
         schema_name="quiz",
         messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+        schema=_with_topic_refs(QuizDraft, "QuizQuestionDraft", [ref for ref, _ in topics], count),
     )
 
 
@@ -123,6 +139,7 @@ def flashcards(brief: CourseBrief, topics: list[tuple[str, str]], context: list[
         purpose="flashcards",
         schema_name="flashcards",
         messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+        schema=_with_topic_refs(FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count),
     )
 
 
@@ -165,7 +182,8 @@ def nudge(reason: str, streak: int, idle_days: int, course_topic: str | None) ->
 
 
 # --- few-shot examples: a small local model follows a worked example far better than a
-# description of the format. One example exchange per task, prepended to the request.
+# description of the format. One example exchange per task, prepended to the request. Quizzes
+# and flashcards have none: the 135M model copied the example's cards verbatim into other courses.
 _EXAMPLES = {
     "course_outline": (
         "Design a beginner practical course on: Git basics\nExactly 2 chapters. Each chapter has 2 to 3 topics.",
@@ -192,18 +210,6 @@ _EXAMPLES = {
             "interview_questions": ["What is a branch in Git?", "How do you create and switch to a branch?"],
         },
     ),
-    "quiz": (
-        "Write 1 multiple-choice questions for a beginner course on Git basics.\nTopics:\nT1: Creating branches",
-        {"questions": [{"question": "Which command creates a branch named feature?",
-                        "options": ["git branch feature", "git commit feature", "git push feature", "git init feature"],
-                        "answer": "git branch feature", "explanation": "git branch NAME creates a branch.",
-                        "key_points": ["git branch creates branches"], "topic_ref": "T1"}]},
-    ),
-    "flashcards": (
-        "Write 2 flashcards for a beginner course on Git basics.\nTopics:\nT1: Creating branches",
-        {"cards": [{"front": "Command to create a branch?", "back": "git branch NAME", "topic_ref": "T1"},
-                   {"front": "Command to switch branch?", "back": "git switch NAME", "topic_ref": "T1"}]},
-    ),
     "remediation": (
         "A learner answered these questions on 'Merging' wrongly:\n- What does git merge do?",
         {"explanation": "git merge joins the history of another branch into the current one.",
@@ -227,4 +233,4 @@ def with_example(prompt: Prompt) -> Prompt:
     request, answer = example
     system, *rest = prompt.messages
     shots = [{"role": "user", "content": request}, {"role": "assistant", "content": json.dumps(answer)}]
-    return Prompt(prompt.purpose, prompt.schema_name, [system, *shots, *rest], prompt.temperature)
+    return Prompt(prompt.purpose, prompt.schema_name, [system, *shots, *rest], prompt.temperature, prompt.schema)

@@ -19,6 +19,21 @@ class Validated:
     dropped: list[str] = field(default_factory=list)
 
 
+def _correct_index(answer: str, answer_index: int | None, option_keys: list[str]) -> int | None:
+    """The correct option: the answer text when it names exactly one option, else a letter
+    (A-D) or the index the model gave. None when neither identifies exactly one option."""
+    key = _key(answer)
+    if option_keys.count(key) == 1:
+        return option_keys.index(key)
+    letter = key.rstrip(").:")
+    if len(letter) == 1 and letter in "abcd":
+        return "abcd".index(letter)
+    if key == "" or key not in option_keys:
+        if answer_index is not None and 0 <= answer_index < QUIZ_OPTIONS:
+            return answer_index
+    return None
+
+
 def validate_quiz(draft: QuizDraft, topic_refs: set[str]) -> Validated:
     result = Validated()
     seen: set[str] = set()
@@ -32,7 +47,7 @@ def validate_quiz(draft: QuizDraft, topic_refs: set[str]) -> Validated:
             problem = f"needs exactly {QUIZ_OPTIONS} non-empty options"
         elif len(set(option_keys)) != QUIZ_OPTIONS:
             problem = "options are not distinct"
-        elif option_keys.count(_key(q.answer)) != 1:
+        elif (correct := _correct_index(q.answer, q.answer_index, option_keys)) is None:
             problem = "answer is not exactly one of the options"
         elif q.topic_ref not in topic_refs:
             problem = f"unknown topic_ref {q.topic_ref!r}"
@@ -46,7 +61,7 @@ def validate_quiz(draft: QuizDraft, topic_refs: set[str]) -> Validated:
             {
                 "question": q.question.strip(),
                 "options": options,
-                "answer_index": option_keys.index(_key(q.answer)),
+                "answer_index": correct,
                 "explanation": q.explanation.strip(),
                 "key_points": [p.strip() for p in q.key_points if p.strip()],
                 "topic_ref": q.topic_ref,

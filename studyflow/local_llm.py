@@ -22,7 +22,9 @@ LOCAL_ENV = {
     "LLM_TEMPERATURE": "0.2",
     "LLM_REPEAT_PENALTY": "1.15",
     "LLM_TIMEOUT_SECONDS": "180",
-    "LLM_MAX_TOKENS": "1200",
+    "LLM_MAX_TOKENS": "2000",
+    "QUIZ_QUESTIONS": "4",
+    "FLASHCARDS_PER_SET": "6",
     "LLM_FEW_SHOT": "true",
     # One local server answers one request at a time on the same CPU: pre-generating every
     # topic would queue the learner's own requests behind it.

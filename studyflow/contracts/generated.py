@@ -54,11 +54,21 @@ class TopicNotesDraft(_Strict):
 class QuizQuestionDraft(_Strict):
     # json_schema_extra bounds shape the request (a grammar for local models) without failing the
     # whole reply in pydantic: study_validation.py drops a bad record on its own.
-    question: str = Field(default="", json_schema_extra={"minLength": 8})
-    options: list[str] = Field(default_factory=list, json_schema_extra={"minItems": 4, "maxItems": 4})
-    answer: str = ""
-    explanation: str = ""
-    key_points: list[str] = Field(default_factory=list)
+    question: str = Field(default="", json_schema_extra={"minLength": 8, "maxLength": 160})
+    options: list[str] = Field(
+        default_factory=list,
+        json_schema_extra={"minItems": 4, "maxItems": 4, "items": {"type": "string", "minLength": 1, "maxLength": 80}},
+    )
+    answer: str = Field(default="", json_schema_extra={"maxLength": 80})
+    answer_index: int | None = Field(
+        default=None,
+        json_schema_extra={"enum": [0, 1, 2, 3]},
+        description="position of the correct option (0-3); used when `answer` does not match an option",
+    )
+    explanation: str = Field(default="", json_schema_extra={"maxLength": 160})
+    key_points: list[str] = Field(
+        default_factory=list, json_schema_extra={"maxItems": 3, "items": {"type": "string", "maxLength": 80}}
+    )
     topic_ref: str = Field(default="", description="the T-number of the topic the question tests")
 
 
@@ -67,8 +77,8 @@ class QuizDraft(_Strict):
 
 
 class FlashcardDraft(_Strict):
-    front: str = Field(default="", json_schema_extra={"minLength": 3})
-    back: str = Field(default="", json_schema_extra={"minLength": 1})
+    front: str = Field(default="", json_schema_extra={"minLength": 3, "maxLength": 120})
+    back: str = Field(default="", json_schema_extra={"minLength": 1, "maxLength": 160})
     topic_ref: str = ""
 
 
