@@ -28,9 +28,8 @@ def _correct_index(answer: str, answer_index: int | None, option_keys: list[str]
     letter = key.rstrip(").:")
     if len(letter) == 1 and letter in "abcd":
         return "abcd".index(letter)
-    if key == "" or key not in option_keys:
-        if answer_index is not None and 0 <= answer_index < QUIZ_OPTIONS:
-            return answer_index
+    if answer_index is not None and 0 <= answer_index < QUIZ_OPTIONS:
+        return answer_index
     return None
 
 

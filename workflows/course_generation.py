@@ -28,8 +28,7 @@ with workflow.unsafe.imports_passed_through():
         DB_TIMEOUT,
         INDEX_RETRY,
         INDEX_TIMEOUT,
-        LLM_TIMEOUT,
-        llm_retry,
+        execute_llm_activity,
     )
 
 
@@ -61,12 +60,10 @@ class CourseGenerationWorkflow:
         generated: GeneratedOutline | None = None
         llm_error: str | None = None
         try:
-            generated = await workflow.execute_activity_method(
+            generated = await execute_llm_activity(
                 CourseActivities.generate_outline,
                 OutlineRequest(course_id=data.course_id, shape=data.shape),
-                start_to_close_timeout=LLM_TIMEOUT,
-                heartbeat_timeout=data.retry.heartbeat_timeout,
-                retry_policy=llm_retry(data.retry),
+                data.retry,
             )
         except ActivityError as error:
             raise_if_cancelled(error)

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
         is_subject_gone,
         raise_if_cancelled,
     )
-    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+    from workflows.retry import DB_RETRY, DB_TIMEOUT, execute_llm_activity
 
 
 @workflow.defn
@@ -35,12 +35,8 @@ class RemediationWorkflow:
 
     async def _generate(self, data: RemediationInput) -> str:
         try:
-            await workflow.execute_activity_method(
-                RemediationActivities.generate_remediation_plan,
-                PlanRef(plan_id=data.plan_id),
-                start_to_close_timeout=LLM_TIMEOUT,
-                heartbeat_timeout=data.retry.heartbeat_timeout,
-                retry_policy=llm_retry(data.retry),
+            await execute_llm_activity(
+                RemediationActivities.generate_remediation_plan, PlanRef(plan_id=data.plan_id), data.retry
             )
         except ActivityError as error:
             raise_if_cancelled(error)

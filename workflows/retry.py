@@ -37,3 +37,16 @@ def llm_retry(retry: LlmRetry) -> RetryPolicy:
         maximum_attempts=retry.max_attempts,
         non_retryable_error_types=NON_RETRYABLE,
     )
+
+
+async def execute_llm_activity(activity, argument, retry: LlmRetry):
+    """Every LLM-backed activity runs with the same timeouts, heartbeat and retry schedule."""
+    from temporalio import workflow
+
+    return await workflow.execute_activity_method(
+        activity,
+        argument,
+        start_to_close_timeout=LLM_TIMEOUT,
+        heartbeat_timeout=retry.heartbeat_timeout,
+        retry_policy=llm_retry(retry),
+    )

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         is_subject_gone,
         raise_if_cancelled,
     )
-    from workflows.retry import DB_RETRY, DB_TIMEOUT, LLM_TIMEOUT, llm_retry
+    from workflows.retry import DB_RETRY, DB_TIMEOUT, execute_llm_activity
 
 
 @workflow.defn
@@ -65,12 +65,10 @@ class StudyContentWorkflow:
 
         self._stage = "generating"
         try:
-            await workflow.execute_activity_method(
+            await execute_llm_activity(
                 StudyContentActivities.generate_study_content,
                 GenerateStudyContentInput(content_id=data.content_id, chunk_ids=context.chunk_ids),
-                start_to_close_timeout=LLM_TIMEOUT,
-                heartbeat_timeout=data.retry.heartbeat_timeout,
-                retry_policy=llm_retry(data.retry),
+                data.retry,
             )
         except ActivityError as error:
             raise_if_cancelled(error)

@@ -20,8 +20,7 @@ with workflow.unsafe.imports_passed_through():
         DB_TIMEOUT,
         INDEX_RETRY,
         INDEX_TIMEOUT,
-        LLM_TIMEOUT,
-        llm_retry,
+        execute_llm_activity,
     )
 
 
@@ -44,13 +43,7 @@ class TopicNotesWorkflow:
     async def _generate(self, data: TopicNotesInput) -> str:
         ref = TopicRef(topic_id=data.topic_id)
         try:
-            result = await workflow.execute_activity_method(
-                NotesActivities.generate_topic_notes,
-                ref,
-                start_to_close_timeout=LLM_TIMEOUT,
-                heartbeat_timeout=data.retry.heartbeat_timeout,
-                retry_policy=llm_retry(data.retry),
-            )
+            result = await execute_llm_activity(NotesActivities.generate_topic_notes, ref, data.retry)
         except ActivityError as error:
             raise_if_cancelled(error)
             if is_subject_gone(error):
