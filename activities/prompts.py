@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft
+from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft, RemediationDraft
 
-PROMPT_VERSION = "2026-11-22.1"
+PROMPT_VERSION = "2026-11-22.2"
 
 SYSTEM_TUTOR = (
     "You are an expert curriculum designer and tutor. You answer with a single JSON object that "
@@ -35,6 +35,17 @@ def _with_topic_refs(model: type, record: str, refs: list[str], count: int) -> d
     schema["$defs"][record]["properties"]["topic_ref"] = {"type": "string", "enum": refs}
     [records] = [name for name, spec in schema["properties"].items() if spec.get("type") == "array"]
     schema["properties"][records]["maxItems"] = count
+    return schema
+
+
+def _remediation_schema(count: int) -> dict:
+    """Practice questions belong to the remediated topic, so they carry no topic_ref (an
+    unconstrained field the local model once filled with 8,000 characters), and no more of them
+    than asked for."""
+    schema = copy.deepcopy(RemediationDraft.model_json_schema())
+    del schema["$defs"]["QuizQuestionDraft"]["properties"]["topic_ref"]
+    schema["properties"]["practice_questions"]["maxItems"] = count
+    schema["properties"]["key_points"].update(maxItems=5, items={"type": "string", "maxLength": 120})
     return schema
 
 
@@ -156,6 +167,7 @@ def remediation(brief: CourseBrief, topic_title: str, missed: list[str], context
         purpose="remediation",
         schema_name="remediation",
         messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+        schema=_remediation_schema(count),
     )
 
 

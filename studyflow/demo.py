@@ -46,17 +46,25 @@ class Demo:
         return response.json() if response.content else {}
 
     def _wait(self, label: str, fetch: Callable[[], dict], done: Callable[[dict], bool], note: Callable[[dict], str]) -> dict:
+        """Poll until done. On a terminal a spinner line redraws in place; in a log or pipe one
+        line is written per change of state, so the output stays readable there too."""
+        live = self._out.isatty()
         started = time.monotonic()
+        last_note = None
         for frame in itertools.cycle(SPINNER):
             state = fetch()
             elapsed = time.monotonic() - started
             if done(state):
-                self._out.write(f"\r  ✓ {label:<28} {elapsed:6.1f}s  {note(state)}\033[K\n")
+                self._out.write(f"\r  ✓ {label:<28} {elapsed:6.1f}s  {note(state)}" + ("\033[K\n" if live else "\n"))
                 self._out.flush()
                 return state
             if elapsed > self._timeout:
                 raise DemoError(f"\n{label}: still not done after {self._timeout:.0f}s (last state: {note(state)})")
-            self._out.write(f"\r  {frame} {label:<28} {elapsed:6.1f}s  {note(state)}\033[K")
+            if live:
+                self._out.write(f"\r  {frame} {label:<28} {elapsed:6.1f}s  {note(state)}\033[K")
+            elif note(state) != last_note:
+                self._out.write(f"  … {label:<28} {elapsed:6.1f}s  {note(state)}\n")
+            last_note = note(state)
             self._out.flush()
             time.sleep(0.5)
         raise AssertionError("unreachable")
@@ -103,8 +111,8 @@ class Demo:
                 lambda c: c["status"] in ("completed", "failed"),
                 lambda c: c["status"] + (f" · {c['served_from']} · by {c['model']}" if c["status"] == "completed" else ""),
             )
-        for card in (contents["flashcards"].get("cards") or [])[:3]:
-            self._print(f"      card: {card['front']}")
+            for record in (contents[kind].get("cards") or contents[kind].get("questions") or [])[:2]:
+                self._print(f"      {'card' if kind == 'flashcards' else 'question'}: {record.get('front') or record.get('question')}")
         quiz = contents["quiz"]
         if quiz["status"] != "completed":
             raise DemoError(f"quiz {quiz['status']}: {quiz['error']}")
@@ -118,7 +126,7 @@ class Demo:
                 "remediation plan",
                 lambda: self._call("GET", f"/v1/remediation/{result['remediation_plan_id']}"),
                 lambda p: p["status"] in ("completed", "failed"),
-                lambda p: p["status"] + (f" · {len(p['topics'])} weak topics" if p["status"] == "completed" else ""),
+                lambda p: p["status"] + (f" · {len(p['topics'])} weak topic(s)" if p["status"] == "completed" else ""),
             )
             for section in plan["topics"]:
                 self._print(f"      ▸ {section['topic_title']}: {' '.join(section['explanation'].split())[:120]}…")
