@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft, RemediationDraft
+from studyflow.contracts.generated import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, RemediationDraft
 
-PROMPT_VERSION = "2026-11-22.2"
+PROMPT_VERSION = "2026-11-22.3"
 
 SYSTEM_TUTOR = (
     "You are an expert curriculum designer and tutor. You answer with a single JSON object that "
@@ -30,11 +30,24 @@ class Prompt:
 
 def _with_topic_refs(model: type, record: str, refs: list[str], count: int) -> dict:
     """The output schema for this request: `topic_ref` limited to the course's topic refs, and
-    no more records than asked for."""
+    exactly as many records as asked for (left free, the local model stops after one or two)."""
     schema = copy.deepcopy(model.model_json_schema())
     schema["$defs"][record]["properties"]["topic_ref"] = {"type": "string", "enum": refs}
     [records] = [name for name, spec in schema["properties"].items() if spec.get("type") == "array"]
-    schema["properties"][records]["maxItems"] = count
+    schema["properties"][records].update(minItems=count, maxItems=count)
+    return schema
+
+
+def _outline_schema(chapters: int, min_topics: int, max_topics: int) -> dict:
+    """The outline asked for, in its exact shape: a model that can only write the requested
+    numbers of chapters and topics leaves nothing for padding to invent."""
+    schema = copy.deepcopy(CourseOutlineDraft.model_json_schema())
+    schema["properties"]["chapters"].update(minItems=chapters, maxItems=chapters)
+    chapter, topic = schema["$defs"]["OutlineChapterDraft"]["properties"], schema["$defs"]["OutlineTopicDraft"]["properties"]
+    chapter["topics"].update(minItems=min_topics, maxItems=max_topics)
+    schema["properties"]["title"]["maxLength"] = 120
+    chapter["title"]["maxLength"] = topic["title"]["maxLength"] = 80
+    topic["summary"]["maxLength"] = 160
     return schema
 
 
@@ -72,6 +85,7 @@ def course_outline(brief: CourseBrief, chapters: int, min_topics: int, max_topic
             {"role": "system", "content": SYSTEM_TUTOR},
             {"role": "user", "content": request},
         ],
+        schema=_outline_schema(chapters, min_topics, max_topics),
     )
 
 

@@ -43,14 +43,22 @@ class _NoLedger:
         return None
 
 
-async def _task(gateway: LlmGateway, prompt, output_type, check) -> tuple[bool, float, str]:
+async def _task(gateway: LlmGateway, prompt, output_type, check) -> tuple[bool, float, str, object]:
+    """(passed, seconds, detail, validated reply or None)."""
     started = time.perf_counter()
+    value = None
     try:
-        result = await gateway.generate(prompt, output_type)
-        ok, detail = check(result.value)
+        value = (await gateway.generate(prompt, output_type)).value
+        ok, detail = check(value)
     except (LlmOutputInvalidError, LlmUnavailableError) as exc:
         ok, detail = False, str(exc)[:120]
-    return ok, time.perf_counter() - started, detail
+    return ok, time.perf_counter() - started, detail, value if ok else None
+
+
+def _kept(validated, asked: int) -> tuple[bool, str]:
+    """The product keeps a set when at least one record survives validation; how many did is
+    reported too, since a set of one is a weak set."""
+    return bool(validated.records), f"{len(validated.records)}/{asked}"
 
 
 async def run(limit: int) -> None:
@@ -68,32 +76,42 @@ async def run(limit: int) -> None:
             env = {k.lower(): v for k, v in local_llm.LOCAL_ENV.items()}
             settings = Settings(_env_file=None, openai_base_url=f"http://127.0.0.1:{port}/v1", **env)
             gateway = LlmGateway(settings, _NoLedger())
-            results: dict[str, list[tuple[bool, float, str]]] = {k: [] for k in ("outline", "notes", "flashcards", "quiz")}
+            results: dict[str, list[tuple[bool, float, str, object]]] = {
+                k: [] for k in ("outline", "notes", "flashcards", "quiz")
+            }
+            shape = OutlineShape(chapters=settings.outline_chapters, min_topics=settings.outline_min_topics,
+                                 max_topics=settings.outline_max_topics)
             for topic in topics:
                 brief = prompts.CourseBrief(topic, "practical", "beginner", {})
-                outline_ok, seconds, detail = await _task(
-                    gateway, prompts.course_outline(brief, 3, 3, 5), CourseOutlineDraft,
-                    lambda o: (True, f"{len(o.chapters)} chapters"),
+                results["outline"].append(await _task(
+                    gateway, prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics),
+                    CourseOutlineDraft,
+                    lambda o: (True, f"{len(o.chapters)} ch/{sum(len(c.topics) for c in o.chapters)} topics"),
+                ))
+                # Later steps work on the course the product would store: the model's outline,
+                # normalised (or the manual one when the model's outline failed).
+                draft = results["outline"][-1][3] or CourseOutlineDraft(
+                    title=topic, chapters=[{"title": topic, "topics": [{"title": topic}]}]
                 )
-                results["outline"].append((outline_ok, seconds, detail))
-                # Later steps need topics: the normalised outline (manual one if the LLM failed).
-                draft = CourseOutlineDraft(title=topic, chapters=[{"title": topic, "topics": [{"title": topic}]}])
-                topic_titles = [t.title for c in normalize_outline(draft, OutlineShape(), topic).chapters for t in c.topics][:6]
-                refs = [(f"T{i + 1}", title) for i, title in enumerate(topic_titles)]
+                outline = normalize_outline(draft, shape, topic)
+                chapter, first = outline.chapters[0], outline.chapters[0].topics[0]
+                refs = [(f"T{i + 1}", t.title) for i, t in enumerate(t for c in outline.chapters for t in c.topics)]
+                known = {r for r, _ in refs}
                 results["notes"].append(await _task(
-                    gateway, prompts.topic_notes(brief, "Chapter 1", topic_titles[0], ""), TopicNotesDraft,
+                    gateway, prompts.topic_notes(brief, chapter.title, first.title, first.summary), TopicNotesDraft,
                     lambda n: (True, f"{len(n.key_points)} key points"),
                 ))
                 results["flashcards"].append(await _task(
-                    gateway, prompts.flashcards(brief, refs, [], 6), FlashcardSetDraft,
-                    lambda d: (bool(v := validate_flashcards(d, {r for r, _ in refs}).records), f"{len(v)} valid cards"),
+                    gateway, prompts.flashcards(brief, refs, [], settings.flashcards_per_set), FlashcardSetDraft,
+                    lambda d: _kept(validate_flashcards(d, known), settings.flashcards_per_set),
                 ))
                 results["quiz"].append(await _task(
-                    gateway, prompts.quiz(brief, refs, [], 4), QuizDraft,
-                    lambda d: (bool(v := validate_quiz(d, {r for r, _ in refs}).records), f"{len(v)} valid questions"),
+                    gateway, prompts.quiz(brief, refs, [], settings.quiz_questions), QuizDraft,
+                    lambda d: _kept(validate_quiz(d, known), settings.quiz_questions),
                 ))
                 print(f"  {topic:<32} " + "  ".join(
-                    f"{k}={'ok' if results[k][-1][0] else 'FAIL'}({results[k][-1][1]:.0f}s)" for k in results), flush=True)
+                    f"{k}={'ok' if results[k][-1][0] else 'FAIL'}({results[k][-1][1]:.0f}s, {results[k][-1][2][:40 if results[k][-1][0] else 160]})"
+                    for k in results), flush=True)
         finally:
             server.terminate()
             try:
@@ -102,10 +120,15 @@ async def run(limit: int) -> None:
                 server.kill()
     print(f"\nlocal model {local_llm.MODEL_ALIAS}: validation pass rate and seconds per artifact ({len(topics)} topics)")
     for kind, rows in results.items():
-        passed = sum(ok for ok, _, _ in rows)
-        seconds = [s for _, s, _ in rows]
+        passed = sum(ok for ok, _, _, _ in rows)
+        seconds = [s for _, s, _, _ in rows]
         print(f"  {kind:<11} pass {passed:>2}/{len(rows)} ({passed / len(rows):4.0%})  "
               f"median {statistics.median(seconds):6.1f}s  max {max(seconds):6.1f}s")
+    for kind in ("flashcards", "quiz"):
+        kept = [int(d.split("/")[0]) for ok, _, d, _ in results[kind] if ok]
+        asked = settings.flashcards_per_set if kind == "flashcards" else settings.quiz_questions
+        if kept:
+            print(f"  {kind:<11} records kept in passing sets: mean {statistics.mean(kept):.1f} of {asked} asked")
 
 
 def main() -> None:

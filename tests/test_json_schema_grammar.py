@@ -54,3 +54,18 @@ def test_the_remediation_request_asks_for_no_topic_ref_and_at_most_the_requested
         ],
     }
     assert RemediationDraft.model_validate(reply).practice_questions[0].answer == "LEFT"
+
+
+def test_the_outline_request_has_the_exact_shape_asked_for():
+    prompt = prompts.course_outline(CourseBrief("SQL joins", "practical", "beginner", {}), 3, 2, 4)
+    schema = grammar_friendly(prompt.schema)
+    assert (schema["properties"]["chapters"]["minItems"], schema["properties"]["chapters"]["maxItems"]) == (3, 3)
+    topics = schema["$defs"]["OutlineChapterDraft"]["properties"]["topics"]
+    assert (topics["minItems"], topics["maxItems"]) == (2, 4)
+
+
+def test_study_content_requests_ask_for_exactly_the_count_with_known_topic_refs():
+    brief = CourseBrief("SQL joins", "practical", "beginner", {})
+    schema = grammar_friendly(prompts.quiz(brief, [("T1", "Inner"), ("T2", "Outer")], [], 3).schema)
+    assert (schema["properties"]["questions"]["minItems"], schema["properties"]["questions"]["maxItems"]) == (3, 3)
+    assert schema["$defs"]["QuizQuestionDraft"]["properties"]["topic_ref"] == {"type": "string", "enum": ["T1", "T2"]}

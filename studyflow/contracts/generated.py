@@ -36,9 +36,15 @@ class CourseOutlineDraft(_Strict):
 
 class TopicNotesDraft(_Strict):
     explanation: str = Field(min_length=20)
-    key_points: list[str] = Field(min_length=1)
+    # Bounds in json_schema_extra shape the request (a grammar for local models: an unbounded list
+    # item is where a small model runs on until max_tokens) without rejecting a longer reply.
+    key_points: list[str] = Field(
+        min_length=1, json_schema_extra={"maxItems": 7, "items": {"type": "string", "maxLength": 160}}
+    )
     example: str = Field(default="", description="A worked or code example; empty if none fits")
-    interview_questions: list[str] = Field(min_length=1)
+    interview_questions: list[str] = Field(
+        min_length=1, json_schema_extra={"maxItems": 5, "items": {"type": "string", "maxLength": 160}}
+    )
 
     @field_validator("key_points", "interview_questions")
     @classmethod
