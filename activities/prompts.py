@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from studyflow.contracts.generated import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, RemediationDraft
 
-PROMPT_VERSION = "2026-11-22.3"
+PROMPT_VERSION = "2026-11-22.4"
 
 SYSTEM_TUTOR = (
     "You are an expert curriculum designer and tutor. You answer with a single JSON object that "

@@ -39,11 +39,13 @@ class TopicNotesDraft(_Strict):
     # Bounds in json_schema_extra shape the request (a grammar for local models: an unbounded list
     # item is where a small model runs on until max_tokens) without rejecting a longer reply.
     key_points: list[str] = Field(
-        min_length=1, json_schema_extra={"maxItems": 7, "items": {"type": "string", "maxLength": 160}}
+        min_length=1,
+        json_schema_extra={"minItems": 3, "maxItems": 7, "items": {"type": "string", "minLength": 3, "maxLength": 160}},
     )
     example: str = Field(default="", description="A worked or code example; empty if none fits")
     interview_questions: list[str] = Field(
-        min_length=1, json_schema_extra={"maxItems": 5, "items": {"type": "string", "maxLength": 160}}
+        min_length=1,
+        json_schema_extra={"minItems": 3, "maxItems": 5, "items": {"type": "string", "minLength": 3, "maxLength": 160}},
     )
 
     @field_validator("key_points", "interview_questions")
