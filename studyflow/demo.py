@@ -88,7 +88,7 @@ class Demo:
         if course["status"] != "ready":
             raise DemoError(f"course ended {course['status']}: {course['error']}")
         for chapter in course["chapters"]:
-            self._print(f"      {chapter['index'] + 1}. {chapter['title']}")
+            self._print(f"      {chapter['index'] + 1}. {' '.join(chapter['title'].split())[:100]}")
         topic = course["chapters"][0]["topics"][0]
 
         self._call("POST", f"/v1/topics/{topic['id']}/notes")
@@ -112,7 +112,8 @@ class Demo:
                 lambda c: c["status"] + (f" · {c['served_from']} · by {c['model']}" if c["status"] == "completed" else ""),
             )
             for record in (contents[kind].get("cards") or contents[kind].get("questions") or [])[:2]:
-                self._print(f"      {'card' if kind == 'flashcards' else 'question'}: {record.get('front') or record.get('question')}")
+                text = " ".join((record.get("front") or record.get("question") or "").split())
+                self._print(f"      {'card' if kind == 'flashcards' else 'question'}: {text[:120]}")
         quiz = contents["quiz"]
         if quiz["status"] != "completed":
             raise DemoError(f"quiz {quiz['status']}: {quiz['error']}")
@@ -131,7 +132,7 @@ class Demo:
             for section in plan["topics"]:
                 self._print(f"      ▸ {section['topic_title']}: {' '.join(section['explanation'].split())[:120]}…")
                 for question in section["practice_questions"][:1]:
-                    self._print(f"        practice: {question['question']}")
+                    self._print(f"        practice: {' '.join(question['question'].split())[:120]}")
         else:
             self._print("      passed: no remediation needed")
         self._print(f"\ndone in {time.monotonic() - total:.1f}s — dashboard: GET {self._base}/v1/dashboard")
