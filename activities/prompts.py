@@ -58,7 +58,6 @@ def _remediation_schema(count: int) -> dict:
     schema = copy.deepcopy(RemediationDraft.model_json_schema())
     del schema["$defs"]["QuizQuestionDraft"]["properties"]["topic_ref"]
     schema["properties"]["practice_questions"]["maxItems"] = count
-    schema["properties"]["key_points"].update(maxItems=5, items={"type": "string", "maxLength": 120})
     return schema
 
 

@@ -53,18 +53,18 @@ class Demo:
         last_note = None
         for frame in itertools.cycle(SPINNER):
             state = fetch()
-            elapsed = time.monotonic() - started
+            elapsed, status = time.monotonic() - started, note(state)
             if done(state):
-                self._out.write(f"\r  ✓ {label:<28} {elapsed:6.1f}s  {note(state)}" + ("\033[K\n" if live else "\n"))
+                self._out.write(f"\r  ✓ {label:<28} {elapsed:6.1f}s  {status}" + ("\033[K\n" if live else "\n"))
                 self._out.flush()
                 return state
             if elapsed > self._timeout:
-                raise DemoError(f"\n{label}: still not done after {self._timeout:.0f}s (last state: {note(state)})")
+                raise DemoError(f"\n{label}: still not done after {self._timeout:.0f}s (last state: {status})")
             if live:
-                self._out.write(f"\r  {frame} {label:<28} {elapsed:6.1f}s  {note(state)}\033[K")
-            elif note(state) != last_note:
-                self._out.write(f"  … {label:<28} {elapsed:6.1f}s  {note(state)}\n")
-            last_note = note(state)
+                self._out.write(f"\r  {frame} {label:<28} {elapsed:6.1f}s  {status}\033[K")
+            elif status != last_note:
+                self._out.write(f"  … {label:<28} {elapsed:6.1f}s  {status}\n")
+            last_note = status
             self._out.flush()
             time.sleep(0.5)
         raise AssertionError("unreachable")

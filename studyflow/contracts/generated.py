@@ -96,7 +96,9 @@ class FlashcardSetDraft(_Strict):
 
 class RemediationDraft(_Strict):
     explanation: str = Field(min_length=20)
-    key_points: list[str] = Field(min_length=1)
+    key_points: list[str] = Field(
+        min_length=1, json_schema_extra={"maxItems": 5, "items": {"type": "string", "maxLength": 120}}
+    )
     practice_questions: list[QuizQuestionDraft] = Field(min_length=1)
 
 
