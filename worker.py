@@ -104,7 +104,7 @@ def build_activities(
         notes=NotesActivities(session_factory, llm),
         indexing=IndexingActivities(session_factory, embedder),
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
-        remediation=RemediationActivities(session_factory, llm, embedder),
+        remediation=RemediationActivities(settings, session_factory, llm, embedder),
         users=UserActivities(session_factory, client),
         nudges=NudgeActivities(settings, session_factory, llm, build_notifier(settings)),
         background=BackgroundActivities(settings, session_factory, client),

@@ -21,9 +21,9 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.models import Topic
-from studyflow import workflow_ids
+from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.activity_io import CourseRef, DispatchResult
-from studyflow.contracts.workflow_inputs import BackgroundDispatchInput, LlmRetry, TopicNotesInput
+from studyflow.contracts.workflow_inputs import BackgroundDispatchInput, TopicNotesInput
 from studyflow.settings import Settings
 
 _CLAIM = text(
@@ -45,9 +45,10 @@ _CLAIM = text(
          ORDER BY r.rn, r.id   -- round robin across learners: nobody's ten courses starve others
          LIMIT greatest(0, :global_cap - (SELECT coalesce(sum(n), 0) FROM running))
     )
-    UPDATE topics SET status = 'generating', error = NULL, updated_at = now()
-     WHERE id IN (SELECT id FROM chosen) AND status = 'pending'
-    RETURNING id
+    UPDATE topics t SET status = 'generating', error = NULL, updated_at = now()
+      FROM courses c
+     WHERE t.id IN (SELECT id FROM chosen) AND t.status = 'pending' AND c.id = t.course_id
+    RETURNING t.id, t.course_id, c.owner_id
     """
 )
 
@@ -57,17 +58,6 @@ class BackgroundActivities:
         self._settings = settings
         self._sessions = session_factory
         self._client = client
-
-    def _dispatch_input(self) -> BackgroundDispatchInput:
-        s = self._settings
-        return BackgroundDispatchInput(
-            retry=LlmRetry(
-                max_attempts=s.llm_max_attempts,
-                initial_seconds=s.llm_retry_initial_seconds,
-                max_seconds=s.llm_retry_max_seconds,
-                heartbeat_seconds=s.llm_heartbeat_timeout_seconds,
-            )
-        )
 
     @activity.defn
     async def enqueue_course_notes(self, ref: CourseRef) -> int:
@@ -82,7 +72,7 @@ class BackgroundActivities:
         if queued:
             await self._client.start_workflow(
                 "BackgroundNotesDispatcherWorkflow",
-                self._dispatch_input(),
+                BackgroundDispatchInput(retry=start_inputs.llm_retry(self._settings)),
                 id=workflow_ids.background_dispatcher(self._settings.task_queue_background),
                 task_queue=self._settings.task_queue_background,
                 start_signal="wake",
@@ -94,17 +84,16 @@ class BackgroundActivities:
         """Claim as many backlog topics as the caps allow and start their generation."""
         await self._recover_orphans()
         async with self._sessions.begin() as session:
-            claimed = [
-                row.id
-                for row in await session.execute(
+            claimed = (
+                await session.execute(
                     _CLAIM,
                     {
                         "per_user": self._settings.background_per_user_concurrency,
                         "global_cap": self._settings.background_global_concurrency,
                     },
                 )
-            ]
-        for topic_id in claimed:
+            ).all()
+        for topic_id, course_id, owner_id in claimed:
             try:
                 await self._client.start_workflow(
                     "TopicNotesWorkflow",
@@ -115,6 +104,8 @@ class BackgroundActivities:
                     ),
                     id=workflow_ids.topic_notes(topic_id),
                     task_queue=self._settings.task_queue_background,
+                    # Account deletion finds a learner's running work by this attribute.
+                    search_attributes=search_attributes.for_course(owner_id, course_id),
                 )
             except Exception:
                 async with self._sessions.begin() as session:  # back to the backlog, retried later

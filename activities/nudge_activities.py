@@ -12,6 +12,7 @@ from temporalio import activity
 
 from activities import prompts
 from activities.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.heartbeat import heartbeating
 from activities.llm_gateway import LlmGateway
 from activities.notifiers import Notifier
 from activities.nudge_templates import template_message
@@ -108,12 +109,14 @@ class NudgeActivities:
             email, streak = user.email, user.streak_current
             idle = (batch.day - user.last_active_date).days if user.last_active_date else 0
         try:
-            result = await self._llm.generate(
-                prompts.nudge(candidate.reason, streak, idle, course_topic),
-                NudgeDraft,
-                subject_id=str(user.id),
-                idempotency_key=f"nudge:{user.id}:{batch.day}",
-            )
+            # Both endpoints may time out before the template stands in: keep the batch alive.
+            async with heartbeating():
+                result = await self._llm.generate(
+                    prompts.nudge(candidate.reason, streak, idle, course_topic),
+                    NudgeDraft,
+                    subject_id=str(user.id),
+                    idempotency_key=f"nudge:{user.id}:{batch.day}",
+                )
             message, source = result.value.message, "llm"
         except (LlmUnavailableError, LlmOutputInvalidError) as exc:
             activity.logger.warning("nudge for %s falls back to the template: %s", user.id, exc)

@@ -19,6 +19,7 @@ from activities.study_validation import validate_quiz
 from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
 from studyflow.contracts.activity_io import PlanFailureInput, PlanRef
 from studyflow.contracts.generated import QuizDraft, RemediationDraft
+from studyflow.settings import Settings
 
 PRACTICE_QUESTIONS = 3
 CONTEXT_CHUNKS = 4
@@ -26,12 +27,16 @@ CONTEXT_CHUNKS = 4
 
 class RemediationActivities:
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway, embedder: Embedder
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        llm: LlmGateway,
+        embedder: Embedder,
     ):
         self._sessions = session_factory
         self._llm = llm
         self._embedder = embedder
-        self._retriever = Retriever(session_factory)
+        self._retriever = Retriever.from_settings(settings, session_factory)
 
     @activity.defn
     async def generate_remediation_plan(self, ref: PlanRef) -> int:
@@ -114,7 +119,7 @@ class RemediationActivities:
         [vector] = await self._embedder.embed([topic.title])
         chunks = await self._retriever.search(
             owner_id=owner_id, course_id=course_id, query_text=topic.title, query_vector=vector,
-            k=CONTEXT_CHUNKS, strict=0.45, relaxed=0.25,
+            k=CONTEXT_CHUNKS,
         )
         return [c.text for c in chunks if c.course_id == course_id]
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import ContentChunk
+from studyflow.settings import Settings
 
 RRF_K = 60
 
@@ -32,8 +33,21 @@ class RetrievedChunk:
 
 
 class Retriever:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+    """Thresholds are fixed per retriever (from RETRIEVAL_*_SIMILARITY), so no caller can drift
+    from the configured ones."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, strict: float, relaxed: float):
         self._sessions = session_factory
+        self._strict = strict
+        self._relaxed = relaxed
+
+    @classmethod
+    def from_settings(cls, settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Retriever:
+        return cls(
+            session_factory,
+            strict=settings.retrieval_strict_similarity,
+            relaxed=settings.retrieval_relaxed_similarity,
+        )
 
     async def search(
         self,
@@ -43,9 +57,8 @@ class Retriever:
         query_text: str,
         query_vector: list[float],
         k: int,
-        strict: float,
-        relaxed: float,
     ) -> list[RetrievedChunk]:
+        strict, relaxed = self._strict, self._relaxed
         tiers = [
             ("course_strict", ContentChunk.course_id == course_id, strict),
             ("course_relaxed", ContentChunk.course_id == course_id, relaxed),

@@ -110,22 +110,28 @@ class SemanticCache:
             return await session.get(SemanticCacheEntry, entry_id)
 
     async def store(
-        self, scope: CacheScope, request_text: str, vector: list[float], response: dict
+        self, scope: CacheScope, request_text: str, vector: list[float], response: dict, model: str
     ) -> None:
+        """`model` is the model that wrote `response` (the fallback's, when it stood in): the scope
+        says which requests may share the entry, not who produced it."""
         expires = datetime.now(timezone.utc) + timedelta(days=self._settings.semantic_cache_ttl_days)
         statement = insert(SemanticCacheEntry).values(
             scope_key=scope.key,
             request_text=request_text,
             embedding=vector,
             response=response,
-            model=scope.model,
+            model=model,
             prompt_version=scope.prompt_version,
             expires_at=expires,
         )
         # A retried store (or a concurrent one) refreshes the entry instead of adding a twin.
         statement = statement.on_conflict_do_update(
             index_elements=["scope_key", "request_text"],
-            set_={"response": statement.excluded.response, "expires_at": statement.excluded.expires_at},
+            set_={
+                "response": statement.excluded.response,
+                "model": statement.excluded.model,
+                "expires_at": statement.excluded.expires_at,
+            },
         )
         async with self._sessions.begin() as session:
             await session.execute(statement)

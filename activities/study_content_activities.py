@@ -77,7 +77,7 @@ class StudyContentActivities:
         self._ledger = ledger
         self._embedder = embedder
         self._cache = SemanticCache(settings, session_factory)
-        self._retriever = Retriever(session_factory)
+        self._retriever = Retriever.from_settings(settings, session_factory)
 
     # --- helpers -------------------------------------------------------------------------
     async def _load(self, content_id: uuid.UUID) -> _Job:
@@ -188,8 +188,6 @@ class StudyContentActivities:
             query_text=query,
             query_vector=vector,
             k=self._settings.retrieval_top_k,
-            strict=self._settings.retrieval_strict_similarity,
-            relaxed=self._settings.retrieval_relaxed_similarity,
         )
         return RetrievedContext(chunk_ids=[c.chunk_id for c in chunks], tiers=[c.tier for c in chunks])
 
@@ -242,7 +240,7 @@ class StudyContentActivities:
             for key, value in job.content.payload.items()
             if key != "dropped"
         }
-        await self._cache.store(self._scope(job), job.request_text, vector, portable)
+        await self._cache.store(self._scope(job), job.request_text, vector, portable, job.content.model)
         return True
 
     @activity.defn

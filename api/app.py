@@ -16,6 +16,7 @@ from api.routes import (
     billing,
     courses,
     dashboard,
+    dev_sign_in,
     flashcards,
     health,
     me,
@@ -23,9 +24,11 @@ from api.routes import (
     study_content,
     topics,
     weak_areas,
+    web_config,
     webhooks,
 )
 from api.temporal_provider import TemporalProvider
+from api.web_app import mount_web_app
 from db.engine import create_engine, create_session_factory
 from studyflow.settings import Settings, get_settings
 
@@ -69,8 +72,12 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         notifications.router,
         billing.router,
         webhooks.router,
+        web_config.router,
     ):
         app.include_router(router)
+    if settings.offers_dev_sign_in:
+        app.include_router(dev_sign_in.router)
+    mount_web_app(app, settings)  # last: its catch-all must not shadow an API route
     return app
 
 

@@ -25,9 +25,8 @@ from activities.llm_gateway import LlmGateway
 from activities.outline_shape import normalize_outline
 from activities.study_validation import validate_flashcards, validate_quiz
 from bench.stack import free_port
-from studyflow import local_llm
+from studyflow import local_llm, start_inputs
 from studyflow.contracts.generated import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, TopicNotesDraft
-from studyflow.contracts.workflow_inputs import OutlineShape
 from studyflow.settings import Settings
 
 TOPICS = Path(__file__).with_name("local_topics.txt")
@@ -79,8 +78,7 @@ async def run(limit: int) -> None:
             results: dict[str, list[tuple[bool, float, str, object]]] = {
                 k: [] for k in ("outline", "notes", "flashcards", "quiz")
             }
-            shape = OutlineShape(chapters=settings.outline_chapters, min_topics=settings.outline_min_topics,
-                                 max_topics=settings.outline_max_topics)
+            shape = start_inputs.outline_shape(settings)
             for topic in topics:
                 brief = prompts.CourseBrief(topic, "practical", "beginner", {})
                 results["outline"].append(await _task(

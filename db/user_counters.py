@@ -49,12 +49,21 @@ async def consume_study_content_quota(session: AsyncSession, user_id: uuid.UUID,
     )
 
 
-async def refund_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date) -> None:
+async def _refund_daily(session: AsyncSession, user_id: uuid.UUID, today: date, counter) -> None:
+    """Give back one unit taken today (work that could not be started); never below zero."""
     await session.execute(
         update(User)
-        .where(User.id == user_id, User.usage_date == today, User.courses_created_today > 0)
-        .values(courses_created_today=User.courses_created_today - 1)
+        .where(User.id == user_id, User.usage_date == today, counter > 0)
+        .values({counter: counter - 1})
     )
+
+
+async def refund_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date) -> None:
+    await _refund_daily(session, user_id, today, User.courses_created_today)
+
+
+async def refund_study_content_quota(session: AsyncSession, user_id: uuid.UUID, today: date) -> None:
+    await _refund_daily(session, user_id, today, User.study_content_today)
 
 
 async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: date) -> None:

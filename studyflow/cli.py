@@ -77,6 +77,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return Demo(settings, base, args.topic, args.timeout).run()
 
 
+def _cmd_openapi(_: argparse.Namespace) -> int:
+    from api.openapi_document import openapi_json
+
+    sys.stdout.write(openapi_json())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studyflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "apply-schedules", help="create or update the Temporal schedules"
     ).set_defaults(func=_cmd_apply_schedules)
+    sub.add_parser(
+        "openapi", help="print the API's OpenAPI document (the web app's client is generated from it)"
+    ).set_defaults(func=_cmd_openapi)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")

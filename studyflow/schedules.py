@@ -36,6 +36,7 @@ def nudge_schedule(settings: Settings) -> Schedule:
                 timezone=settings.nudge_timezone,
                 batch_size=settings.nudge_batch_size,
                 batches_per_run=settings.nudge_batches_per_run,
+                heartbeat_seconds=settings.llm_heartbeat_timeout_seconds,
             ),
             id="engagement-nudges",
             task_queue=settings.task_queue_background,

@@ -5,6 +5,7 @@ Every field is documented in README.md with its default; docker-compose.yml uses
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")
     log_level: str = "INFO"
+    web_dist_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "web" / "dist",
+        description="the built web app the API serves at /",
+    )
 
     # --- LLM (OpenAI-compatible) ----------------------------------------------------------
     openai_api_key: SecretStr | None = None
@@ -130,6 +135,9 @@ class Settings(BaseSettings):
     )
     clerk_authorized_parties: list[str] = Field(default_factory=list)
     clerk_webhook_secret: SecretStr | None = None
+    clerk_publishable_key: str | None = Field(
+        default=None, description="pk_... for the web app's Clerk sign-in; unset with embedded auth"
+    )
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_price_id_pro: str | None = None
@@ -167,6 +175,11 @@ class Settings(BaseSettings):
         return not (self.clerk_jwt_key or self.clerk_secret_key)
 
     @property
+    def offers_dev_sign_in(self) -> bool:
+        """The browser's "continue as" sign-in: embedded auth on a machine nobody else can reach."""
+        return self.uses_embedded_auth and is_loopback(self.api_host)
+
+    @property
     def dev_key_dir(self) -> Path:
         return self.data_dir / "dev-auth"
 
@@ -175,6 +188,15 @@ class Settings(BaseSettings):
 
     def study_content_per_day(self, plan: str) -> int:
         return self.pro_study_content_per_day if plan == "pro" else self.free_study_content_per_day
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache

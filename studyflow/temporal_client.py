@@ -8,8 +8,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from studyflow.settings import Settings
 
 
-async def connect(settings: Settings, address: str | None = None) -> Client:
-    target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+def tls_and_api_key(settings: Settings) -> tuple[bool | TLSConfig, str | None]:
+    """An API key needs TLS, but it must not replace a client certificate (mTLS) that was also set."""
     tls: bool | TLSConfig = settings.temporal_tls
     if settings.temporal_tls_client_cert_path and settings.temporal_tls_client_key_path:
         tls = TLSConfig(
@@ -17,10 +17,17 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
             client_private_key=settings.temporal_tls_client_key_path.read_bytes(),
         )
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    if api_key and tls is False:
+        tls = True
+    return tls, api_key
+
+
+async def connect(settings: Settings) -> Client:
+    tls, api_key = tls_and_api_key(settings)
     return await Client.connect(
-        target,
+        settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
-        tls=tls if not api_key else True,
+        tls=tls,
         api_key=api_key,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -155,8 +156,11 @@ class ApiClient:
         return {"Authorization": f"Bearer {self.token(user_id)}"}
 
 
-async def open_api_client(stack: AsyncExitStack, settings: Settings, temporal_env) -> ApiClient:
-    app = create_app(settings, temporal_client=temporal_env.client)
+async def open_api_client(
+    stack: AsyncExitStack, settings: Settings, temporal_env, *, temporal_client: Client | None = None
+) -> ApiClient:
+    """`temporal_client` replaces the session's client, e.g. one that cannot start workflows."""
+    app = create_app(settings, temporal_client=temporal_client or temporal_env.client)
     await stack.enter_async_context(app.router.lifespan_context(app))
     http = await stack.enter_async_context(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://studyflow.test")

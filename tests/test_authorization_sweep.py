@@ -17,7 +17,8 @@ from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
 from tests.support.study import generated, ready_course_on, request_content, wait_content
 
-PUBLIC = {"/healthz", "/readyz", "/v1/webhooks/clerk", "/v1/webhooks/stripe"}
+# /v1/auth/dev-token exists only with embedded auth on loopback (test_web_app proves it).
+PUBLIC = {"/healthz", "/readyz", "/v1/webhooks/clerk", "/v1/webhooks/stripe", "/v1/config", "/v1/auth/dev-token"}
 BODIES = {
     ("POST", "/v1/courses"): {"topic": "Sweep topic"},
     ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},

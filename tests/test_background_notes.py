@@ -9,11 +9,13 @@ from contextlib import AsyncExitStack
 
 from sqlalchemy import select
 
-from db.models import Topic
+from db.models import Topic, User
+from studyflow import search_attributes, workflow_ids
 from tests.conftest import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic, wait_for_course
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
+from tests.support.temporal_outage import client_that_cannot_start
 from worker import build_activities, build_workers
 
 
@@ -137,3 +139,41 @@ async def test_dispatcher_and_nudge_histories_replay(temporal_env, database_url,
         await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
         if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
             (HISTORIES / f"{name}__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def _queued(session_factory, topic_id: str) -> bool:
+    async with session_factory() as session:
+        return bool(await session.scalar(select(Topic.background_queued).where(Topic.id == uuid.UUID(topic_id))))
+
+
+async def test_a_failed_interactive_start_leaves_the_topic_in_the_backlog_and_background_runs_are_tagged(
+    database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
+):
+    async with AsyncExitStack() as stack:
+        api = await _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory,
+                           background_global_concurrency=1, background_per_user_concurrency=1)
+        topic = unique_topic("start-fails")
+        llm_server.on(f"course on {topic}", [Reply.auto(delay=0.5)], repeat_last=True)
+        accepted = await create_course(api, user_a, topic)
+        course = await wait_for_course(api, user_a, accepted["course_id"])
+        first, last = course["chapters"][0]["topics"][0], course["chapters"][-1]["topics"][-1]
+        # The course is ready before its topics join the backlog; wait until the last one has.
+        await poll_until(lambda: _queued(session_factory, last["id"]), lambda queued: queued, timeout=30)
+
+        down = await open_api_client(
+            stack, api.settings, temporal_env, temporal_client=await client_that_cannot_start(temporal_env)
+        )
+        opened = await down.http.post(f"/v1/topics/{last['id']}/notes", headers=down.auth(user_a))
+        assert opened.status_code == 503
+        async with session_factory() as session:
+            row = await session.get(Topic, uuid.UUID(last["id"]))
+            assert (row.status, row.background_queued) == ("pending", True)
+        await poll_until(lambda: _statuses(session_factory, accepted["course_id"]),
+                         lambda s: set(s.values()) == {"completed"}, timeout=90)
+
+    # The dispatcher's runs carry the learner, so account deletion can find and cancel them.
+    async with session_factory() as session:
+        user_id = await session.scalar(select(User.id).where(User.clerk_id == user_a))
+    description = await temporal_env.client.get_workflow_handle(workflow_ids.topic_notes(first["id"])).describe()
+    assert description.typed_search_attributes.get(search_attributes.USER_ID) == str(user_id)
+    assert description.typed_search_attributes.get(search_attributes.COURSE_ID) == accepted["course_id"]

@@ -227,6 +227,29 @@ async def test_delete_removes_the_course_and_cancels_its_workflow(
         ) == 0
 
 
+async def test_delete_cancels_the_courses_running_study_content_generation(api, llm_server, temporal_env, user_a):
+    from temporalio.client import WorkflowExecutionStatus
+
+    from tests.support.polling import poll_until
+    from tests.support.study import request_content
+
+    course = await ready_course(api, user_a, "delete-quiz")
+    llm_server.on(f"course on {course['topic']}", [Reply.auto(delay=10)], repeat_last=True)
+    response = await request_content(api, user_a, course["id"], "quiz")
+    assert response.status_code == 202
+    handle = temporal_env.client.get_workflow_handle(response.json()["workflow_id"])
+    async def quiz_requests() -> int:
+        return llm_server.arrived(f"course on {course['topic']}")
+
+    await poll_until(quiz_requests, lambda n: n > 0)
+    assert (await api.http.delete(f"/v1/courses/{course['id']}", headers=api.auth(user_a))).status_code == 204
+    # Left alone, it would retry its LLM call against a deleted course for another ~18 s.
+    description = await poll_until(
+        handle.describe, lambda d: d.status != WorkflowExecutionStatus.RUNNING, timeout=10
+    )
+    assert description.status == WorkflowExecutionStatus.CANCELED
+
+
 async def test_an_operator_cancelling_generation_leaves_the_course_failed_not_stuck(
     api, llm_server, temporal_env, user_a
 ):

@@ -136,3 +136,31 @@ async def test_notifications_list_unread_first_and_can_be_read(api, inbox):
     assert (await api.http.post("/v1/notifications/read-all", headers=headers)).json() == {"marked_read": 2}
     page = (await api.http.get("/v1/notifications?limit=1&offset=1", headers=headers)).json()
     assert page["unread"] == 0 and len(page["items"]) == 1
+
+
+async def test_a_slow_llm_does_not_kill_the_nudge_batch(temporal_env, settings, worker, session_factory, llm_server):
+    """The LLM call outlasts the batch's heartbeat timeout: the batch keeps heartbeating, so the
+    first attempt finishes and writes the nudge instead of timing out and starting over."""
+    day = date(2018, 3, 14)  # no other test's learner matches this day
+    tag = uuid.uuid4().hex[:8]
+    async with session_factory.begin() as session:
+        user_id = await session.scalar(
+            insert(User).values(clerk_id=f"slow-{tag}", last_active_date=day - timedelta(days=1), streak_current=3)
+            .returning(User.id)
+        )
+        await session.execute(
+            insert(Course).values(owner_id=user_id, topic=f"Slow tides {tag}", course_type="practical",
+                                  difficulty="beginner", status="ready")
+        )
+    llm_server.on(f"Slow tides {tag}", [Reply.auto(delay=2.5)], repeat_last=True)
+    created = await temporal_env.client.execute_workflow(
+        EngagementNudgesWorkflow.run,
+        NudgeRunInput(timezone="UTC", day=day, heartbeat_seconds=1),
+        id=f"nudges-slow-{tag}",
+        task_queue=settings.task_queue_background,
+        execution_timeout=timedelta(seconds=40),
+    )
+    assert created == 1
+    [nudge] = (await _nudges(session_factory, [user_id]))[user_id]
+    assert nudge.source == "llm"
+    assert llm_server.arrived(f"Slow tides {tag}") == 1, "one attempt, no retry after a heartbeat timeout"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import func, insert, select, update
 
 from activities.chunking import chunk_text
 from activities.embedders import build_embedder
 from activities.indexing_activities import IndexingActivities
+from activities.remediation_activities import RemediationActivities
 from activities.retrieval import Retriever
 from db.models import ContentChunk, Course, Topic, User
 from studyflow.contracts.activity_io import TopicRef
@@ -56,7 +58,7 @@ async def _add_chunks(session_factory, embedder, owner, course, texts: list[str]
 
 async def test_retrieval_never_returns_another_owners_chunks(settings, session_factory):
     embedder = build_embedder(settings)
-    retriever = Retriever(session_factory)
+    retriever = Retriever(session_factory, strict=-1.0, relaxed=-1.0)
     owner_a, course_a = await _owner_with_course(session_factory, "a")
     _, course_a2 = owner_a, (await _owner_with_course(session_factory, "a2"))[1]
     async with session_factory.begin() as session:  # move a2 to owner a
@@ -68,7 +70,7 @@ async def test_retrieval_never_returns_another_owners_chunks(settings, session_f
     [query] = await embedder.embed(["photosynthesis light energy"])
     results = await retriever.search(
         owner_id=owner_a, course_id=course_a, query_text="photosynthesis light energy",
-        query_vector=query, k=5, strict=-1.0, relaxed=-1.0,
+        query_vector=query, k=5,
     )
     assert results, "the owner's other course is found"
     assert {r.course_id for r in results} == {course_a2}
@@ -85,8 +87,8 @@ async def test_filtered_search_returns_k_rows_when_k_qualify(settings, session_f
     own = [f"Balanced trees note {i}: rotations keep height logarithmic." for i in range(8)]
     await _add_chunks(session_factory, embedder, owner, course, own)
     [query] = await embedder.embed([query_text])
-    results = await Retriever(session_factory).search(
-        owner_id=owner, course_id=course, query_text=query_text, query_vector=query, k=6, strict=0.99, relaxed=-1.0,
+    results = await Retriever(session_factory, strict=0.99, relaxed=-1.0).search(
+        owner_id=owner, course_id=course, query_text=query_text, query_vector=query, k=6,
     )
     assert len(results) == 6
     assert {r.course_id for r in results} == {course}
@@ -101,9 +103,8 @@ async def test_strict_tier_serves_close_matches_first(settings, session_factory)
         ["Python decorators wrap a function to extend its behaviour.", "The French Revolution began in 1789."],
     )
     [query] = await embedder.embed(["python decorators"])
-    results = await Retriever(session_factory).search(
+    results = await Retriever(session_factory, strict=0.4, relaxed=-1.0).search(
         owner_id=owner, course_id=course, query_text="python decorators", query_vector=query, k=1,
-        strict=0.4, relaxed=-1.0,
     )
     assert [r.tier for r in results] == ["course_strict"]
     assert "decorators" in results[0].text
@@ -142,3 +143,21 @@ async def test_notes_are_indexed_and_reindexing_replaces_chunks(api, settings, s
     after = await note_chunks()
     assert after == ["Completely new notes about graphs."]
     assert first != after
+
+
+@pytest.mark.parametrize(("threshold", "found"), [(0.99, False), (-1.0, True)])
+async def test_remediation_context_uses_the_configured_similarity_thresholds(
+    settings, session_factory, threshold, found
+):
+    """A topic with no notes of its own falls back to course retrieval, under RETRIEVAL_*_SIMILARITY."""
+    embedder = build_embedder(settings)
+    owner, course = await _owner_with_course(session_factory, "remediation-context")
+    material = "Photosynthesis converts light energy into chemical energy in the chloroplast."
+    await _add_chunks(session_factory, embedder, owner, course, [material])
+    configured = settings.model_copy(
+        update={"retrieval_strict_similarity": threshold, "retrieval_relaxed_similarity": threshold}
+    )
+    activities = RemediationActivities(configured, session_factory, llm=None, embedder=embedder)
+    topic = Topic(id=uuid.uuid4(), course_id=course, title="Light reactions of photosynthesis")
+    context = await activities._topic_context(owner, course, topic)
+    assert (context == [material]) is found

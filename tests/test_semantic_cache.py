@@ -46,6 +46,17 @@ async def test_same_request_again_is_an_exact_hit(isolated, user_a, user_b):
     assert again["served_from"] == "cache_exact"
 
 
+async def test_content_served_from_the_cache_names_the_model_that_wrote_it(isolated, llm_server, user_a, user_b):
+    topic = f"Haskell monads {uuid.uuid4().hex[:6]}"
+    llm_server.on(f"course on {topic}", [Reply.error(503)], provider="primary", repeat_last=True)
+    first = await generated(isolated, user_a, topic, "flashcards")
+    assert first["served_from"] == "llm" and first["model"] == "fallback-model"
+
+    again = await generated(isolated, user_b, topic, "flashcards")
+    assert again["served_from"] == "cache_exact"
+    assert again["model"] == "fallback-model"
+
+
 async def test_personal_preferences_keep_a_request_out_of_the_cache(isolated, user_a, user_b):
     await generated(isolated, user_a, "Rust lifetimes", "quiz")
     personal = await generated(
@@ -93,7 +104,7 @@ async def test_default_threshold_on_the_labelled_pairs(settings, session_factory
                 course_type=row.get(f"course_type_{side}", "practical"), language="en", size=8,
             )
 
-        await cache.store(scope("a"), texts_a[index], vectors[index], {"questions": []})
+        await cache.store(scope("a"), texts_a[index], vectors[index], {"questions": []}, "labelled")
         found = await cache.lookup(scope("b"), texts_b[index], vectors[len(rows) + index])
         totals[row["label"]] += 1
         if found.hit:

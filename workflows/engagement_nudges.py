@@ -35,7 +35,7 @@ class EngagementNudgesWorkflow:
                 NudgeActivities.send_nudges,
                 NudgeBatch(day=day, candidates=selection.candidates),
                 start_to_close_timeout=timedelta(minutes=30),
-                heartbeat_timeout=timedelta(minutes=2),
+                heartbeat_timeout=timedelta(seconds=data.heartbeat_seconds),
                 retry_policy=DB_RETRY,
             )
             cursor = selection.candidates[-1].user_id

@@ -13,12 +13,11 @@ from api.auth import CurrentUser, current_user
 from api.day import today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
-from api.routes.courses import llm_retry_from
 from api.schemas.attempts import AttemptCreate, AttemptResult
 from db.mastery import record_answer
 from db.models import Course, QuizAttempt, RemediationPlan, StudyContent
 from db.user_counters import add_quiz_attempt, record_activity_day
-from studyflow import search_attributes, workflow_ids
+from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import RemediationInput
 from studyflow.grading import UnknownQuestionsError, grade
 from studyflow.settings import Settings
@@ -109,7 +108,7 @@ async def _start_remediation(session, temporal, settings, user, course_id, attem
     try:
         await temporal.start_workflow(
             RemediationWorkflow.run,
-            RemediationInput(plan_id=plan_id, retry=llm_retry_from(settings)),
+            RemediationInput(plan_id=plan_id, retry=start_inputs.llm_retry(settings)),
             id=workflow_id,
             task_queue=settings.task_queue_interactive,
             search_attributes=search_attributes.for_course(user.id, course_id),

@@ -23,27 +23,19 @@ from api.schemas.courses import (
     CourseDetail,
     CourseList,
     CourseSummary,
+    StudyContentRef,
 )
 from api.schemas.topics import TopicSummary
-from db.models import Course, Topic
+from db.models import Course, RemediationPlan, StudyContent, Topic
 from db.user_counters import consume_course_quota, refund_course_quota
-from studyflow import search_attributes, workflow_ids
-from studyflow.contracts.workflow_inputs import CourseGenerationInput, LlmRetry, OutlineShape
+from studyflow import search_attributes, start_inputs, workflow_ids
+from studyflow.contracts.workflow_inputs import CourseGenerationInput
 from studyflow.settings import Settings
 from workflows.course_generation import CourseGenerationWorkflow
 
 log = logging.getLogger("studyflow.api.courses")
 router = APIRouter(prefix="/v1/courses", tags=["courses"])
 _QUERY_TIMEOUT = timedelta(seconds=2)
-
-
-def llm_retry_from(settings: Settings) -> LlmRetry:
-    return LlmRetry(
-        max_attempts=settings.llm_max_attempts,
-        initial_seconds=settings.llm_retry_initial_seconds,
-        max_seconds=settings.llm_retry_max_seconds,
-        heartbeat_seconds=settings.llm_heartbeat_timeout_seconds,
-    )
 
 
 @router.post("", status_code=202, response_model=CourseAccepted, dependencies=[Depends(generation_rate_limit)])
@@ -83,12 +75,8 @@ async def create_course(
             CourseGenerationWorkflow.run,
             CourseGenerationInput(
                 course_id=course_id,
-                shape=OutlineShape(
-                    chapters=settings.outline_chapters,
-                    min_topics=settings.outline_min_topics,
-                    max_topics=settings.outline_max_topics,
-                ),
-                retry=llm_retry_from(settings),
+                shape=start_inputs.outline_shape(settings),
+                retry=start_inputs.llm_retry(settings),
                 background_notes=settings.background_notes_enabled,
                 background_task_queue=settings.task_queue_background,
             ),
@@ -143,7 +131,14 @@ async def get_course(
             select(Topic).where(Topic.course_id == course.id).order_by(Topic.chapter_index, Topic.topic_index)
         )
     ).all()
-    return _course_detail(course, topics)
+    study_content = (
+        await session.execute(
+            select(StudyContent.id, StudyContent.type, StudyContent.status)
+            .where(StudyContent.course_id == course.id)
+            .order_by(StudyContent.type)
+        )
+    ).all()
+    return _course_detail(course, topics, [StudyContentRef.model_validate(row._asdict()) for row in study_content])
 
 
 @router.get("/{course_id}/progress", response_model=CourseDetail)
@@ -174,13 +169,7 @@ async def delete_course(
     temporal: Client = Depends(get_temporal),
 ) -> Response:
     course = await owned_course(session, course_id, user)
-    running = [workflow_ids.course_generation(course.id)] if course.status == "generating" else []
-    running += [
-        workflow_ids.topic_notes(topic_id)
-        for topic_id in await session.scalars(
-            select(Topic.id).where(Topic.course_id == course.id, Topic.status == "generating")
-        )
-    ]
+    running = await _running_workflow_ids(session, course)
     await session.execute(delete(Course).where(Course.id == course.id))
     await session.commit()
     for workflow_id in running:
@@ -191,7 +180,34 @@ async def delete_course(
     return Response(status_code=204)
 
 
-def _course_detail(course: Course, topics: list[Topic]) -> CourseDetail:
+async def _running_workflow_ids(session: AsyncSession, course: Course) -> list[str]:
+    """Every workflow that may still be working on the course: outline, notes, study content and
+    remediation; each would otherwise run into a missing subject."""
+    running = [workflow_ids.course_generation(course.id)] if course.status == "generating" else []
+    running += [
+        workflow_ids.topic_notes(topic_id)
+        for topic_id in await session.scalars(
+            select(Topic.id).where(Topic.course_id == course.id, Topic.status == "generating")
+        )
+    ]
+    running += [
+        workflow_ids.study_content(content_id)
+        for content_id in await session.scalars(
+            select(StudyContent.id).where(StudyContent.course_id == course.id, StudyContent.status == "generating")
+        )
+    ]
+    running += [
+        workflow_ids.remediation(attempt_id)
+        for attempt_id in await session.scalars(
+            select(RemediationPlan.quiz_attempt_id).where(
+                RemediationPlan.course_id == course.id, RemediationPlan.status == "generating"
+            )
+        )
+    ]
+    return running
+
+
+def _course_detail(course: Course, topics: list[Topic], study_content: list[StudyContentRef]) -> CourseDetail:
     chapters: dict[int, Chapter] = {}
     for topic in topics:
         chapter = chapters.setdefault(
@@ -207,5 +223,6 @@ def _course_detail(course: Course, topics: list[Topic]) -> CourseDetail:
         error=course.error,
         workflow_id=course.workflow_id,
         chapters=list(chapters.values()),
+        study_content=study_content,
     )
 

@@ -4,19 +4,20 @@ import logging
 import uuid
 
 from fastapi import APIRouter, Depends, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
+from api.anki_deck import build_apkg
 from api.auth import CurrentUser, current_user
 from api.day import seconds_until_tomorrow, today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_course
 from api.rate_limit import generation_rate_limit
-from api.routes.courses import llm_retry_from
 from api.schemas.study_content import (
     FlashcardView,
     NearHitNotice,
@@ -26,8 +27,8 @@ from api.schemas.study_content import (
     StudyContentView,
 )
 from db.models import Course, StudyContent
-from db.user_counters import consume_study_content_quota
-from studyflow import search_attributes, workflow_ids
+from db.user_counters import consume_study_content_quota, refund_study_content_quota
+from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import StudyContentInput
 from studyflow.settings import Settings
 from workflows.study_content import StudyContentWorkflow
@@ -86,8 +87,8 @@ async def request_study_content(
                     .returning(StudyContent.id)
                 )
             ) is not None
+    today = today_in(settings.day_timezone)
     if start:
-        today = today_in(settings.day_timezone)
         limit = settings.study_content_per_day(user.plan)
         if not await consume_study_content_quota(session, user.id, today, limit):
             await session.rollback()  # the new or reset row goes with it
@@ -110,7 +111,7 @@ async def request_study_content(
         try:
             await temporal.start_workflow(
                 StudyContentWorkflow.run,
-                StudyContentInput(content_id=content_id, retry=llm_retry_from(settings)),
+                StudyContentInput(content_id=content_id, retry=start_inputs.llm_retry(settings)),
                 id=workflow_id,
                 task_queue=settings.task_queue_interactive,
                 id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
@@ -123,6 +124,7 @@ async def request_study_content(
                 .where(StudyContent.id == content_id, StudyContent.status == "generating")
                 .values(status="failed", error="could not start generation; request it again")
             )
+            await refund_study_content_quota(session, user.id, today)
             await session.commit()
             raise ApiError(503, "workflow service unavailable, try again shortly") from exc
         return accepted
@@ -133,12 +135,7 @@ async def request_study_content(
     return accepted
 
 
-@router.get("/v1/study-content/{content_id}", response_model=StudyContentView)
-async def get_study_content(
-    content_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-) -> StudyContentView:
+async def _owned_content(session: AsyncSession, content_id: uuid.UUID, user: CurrentUser) -> StudyContent:
     content = await session.scalar(
         select(StudyContent)
         .join(Course, Course.id == StudyContent.course_id)
@@ -146,6 +143,16 @@ async def get_study_content(
     )
     if content is None:
         raise ApiError(404, f"study content {content_id} not found")
+    return content
+
+
+@router.get("/v1/study-content/{content_id}", response_model=StudyContentView)
+async def get_study_content(
+    content_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> StudyContentView:
+    content = await _owned_content(session, content_id, user)
     view = StudyContentView(
         id=content.id,
         course_id=content.course_id,
@@ -166,3 +173,29 @@ async def get_study_content(
         if payload.get("near_hit"):
             view.near_hit = NearHitNotice.model_validate(payload["near_hit"])
     return view
+
+
+@router.get(
+    "/v1/study-content/{content_id}/anki",
+    response_class=Response,
+    responses={200: {"content": {"application/apkg": {}}, "description": "the flashcard set as an Anki deck"}},
+)
+async def export_anki_deck(
+    content_id: uuid.UUID,
+    user: CurrentUser = Depends(current_user),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    content = await _owned_content(session, content_id, user)
+    if content.type != "flashcards":
+        raise ApiError(409, f"study content {content_id} is a {content.type}; only flashcards export to Anki")
+    if content.status != "completed":
+        raise ApiError(409, f"flashcards {content_id} are {content.status}; export them once completed")
+    course_topic = await session.scalar(select(Course.topic).where(Course.id == content.course_id))
+    cards = (content.payload or {}).get("cards", [])
+    # genanki writes a SQLite file: off the event loop.
+    package = await run_in_threadpool(build_apkg, content.id, f"studyflow::{course_topic}", cards)
+    return Response(
+        package,
+        media_type="application/apkg",
+        headers={"Content-Disposition": f'attachment; filename="studyflow-{content.id}.apkg"'},
+    )

@@ -14,10 +14,9 @@ from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_topic
 from api.rate_limit import generation_rate_limit
-from api.routes.courses import llm_retry_from
 from api.schemas.topics import NotesState, TopicDetail
 from db.models import Topic
-from studyflow import search_attributes, workflow_ids
+from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import TopicNotesInput
 from studyflow.settings import Settings
 from workflows.topic_notes import TopicNotesWorkflow
@@ -53,7 +52,7 @@ async def request_notes(
     workflow_id = workflow_ids.topic_notes(topic.id)
     status_url = f"/v1/topics/{topic.id}"
     # Only one request can win this transition, so concurrent requests start one generation.
-    previous = topic.status
+    previous, was_queued = topic.status, topic.background_queued
     claimed = await session.scalar(
         update(Topic)
         .where(Topic.id == topic.id, Topic.status.in_(("pending", "failed")))
@@ -69,7 +68,7 @@ async def request_notes(
                 TopicNotesWorkflow.run,
                 TopicNotesInput(
                     topic_id=topic.id,
-                    retry=llm_retry_from(settings),
+                    retry=start_inputs.llm_retry(settings),
                     background_task_queue=settings.task_queue_background,
                 ),
                 id=workflow_id,
@@ -81,7 +80,10 @@ async def request_notes(
         except Exception as exc:
             log.error("could not start %s: %s", workflow_id, exc)
             await session.execute(
-                update(Topic).where(Topic.id == topic.id, Topic.status == "generating").values(status=previous)
+                update(Topic)
+                .where(Topic.id == topic.id, Topic.status == "generating")
+                # Back where it was, backlog included: the background run still owes these notes.
+                .values(status=previous, background_queued=was_queued)
             )
             await session.commit()
             raise ApiError(503, "workflow service unavailable, notes were not requested") from exc

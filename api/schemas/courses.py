@@ -76,6 +76,12 @@ class Chapter(BaseModel):
     topics: list[TopicSummary]
 
 
+class StudyContentRef(BaseModel):
+    id: uuid.UUID
+    type: str
+    status: str
+
+
 class CourseDetail(CourseSummary):
     preferences: dict
     title: str | None
@@ -87,6 +93,9 @@ class CourseDetail(CourseSummary):
         default=None, description="live stage read from the running workflow while generating"
     )
     chapters: list[Chapter]
+    study_content: list[StudyContentRef] = Field(
+        default_factory=list, description="the course's flashcard set and quiz, once requested"
+    )
 
 
 class CourseList(BaseModel):

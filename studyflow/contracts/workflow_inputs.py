@@ -70,6 +70,8 @@ class NudgeRunInput(BaseModel):
     batch_size: int = Field(default=50, ge=1)
     batches_per_run: int = Field(default=20, ge=1)
     created_so_far: int = 0
+    # The nudge batch heartbeats through each LLM call; a worker that dies is replaced this fast.
+    heartbeat_seconds: float = Field(default=120.0, gt=0)
 
 
 class BackgroundDispatchInput(BaseModel):

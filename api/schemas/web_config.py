@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class WebConfig(BaseModel):
+    """What the web app needs before anyone signs in."""
+
+    auth_mode: Literal["embedded", "clerk"]
+    clerk_publishable_key: str | None = Field(description="set when auth_mode is clerk")
+    dev_sign_in: bool = Field(description="POST /v1/auth/dev-token exists (embedded auth on a loopback address)")
+
+
+class DevTokenRequest(BaseModel):
+    user: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$",
+        description="the learner to sign in as: letters, digits, and _ . @ -",
+    )
+
+
+class DevToken(BaseModel):
+    token: str
+    user: str
+    expires_in: int
