@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm dev demo test token bench clean
+.PHONY: install local-llm web web-api screenshots dev demo test token bench clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,web]'
 	@touch $@
 
 install: $(STAMP)
@@ -30,13 +30,38 @@ local-llm: install
 	     echo "  (about 11 minutes on 2 cores; pip caches the wheel, so only the first time)"; \
 	     CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -e '.[local-llm]'; fi
 
-dev: install local-llm
+# The web app: Node >= 20 from PATH when there is one, else the pinned Node the `web` extra puts in
+# the venv (first on PATH, so the build tools' `#!/usr/bin/env node` finds it too).
+WEB_SOURCES = $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+NODE_ON_PATH_OK = node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null
+WEB_ENV = $$($(NODE_ON_PATH_OK) || echo PATH="$(abspath $(BIN)):$$PATH")
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json | $(STAMP)
+	@echo "▸ installing the web app's packages (npm ci; the first time takes about a minute)"
+	@cd web && env $(WEB_ENV) sh -c 'echo "  node $$(node --version), npm $$(npm --version)"; npm ci --no-audit --no-fund --loglevel=error'
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	@echo "▸ building the web app (type check, then vite build; sizes below)"
+	@cd web && env $(WEB_ENV) npm run --silent build
+
+web: web/dist/index.html
+
+# After changing an API schema: regenerate the OpenAPI document and the app's typed client.
+web-api: install web/node_modules/.package-lock.json
+	$(BIN)/studyflow openapi > web/openapi.json
+	@cd web && env $(WEB_ENV) npm run --silent gen:api
+
+# Refreshes the README's pictures of the app from the browser test that walks the study loop.
+screenshots: install web
+	STUDYFLOW_SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_web_browser.py -k whole_course
+
+dev: install local-llm web
 	$(BIN)/studyflow dev
 
 demo: install
 	$(BIN)/studyflow demo
 
-test: install
+test: install web
 	$(BIN)/python -m pytest
 
 token: install
@@ -46,4 +71,4 @@ bench: install
 	$(BIN)/python -m bench.course_bench
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .data .pytest_cache web/node_modules web/dist

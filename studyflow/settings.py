@@ -146,7 +146,9 @@ class Settings(BaseSettings):
     billing_cancel_url: str = "http://localhost:3000/billing/cancel"
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
 
-    @field_validator("openai_base_url", "openai_fallback_base_url", "database_url", "temporal_address")
+    @field_validator(
+        "openai_base_url", "openai_fallback_base_url", "database_url", "temporal_address", "clerk_publishable_key"
+    )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         # docker-compose passes `VAR=` for unset variables; treat it as "not configured"

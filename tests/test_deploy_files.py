@@ -45,3 +45,10 @@ def test_readme_documents_every_setting():
     readme = (REPO / "README.md").read_text()
     missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
     assert not missing, f"README does not document {missing}"
+
+
+def test_the_api_image_ships_the_built_web_app():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "npm ci" in dockerfile and "npm run build" in dockerfile
+    assert "COPY --from=web /web/dist ./web/dist" in dockerfile
+    assert "ENV WEB_DIST_DIR=/app/web/dist" in dockerfile

@@ -93,9 +93,7 @@ class CourseDetail(CourseSummary):
         default=None, description="live stage read from the running workflow while generating"
     )
     chapters: list[Chapter]
-    study_content: list[StudyContentRef] = Field(
-        default_factory=list, description="the course's flashcard set and quiz, once requested"
-    )
+    study_content: list[StudyContentRef] = Field(description="the course's flashcard set and quiz, once requested")
 
 
 class CourseList(BaseModel):

@@ -1,0 +1,124 @@
+"""A real Chromium (found on this machine, never downloaded) and the whole stack behind a real port.
+
+Without a browser the browser tests skip, saying how to get one; with STUDYFLOW_REQUIRE_BROWSER=1
+(set by .ci/run) a missing browser fails them instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from api.app import create_app
+from studyflow.settings import Settings
+from worker import build_activities, build_workers
+
+REPO = Path(__file__).resolve().parents[2]
+WEB_DIST = REPO / "web" / "dist"
+AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    configured = os.environ.get("STUDYFLOW_CHROMIUM")
+    if configured:
+        return configured if Path(configured).is_file() else None
+    return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
+
+
+def require_browser_prerequisites() -> str:
+    chromium = find_chromium()
+    missing = []
+    if chromium is None:
+        missing.append(
+            "no Chromium found: install one (Debian/Ubuntu: `apt-get install chromium`) "
+            "or set STUDYFLOW_CHROMIUM to its executable"
+        )
+    if not (WEB_DIST / "index.html").is_file():
+        missing.append("the web app is not built: run `make web`")
+    if missing:
+        message = "; ".join(missing)
+        if os.environ.get("STUDYFLOW_REQUIRE_BROWSER") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return chromium
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class WebStack:
+    base_url: str
+    settings: Settings
+    browser: Browser
+
+    async def new_page(self) -> tuple[BrowserContext, Page]:
+        # CSP is bypassed so axe can be injected, and so the XSS tests prove the *rendering* is
+        # inert on its own rather than leaning on the Content-Security-Policy header.
+        context = await self.browser.new_context(base_url=self.base_url, bypass_csp=True, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(30_000)
+        page = await context.new_page()
+        executed: list[str] = []
+        page.on("dialog", lambda dialog: executed.append(dialog.message))
+        page.on("pageerror", lambda error: executed.append(f"page error: {error}"))
+        page.executed = executed  # type: ignore[attr-defined]
+        return context, page
+
+
+@asynccontextmanager
+async def web_stack(settings: Settings, temporal_env, session_factory, chromium: str):
+    async with AsyncExitStack() as stack:
+        activities = build_activities(settings, session_factory, temporal_env.client)
+        for worker in build_workers(temporal_env.client, settings, activities):
+            await stack.enter_async_context(worker)
+        port = _free_port()
+        app = create_app(settings, temporal_client=temporal_env.client)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.05)
+        try:
+            playwright = await stack.enter_async_context(async_playwright())
+            args = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"]
+            if os.geteuid() == 0:
+                args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+            browser = await playwright.chromium.launch(executable_path=chromium, args=args)
+            stack.push_async_callback(browser.close)
+            yield WebStack(base_url=f"http://127.0.0.1:{port}", settings=settings, browser=browser)
+        finally:
+            server.should_exit = True
+            await serving
+
+
+async def assert_accessible(page: Page, screen: str) -> None:
+    """axe-core (from the app's own npm packages): no serious or critical violations."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    assert result == [], f"{screen}: accessibility violations {result}"
+
+
+async def sign_in(page: Page, user: str) -> None:
+    await page.goto("/")
+    await page.get_by_label("Continue as").fill(user)
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_role("heading", name="Your studies").wait_for()

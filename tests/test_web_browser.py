@@ -1,0 +1,229 @@
+"""The learner's web app in a real Chromium against the real stack (Postgres, Temporal, worker,
+API on a real port) and the scripted OpenAI server."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+from sqlalchemy import insert, select
+
+from db.models import Notification, User
+from tests.conftest import make_settings
+from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, sign_in, web_stack
+from tests.support.courses import unique_topic
+from tests.support.scripted_openai import Reply
+
+expect.set_options(timeout=30_000)
+
+
+@pytest.fixture
+async def stack(database_url, llm_server, tmp_path, temporal_env, session_factory):
+    """Per test: its own model name is its own semantic-cache scope, so scripted replies are not
+    answered from another test's cached notes."""
+    chromium = require_browser_prerequisites()
+    settings = make_settings(
+        database_url, llm_server, tmp_path,
+        web_dist_dir=WEB_DIST, api_host="127.0.0.1", openai_model=f"model-{uuid.uuid4().hex[:8]}",
+    )
+    async with web_stack(settings, temporal_env, session_factory, chromium) as running:
+        yield running
+
+
+async def _create_course(page: Page, topic: str) -> str:
+    await page.get_by_role("link", name="New course", exact=True).first.click()
+    await page.get_by_label("What do you want to learn?").fill(topic)
+    await page.get_by_role("button", name="Create course").click()
+    await expect(page).to_have_url(re.compile(r"/courses/[0-9a-f-]{36}$"))
+    await expect(page.locator(".meta .badge").first).to_have_text("Ready")
+    return page.url.rsplit("/", 1)[1]
+
+
+async def _notify(session_factory, clerk_id: str, message: str) -> None:
+    async with session_factory.begin() as session:
+        user_id = await session.scalar(select(User.id).where(User.clerk_id == clerk_id))
+        await session.execute(
+            insert(Notification).values(user_id=user_id, kind="engagement", message=message, day=date(2026, 11, 24))
+        )
+
+
+async def _screenshot(page: Page, name: str) -> None:
+    # `make screenshots` points this at docs/ to refresh the README's pictures.
+    target = os.environ.get("STUDYFLOW_SCREENSHOT_DIR")
+    if target:
+        await page.screenshot(path=str(Path(target) / name), full_page=True)
+
+
+async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_factory, user_a, user_b):
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    await expect(page.get_by_text("No courses yet")).to_be_visible()
+    await assert_accessible(page, "dashboard (empty)")
+
+    await page.get_by_role("link", name="New course", exact=True).first.click()
+    await assert_accessible(page, "new course form")
+    topic = unique_topic("browser loop")
+    course_id = await _create_course(page, topic)
+    await expect(page.get_by_role("progressbar", name="Course progress")).to_be_visible()
+    await assert_accessible(page, "course page")
+
+    # Notes: queued topics are generated on request and rendered from markdown.
+    await page.get_by_role("link", name=re.compile(r"^Topic 1\.1 of")).click()
+    await page.get_by_role("button", name="Generate notes now").click()
+    await expect(page.get_by_role("heading", name="Key points")).to_be_visible()
+    await expect(page.get_by_text("explained step by step")).to_be_visible()
+    await expect(page.locator(".markdown pre code")).to_contain_text("worked example")
+    await assert_accessible(page, "topic notes")
+    await page.get_by_role("link", name="Back to the course").click()
+
+    # Flashcards: generate, flip with Space, then review three due cards with different ratings.
+    await page.get_by_role("button", name="Make flashcards").click()
+    await page.get_by_role("link", name="Study flashcards").click()
+    card = page.locator(".card-face")
+    front = await card.inner_text()
+    assert front.startswith("Card 1 about")
+    await page.keyboard.press("Space")
+    await expect(card).to_have_text("Answer 1.")
+    await assert_accessible(page, "flashcards")
+
+    await page.get_by_role("link", name="Review due cards").click()
+    due = page.locator(".due-count")
+    await expect(due).to_have_text(re.compile(r"^\d+ cards? due$"))
+    before = int((await due.inner_text()).split()[0])
+    assert before >= 3
+    await assert_accessible(page, "review session")
+    for key, rating in (("1", "again"), ("3", "good"), ("4", "easy")):
+        await page.keyboard.press("Space")
+        await expect(page.locator(".card-back")).to_be_visible()
+        await page.keyboard.press(key)
+        await expect(page.get_by_role("status").filter(has_text=f"Rated {rating}: next review")).to_be_visible()
+    await expect(due).to_have_text(f"{before - 3} card{'' if before - 3 == 1 else 's'} due")
+
+    # Quiz: all wrong, feedback with the right answers, then the remediation plan once it is ready.
+    await page.goto(f"/courses/{course_id}")
+    await page.get_by_role("button", name="Make a quiz").click()
+    await page.get_by_role("link", name="Take the quiz").click()
+    await page.get_by_label("Show all questions on one page").check()
+    questions = page.locator("fieldset.question")
+    await expect(questions.first).to_be_visible()
+    count = await questions.count()
+    for i in range(count):
+        await questions.nth(i).get_by_label(f"Option A of {i + 1}").check()
+    await assert_accessible(page, "quiz")
+    await page.get_by_role("button", name="Submit answers").click()
+    await expect(page.get_by_role("heading", name=f"You scored 0 of {count} (0%)")).to_be_visible()
+    await expect(page.locator(".feedback li.wrong")).to_have_count(count)
+    await expect(page.locator(".feedback li").first).to_contain_text("correct answer: Option B of 1")
+    await expect(page.locator(".feedback .explanation").first).to_have_text("Because B is right.")
+    await assert_accessible(page, "quiz results")
+    await page.get_by_role("link", name="See your remediation plan").click()
+    await expect(page.get_by_role("heading", name="Practice").first).to_be_visible()
+    await expect(page.get_by_text("the common misunderstanding, corrected").first).to_be_visible()
+    await assert_accessible(page, "remediation plan")
+
+    # The attempt reaches the dashboard.
+    await page.get_by_role("link", name="Dashboard").click()
+    await expect(page.locator(".attempt-list li").first).to_contain_text("0%")
+    await expect(page.locator(".chart")).to_be_visible()
+    await assert_accessible(page, "dashboard")
+    await _screenshot(page, "dashboard.png")
+
+    # A notification: unread badge, read it, the badge goes.
+    await _notify(session_factory, user_a, "Ten minutes on your course today keeps the streak going.")
+    await page.goto("/notifications")
+    await expect(page.get_by_label("1 unread")).to_be_visible()
+    await expect(page.get_by_text("keeps the streak going")).to_be_visible()
+    await assert_accessible(page, "notifications")
+    await page.get_by_role("button", name="Mark read").click()
+    await expect(page.get_by_text("0 unread")).to_be_visible()
+    await expect(page.get_by_label("1 unread")).to_have_count(0)
+
+    await page.goto("/account")
+    await expect(page.get_by_role("button", name="Upgrade to Pro")).to_be_visible()
+    await assert_accessible(page, "account")
+    await page.goto(f"/courses/{course_id}")
+    await expect(page.get_by_role("heading", name=re.compile("Chapter 1"))).to_be_visible()
+    await _screenshot(page, "course.png")
+    assert page.executed == []  # type: ignore[attr-defined]
+
+    # Another learner opening the same URL sees nothing of it.
+    other_context, other = await stack.new_page()
+    await sign_in(other, user_b)
+    await other.goto(f"/courses/{course_id}")
+    await expect(other.get_by_role("heading", name="Course not found")).to_be_visible()
+    await expect(other.get_by_text(topic)).to_have_count(0)
+    await other_context.close()
+    await context.close()
+
+
+async def test_validation_and_quota_errors_are_shown_where_the_learner_looks(stack, user_a):
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    await page.goto("/courses/new")
+    await page.get_by_label("What do you want to learn?").fill("ab")
+    await page.get_by_role("button", name="Create course").click()
+    error = page.locator("#topic-error")
+    await expect(error).to_contain_text("at least 3 characters")
+    await expect(page.get_by_label("What do you want to learn?")).to_have_attribute("aria-invalid", "true")
+    await context.close()
+
+
+SCRIPT = "<script>window.__xss = 'script'</script>"
+IMG = "<img src=x onerror=\"window.__xss = 'img'\">"
+LINK = "[open me](javascript:window.__xss='link')"
+
+
+async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_server, user_a):
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    topic = unique_topic("xss")
+    course_id = await _create_course(page, topic)
+
+    llm_server.on(f"course on {topic}", [Reply.json({"cards": [
+        {"front": f"{SCRIPT} What runs?", "back": IMG, "topic_ref": "T1"},
+        {"front": "Plain card?", "back": "Plain answer.", "topic_ref": "T1"},
+    ]})])
+    await page.get_by_role("button", name="Make flashcards").click()
+    await page.get_by_role("link", name="Study flashcards").click()
+    await expect(page.locator(".card-face")).to_have_text(f"{SCRIPT} What runs?")
+    await page.keyboard.press("Space")
+    await expect(page.locator(".card-face")).to_have_text(IMG)
+
+    llm_server.on(f"course on {topic}", [Reply.json({"questions": [{
+        "question": f"Which is safe? {SCRIPT}", "options": [IMG, "b", "c", "d"], "answer": "b",
+        "explanation": f"{IMG} explained", "key_points": ["k"], "topic_ref": "T1",
+    }]})])
+    await page.goto(f"/courses/{course_id}")
+    await page.get_by_role("button", name="Make a quiz").click()
+    await page.get_by_role("link", name="Take the quiz").click()
+    await expect(page.locator("fieldset.question legend")).to_have_text(f"1. Which is safe? {SCRIPT}")
+    await page.get_by_label(IMG).check()
+    await page.get_by_role("button", name="Submit answers").click()
+    await expect(page.locator(".feedback .explanation")).to_have_text(f"{IMG} explained")
+
+    # Matched on the notes request only: the quiz's remediation plan is being written meanwhile.
+    llm_server.on(f"Write study notes for the topic 'Topic 1.1 of {topic}'", [Reply.json({
+        "explanation": f"Careful here. {SCRIPT} and {IMG} and {LINK} and [a real link](https://example.org/docs).",
+        "key_points": ["one", "two", "three"], "example": "", "interview_questions": ["q1?", "q2?", "q3?"],
+    })])
+    await page.goto(f"/courses/{course_id}")
+    await page.get_by_role("link", name=re.compile(r"^Topic 1\.1 of")).click()
+    await page.get_by_role("button", name="Generate notes now").click()
+    notes = page.locator(".markdown")
+    await expect(notes).to_contain_text("Careful here.")
+    await expect(notes).to_contain_text(SCRIPT)
+    await expect(notes).to_contain_text(IMG)
+    assert await notes.locator("script, img, iframe").count() == 0
+    assert await notes.locator("a[href^='javascript']").count() == 0
+    await expect(notes.get_by_text("open me")).to_be_visible()
+    await expect(notes.get_by_role("link", name="a real link")).to_have_attribute("href", "https://example.org/docs")
+
+    await page.wait_for_timeout(300)  # an onerror handler would have fired by now
+    assert await page.evaluate("() => window.__xss") is None
+    assert page.executed == []  # type: ignore[attr-defined]
+    await context.close()

@@ -1,0 +1,41 @@
+import { lazy, Suspense } from "react";
+import { Route, Routes } from "react-router-dom";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/Loading";
+import { NotFound } from "./components/NotFound";
+import { AccountPage } from "./pages/AccountPage";
+import { CoursePage } from "./pages/CoursePage";
+import { DashboardPage } from "./pages/DashboardPage";
+import { FlashcardsPage } from "./pages/FlashcardsPage";
+import { NewCoursePage } from "./pages/NewCoursePage";
+import { NotificationsPage } from "./pages/NotificationsPage";
+import { QuizPage } from "./pages/QuizPage";
+import { RemediationPage } from "./pages/RemediationPage";
+import { ReviewPage } from "./pages/ReviewPage";
+import { WeakAreasPage } from "./pages/WeakAreasPage";
+
+// Markdown and syntax highlighting are only needed once a learner opens notes.
+const TopicPage = lazy(() => import("./pages/TopicPage"));
+
+export function App() {
+  return (
+    <Layout>
+      <Suspense fallback={<Loading what="the page" />}>
+        <Routes>
+          <Route path="/" element={<DashboardPage />} />
+          <Route path="/courses/new" element={<NewCoursePage />} />
+          <Route path="/courses/:courseId" element={<CoursePage />} />
+          <Route path="/topics/:topicId" element={<TopicPage />} />
+          <Route path="/flashcards/:contentId" element={<FlashcardsPage />} />
+          <Route path="/quizzes/:contentId" element={<QuizPage />} />
+          <Route path="/review" element={<ReviewPage />} />
+          <Route path="/remediation/:planId" element={<RemediationPage />} />
+          <Route path="/weak-areas" element={<WeakAreasPage />} />
+          <Route path="/notifications" element={<NotificationsPage />} />
+          <Route path="/account" element={<AccountPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </Layout>
+  );
+}

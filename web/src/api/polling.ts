@@ -1,0 +1,13 @@
+import type { Query } from "@tanstack/react-query";
+
+const FIRST_MS = 1000;
+const MAX_MS = 15000;
+
+/** refetchInterval for something that may be busy: quick at first, backing off to 15 s, off once settled. */
+export function pollWhile<T>(isBusy: (data: T) => boolean) {
+  return (query: Query<T, Error, T, readonly unknown[]>): number | false => {
+    const data = query.state.data;
+    if (data === undefined || !isBusy(data)) return false;
+    return Math.min(MAX_MS, FIRST_MS * 1.5 ** query.state.dataUpdateCount);
+  };
+}

@@ -1,0 +1,53 @@
+import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
+import { NavLink } from "react-router-dom";
+import { api } from "../api/client";
+import { unwrap } from "../api/problem";
+import { useSession } from "../auth/session";
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { user, signOut } = useSession();
+  const inbox = useQuery({
+    queryKey: ["notifications"],
+    queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
+  });
+  const unread = inbox.data?.unread ?? 0;
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top-bar">
+        <NavLink to="/" className="brand">
+          studyflow
+        </NavLink>
+        <nav aria-label="Main">
+          <NavLink to="/" end>
+            Dashboard
+          </NavLink>
+          <NavLink to="/courses/new">New course</NavLink>
+          <NavLink to="/review">Review</NavLink>
+          <NavLink to="/weak-areas">Weak areas</NavLink>
+          <NavLink to="/notifications">
+            Notifications
+            {unread > 0 && (
+              <span className="count-badge" aria-label={`${unread} unread`}>
+                {unread}
+              </span>
+            )}
+          </NavLink>
+          <NavLink to="/account">Account</NavLink>
+        </nav>
+        <div className="who">
+          <span className="user-name">{user}</span>
+          <button type="button" className="link-button" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
