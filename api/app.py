@@ -17,6 +17,7 @@ from api.routes import (
     courses,
     dashboard,
     dev_sign_in,
+    events,
     flashcards,
     health,
     me,
@@ -27,6 +28,7 @@ from api.routes import (
     web_config,
     webhooks,
 )
+from api.status_events import EventHub
 from api.temporal_provider import TemporalProvider
 from api.web_app import mount_web_app
 from db.engine import create_engine, create_session_factory
@@ -44,9 +46,11 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         app.state.session_factory = create_session_factory(engine)
         app.state.temporal = TemporalProvider(settings, temporal_client)
         app.state.authenticator = Authenticator(settings)
+        app.state.event_hub = EventHub(settings.database_url)
         try:
             yield
         finally:
+            await app.state.event_hub.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -73,6 +77,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         billing.router,
         webhooks.router,
         web_config.router,
+        events.router,
     ):
         app.include_router(router)
     if settings.offers_dev_sign_in:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")
     log_level: str = "INFO"
+    events_heartbeat_seconds: float = Field(
+        default=15, gt=0, description="comment lines on GET /v1/events so proxies keep the stream open"
+    )
     web_dist_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "web" / "dist",
         description="the built web app the API serves at /",

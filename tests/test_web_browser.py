@@ -227,3 +227,56 @@ async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_ser
     assert await page.evaluate("() => window.__xss") is None
     assert page.executed == []  # type: ignore[attr-defined]
     await context.close()
+
+
+async def _watch_course_being_generated(page: Page, topic: str) -> tuple[int, float]:
+    """Creates a course whose outline takes a while; returns API requests made and seconds taken."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/v1/" in r.url and "/v1/events" not in r.url else None)
+    await page.goto("/courses/new")
+    await page.get_by_label("What do you want to learn?").fill(topic)
+    started = len(requests)
+    clock = await page.evaluate("() => performance.now()")
+    await page.get_by_role("button", name="Create course").click()
+    # Polling backs off to 15 s between reads: allow for one full interval after the outline.
+    await expect(page.locator(".meta .badge").first).to_have_text("Ready", timeout=(GENERATION_SECONDS + 30) * 1000)
+    elapsed = (await page.evaluate("() => performance.now()") - clock) / 1000
+    return len(requests) - started, elapsed
+
+
+GENERATION_SECONDS = 20
+
+
+async def test_the_app_follows_generation_live_and_falls_back_to_polling_without_the_stream(
+    database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
+):
+    chromium = require_browser_prerequisites()
+    settings = make_settings(
+        database_url, llm_server, tmp_path, web_dist_dir=WEB_DIST, api_host="127.0.0.1",
+        openai_model=f"model-{uuid.uuid4().hex[:8]}", llm_timeout_seconds=GENERATION_SECONDS * 2,
+    )
+    async with web_stack(settings, temporal_env, session_factory, chromium) as stack:
+        await _follow_live_then_polling(stack, llm_server, user_a)
+
+
+async def _follow_live_then_polling(stack, llm_server, user_a):
+    slow = unique_topic("live")
+    llm_server.on(f"course on: {slow}", [Reply.auto(delay=GENERATION_SECONDS)])
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    await expect(page.locator(".live-status")).to_have_text("Live")
+    live_requests, live_seconds = await _watch_course_being_generated(page, slow)
+    await context.close()
+
+    cut = unique_topic("polling")
+    llm_server.on(f"course on: {cut}", [Reply.auto(delay=GENERATION_SECONDS)])
+    context, page = await stack.new_page()
+    await page.route("**/v1/events", lambda route: route.abort())
+    await sign_in(page, user_a)
+    await expect(page.locator(".live-status")).to_have_text("Polling")
+    polled_requests, polled_seconds = await _watch_course_being_generated(page, cut)
+    await context.close()
+    print(
+        f"\nwatching a course generate: with the event stream {live_requests} API requests in {live_seconds:.1f}s; "
+        f"polling only {polled_requests} in {polled_seconds:.1f}s"
+    )

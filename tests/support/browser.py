@@ -6,20 +6,18 @@ Without a browser the browser tests skip, saying how to get one; with STUDYFLOW_
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import socket
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from api.app import create_app
 from studyflow.settings import Settings
+from tests.support.live_server import live_server
 from worker import build_activities, build_workers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,12 +51,6 @@ def require_browser_prerequisites() -> str:
     return chromium
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class WebStack:
     base_url: str
@@ -84,25 +76,14 @@ async def web_stack(settings: Settings, temporal_env, session_factory, chromium:
         activities = build_activities(settings, session_factory, temporal_env.client)
         for worker in build_workers(temporal_env.client, settings, activities):
             await stack.enter_async_context(worker)
-        port = _free_port()
-        app = create_app(settings, temporal_client=temporal_env.client)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.05)
-        try:
-            playwright = await stack.enter_async_context(async_playwright())
-            args = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"]
-            if os.geteuid() == 0:
-                args.append("--no-sandbox")  # Chromium refuses to sandbox as root
-            browser = await playwright.chromium.launch(executable_path=chromium, args=args)
-            stack.push_async_callback(browser.close)
-            yield WebStack(base_url=f"http://127.0.0.1:{port}", settings=settings, browser=browser)
-        finally:
-            server.should_exit = True
-            await serving
+        base_url = await stack.enter_async_context(live_server(create_app(settings, temporal_client=temporal_env.client)))
+        playwright = await stack.enter_async_context(async_playwright())
+        args = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"]
+        if os.geteuid() == 0:
+            args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+        browser = await playwright.chromium.launch(executable_path=chromium, args=args)
+        stack.push_async_callback(browser.close)
+        yield WebStack(base_url=base_url, settings=settings, browser=browser)
 
 
 async def assert_accessible(page: Page, screen: str) -> None:

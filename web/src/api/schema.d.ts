@@ -182,6 +182,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status Events
+         * @description Server-Sent Events: the signed-in learner's status changes as they happen.
+         *
+         *     Events `course`, `topic`, `study_content`, `remediation`, `notification` carry
+         *     `{kind, id, course_id, status}`; `ready` opens the stream; `resync` means events may have been
+         *     missed, so re-read what is on screen. Send `Last-Event-ID` on reconnect to get the missed ones.
+         *     Comment lines are heartbeats.
+         */
+        get: operations["status_events_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/flashcards/due": {
         parameters: {
             query?: never;
@@ -1687,6 +1712,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+        };
+    };
+    status_events_v1_events_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an endless event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

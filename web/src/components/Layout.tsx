@@ -3,10 +3,13 @@ import type { ReactNode } from "react";
 import { NavLink } from "react-router-dom";
 import { api } from "../api/client";
 import { unwrap } from "../api/problem";
+import { useLiveEvents } from "../api/liveEvents";
 import { useSession } from "../auth/session";
+import { LiveStatus } from "./LiveStatus";
 
 export function Layout({ children }: { children: ReactNode }) {
   const { user, signOut } = useSession();
+  useLiveEvents();
   const inbox = useQuery({
     queryKey: ["notifications"],
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
@@ -39,6 +42,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to="/account">Account</NavLink>
         </nav>
         <div className="who">
+          <LiveStatus />
           <span className="user-name">{user}</span>
           <button type="button" className="link-button" onClick={signOut}>
             Sign out

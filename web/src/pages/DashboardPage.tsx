@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
+import { pollWhile } from "../api/polling";
 import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
@@ -15,7 +16,7 @@ export function DashboardPage() {
   const dashboard = useQuery({
     queryKey: ["dashboard"],
     queryFn: () => unwrap(api.GET("/v1/dashboard")),
-    refetchInterval: (query) => (query.state.data?.courses.some((c) => c.status === "generating") ? 5000 : false),
+    refetchInterval: pollWhile((d) => d.courses.some((c) => c.status === "generating")),
   });
   if (dashboard.isPending) return <Loading what="your dashboard" />;
   if (dashboard.isError) return <ErrorNotice error={dashboard.error} onRetry={() => dashboard.refetch()} />;
