@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -15,9 +14,10 @@ from activities.heartbeat import heartbeating
 from activities.llm_gateway import LlmGateway
 from activities.outline_shape import manual_outline, normalize_outline
 from db.models import Course, Topic
+from db.status_guard import mark_failed
 from db.user_counters import record_activity_day
 from studyflow.contracts.activity_io import (
-    CourseFailureInput,
+    FailureInput,
     CourseReadyInput,
     GeneratedOutline,
     OutlineRequest,
@@ -25,6 +25,7 @@ from studyflow.contracts.activity_io import (
     PersistOutlineResult,
 )
 from studyflow.contracts.generated import CourseOutlineDraft
+from studyflow.local_day import today_in
 from studyflow.settings import Settings
 
 
@@ -96,7 +97,7 @@ class CourseActivities:
     async def mark_course_ready(self, data: CourseReadyInput) -> bool:
         """Status guard: only the generating→ready transition credits the learner's streak, so a
         retried activity never counts the same course twice."""
-        day = data.occurred_at.astimezone(ZoneInfo(self._settings.day_timezone)).date()
+        day = today_in(self._settings.day_timezone, data.occurred_at)
         async with self._sessions.begin() as session:
             owner_id = await session.scalar(
                 update(Course)
@@ -110,10 +111,5 @@ class CourseActivities:
         return True
 
     @activity.defn
-    async def mark_course_failed(self, data: CourseFailureInput) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(Course)
-                .where(Course.id == data.course_id, Course.status == "generating")
-                .values(status="failed", error=data.error[:2000], retry_count=Course.retry_count + 1)
-            )
+    async def mark_course_failed(self, data: FailureInput) -> None:
+        await mark_failed(self._sessions, Course, data.subject_id, data.error)

@@ -14,6 +14,3 @@ class LlmOutputInvalidError(Exception):
 
 class SubjectGoneError(Exception):
     """The row the work is about no longer exists (e.g. the course was deleted): never retry."""
-
-
-NON_RETRYABLE = [SubjectGoneError.__name__]

@@ -13,7 +13,8 @@ from activities.heartbeat import heartbeating
 from activities.llm_gateway import LlmGateway
 from activities.notes_markdown import render_notes
 from db.models import Course, Topic
-from studyflow.contracts.activity_io import TopicFailureInput, TopicNotesResult, TopicRef
+from db.status_guard import mark_failed
+from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
 from studyflow.contracts.generated import TopicNotesDraft
 
 
@@ -29,7 +30,7 @@ class NotesActivities:
             if topic is None:
                 raise SubjectGoneError(f"topic {ref.topic_id} no longer exists")
             if topic.status == "completed":
-                return TopicNotesResult(topic_found=True, status="completed")
+                return TopicNotesResult(status="completed")
             course = await load_course(session, topic.course_id)
             brief, course_id = brief_of(course), course.id
             title, chapter_title, summary = topic.title, topic.chapter_title, topic.summary or ""
@@ -69,13 +70,8 @@ class NotesActivities:
                         progress_pct=func.round(cast(done * 100, Numeric) / func.nullif(Course.topics_total, 0), 2),
                     )
                 )
-        return TopicNotesResult(topic_found=True, status="completed")
+        return TopicNotesResult(status="completed")
 
     @activity.defn
-    async def mark_topic_failed(self, data: TopicFailureInput) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(Topic)
-                .where(Topic.id == data.topic_id, Topic.status == "generating")
-                .values(status="failed", error=data.error[:2000], retry_count=Topic.retry_count + 1)
-            )
+    async def mark_topic_failed(self, data: FailureInput) -> None:
+        await mark_failed(self._sessions, Topic, data.subject_id, data.error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -19,6 +18,7 @@ from activities.nudge_templates import template_message
 from db.models import Course, Notification, User
 from studyflow.contracts.activity_io import NudgeBatch, NudgeCandidate, NudgePage, NudgeSelection
 from studyflow.contracts.generated import NudgeDraft
+from studyflow.local_day import today_in
 from studyflow.settings import Settings
 
 KIND = "engagement"  # one kind for every nudge: UNIQUE(user, kind, day) = one nudge a day
@@ -62,7 +62,7 @@ class NudgeActivities:
 
     @activity.defn
     async def select_nudge_candidates(self, page: NudgePage) -> NudgeSelection:
-        day = page.day or page.now.astimezone(ZoneInfo(page.timezone)).date()
+        day = page.day or today_in(page.timezone, page.now)
         s = self._settings
         async with self._sessions() as session:
             rows = (

@@ -17,7 +17,8 @@ from activities.llm_gateway import LlmGateway
 from activities.retrieval import Retriever
 from activities.study_validation import validate_quiz
 from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
-from studyflow.contracts.activity_io import PlanFailureInput, PlanRef
+from db.status_guard import mark_failed
+from studyflow.contracts.activity_io import FailureInput, PlanRef
 from studyflow.contracts.generated import QuizDraft, RemediationDraft
 from studyflow.settings import Settings
 
@@ -124,10 +125,5 @@ class RemediationActivities:
         return [c.text for c in chunks if c.course_id == course_id]
 
     @activity.defn
-    async def mark_remediation_failed(self, data: PlanFailureInput) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(RemediationPlan)
-                .where(RemediationPlan.id == data.plan_id, RemediationPlan.status == "generating")
-                .values(status="failed", error=data.error[:2000], retry_count=RemediationPlan.retry_count + 1)
-            )
+    async def mark_remediation_failed(self, data: FailureInput) -> None:
+        await mark_failed(self._sessions, RemediationPlan, data.subject_id, data.error)

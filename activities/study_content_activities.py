@@ -25,10 +25,11 @@ from activities.semantic_cache import CacheScope, SemanticCache
 from activities.semantic_cache_text import normalize_request
 from activities.study_validation import validate_flashcards, validate_quiz
 from db.models import ContentChunk, Course, StudyContent, Topic
+from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import (
     BeginResult,
     CacheDecision,
-    ContentFailureInput,
+    FailureInput,
     ContentRef,
     GenerateStudyContentInput,
     GenerateStudyContentResult,
@@ -244,13 +245,8 @@ class StudyContentActivities:
         return True
 
     @activity.defn
-    async def mark_study_content_failed(self, data: ContentFailureInput) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(StudyContent)
-                .where(StudyContent.id == data.content_id, StudyContent.status == "generating")
-                .values(status="failed", error=data.error[:2000], retry_count=StudyContent.retry_count + 1)
-            )
+    async def mark_study_content_failed(self, data: FailureInput) -> None:
+        await mark_failed(self._sessions, StudyContent, data.subject_id, data.error)
 
     async def _attach_topics(self, cached: dict, job: _Job) -> dict:
         """Point each cached record at the most similar topic of *this* course."""

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import get_session
 from api.errors import ApiError
 from db.models import User
-from studyflow.dev_auth import ensure_keypair
+from studyflow.launch.dev_auth import ensure_keypair
 from studyflow.settings import Settings
 
 

@@ -31,7 +31,7 @@ from db.engine import create_engine, create_session_factory
 from db.models import Course, User
 from studyflow.contracts.activity_io import CourseReadyInput, OutlineRequest, PersistOutlineInput
 from studyflow.contracts.workflow_inputs import OutlineShape
-from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 
 

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import httpx
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from api.routes.dashboard import _DASHBOARD
 from bench.load import percentile, run_load
@@ -30,7 +30,7 @@ from db.models import (
     TopicMastery,
     User,
 )
-from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 
 COURSES, ATTEMPTS, CARDS = 50, 500, 2000

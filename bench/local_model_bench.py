@@ -25,7 +25,8 @@ from activities.llm_gateway import LlmGateway
 from activities.outline_shape import normalize_outline
 from activities.study_validation import validate_flashcards, validate_quiz
 from bench.stack import free_port
-from studyflow import local_llm, start_inputs
+from studyflow import start_inputs
+from studyflow.launch import local_llm
 from studyflow.contracts.generated import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, TopicNotesDraft
 from studyflow.settings import Settings
 

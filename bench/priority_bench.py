@@ -31,7 +31,7 @@ from db.engine import create_engine, create_session_factory
 from db.models import Course, Topic, User
 from studyflow import workflow_ids
 from studyflow.contracts.workflow_inputs import BackgroundDispatchInput, LlmRetry, TopicNotesInput
-from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.temporal_client import connect
 from studyflow.settings import Settings
 

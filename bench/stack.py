@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db import migrate
-from studyflow.embedded_postgres import EmbeddedPostgres
-from studyflow.embedded_temporal import start_dev_server
-from studyflow.ports import wait_for_port
+from studyflow.launch.embedded_postgres import EmbeddedPostgres
+from studyflow.launch.embedded_temporal import start_dev_server
+from studyflow.launch.ports import wait_for_port
 
 REPO = Path(__file__).resolve().parents[1]
 

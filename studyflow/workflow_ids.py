@@ -29,3 +29,8 @@ def background_dispatcher(task_queue: str) -> str:
 
 def clerk_event(delivery_id: str) -> str:
     return f"clerk-event-{delivery_id}"
+
+
+def engagement_nudges() -> str:
+    """The nudge schedule's runs; Temporal appends the scheduled time to keep each run unique."""
+    return "engagement-nudges"

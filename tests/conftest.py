@@ -21,8 +21,8 @@ from api.app import create_app
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from studyflow import search_attributes
-from studyflow.dev_auth import ensure_keypair, mint_session_token
-from studyflow.embedded_temporal import temporal_binary
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
+from studyflow.launch.embedded_temporal import temporal_binary
 from studyflow.settings import Settings
 from tests.support.scripted_openai import ScriptedOpenAI
 from worker import build_activities, build_workers

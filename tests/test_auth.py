@@ -8,7 +8,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from studyflow.dev_auth import mint_session_token
+from studyflow.launch.dev_auth import mint_session_token
 
 
 def _foreign_key_pem() -> bytes:

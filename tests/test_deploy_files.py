@@ -52,3 +52,11 @@ def test_the_api_image_ships_the_built_web_app():
     assert "npm ci" in dockerfile and "npm run build" in dockerfile
     assert "COPY --from=web /web/dist ./web/dist" in dockerfile
     assert "ENV WEB_DIST_DIR=/app/web/dist" in dockerfile
+
+
+def test_readme_names_every_workflow_the_worker_runs():
+    from worker import WORKFLOWS
+
+    readme = (REPO / "README.md").read_text()
+    missing = [w.__name__ for w in WORKFLOWS if f"`{w.__name__}`" not in readme]
+    assert not missing, f"README does not name {missing}"

@@ -17,7 +17,7 @@ from activities import prompts  # noqa: E402
 from activities.llm_gateway import LlmGateway  # noqa: E402
 from activities.llm_ledger import LlmLedger  # noqa: E402
 from activities.outline_shape import normalize_outline  # noqa: E402
-from studyflow import local_llm  # noqa: E402
+from studyflow.launch import local_llm  # noqa: E402
 from studyflow.contracts.generated import CourseOutlineDraft  # noqa: E402
 from studyflow.contracts.workflow_inputs import OutlineShape  # noqa: E402
 from studyflow.settings import Settings  # noqa: E402

@@ -11,7 +11,7 @@ from temporalio.client import ScheduleOverlapPolicy
 
 from db.models import Course, Notification, User
 from studyflow.contracts.workflow_inputs import NudgeRunInput
-from studyflow.schedules import upsert_schedules
+from studyflow.launch.schedules import upsert_schedules
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
 from workflows.engagement_nudges import EngagementNudgesWorkflow

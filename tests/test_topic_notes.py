@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from db.models import Course, Topic
 from tests.support.courses import ready_course

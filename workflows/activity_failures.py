@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+from studyflow.contracts.activity_io import FailureInput
+from workflows.retry import execute_db_activity
 
 T = TypeVar("T")
 CANCELLED = "generation was cancelled"
@@ -26,6 +30,12 @@ def raise_if_cancelled(error: ActivityError) -> None:
     around (e.g. by falling back to a manual outline)."""
     if is_cancelled_exception(error):
         raise error
+
+
+async def record_failure(mark_failed, subject_id: uuid.UUID, error: str) -> str:
+    """The one way a workflow fails: the row goes `failed` with the reason the learner sees."""
+    await execute_db_activity(mark_failed, FailureInput(subject_id=subject_id, error=error))
+    return "failed"
 
 
 async def cleaning_up_on_cancel(body: Awaitable[T], mark_cancelled: Callable[[], Awaitable[object]]) -> T:

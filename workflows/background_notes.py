@@ -7,7 +7,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.background_activities import BackgroundActivities
     from studyflow.contracts.workflow_inputs import BackgroundDispatchInput
-    from workflows.retry import DB_RETRY, DB_TIMEOUT
+    from workflows.retry import execute_db_activity
 
 ROUNDS_BEFORE_CONTINUE = 500
 
@@ -28,12 +28,7 @@ class BackgroundNotesDispatcherWorkflow:
     async def run(self, data: BackgroundDispatchInput) -> None:
         for _ in range(ROUNDS_BEFORE_CONTINUE):
             self._woken = False
-            result = await workflow.execute_activity_method(
-                BackgroundActivities.dispatch_background_topics,
-                data,
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
-            )
+            result = await execute_db_activity(BackgroundActivities.dispatch_background_topics, data)
             if result.backlog == 0 and not self._woken:
                 return  # all done: the next queued course starts a new run
             # Slots free up as generations finish (about one LLM call each): poll at that pace.

@@ -8,7 +8,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.course_activities import CourseActivities
     from activities.indexing_activities import IndexingActivities
     from studyflow.contracts.activity_io import (
-        CourseFailureInput,
         CourseReadyInput,
         CourseRef,
         GeneratedOutline,
@@ -22,12 +21,13 @@ with workflow.unsafe.imports_passed_through():
         describe_failure,
         is_subject_gone,
         raise_if_cancelled,
+        record_failure,
     )
     from workflows.retry import (
-        DB_RETRY,
         DB_TIMEOUT,
         INDEX_RETRY,
         INDEX_TIMEOUT,
+        execute_db_activity,
         execute_llm_activity,
     )
 
@@ -47,12 +47,7 @@ class CourseGenerationWorkflow:
     async def run(self, data: CourseGenerationInput) -> str:
         return await cleaning_up_on_cancel(
             self._generate(data),
-            lambda: workflow.execute_activity_method(
-                CourseActivities.mark_course_failed,
-                CourseFailureInput(course_id=data.course_id, error=CANCELLED),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
-            ),
+            lambda: record_failure(CourseActivities.mark_course_failed, data.course_id, CANCELLED),
         )
 
     async def _generate(self, data: CourseGenerationInput) -> str:
@@ -74,31 +69,20 @@ class CourseGenerationWorkflow:
 
         self._stage = "saving"
         try:
-            saved = await workflow.execute_activity_method(
+            saved = await execute_db_activity(
                 CourseActivities.persist_outline,
-                PersistOutlineInput(
-                    course_id=data.course_id, shape=data.shape, generated=generated, llm_error=llm_error
-                ),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
+                PersistOutlineInput(course_id=data.course_id, shape=data.shape, generated=generated, llm_error=llm_error),
             )
             if not saved.course_found:
                 return "gone"
-            await workflow.execute_activity_method(
+            await execute_db_activity(
                 CourseActivities.mark_course_ready,
                 CourseReadyInput(course_id=data.course_id, occurred_at=workflow.now()),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
             )
         except ActivityError as error:
             raise_if_cancelled(error)
             self._stage = "failed"
-            await workflow.execute_activity_method(
-                CourseActivities.mark_course_failed,
-                CourseFailureInput(course_id=data.course_id, error=describe_failure(error)),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
-            )
+            await record_failure(CourseActivities.mark_course_failed, data.course_id, describe_failure(error))
             return "failed"
         if workflow.patched("index-outline-chunks"):
             self._stage = "indexing"

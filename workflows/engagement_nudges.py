@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.nudge_activities import NudgeActivities
     from studyflow.contracts.activity_io import NudgeBatch, NudgePage
     from studyflow.contracts.workflow_inputs import NudgeRunInput
-    from workflows.retry import DB_RETRY, DB_TIMEOUT
+    from workflows.retry import DB_RETRY, execute_db_activity
 
 
 @workflow.defn
@@ -21,12 +21,9 @@ class EngagementNudgesWorkflow:
     async def run(self, data: NudgeRunInput) -> int:
         created, cursor, day = data.created_so_far, data.after_user_id, data.day
         for _ in range(data.batches_per_run):
-            selection = await workflow.execute_activity_method(
+            selection = await execute_db_activity(
                 NudgeActivities.select_nudge_candidates,
-                NudgePage(day=day, now=workflow.now(), timezone=data.timezone, after_user_id=cursor,
-                          limit=data.batch_size),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
+                NudgePage(day=day, now=workflow.now(), timezone=data.timezone, after_user_id=cursor, limit=data.batch_size),
             )
             day = selection.day
             if not selection.candidates:

@@ -5,7 +5,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.remediation_activities import RemediationActivities
-    from studyflow.contracts.activity_io import PlanFailureInput, PlanRef
+    from studyflow.contracts.activity_io import PlanRef
     from studyflow.contracts.workflow_inputs import RemediationInput
     from workflows.activity_failures import (
         CANCELLED,
@@ -13,8 +13,9 @@ with workflow.unsafe.imports_passed_through():
         describe_failure,
         is_subject_gone,
         raise_if_cancelled,
+        record_failure,
     )
-    from workflows.retry import DB_RETRY, DB_TIMEOUT, execute_llm_activity
+    from workflows.retry import execute_llm_activity
 
 
 @workflow.defn
@@ -25,13 +26,8 @@ class RemediationWorkflow:
     async def run(self, data: RemediationInput) -> str:
         return await cleaning_up_on_cancel(self._generate(data), lambda: self._fail(data, CANCELLED))
 
-    async def _fail(self, data: RemediationInput, error: str) -> None:
-        await workflow.execute_activity_method(
-            RemediationActivities.mark_remediation_failed,
-            PlanFailureInput(plan_id=data.plan_id, error=error),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
-        )
+    async def _fail(self, data: RemediationInput, error: str) -> str:
+        return await record_failure(RemediationActivities.mark_remediation_failed, data.plan_id, error)
 
     async def _generate(self, data: RemediationInput) -> str:
         try:

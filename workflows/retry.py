@@ -39,6 +39,15 @@ def llm_retry(retry: LlmRetry) -> RetryPolicy:
     )
 
 
+async def execute_db_activity(activity, argument):
+    """Every database-only activity: quick, retried until the database answers."""
+    from temporalio import workflow
+
+    return await workflow.execute_activity_method(
+        activity, argument, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+    )
+
+
 async def execute_llm_activity(activity, argument, retry: LlmRetry):
     """Every LLM-backed activity runs with the same timeouts, heartbeat and retry schedule."""
     from temporalio import workflow

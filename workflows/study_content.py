@@ -6,7 +6,6 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.study_content_activities import StudyContentActivities
     from studyflow.contracts.activity_io import (
-        ContentFailureInput,
         ContentRef,
         GenerateStudyContentInput,
         ServeCachedInput,
@@ -18,8 +17,9 @@ with workflow.unsafe.imports_passed_through():
         describe_failure,
         is_subject_gone,
         raise_if_cancelled,
+        record_failure,
     )
-    from workflows.retry import DB_RETRY, DB_TIMEOUT, execute_llm_activity
+    from workflows.retry import execute_db_activity, execute_llm_activity
 
 
 @workflow.defn
@@ -41,13 +41,13 @@ class StudyContentWorkflow:
     async def _generate(self, data: StudyContentInput) -> str:
         ref = ContentRef(content_id=data.content_id)
         try:
-            begun = await self._db(StudyContentActivities.begin_study_content, ref)
+            begun = await execute_db_activity(StudyContentActivities.begin_study_content, ref)
             if begun.already_completed:
                 return "completed"
             self._stage = "cache"
-            cached = await self._db(StudyContentActivities.lookup_cache, ref)
+            cached = await execute_db_activity(StudyContentActivities.lookup_cache, ref)
             if cached.hit_entry_id is not None:
-                await self._db(
+                await execute_db_activity(
                     StudyContentActivities.serve_cached,
                     ServeCachedInput(
                         content_id=data.content_id,
@@ -58,7 +58,7 @@ class StudyContentWorkflow:
                 )
                 return "completed"
             self._stage = "retrieval"
-            context = await self._db(StudyContentActivities.retrieve_context, ref)
+            context = await execute_db_activity(StudyContentActivities.retrieve_context, ref)
         except ActivityError as error:
             raise_if_cancelled(error)
             return "gone" if is_subject_gone(error) else await self._fail(data, describe_failure(error))
@@ -77,7 +77,7 @@ class StudyContentWorkflow:
             llm_error = describe_failure(error)
             if cached.near_entry_id is None:
                 return await self._fail(data, llm_error)
-            await self._db(
+            await execute_db_activity(
                 StudyContentActivities.serve_cached,
                 ServeCachedInput(
                     content_id=data.content_id,
@@ -91,22 +91,13 @@ class StudyContentWorkflow:
 
         self._stage = "caching"
         try:
-            await self._db(StudyContentActivities.store_in_cache, ref)
+            await execute_db_activity(StudyContentActivities.store_in_cache, ref)
         except ActivityError as error:
             raise_if_cancelled(error)
             # The learner has the content; a missed cache store only costs a future LLM call.
             workflow.logger.warning("cache store failed: %s", describe_failure(error))
         return "completed"
 
-    async def _db(self, activity, argument):
-        return await workflow.execute_activity_method(
-            activity, argument, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
-        )
-
     async def _fail(self, data: StudyContentInput, error: str) -> str:
         self._stage = "failed"
-        await self._db(
-            StudyContentActivities.mark_study_content_failed,
-            ContentFailureInput(content_id=data.content_id, error=error),
-        )
-        return "failed"
+        return await record_failure(StudyContentActivities.mark_study_content_failed, data.content_id, error)

@@ -6,7 +6,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.indexing_activities import IndexingActivities
     from activities.notes_activities import NotesActivities
-    from studyflow.contracts.activity_io import TopicFailureInput, TopicRef
+    from studyflow.contracts.activity_io import TopicRef
     from studyflow.contracts.workflow_inputs import TopicNotesInput
     from workflows.activity_failures import (
         CANCELLED,
@@ -14,10 +14,9 @@ with workflow.unsafe.imports_passed_through():
         describe_failure,
         is_subject_gone,
         raise_if_cancelled,
+        record_failure,
     )
     from workflows.retry import (
-        DB_RETRY,
-        DB_TIMEOUT,
         INDEX_RETRY,
         INDEX_TIMEOUT,
         execute_llm_activity,
@@ -32,12 +31,7 @@ class TopicNotesWorkflow:
     async def run(self, data: TopicNotesInput) -> str:
         return await cleaning_up_on_cancel(
             self._generate(data),
-            lambda: workflow.execute_activity_method(
-                NotesActivities.mark_topic_failed,
-                TopicFailureInput(topic_id=data.topic_id, error=CANCELLED),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
-            ),
+            lambda: record_failure(NotesActivities.mark_topic_failed, data.topic_id, CANCELLED),
         )
 
     async def _generate(self, data: TopicNotesInput) -> str:
@@ -48,12 +42,7 @@ class TopicNotesWorkflow:
             raise_if_cancelled(error)
             if is_subject_gone(error):
                 return "gone"
-            await workflow.execute_activity_method(
-                NotesActivities.mark_topic_failed,
-                TopicFailureInput(topic_id=data.topic_id, error=describe_failure(error)),
-                start_to_close_timeout=DB_TIMEOUT,
-                retry_policy=DB_RETRY,
-            )
+            await record_failure(NotesActivities.mark_topic_failed, data.topic_id, describe_failure(error))
             return "failed"
         if workflow.patched("index-notes-chunks"):
             try:

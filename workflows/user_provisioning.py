@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.user_activities import UserActivities
     from studyflow.contracts.activity_io import UserRef, WebhookEventRef
     from studyflow.contracts.workflow_inputs import UserProvisioningInput
-    from workflows.retry import DB_RETRY, DB_TIMEOUT
+    from workflows.retry import DB_RETRY, execute_db_activity
 
 
 @workflow.defn
@@ -18,11 +18,8 @@ class UserProvisioningWorkflow:
 
     @workflow.run
     async def run(self, data: UserProvisioningInput) -> str:
-        outcome = await workflow.execute_activity_method(
-            UserActivities.apply_clerk_event,
-            WebhookEventRef(event_row_id=data.event_row_id),
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
+        outcome = await execute_db_activity(
+            UserActivities.apply_clerk_event, WebhookEventRef(event_row_id=data.event_row_id)
         )
         if outcome.action != "deleted" or outcome.user_id is None:
             return outcome.action
@@ -34,7 +31,5 @@ class UserProvisioningWorkflow:
             heartbeat_timeout=timedelta(seconds=30),
             retry_policy=DB_RETRY,
         )
-        await workflow.execute_activity_method(
-            UserActivities.erase_user_data, user, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
-        )
+        await execute_db_activity(UserActivities.erase_user_data, user)
         return "deleted"

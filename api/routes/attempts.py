@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import CurrentUser, current_user
-from api.day import today_in
+from studyflow.local_day import today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.schemas.attempts import AttemptCreate, AttemptResult

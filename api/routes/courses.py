@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.auth import CurrentUser, current_user
-from api.day import seconds_until_tomorrow, today_in
+from studyflow.local_day import seconds_until_tomorrow, today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_course

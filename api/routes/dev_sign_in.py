@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import get_app_settings
 from api.schemas.web_config import DevToken, DevTokenRequest
-from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 
 router = APIRouter(prefix="/v1/auth", tags=["web app"])

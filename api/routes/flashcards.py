@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import CurrentUser, current_user
-from api.day import today_in
+from studyflow.local_day import today_in
 from api.deps import Clock, get_app_settings, get_clock, get_session
 from api.errors import ApiError
 from api.schemas.flashcards import CardDetail, DueCard, DueCards, ReviewCreate, ReviewResult

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import CurrentUser, current_user
-from api.day import today_in
+from studyflow.local_day import today_in
 from api.deps import get_app_settings, get_session
 from api.schemas.me import Me, MeStats, PlanLimits, UsageToday
 from db.models import User

@@ -13,7 +13,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from api.anki_deck import build_apkg
 from api.auth import CurrentUser, current_user
-from api.day import seconds_until_tomorrow, today_in
+from studyflow.local_day import seconds_until_tomorrow, today_in
 from api.deps import get_app_settings, get_session, get_temporal
 from api.errors import ApiError
 from api.owned import owned_course

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, Field
 
 from studyflow.contracts.generated import CourseOutlineDraft
 from studyflow.contracts.workflow_inputs import OutlineShape
@@ -37,22 +37,23 @@ class CourseReadyInput(BaseModel):
     occurred_at: datetime
 
 
-class CourseFailureInput(BaseModel):
-    course_id: uuid.UUID
-    error: str
-
-
 class TopicRef(BaseModel):
     topic_id: uuid.UUID
 
 
 class TopicNotesResult(BaseModel):
-    topic_found: bool
+    # Histories recorded before 2026-11-24 also carry `topic_found`; parsing ignores it.
     status: str | None = None
 
 
-class TopicFailureInput(BaseModel):
-    topic_id: uuid.UUID
+class FailureInput(BaseModel):
+    """What every `mark_*_failed` activity receives: the row that failed and why."""
+
+    # Activities scheduled before the four per-entity inputs became this one name the id after
+    # the entity; a worker running this code still accepts them.
+    subject_id: uuid.UUID = Field(
+        validation_alias=AliasChoices("subject_id", "course_id", "topic_id", "content_id", "plan_id")
+    )
     error: str
 
 
@@ -98,18 +99,8 @@ class GenerateStudyContentResult(BaseModel):
     dropped: int
 
 
-class ContentFailureInput(BaseModel):
-    content_id: uuid.UUID
-    error: str
-
-
 class PlanRef(BaseModel):
     plan_id: uuid.UUID
-
-
-class PlanFailureInput(BaseModel):
-    plan_id: uuid.UUID
-    error: str
 
 
 class WebhookEventRef(BaseModel):

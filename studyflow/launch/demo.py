@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import httpx
 
-from studyflow.dev_auth import ensure_keypair, mint_session_token
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"

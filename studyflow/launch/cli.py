@@ -10,7 +10,7 @@ from studyflow.settings import get_settings
 
 
 def _cmd_dev(_: argparse.Namespace) -> int:
-    from studyflow import devstack
+    from studyflow.launch import devstack
 
     return devstack.run(get_settings())
 
@@ -45,7 +45,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
-    from studyflow.dev_auth import ensure_keypair, mint_session_token
+    from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 
     settings = get_settings()
     if not settings.uses_embedded_auth:
@@ -61,13 +61,13 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 
 def _cmd_apply_schedules(_: argparse.Namespace) -> int:
-    from studyflow.schedules import apply_schedules
+    from studyflow.launch.schedules import apply_schedules
 
     return asyncio.run(apply_schedules(get_settings()))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from studyflow.demo import Demo
+    from studyflow.launch.demo import Demo
 
     settings = get_settings()
     if not settings.uses_embedded_auth:

@@ -20,6 +20,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from studyflow import workflow_ids
 from studyflow.contracts.workflow_inputs import NudgeRunInput
 from studyflow.settings import Settings
 from studyflow.temporal_client import connect
@@ -38,7 +39,7 @@ def nudge_schedule(settings: Settings) -> Schedule:
                 batches_per_run=settings.nudge_batches_per_run,
                 heartbeat_seconds=settings.llm_heartbeat_timeout_seconds,
             ),
-            id="engagement-nudges",
+            id=workflow_ids.engagement_nudges(),
             task_queue=settings.task_queue_background,
         ),
         spec=ScheduleSpec(

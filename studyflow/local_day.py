@@ -1,4 +1,6 @@
-"""What 'today' is for quotas and streaks, in the configured time zone."""
+"""What "today" is for quotas, streaks and nudges: the calendar day in the configured time zone.
+
+Activities pass the instant they are about (never the wall clock, which a retry would move)."""
 
 from __future__ import annotations
 

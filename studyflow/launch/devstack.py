@@ -15,12 +15,12 @@ import sys
 import time
 
 from db import migrate
-from studyflow.schedules import apply_schedules
-from studyflow import local_llm
-from studyflow.dev_auth import ensure_keypair
-from studyflow.embedded_postgres import EmbeddedPostgres
-from studyflow.embedded_temporal import start_dev_server
-from studyflow.ports import require_free, wait_for_port
+from studyflow.launch.schedules import apply_schedules
+from studyflow.launch import local_llm
+from studyflow.launch.dev_auth import ensure_keypair
+from studyflow.launch.embedded_postgres import EmbeddedPostgres
+from studyflow.launch.embedded_temporal import start_dev_server
+from studyflow.launch.ports import require_free, wait_for_port
 from studyflow.settings import Settings
 
 
