@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import get_session
+from api.db_session import get_session
 from api.errors import ApiError
 from db.models import User
 from studyflow.launch.dev_auth import ensure_keypair

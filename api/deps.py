@@ -1,21 +1,21 @@
-"""Request-scoped dependencies: DB session, Temporal client, settings."""
+"""Request-scoped dependencies: DB session, signed-in learner, Temporal client, settings, clock.
+
+Routes declare them through the `Annotated` aliases at the bottom (`session: SessionDep`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.auth import CurrentUser, current_user
+from api.db_session import get_session
 from api.errors import ApiError
 from studyflow.settings import Settings
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.session_factory() as session:
-        yield session
 
 
 async def get_temporal(request: Request) -> Client:
@@ -35,3 +35,10 @@ Clock = Callable[[], datetime]
 def get_clock(request: Request) -> Clock:
     """The API's notion of "now" (spaced-repetition schedules); tests substitute their own."""
     return request.app.state.clock
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -3,15 +3,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Header
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 
-from api.auth import CurrentUser, current_user
-from studyflow.local_day import today_in
-from api.deps import get_app_settings, get_session, get_temporal
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.schemas.attempts import AttemptCreate, AttemptResult
 from db.mastery import record_answer
@@ -20,6 +17,7 @@ from db.user_counters import add_quiz_attempt, record_activity_day
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import RemediationInput
 from studyflow.grading import UnknownQuestionsError, grade
+from studyflow.local_day import today_in
 from studyflow.settings import Settings
 from workflows.remediation import RemediationWorkflow
 
@@ -29,13 +27,14 @@ router = APIRouter(prefix="/v1/quizzes", tags=["quiz attempts"])
 
 @router.post("/{quiz_id}/attempts", response_model=AttemptResult, status_code=201)
 async def submit_attempt(
+    *,
     quiz_id: uuid.UUID,
     body: AttemptCreate,
     idempotency_key: str | None = Header(default=None, max_length=200),
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> AttemptResult:
     quiz = (
         await session.execute(

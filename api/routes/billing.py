@@ -3,20 +3,15 @@ from __future__ import annotations
 import logging
 
 import stripe
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter
 
-from api.auth import CurrentUser, current_user
-from api.deps import get_app_settings
+from api.deps import CurrentUserDep, SettingsDep
 from api.errors import ApiError
+from api.schemas.billing import CheckoutSession
 from studyflow.settings import Settings
 
 log = logging.getLogger("studyflow.billing")
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
-
-
-class CheckoutSession(BaseModel):
-    url: str
 
 
 def stripe_client(settings: Settings) -> stripe.StripeClient:
@@ -30,9 +25,7 @@ def stripe_client(settings: Settings) -> stripe.StripeClient:
 
 
 @router.post("/checkout", response_model=CheckoutSession)
-async def create_checkout(
-    user: CurrentUser = Depends(current_user), settings: Settings = Depends(get_app_settings)
-) -> CheckoutSession:
+async def create_checkout(user: CurrentUserDep, settings: SettingsDep) -> CheckoutSession:
     """A Stripe Checkout page for the pro plan; the webhook, not this call, changes the plan."""
     if settings.stripe_api_key is None or not settings.stripe_price_id_pro:
         raise ApiError(503, "billing is not configured (STRIPE_API_KEY, STRIPE_PRICE_ID_PRO)")

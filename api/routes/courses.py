@@ -7,12 +7,9 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.auth import CurrentUser, current_user
-from studyflow.local_day import seconds_until_tomorrow, today_in
-from api.deps import get_app_settings, get_session, get_temporal
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_course
 from api.rate_limit import generation_rate_limit
@@ -30,7 +27,7 @@ from db.models import Course, RemediationPlan, StudyContent, Topic
 from db.user_counters import consume_course_quota, refund_course_quota
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import CourseGenerationInput
-from studyflow.settings import Settings
+from studyflow.local_day import seconds_until_tomorrow, today_in
 from workflows.course_generation import CourseGenerationWorkflow
 
 log = logging.getLogger("studyflow.api.courses")
@@ -41,10 +38,10 @@ _QUERY_TIMEOUT = timedelta(seconds=2)
 @router.post("", status_code=202, response_model=CourseAccepted, dependencies=[Depends(generation_rate_limit)])
 async def create_course(
     body: CourseCreate,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> CourseAccepted:
     today = today_in(settings.day_timezone)
     limit = settings.courses_per_day(user.plan)
@@ -101,10 +98,11 @@ async def create_course(
 
 @router.get("", response_model=CourseList)
 async def list_courses(
+    *,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0),
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> CourseList:
     total = await session.scalar(select(func.count()).where(Course.owner_id == user.id))
     rows = await session.scalars(
@@ -122,8 +120,8 @@ async def list_courses(
 @router.get("/{course_id}", response_model=CourseDetail)
 async def get_course(
     course_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> CourseDetail:
     course = await owned_course(session, course_id, user)
     topics = (
@@ -144,9 +142,9 @@ async def get_course(
 @router.get("/{course_id}/progress", response_model=CourseDetail)
 async def get_course_progress(
     course_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
+    user: CurrentUserDep,
+    session: SessionDep,
+    temporal: TemporalDep,
 ) -> CourseDetail:
     """Like GET /v1/courses/{id}, plus the live stage queried from the running workflow."""
     detail = await get_course(course_id, user, session)
@@ -164,9 +162,9 @@ async def get_course_progress(
 @router.delete("/{course_id}", status_code=204, response_class=Response)
 async def delete_course(
     course_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
+    user: CurrentUserDep,
+    session: SessionDep,
+    temporal: TemporalDep,
 ) -> Response:
     course = await owned_course(session, course_id, user)
     running = await _running_workflow_ids(session, course)

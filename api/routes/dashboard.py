@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import CurrentUser, current_user
-from api.deps import Clock, get_clock, get_session
+from api.deps import ClockDep, CurrentUserDep, SessionDep
 from api.schemas.dashboard import Dashboard
 
 router = APIRouter(tags=["dashboard"])
@@ -42,9 +40,9 @@ _DASHBOARD = text(
 
 @router.get("/v1/dashboard", response_model=Dashboard)
 async def dashboard(
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    user: CurrentUserDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> Dashboard:
     row = (await session.execute(_DASHBOARD, {"user_id": user.id, "now": clock()})).mappings().one()
     return Dashboard.model_validate(dict(row))

@@ -6,19 +6,18 @@ or with the API reachable from other machines, the route does not exist at all.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import get_app_settings
+from api.deps import SettingsDep
 from api.schemas.web_config import DevToken, DevTokenRequest
 from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
-from studyflow.settings import Settings
 
 router = APIRouter(prefix="/v1/auth", tags=["web app"])
 TOKEN_TTL_SECONDS = 12 * 3600
 
 
 @router.post("/dev-token", response_model=DevToken)
-async def dev_token(body: DevTokenRequest, settings: Settings = Depends(get_app_settings)) -> DevToken:
+async def dev_token(body: DevTokenRequest, settings: SettingsDep) -> DevToken:
     private_pem, _ = ensure_keypair(settings.dev_key_dir)
     token = mint_session_token(private_pem, body.user, ttl_seconds=TOKEN_TTL_SECONDS)
     return DevToken(token=token, user=body.user, expires_in=TOKEN_TTL_SECONDS)

@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.auth import CurrentUser, current_user
-from api.deps import get_app_settings
-from studyflow.settings import Settings
+from api.deps import CurrentUserDep, SettingsDep
 
 router = APIRouter(tags=["events"])
 
@@ -27,8 +25,8 @@ Comment lines are heartbeats."""
 )
 async def status_events(
     request: Request,
-    user: CurrentUser = Depends(current_user),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    settings: SettingsDep,
     last_event_id: str | None = Header(default=None, max_length=64),
 ) -> EventSourceResponse:
     hub = request.app.state.event_hub

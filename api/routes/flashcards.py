@@ -3,19 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import CurrentUser, current_user
-from studyflow.local_day import today_in
-from api.deps import Clock, get_app_settings, get_clock, get_session
+from api.auth import CurrentUser
+from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep
 from api.errors import ApiError
 from api.schemas.flashcards import CardDetail, DueCard, DueCards, ReviewCreate, ReviewResult
 from db.models import Course, FlashcardReview, FlashcardState, StudyContent
 from db.user_counters import record_activity_day
-from studyflow.settings import Settings
+from studyflow.local_day import today_in
 from studyflow.spaced_repetition import review, state_name
 
 router = APIRouter(prefix="/v1/flashcards", tags=["flashcards"])
@@ -71,10 +70,11 @@ async def _owned_card(session: AsyncSession, user: CurrentUser, card_id: str) ->
 
 @router.get("/due", response_model=DueCards)
 async def due_cards(
+    *,
     limit: int = Query(20, ge=1, le=200),
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    user: CurrentUserDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> DueCards:
     params = {"user_id": user.id, "now": clock()}
     rows = (await session.execute(_DUE, {**params, "limit": limit})).all()
@@ -98,8 +98,8 @@ async def due_cards(
 @router.get("/{card_id}", response_model=CardDetail)
 async def reveal_card(
     card_id: str,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> CardDetail:
     content, card = await _owned_card(session, user, card_id)
     state = await session.scalar(
@@ -124,10 +124,10 @@ async def reveal_card(
 async def review_card(
     card_id: str,
     body: ReviewCreate,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> ReviewResult:
     content, card = await _owned_card(session, user, card_id)
     now: datetime = clock()

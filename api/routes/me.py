@@ -1,24 +1,21 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import CurrentUser, current_user
-from studyflow.local_day import today_in
-from api.deps import get_app_settings, get_session
+from api.deps import CurrentUserDep, SessionDep, SettingsDep
 from api.schemas.me import Me, MeStats, PlanLimits, UsageToday
 from db.models import User
-from studyflow.settings import Settings
+from studyflow.local_day import today_in
 
 router = APIRouter(prefix="/v1/me", tags=["me"])
 
 
 @router.get("", response_model=Me)
 async def me(
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Me:
     row = await session.scalar(select(User).where(User.id == user.id))
     today = row.usage_date == today_in(settings.day_timezone)
@@ -42,9 +39,9 @@ async def me(
 
 @router.get("/stats", response_model=MeStats)
 async def my_stats(
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MeStats:
     row = await session.scalar(select(User).where(User.id == user.id))
     used_today = row.courses_created_today if row.usage_date == today_in(settings.day_timezone) else 0

@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import CurrentUser, current_user
-from api.deps import get_session
+from api.deps import CurrentUserDep, SessionDep
 from api.errors import ApiError
 from api.schemas.notifications import NotificationList, NotificationView, ReadAll
 from db.models import Notification
@@ -17,10 +15,11 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 @router.get("", response_model=NotificationList)
 async def list_notifications(
+    *,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0),
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> NotificationList:
     rows = await session.scalars(
         select(Notification)
@@ -39,7 +38,7 @@ async def list_notifications(
 
 
 @router.post("/read-all", response_model=ReadAll)
-async def read_all(user: CurrentUser = Depends(current_user), session: AsyncSession = Depends(get_session)) -> ReadAll:
+async def read_all(user: CurrentUserDep, session: SessionDep) -> ReadAll:
     result = await session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
@@ -52,8 +51,8 @@ async def read_all(user: CurrentUser = Depends(current_user), session: AsyncSess
 @router.post("/{notification_id}/read", response_model=NotificationView)
 async def read_one(
     notification_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> NotificationView:
     notification = await session.scalar(
         update(Notification)

@@ -8,13 +8,11 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.anki_deck import build_apkg
-from api.auth import CurrentUser, current_user
-from studyflow.local_day import seconds_until_tomorrow, today_in
-from api.deps import get_app_settings, get_session, get_temporal
+from api.auth import CurrentUser
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_course
 from api.rate_limit import generation_rate_limit
@@ -30,7 +28,7 @@ from db.models import Course, StudyContent
 from db.user_counters import consume_study_content_quota, refund_study_content_quota
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import StudyContentInput
-from studyflow.settings import Settings
+from studyflow.local_day import seconds_until_tomorrow, today_in
 from workflows.study_content import StudyContentWorkflow
 
 log = logging.getLogger("studyflow.api.study_content")
@@ -49,10 +47,10 @@ async def request_study_content(
     course_id: uuid.UUID,
     body: StudyContentCreate,
     response: Response,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> StudyContentAccepted:
     kind = body.type.strip().lower()
     if kind not in KINDS:
@@ -149,8 +147,8 @@ async def _owned_content(session: AsyncSession, content_id: uuid.UUID, user: Cur
 @router.get("/v1/study-content/{content_id}", response_model=StudyContentView)
 async def get_study_content(
     content_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> StudyContentView:
     content = await _owned_content(session, content_id, user)
     view = StudyContentView(
@@ -182,8 +180,8 @@ async def get_study_content(
 )
 async def export_anki_deck(
     content_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> Response:
     content = await _owned_content(session, content_id, user)
     if content.type != "flashcards":

@@ -5,12 +5,9 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from api.auth import CurrentUser, current_user
-from api.deps import get_app_settings, get_session, get_temporal
+from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_topic
 from api.rate_limit import generation_rate_limit
@@ -18,7 +15,6 @@ from api.schemas.topics import NotesState, TopicDetail
 from db.models import Topic
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import TopicNotesInput
-from studyflow.settings import Settings
 from workflows.topic_notes import TopicNotesWorkflow
 
 log = logging.getLogger("studyflow.api.topics")
@@ -28,8 +24,8 @@ router = APIRouter(prefix="/v1/topics", tags=["topics"])
 @router.get("/{topic_id}", response_model=TopicDetail)
 async def get_topic(
     topic_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> TopicDetail:
     return TopicDetail.model_validate(await owned_topic(session, topic_id, user))
 
@@ -43,10 +39,10 @@ async def get_topic(
 async def request_notes(
     topic_id: uuid.UUID,
     response: Response,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> NotesState:
     topic = await owned_topic(session, topic_id, user)
     workflow_id = workflow_ids.topic_notes(topic.id)

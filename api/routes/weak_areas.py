@@ -2,26 +2,24 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import CurrentUser, current_user
-from api.deps import get_app_settings, get_session
+from api.deps import CurrentUserDep, SessionDep, SettingsDep
 from api.errors import ApiError
 from api.schemas.attempts import PlanStatus, RemediationView, TopicMasteryView, WeakAreas, WeakAttempt
 from db.models import QuizAttempt, RemediationPlan, Topic, TopicMastery
-from studyflow.settings import Settings
 
 router = APIRouter(tags=["weak areas"])
 
 
 @router.get("/v1/weak-areas", response_model=WeakAreas)
 async def weak_areas(
+    *,
     limit: int = Query(20, ge=1, le=100),
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_app_settings),
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WeakAreas:
     attempts = (
         await session.execute(
@@ -71,8 +69,8 @@ async def weak_areas(
 @router.get("/v1/remediation/{plan_id}", response_model=RemediationView)
 async def get_remediation(
     plan_id: uuid.UUID,
-    user: CurrentUser = Depends(current_user),
-    session: AsyncSession = Depends(get_session),
+    user: CurrentUserDep,
+    session: SessionDep,
 ) -> RemediationView:
     plan = await session.scalar(
         select(RemediationPlan).where(RemediationPlan.id == plan_id, RemediationPlan.user_id == user.id)

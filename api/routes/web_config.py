@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import get_app_settings
+from api.deps import SettingsDep
 from api.schemas.web_config import WebConfig
-from studyflow.settings import Settings
 
 router = APIRouter(prefix="/v1/config", tags=["web app"])
 
 
 @router.get("", response_model=WebConfig)
-async def web_config(settings: Settings = Depends(get_app_settings)) -> WebConfig:
+async def web_config(settings: SettingsDep) -> WebConfig:
     return WebConfig(
         auth_mode="embedded" if settings.uses_embedded_auth else "clerk",
         clerk_publishable_key=None if settings.uses_embedded_auth else settings.clerk_publishable_key,

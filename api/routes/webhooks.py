@@ -6,31 +6,24 @@ import json
 import logging
 
 import stripe
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from svix.webhooks import Webhook, WebhookVerificationError
-from temporalio.client import Client
 
-from api.deps import get_app_settings, get_session, get_temporal
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.schemas.webhooks import WebhookAck
 from api.stripe_events import apply_stripe_event
 from db.models import WebhookEvent
 from studyflow import workflow_ids
 from studyflow.contracts.workflow_inputs import UserProvisioningInput
-from studyflow.settings import Settings
 from workflows.user_provisioning import UserProvisioningWorkflow
 
 log = logging.getLogger("studyflow.webhooks")
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 CLERK_USER_EVENTS = {"user.created", "user.updated", "user.deleted"}
-
-
-class WebhookAck(BaseModel):
-    received: bool
-    outcome: str
 
 
 async def _record(session: AsyncSession, provider: str, event_id: str, event_type: str, payload: dict):
@@ -45,9 +38,9 @@ async def _record(session: AsyncSession, provider: str, event_id: str, event_typ
 @router.post("/clerk", response_model=WebhookAck, status_code=202)
 async def clerk_webhook(
     request: Request,
-    session: AsyncSession = Depends(get_session),
-    temporal: Client = Depends(get_temporal),
-    settings: Settings = Depends(get_app_settings),
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> WebhookAck:
     if settings.clerk_webhook_secret is None:
         raise ApiError(503, "Clerk webhooks are not configured (CLERK_WEBHOOK_SECRET)")
@@ -84,8 +77,8 @@ async def clerk_webhook(
 @router.post("/stripe", response_model=WebhookAck)
 async def stripe_webhook(
     request: Request,
-    session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_app_settings),
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WebhookAck:
     if settings.stripe_webhook_secret is None:
         raise ApiError(503, "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)")
