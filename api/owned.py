@@ -7,9 +7,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import card_ids
 from api.auth import CurrentUser
 from api.errors import ApiError
-from db.models import Course, Topic
+from db.models import Course, RemediationPlan, StudyContent, Topic
 
 
 async def owned_course(session: AsyncSession, course_id: uuid.UUID, user: CurrentUser) -> Course:
@@ -28,3 +29,51 @@ async def owned_topic(session: AsyncSession, topic_id: uuid.UUID, user: CurrentU
     if topic is None:
         raise ApiError(404, f"topic {topic_id} not found")
     return topic
+
+
+async def owned_study_content(
+    session: AsyncSession, content_id: uuid.UUID, user: CurrentUser, *, kind: str | None = None
+) -> StudyContent:
+    """`kind` narrows to flashcards or quiz: the other kind is as absent as a stranger's set."""
+    query = (
+        select(StudyContent)
+        .join(Course, Course.id == StudyContent.course_id)
+        .where(StudyContent.id == content_id, Course.owner_id == user.id)
+    )
+    if kind is not None:
+        query = query.where(StudyContent.type == kind)
+    content = await session.scalar(query)
+    if content is None:
+        raise ApiError(404, f"{kind or 'study content'} {content_id} not found")
+    return content
+
+
+async def owned_card(session: AsyncSession, card_id: str, user: CurrentUser) -> tuple[StudyContent, dict]:
+    """A card of one of the learner's completed flashcard sets, with the set it lives in."""
+    parts = card_ids.split(card_id)
+    content = None
+    if parts is not None:
+        content = await session.scalar(
+            select(StudyContent)
+            .join(Course, Course.id == StudyContent.course_id)
+            .where(
+                StudyContent.id == parts[0],
+                StudyContent.type == "flashcards",
+                StudyContent.status == "completed",
+                Course.owner_id == user.id,
+            )
+        )
+    cards = (content.payload or {}).get("cards", []) if content is not None else []
+    card = next((c for c in cards if c["id"] == parts[1]), None) if parts else None
+    if content is None or card is None:
+        raise ApiError(404, f"flashcard {card_id} not found")
+    return content, card
+
+
+async def owned_remediation_plan(session: AsyncSession, plan_id: uuid.UUID, user: CurrentUser) -> RemediationPlan:
+    plan = await session.scalar(
+        select(RemediationPlan).where(RemediationPlan.id == plan_id, RemediationPlan.user_id == user.id)
+    )
+    if plan is None:
+        raise ApiError(404, f"remediation plan {plan_id} not found")
+    return plan

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.owned import owned_study_content
 from api.schemas.attempts import AttemptCreate, AttemptResult
 from db.mastery import record_answer
-from db.models import Course, QuizAttempt, RemediationPlan, StudyContent
+from db.models import QuizAttempt, RemediationPlan
 from db.user_counters import add_quiz_attempt, record_activity_day
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import RemediationInput
@@ -36,16 +37,7 @@ async def submit_attempt(
     temporal: TemporalDep,
     settings: SettingsDep,
 ) -> AttemptResult:
-    quiz = (
-        await session.execute(
-            select(StudyContent, Course.owner_id)
-            .join(Course, Course.id == StudyContent.course_id)
-            .where(StudyContent.id == quiz_id, StudyContent.type == "quiz", Course.owner_id == user.id)
-        )
-    ).first()
-    if quiz is None:
-        raise ApiError(404, f"quiz {quiz_id} not found")
-    quiz = quiz[0]
+    quiz = await owned_study_content(session, quiz_id, user, kind="quiz")
     if idempotency_key and (previous := await _by_key(session, user.id, idempotency_key)):
         return await _replay(session, previous, quiz_id, settings)
     if quiz.status != "completed":

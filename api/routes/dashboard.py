@@ -5,23 +5,17 @@ from sqlalchemy import text
 
 from api.deps import ClockDep, CurrentUserDep, SessionDep
 from api.schemas.dashboard import Dashboard
+from db.due_cards import DUE_CARDS_FROM
 
 router = APIRouter(tags=["dashboard"])
 
 # One round trip: the learner's counters are denormalised on `users`; the lists are bounded
 # sub-selects aggregated to JSON, so the cost does not grow with the number of rows shown.
 _DASHBOARD = text(
-    """
+    f"""
     SELECT u.plan, u.streak_current, u.streak_longest, u.last_active_date, u.study_seconds,
            u.courses_completed, u.quiz_attempts, u.quiz_questions, u.quiz_correct,
-           (SELECT count(*)
-              FROM study_contents sc
-              JOIN courses co ON co.id = sc.course_id
-              CROSS JOIN LATERAL jsonb_array_elements(sc.payload -> 'cards') AS card(body)
-              LEFT JOIN flashcard_states fs
-                ON fs.user_id = u.id AND fs.study_content_id = sc.id AND fs.card_key = card.body ->> 'id'
-             WHERE co.owner_id = u.id AND sc.type = 'flashcards' AND sc.status = 'completed'
-               AND (fs.due_at IS NULL OR fs.due_at <= :now)) AS due_cards,
+           (SELECT count(*) {DUE_CARDS_FROM}) AS due_cards,
            (SELECT coalesce(json_agg(c ORDER BY c.created_at DESC), '[]')
               FROM (SELECT id, topic, status, topics_total, topics_completed, progress_pct, created_at
                       FROM courses WHERE owner_id = u.id ORDER BY created_at DESC LIMIT 50) c) AS courses,

@@ -2,13 +2,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import CurrentUser
 from api.deps import CurrentUserDep, SessionDep, SettingsDep
 from api.schemas.me import Me, MeStats, PlanLimits, UsageToday
 from db.models import User
 from studyflow.local_day import today_in
+from studyflow.settings import Settings
 
 router = APIRouter(prefix="/v1/me", tags=["me"])
+
+
+async def _account(session: AsyncSession, user: CurrentUser, settings: Settings) -> tuple[User, bool]:
+    """The learner's row, and whether its usage counters are today's (they reset lazily)."""
+    row = await session.scalar(select(User).where(User.id == user.id))
+    return row, row.usage_date == today_in(settings.day_timezone)
 
 
 @router.get("", response_model=Me)
@@ -17,8 +26,7 @@ async def me(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Me:
-    row = await session.scalar(select(User).where(User.id == user.id))
-    today = row.usage_date == today_in(settings.day_timezone)
+    row, today = await _account(session, user, settings)
     return Me(
         id=row.clerk_id,
         email=row.email,
@@ -43,8 +51,8 @@ async def my_stats(
     session: SessionDep,
     settings: SettingsDep,
 ) -> MeStats:
-    row = await session.scalar(select(User).where(User.id == user.id))
-    used_today = row.courses_created_today if row.usage_date == today_in(settings.day_timezone) else 0
+    row, today = await _account(session, user, settings)
+    used_today = row.courses_created_today if today else 0
     return MeStats(
         plan=row.plan,
         streak_current=row.streak_current,

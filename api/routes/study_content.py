@@ -7,14 +7,12 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.anki_deck import build_apkg
-from api.auth import CurrentUser
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.owned import owned_course
+from api.owned import owned_course, owned_study_content
 from api.rate_limit import generation_rate_limit
 from api.schemas.study_content import (
     FlashcardView,
@@ -133,24 +131,13 @@ async def request_study_content(
     return accepted
 
 
-async def _owned_content(session: AsyncSession, content_id: uuid.UUID, user: CurrentUser) -> StudyContent:
-    content = await session.scalar(
-        select(StudyContent)
-        .join(Course, Course.id == StudyContent.course_id)
-        .where(StudyContent.id == content_id, Course.owner_id == user.id)
-    )
-    if content is None:
-        raise ApiError(404, f"study content {content_id} not found")
-    return content
-
-
 @router.get("/v1/study-content/{content_id}", response_model=StudyContentView)
 async def get_study_content(
     content_id: uuid.UUID,
     user: CurrentUserDep,
     session: SessionDep,
 ) -> StudyContentView:
-    content = await _owned_content(session, content_id, user)
+    content = await owned_study_content(session, content_id, user)
     view = StudyContentView(
         id=content.id,
         course_id=content.course_id,
@@ -183,7 +170,7 @@ async def export_anki_deck(
     user: CurrentUserDep,
     session: SessionDep,
 ) -> Response:
-    content = await _owned_content(session, content_id, user)
+    content = await owned_study_content(session, content_id, user)
     if content.type != "flashcards":
         raise ApiError(409, f"study content {content_id} is a {content.type}; only flashcards export to Anki")
     if content.status != "completed":

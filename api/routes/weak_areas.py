@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep
-from api.errors import ApiError
+from api.owned import owned_remediation_plan
 from api.schemas.attempts import PlanStatus, RemediationView, TopicMasteryView, WeakAreas, WeakAttempt
 from db.models import QuizAttempt, RemediationPlan, Topic, TopicMastery
 
@@ -72,11 +72,7 @@ async def get_remediation(
     user: CurrentUserDep,
     session: SessionDep,
 ) -> RemediationView:
-    plan = await session.scalar(
-        select(RemediationPlan).where(RemediationPlan.id == plan_id, RemediationPlan.user_id == user.id)
-    )
-    if plan is None:
-        raise ApiError(404, f"remediation plan {plan_id} not found")
+    plan = await owned_remediation_plan(session, plan_id, user)
     return RemediationView(
         id=plan.id,
         quiz_attempt_id=plan.quiz_attempt_id,
