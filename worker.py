@@ -20,8 +20,8 @@ from activities.background_activities import BackgroundActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
 from activities.indexing_activities import IndexingActivities
-from activities.llm_gateway import LlmGateway
-from activities.llm_ledger import LlmLedger
+from activities.llm.gateway import LlmGateway
+from activities.llm.ledger import LlmLedger
 from activities.notes_activities import NotesActivities
 from activities.notifiers import build_notifier
 from activities.nudge_activities import NudgeActivities

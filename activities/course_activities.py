@@ -8,11 +8,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities import prompts
+from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.heartbeat import heartbeating
-from activities.llm_gateway import LlmGateway
-from activities.outline_shape import manual_outline, normalize_outline
+from activities.llm.gateway import LlmGateway
+from studyflow.content_rules.outline_shape import manual_outline, normalize_outline
 from db.models import Course, Topic
 from db.status_guard import mark_failed
 from db.user_counters import record_activity_day
@@ -24,7 +24,7 @@ from studyflow.contracts.activity_io import (
     PersistOutlineInput,
     PersistOutlineResult,
 )
-from studyflow.contracts.generated import CourseOutlineDraft
+from studyflow.contracts.llm_drafts import CourseOutlineDraft
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 

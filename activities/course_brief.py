@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.errors import SubjectGoneError
-from activities.prompts import CourseBrief
+from activities.llm.prompts import CourseBrief
 from db.models import Course
 
 

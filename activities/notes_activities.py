@@ -6,16 +6,16 @@ from sqlalchemy import Numeric, cast, func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities import prompts
+from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.errors import SubjectGoneError
 from activities.heartbeat import heartbeating
-from activities.llm_gateway import LlmGateway
-from activities.notes_markdown import render_notes
+from activities.llm.gateway import LlmGateway
+from studyflow.content_rules.notes_markdown import render_notes
 from db.models import Course, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
-from studyflow.contracts.generated import TopicNotesDraft
+from studyflow.contracts.llm_drafts import TopicNotesDraft
 
 
 class NotesActivities:

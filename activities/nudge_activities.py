@@ -9,15 +9,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities import prompts
-from activities.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm import prompts
+from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
 from activities.heartbeat import heartbeating
-from activities.llm_gateway import LlmGateway
+from activities.llm.gateway import LlmGateway
 from activities.notifiers import Notifier
 from activities.nudge_templates import template_message
 from db.models import Course, Notification, User
 from studyflow.contracts.activity_io import NudgeBatch, NudgeCandidate, NudgePage, NudgeSelection
-from studyflow.contracts.generated import NudgeDraft
+from studyflow.contracts.llm_drafts import NudgeDraft
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 

@@ -8,18 +8,19 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities import prompts
+from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.embedders import Embedder
-from activities.errors import LlmOutputInvalidError, SubjectGoneError
+from activities.errors import SubjectGoneError
+from activities.llm.errors import LlmOutputInvalidError
 from activities.heartbeat import heartbeating
-from activities.llm_gateway import LlmGateway
+from activities.llm.gateway import LlmGateway
 from activities.retrieval import Retriever
-from activities.study_validation import validate_quiz
+from studyflow.content_rules.study_validation import validate_quiz
 from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import FailureInput, PlanRef
-from studyflow.contracts.generated import QuizDraft, RemediationDraft
+from studyflow.contracts.llm_drafts import QuizDraft, RemediationDraft
 from studyflow.settings import Settings
 
 PRACTICE_QUESTIONS = 3

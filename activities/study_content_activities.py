@@ -13,17 +13,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities import prompts
+from activities.llm import prompts
 from activities.course_brief import brief_of
 from activities.embedders import Embedder
-from activities.errors import LlmOutputInvalidError, SubjectGoneError
+from activities.errors import SubjectGoneError
+from activities.llm.errors import LlmOutputInvalidError
 from activities.heartbeat import heartbeating
-from activities.llm_gateway import LlmGateway
-from activities.llm_ledger import LedgerEntry, LlmLedger
+from activities.llm.gateway import LlmGateway
+from activities.llm.ledger import LedgerEntry, LlmLedger
 from activities.retrieval import Retriever
-from activities.semantic_cache import CacheScope, SemanticCache
-from activities.semantic_cache_text import normalize_request
-from activities.study_validation import validate_flashcards, validate_quiz
+from activities.cache.semantic_cache import CacheScope, SemanticCache
+from activities.cache.request_text import normalize_request
+from studyflow.content_rules.study_validation import validate_flashcards, validate_quiz
 from db.models import ContentChunk, Course, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import (
@@ -36,7 +37,7 @@ from studyflow.contracts.activity_io import (
     RetrievedContext,
     ServeCachedInput,
 )
-from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft
+from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
 from studyflow.settings import Settings
 
 # Free-text preferences may describe the learner; such requests never enter the shared cache.

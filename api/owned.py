@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import card_ids
 from api.auth import CurrentUser
 from api.errors import ApiError
+from api.schemas.study_content import StudyContentType
 from db.models import Course, RemediationPlan, StudyContent, Topic
 
 
@@ -32,7 +33,7 @@ async def owned_topic(session: AsyncSession, topic_id: uuid.UUID, user: CurrentU
 
 
 async def owned_study_content(
-    session: AsyncSession, content_id: uuid.UUID, user: CurrentUser, *, kind: str | None = None
+    session: AsyncSession, content_id: uuid.UUID, user: CurrentUser, *, kind: StudyContentType | None = None
 ) -> StudyContent:
     """`kind` narrows to flashcards or quiz: the other kind is as absent as a stranger's set."""
     query = (
@@ -41,10 +42,10 @@ async def owned_study_content(
         .where(StudyContent.id == content_id, Course.owner_id == user.id)
     )
     if kind is not None:
-        query = query.where(StudyContent.type == kind)
+        query = query.where(StudyContent.type == kind.value)
     content = await session.scalar(query)
     if content is None:
-        raise ApiError(404, f"{kind or 'study content'} {content_id} not found")
+        raise ApiError(404, f"{kind.value if kind else 'study content'} {content_id} not found")
     return content
 
 

@@ -27,8 +27,8 @@ from sqlalchemy import func, insert, select
 
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
-from activities.llm_gateway import LlmGateway
-from activities.llm_ledger import LlmLedger
+from activities.llm.gateway import LlmGateway
+from activities.llm.ledger import LlmLedger
 from activities.study_content_activities import StudyContentActivities
 from bench.load import percentile
 from bench.stack import BenchStack

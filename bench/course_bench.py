@@ -23,8 +23,8 @@ import httpx
 from sqlalchemy import func, insert, select
 
 from activities.course_activities import CourseActivities
-from activities.llm_gateway import LlmGateway
-from activities.llm_ledger import LlmLedger
+from activities.llm.gateway import LlmGateway
+from activities.llm.ledger import LlmLedger
 from bench.load import run_load
 from bench.stack import BenchStack
 from db.engine import create_engine, create_session_factory

@@ -19,15 +19,15 @@ from pathlib import Path
 
 import httpx
 
-from activities import prompts
-from activities.errors import LlmOutputInvalidError, LlmUnavailableError
-from activities.llm_gateway import LlmGateway
-from activities.outline_shape import normalize_outline
-from activities.study_validation import validate_flashcards, validate_quiz
+from activities.llm import prompts
+from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm.gateway import LlmGateway
+from studyflow.content_rules.outline_shape import normalize_outline
+from studyflow.content_rules.study_validation import validate_flashcards, validate_quiz
 from bench.stack import free_port
 from studyflow import start_inputs
 from studyflow.launch import local_llm
-from studyflow.contracts.generated import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, TopicNotesDraft
+from studyflow.contracts.llm_drafts import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, TopicNotesDraft
 from studyflow.settings import Settings
 
 TOPICS = Path(__file__).with_name("local_topics.txt")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import Topic, User
 from studyflow import search_attributes, workflow_ids
-from tests.conftest import make_settings, open_api_client
+from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic, wait_for_course
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply

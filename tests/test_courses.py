@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack
 from sqlalchemy import func, select
 
 from db.models import Course, Topic, User
-from tests.conftest import make_settings, open_api_client
+from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, ready_course, unique_topic, wait_for_course
 from tests.support.ledger import ledger_rows
 from tests.support.scripted_openai import Reply

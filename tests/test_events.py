@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 import httpx
 
 from api.app import create_app
-from tests.conftest import ApiClient, make_settings
+from tests.support.app import ApiClient, make_settings
 from tests.support.courses import create_course, unique_topic, wait_for_course
 from tests.support.live_server import live_server
 from tests.support.sse import open_events

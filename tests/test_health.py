@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 
 
 async def test_liveness(api):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus
 
 from db.models import Course, Subscription, User, WebhookEvent
-from tests.conftest import open_api_client
+from tests.support.app import open_api_client
 from tests.support.courses import create_course, unique_topic
 from tests.support.fake_stripe import FakeStripe
 from tests.support.polling import poll_until

@@ -3,10 +3,10 @@ express and nothing that would loosen or break it."""
 
 from __future__ import annotations
 
-from activities.json_schema_grammar import grammar_friendly
-from activities import prompts
-from activities.prompts import CourseBrief
-from studyflow.contracts.generated import QuizDraft, RemediationDraft, TopicNotesDraft
+from activities.llm.json_schema_grammar import grammar_friendly
+from activities.llm import prompts
+from activities.llm.prompts import CourseBrief
+from studyflow.contracts.llm_drafts import QuizDraft, RemediationDraft, TopicNotesDraft
 
 
 def _question_properties() -> dict:

@@ -41,5 +41,5 @@ def test_the_check_sees_the_kernel_and_would_catch_a_violation(tmp_path):
     assert {"settings.py", "workflow_ids.py", "temporal_client.py", "search_attributes.py"} <= kernel
     assert "cli.py" not in kernel and "devstack.py" not in kernel
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from activities.llm_gateway import LlmGateway\n")
-    assert "activities.llm_gateway" in _imports(bad)
+    bad.write_text("def f():\n    from activities.llm.gateway import LlmGateway\n")
+    assert "activities.llm.gateway" in _imports(bad)

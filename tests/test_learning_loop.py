@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from db.models import QuizAttempt, RemediationPlan, TopicMastery, User
-from tests.conftest import open_api_client
+from tests.support.app import open_api_client
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
 from tests.support.study import generated

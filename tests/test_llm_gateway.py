@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from activities.errors import LlmOutputInvalidError, LlmUnavailableError
-from activities.llm_gateway import LlmGateway
-from activities.llm_ledger import LlmLedger
-from activities.prompts import Prompt
-from studyflow.contracts.generated import TopicNotesDraft
+from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm.gateway import LlmGateway
+from activities.llm.ledger import LlmLedger
+from activities.llm.prompts import Prompt
+from studyflow.contracts.llm_drafts import TopicNotesDraft
 from tests.support.ledger import ledger_rows
 from tests.support.scripted_openai import Reply, auto_reply
 

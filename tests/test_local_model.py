@@ -14,11 +14,11 @@ import pytest
 pytest.importorskip("llama_cpp")
 
 from activities import prompts  # noqa: E402
-from activities.llm_gateway import LlmGateway  # noqa: E402
-from activities.llm_ledger import LlmLedger  # noqa: E402
-from activities.outline_shape import normalize_outline  # noqa: E402
+from activities.llm.gateway import LlmGateway  # noqa: E402
+from activities.llm.ledger import LlmLedger  # noqa: E402
+from studyflow.content_rules.outline_shape import normalize_outline  # noqa: E402
 from studyflow.launch import local_llm  # noqa: E402
-from studyflow.contracts.generated import CourseOutlineDraft  # noqa: E402
+from studyflow.contracts.llm_drafts import CourseOutlineDraft  # noqa: E402
 from studyflow.contracts.workflow_inputs import OutlineShape  # noqa: E402
 from studyflow.settings import Settings  # noqa: E402
 from tests.support.ledger import ledger_rows  # noqa: E402

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from activities.embedders import build_embedder
-from activities.semantic_cache import CacheScope, SemanticCache
-from activities.semantic_cache_text import normalize_request
+from activities.cache.semantic_cache import CacheScope, SemanticCache
+from activities.cache.request_text import normalize_request
 from tests.support.scripted_openai import Reply
 from tests.support.study import generated
 
@@ -132,6 +132,6 @@ async def test_default_threshold_on_the_labelled_pairs(settings, session_factory
     ],
 )
 def test_cache_guard(a, b, compatible):
-    from activities.cache_guard import compatible as guard
+    from activities.cache.guard import compatible as guard
 
     assert guard(a, b) is compatible

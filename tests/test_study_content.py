@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack
 from sqlalchemy import func, select
 
 from db.models import StudyContent
-from tests.conftest import open_api_client
+from tests.support.app import open_api_client
 from tests.support.courses import ready_course, unique_topic
 from tests.support.scripted_openai import Reply
 from tests.support.study import generated, ready_course_on, request_content, wait_content

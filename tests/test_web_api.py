@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from tests.conftest import make_settings, open_api_client
+from tests.support.app import make_settings, open_api_client
 from tests.support.courses import unique_topic
 from tests.support.scripted_openai import Reply
 from tests.support.study import ready_course_on, request_content, wait_content

@@ -14,7 +14,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import insert, select
 
 from db.models import Notification, User
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, sign_in, web_stack
 from tests.support.courses import unique_topic
 from tests.support.scripted_openai import Reply

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from db.models import Course, Topic
-from tests.conftest import make_settings, open_api_client
+from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic, wait_for_course
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply

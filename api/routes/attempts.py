@@ -12,12 +12,13 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_study_content
 from api.schemas.attempts import AttemptCreate, AttemptResult
+from api.schemas.study_content import StudyContentType
 from db.mastery import record_answer
 from db.models import QuizAttempt, RemediationPlan
 from db.user_counters import add_quiz_attempt, record_activity_day
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import RemediationInput
-from studyflow.grading import UnknownQuestionsError, grade
+from studyflow.content_rules.grading import UnknownQuestionsError, grade
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 from workflows.remediation import RemediationWorkflow
@@ -37,7 +38,7 @@ async def submit_attempt(
     temporal: TemporalDep,
     settings: SettingsDep,
 ) -> AttemptResult:
-    quiz = await owned_study_content(session, quiz_id, user, kind="quiz")
+    quiz = await owned_study_content(session, quiz_id, user, kind=StudyContentType.quiz)
     if idempotency_key and (previous := await _by_key(session, user.id, idempotency_key)):
         return await _replay(session, previous, quiz_id, settings)
     if quiz.status != "completed":

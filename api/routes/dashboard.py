@@ -7,7 +7,7 @@ from api.deps import ClockDep, CurrentUserDep, SessionDep
 from api.schemas.dashboard import Dashboard
 from db.due_cards import DUE_CARDS_FROM
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 
 # One round trip: the learner's counters are denormalised on `users`; the lists are bounded
 # sub-selects aggregated to JSON, so the cost does not grow with the number of rows shown.
@@ -32,7 +32,7 @@ _DASHBOARD = text(
 )
 
 
-@router.get("/v1/dashboard", response_model=Dashboard)
+@router.get("", response_model=Dashboard)
 async def dashboard(
     user: CurrentUserDep,
     session: SessionDep,

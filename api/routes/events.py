@@ -7,7 +7,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import CurrentUserDep, SettingsDep
 
-router = APIRouter(tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"])
 
 STREAM_DOC = """Server-Sent Events: the signed-in learner's status changes as they happen.
 
@@ -18,7 +18,7 @@ Comment lines are heartbeats."""
 
 
 @router.get(
-    "/v1/events",
+    "",
     response_class=EventSourceResponse,
     description=STREAM_DOC,
     responses={200: {"content": {"text/event-stream": {}}, "description": "an endless event stream"}},

@@ -20,6 +20,7 @@ from api.schemas.study_content import (
     QuizQuestionView,
     StudyContentAccepted,
     StudyContentCreate,
+    StudyContentType,
     StudyContentView,
 )
 from db.models import Course, StudyContent
@@ -30,12 +31,11 @@ from studyflow.local_day import seconds_until_tomorrow, today_in
 from workflows.study_content import StudyContentWorkflow
 
 log = logging.getLogger("studyflow.api.study_content")
-router = APIRouter(tags=["study content"])
-KINDS = ("flashcards", "quiz")
+router = APIRouter(prefix="/v1", tags=["study content"])
 
 
 @router.post(
-    "/v1/courses/{course_id}/study-content",
+    "/courses/{course_id}/study-content",
     response_model=StudyContentAccepted,
     status_code=202,
     responses={200: {"description": "already generated"}, 202: {"description": "generation under way"}},
@@ -50,9 +50,11 @@ async def request_study_content(
     temporal: TemporalDep,
     settings: SettingsDep,
 ) -> StudyContentAccepted:
-    kind = body.type.strip().lower()
-    if kind not in KINDS:
-        raise ApiError(400, f"type must be one of {', '.join(KINDS)} (got {body.type!r})")
+    try:
+        kind = StudyContentType(body.type.strip().lower())
+    except ValueError:
+        choices = ", ".join(t.value for t in StudyContentType)
+        raise ApiError(400, f"type must be one of {choices} (got {body.type!r})") from None
     course = await owned_course(session, course_id, user)
     if course.status != "ready":
         raise ApiError(409, f"course {course.id} is {course.status}; study content needs a ready course")
@@ -60,7 +62,7 @@ async def request_study_content(
     # The unique (course, type) key decides races: one insert wins, the rest read its row.
     content_id = await session.scalar(
         insert(StudyContent)
-        .values(course_id=course.id, type=kind, status="generating")
+        .values(course_id=course.id, type=kind.value, status="generating")
         .on_conflict_do_nothing(index_elements=["course_id", "type"])
         .returning(StudyContent.id)
     )
@@ -69,7 +71,7 @@ async def request_study_content(
         existing = (
             await session.execute(
                 select(StudyContent.id, StudyContent.status).where(
-                    StudyContent.course_id == course.id, StudyContent.type == kind
+                    StudyContent.course_id == course.id, StudyContent.type == kind.value
                 )
             )
         ).one()
@@ -131,7 +133,7 @@ async def request_study_content(
     return accepted
 
 
-@router.get("/v1/study-content/{content_id}", response_model=StudyContentView)
+@router.get("/study-content/{content_id}", response_model=StudyContentView)
 async def get_study_content(
     content_id: uuid.UUID,
     user: CurrentUserDep,
@@ -150,7 +152,7 @@ async def get_study_content(
     )
     payload = content.payload or {}
     if content.status == "completed":
-        if content.type == "quiz":
+        if content.type == StudyContentType.quiz:
             # Active recall: answers, explanations and key points stay server-side until an attempt.
             view.questions = [QuizQuestionView.model_validate(q) for q in payload.get("questions", [])]
         else:
@@ -161,7 +163,7 @@ async def get_study_content(
 
 
 @router.get(
-    "/v1/study-content/{content_id}/anki",
+    "/study-content/{content_id}/anki",
     response_class=Response,
     responses={200: {"content": {"application/apkg": {}}, "description": "the flashcard set as an Anki deck"}},
 )
@@ -171,7 +173,7 @@ async def export_anki_deck(
     session: SessionDep,
 ) -> Response:
     content = await owned_study_content(session, content_id, user)
-    if content.type != "flashcards":
+    if content.type != StudyContentType.flashcards:
         raise ApiError(409, f"study content {content_id} is a {content.type}; only flashcards export to Anki")
     if content.status != "completed":
         raise ApiError(409, f"flashcards {content_id} are {content.status}; export them once completed")

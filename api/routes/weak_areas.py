@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-import uuid
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep
-from api.owned import owned_remediation_plan
-from api.schemas.attempts import PlanStatus, RemediationView, TopicMasteryView, WeakAreas, WeakAttempt
+from api.schemas.attempts import PlanStatus, TopicMasteryView, WeakAreas, WeakAttempt
 from db.models import QuizAttempt, RemediationPlan, Topic, TopicMastery
 
-router = APIRouter(tags=["weak areas"])
+router = APIRouter(prefix="/v1/weak-areas", tags=["weak areas"])
 
 
-@router.get("/v1/weak-areas", response_model=WeakAreas)
+@router.get("", response_model=WeakAreas)
 async def weak_areas(
     *,
     limit: int = Query(20, ge=1, le=100),
@@ -63,22 +61,4 @@ async def weak_areas(
             )
             for row in weakest
         ],
-    )
-
-
-@router.get("/v1/remediation/{plan_id}", response_model=RemediationView)
-async def get_remediation(
-    plan_id: uuid.UUID,
-    user: CurrentUserDep,
-    session: SessionDep,
-) -> RemediationView:
-    plan = await owned_remediation_plan(session, plan_id, user)
-    return RemediationView(
-        id=plan.id,
-        quiz_attempt_id=plan.quiz_attempt_id,
-        course_id=plan.course_id,
-        status=plan.status,
-        error=plan.error,
-        retry_count=plan.retry_count,
-        topics=(plan.plan or {}).get("topics", []),
     )

@@ -6,6 +6,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
 
 
@@ -78,7 +79,7 @@ class Chapter(BaseModel):
 
 class StudyContentRef(BaseModel):
     id: uuid.UUID
-    type: str
+    type: StudyContentType
     status: str
 
 

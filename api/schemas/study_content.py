@@ -2,16 +2,24 @@ from __future__ import annotations
 
 import uuid
 
+from enum import Enum
+
 from pydantic import BaseModel, Field
 
 
+class StudyContentType(str, Enum):
+    flashcards = "flashcards"
+    quiz = "quiz"
+
+
 class StudyContentCreate(BaseModel):
+    # A plain string so an unknown type is the contract's 400 naming the choices, not a 422.
     type: str = Field(description="flashcards or quiz (case-insensitive)")
 
 
 class StudyContentAccepted(BaseModel):
     id: uuid.UUID
-    type: str
+    type: StudyContentType
     status: str
     workflow_id: str | None
     status_url: str
@@ -44,7 +52,7 @@ class NearHitNotice(BaseModel):
 class StudyContentView(BaseModel):
     id: uuid.UUID
     course_id: uuid.UUID
-    type: str
+    type: StudyContentType
     status: str
     served_from: str | None = Field(description="llm, cache_exact, cache_semantic or near_hit_fallback")
     model: str | None = Field(description="model that produced the content")

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import AliasChoices, BaseModel, Field
 
-from studyflow.contracts.generated import CourseOutlineDraft
+from studyflow.contracts.llm_drafts import CourseOutlineDraft
 from studyflow.contracts.workflow_inputs import OutlineShape
 
 

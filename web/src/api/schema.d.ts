@@ -1148,8 +1148,7 @@ export interface components {
             status: string;
             /** Status Url */
             status_url: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["StudyContentType"];
             /** Workflow Id */
             workflow_id: string | null;
         };
@@ -1170,9 +1169,13 @@ export interface components {
             id: string;
             /** Status */
             status: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["StudyContentType"];
         };
+        /**
+         * StudyContentType
+         * @enum {string}
+         */
+        StudyContentType: "flashcards" | "quiz";
         /** StudyContentView */
         StudyContentView: {
             /** Cards */
@@ -1207,8 +1210,7 @@ export interface components {
             served_from: string | null;
             /** Status */
             status: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["StudyContentType"];
         };
         /** TopicDetail */
         TopicDetail: {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studyflow.contracts.generated import FlashcardSetDraft, QuizDraft
+from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
 
 QUIZ_OPTIONS = 4
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studyflow.contracts.generated import TopicNotesDraft
+from studyflow.contracts.llm_drafts import TopicNotesDraft
 
 
 def render_notes(title: str, notes: TopicNotesDraft) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from studyflow.contracts.generated import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, RemediationDraft
+from studyflow.contracts.llm_drafts import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, RemediationDraft
 
 PROMPT_VERSION = "2026-11-22.4"
 

@@ -15,10 +15,10 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from activities.errors import LlmOutputInvalidError, LlmUnavailableError
-from activities.json_schema_grammar import grammar_friendly
-from activities.llm_ledger import LedgerEntry, LlmLedger
-from activities.prompts import PROMPT_VERSION, Prompt, repair_message, with_example
+from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm.json_schema_grammar import grammar_friendly
+from activities.llm.ledger import LedgerEntry, LlmLedger
+from activities.llm.prompts import PROMPT_VERSION, Prompt, repair_message, with_example
 from studyflow.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.cache_guard import compatible
+from activities.cache.guard import compatible
 from db.models import SemanticCacheEntry
 from studyflow.settings import Settings
 

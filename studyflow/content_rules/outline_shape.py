@@ -3,7 +3,7 @@ of distinct topics. Also builds the manual outline used when the LLM cannot prod
 
 from __future__ import annotations
 
-from studyflow.contracts.generated import (
+from studyflow.contracts.llm_drafts import (
     CourseOutlineDraft,
     OutlineChapterDraft,
     OutlineTopicDraft,

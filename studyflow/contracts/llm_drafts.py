@@ -9,32 +9,33 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Strict(BaseModel):
+class _LlmDraft(BaseModel):
+    # Models add keys nobody asked for; they are dropped, not a reason to reject the reply.
     model_config = ConfigDict(extra="ignore")
 
 
-class OutlineTopicDraft(_Strict):
+class OutlineTopicDraft(_LlmDraft):
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=2000)
 
     _trim = field_validator("title", "summary", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
 
 
-class OutlineChapterDraft(_Strict):
+class OutlineChapterDraft(_LlmDraft):
     title: str = Field(min_length=1, max_length=300)
     topics: list[OutlineTopicDraft] = Field(min_length=1)
 
     _trim = field_validator("title", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
 
 
-class CourseOutlineDraft(_Strict):
+class CourseOutlineDraft(_LlmDraft):
     title: str = Field(min_length=1, max_length=300)
     chapters: list[OutlineChapterDraft] = Field(min_length=1)
 
     _trim = field_validator("title", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
 
 
-class TopicNotesDraft(_Strict):
+class TopicNotesDraft(_LlmDraft):
     explanation: str = Field(min_length=20)
     # Bounds in json_schema_extra shape the request (a grammar for local models: an unbounded list
     # item is where a small model runs on until max_tokens) without rejecting a longer reply.
@@ -59,7 +60,7 @@ class TopicNotesDraft(_Strict):
 
 # --- study content: records are loose here; activities/study_validation.py decides which to keep,
 # so one bad record is dropped instead of failing the whole reply.
-class QuizQuestionDraft(_Strict):
+class QuizQuestionDraft(_LlmDraft):
     # json_schema_extra bounds shape the request (a grammar for local models) without failing the
     # whole reply in pydantic: study_validation.py drops a bad record on its own.
     question: str = Field(default="", json_schema_extra={"minLength": 8, "maxLength": 160})
@@ -80,21 +81,21 @@ class QuizQuestionDraft(_Strict):
     topic_ref: str = Field(default="", description="the T-number of the topic the question tests")
 
 
-class QuizDraft(_Strict):
+class QuizDraft(_LlmDraft):
     questions: list[QuizQuestionDraft] = Field(min_length=1)
 
 
-class FlashcardDraft(_Strict):
+class FlashcardDraft(_LlmDraft):
     front: str = Field(default="", json_schema_extra={"minLength": 3, "maxLength": 120})
     back: str = Field(default="", json_schema_extra={"minLength": 1, "maxLength": 160})
     topic_ref: str = ""
 
 
-class FlashcardSetDraft(_Strict):
+class FlashcardSetDraft(_LlmDraft):
     cards: list[FlashcardDraft] = Field(min_length=1)
 
 
-class RemediationDraft(_Strict):
+class RemediationDraft(_LlmDraft):
     explanation: str = Field(min_length=20)
     key_points: list[str] = Field(
         min_length=1, json_schema_extra={"maxItems": 5, "items": {"type": "string", "maxLength": 120}}
@@ -102,5 +103,5 @@ class RemediationDraft(_Strict):
     practice_questions: list[QuizQuestionDraft] = Field(min_length=1)
 
 
-class NudgeDraft(_Strict):
+class NudgeDraft(_LlmDraft):
     message: str = Field(min_length=10, max_length=280)

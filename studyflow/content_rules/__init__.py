@@ -1,0 +1,2 @@
+"""Pure rules about generated content, shared by activities and the API: outline shape,
+quiz/card validation, notes markdown, grading. No I/O."""
