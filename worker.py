@@ -101,7 +101,7 @@ def build_activities(
     embedder = build_embedder(settings)
     return ActivitySet(
         course=CourseActivities(settings, session_factory, llm),
-        notes=NotesActivities(session_factory, llm),
+        notes=NotesActivities(settings, session_factory, llm),
         indexing=IndexingActivities(session_factory, embedder),
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
         remediation=RemediationActivities(settings, session_factory, llm, embedder),

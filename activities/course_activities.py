@@ -45,7 +45,9 @@ class CourseActivities:
         shape = request.shape
         async with heartbeating():
             result = await self._llm.generate(
-                prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics),
+                prompts.course_outline(
+                    brief, shape.chapters, shape.min_topics, shape.max_topics, few_shot=self._settings.llm_few_shot
+                ),
                 CourseOutlineDraft,
                 subject_id=str(request.course_id),
                 idempotency_key=f"course-outline:{request.course_id}",

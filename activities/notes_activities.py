@@ -16,12 +16,14 @@ from db.models import Course, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
 from studyflow.contracts.llm_drafts import TopicNotesDraft
+from studyflow.settings import Settings
 
 
 class NotesActivities:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway):
+    def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway):
         self._sessions = session_factory
         self._llm = llm
+        self._few_shot = settings.llm_few_shot
 
     @activity.defn
     async def generate_topic_notes(self, ref: TopicRef) -> TopicNotesResult:
@@ -38,7 +40,7 @@ class NotesActivities:
 
         async with heartbeating():
             result = await self._llm.generate(
-                prompts.topic_notes(brief, chapter_title, title, summary),
+                prompts.topic_notes(brief, chapter_title, title, summary, few_shot=self._few_shot),
                 TopicNotesDraft,
                 subject_id=str(ref.topic_id),
                 # One paid reply per generation round; a failed round bumps retry_count → new key.

@@ -112,7 +112,7 @@ class NudgeActivities:
             # Both endpoints may time out before the template stands in: keep the batch alive.
             async with heartbeating():
                 result = await self._llm.generate(
-                    prompts.nudge(candidate.reason, streak, idle, course_topic),
+                    prompts.nudge(candidate.reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot),
                     NudgeDraft,
                     subject_id=str(user.id),
                     idempotency_key=f"nudge:{user.id}:{batch.day}",

@@ -39,6 +39,7 @@ class RemediationActivities:
         self._llm = llm
         self._embedder = embedder
         self._retriever = Retriever.from_settings(settings, session_factory)
+        self._few_shot = settings.llm_few_shot
 
     @activity.defn
     async def generate_remediation_plan(self, ref: PlanRef) -> int:
@@ -70,7 +71,8 @@ class RemediationActivities:
                 continue  # the topic was removed with its course section: nothing to remediate
             context = await self._topic_context(course.owner_id, course.id, topic)
             prompt = prompts.remediation(
-                brief, topic.title, missed_by_topic.get(str(topic_id), []), context, PRACTICE_QUESTIONS
+                brief, topic.title, missed_by_topic.get(str(topic_id), []), context, PRACTICE_QUESTIONS,
+                few_shot=self._few_shot,
             )
             async with heartbeating():
                 result = await self._llm.generate(

@@ -206,9 +206,9 @@ class StudyContentActivities:
         topic_list = [(ref, topic.title) for ref, topic in refs.items()]
         brief, kind, size = brief_of(job.course), job.content.type, self._size(job.content.type)
         if kind == "quiz":
-            prompt, output_type = prompts.quiz(brief, topic_list, context, size), QuizDraft
+            prompt, output_type = prompts.quiz(brief, topic_list, context, size, few_shot=self._settings.llm_few_shot), QuizDraft
         else:
-            prompt, output_type = prompts.flashcards(brief, topic_list, context, size), FlashcardSetDraft
+            prompt, output_type = prompts.flashcards(brief, topic_list, context, size, few_shot=self._settings.llm_few_shot), FlashcardSetDraft
         async with heartbeating():
             result = await self._llm.generate(
                 prompt,

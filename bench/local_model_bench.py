@@ -76,6 +76,7 @@ async def run(limit: int) -> None:
             env = {k.lower(): v for k, v in local_llm.LOCAL_ENV.items()}
             settings = Settings(_env_file=None, openai_base_url=f"http://127.0.0.1:{port}/v1", **env)
             gateway = LlmGateway(settings, _NoLedger())
+            few_shot = settings.llm_few_shot
             results: dict[str, list[tuple[bool, float, str, object]]] = {
                 k: [] for k in ("outline", "notes", "flashcards", "quiz")
             }
@@ -83,7 +84,7 @@ async def run(limit: int) -> None:
             for topic in topics:
                 brief = prompts.CourseBrief(topic, "practical", "beginner", {})
                 results["outline"].append(await _task(
-                    gateway, prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics),
+                    gateway, prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics, few_shot=few_shot),
                     CourseOutlineDraft,
                     lambda o: (True, f"{len(o.chapters)} ch/{sum(len(c.topics) for c in o.chapters)} topics"),
                 ))
@@ -97,15 +98,15 @@ async def run(limit: int) -> None:
                 refs = [(f"T{i + 1}", t.title) for i, t in enumerate(t for c in outline.chapters for t in c.topics)]
                 known = {r for r, _ in refs}
                 results["notes"].append(await _task(
-                    gateway, prompts.topic_notes(brief, chapter.title, first.title, first.summary), TopicNotesDraft,
+                    gateway, prompts.topic_notes(brief, chapter.title, first.title, first.summary, few_shot=few_shot), TopicNotesDraft,
                     lambda n: (True, f"{len(n.key_points)} key points"),
                 ))
                 results["flashcards"].append(await _task(
-                    gateway, prompts.flashcards(brief, refs, [], settings.flashcards_per_set), FlashcardSetDraft,
+                    gateway, prompts.flashcards(brief, refs, [], settings.flashcards_per_set, few_shot=few_shot), FlashcardSetDraft,
                     lambda d: _kept(validate_flashcards(d, known), settings.flashcards_per_set),
                 ))
                 results["quiz"].append(await _task(
-                    gateway, prompts.quiz(brief, refs, [], settings.quiz_questions), QuizDraft,
+                    gateway, prompts.quiz(brief, refs, [], settings.quiz_questions, few_shot=few_shot), QuizDraft,
                     lambda d: _kept(validate_quiz(d, known), settings.quiz_questions),
                 ))
                 print(f"  {topic:<32} " + "  ".join(

@@ -9,7 +9,7 @@ import pytest
 from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
-from activities.llm.prompts import Prompt
+from activities.llm.request import Prompt
 from studyflow.contracts.llm_drafts import TopicNotesDraft
 from tests.support.ledger import ledger_rows
 from tests.support.scripted_openai import Reply, auto_reply
@@ -21,6 +21,7 @@ def _prompt(marker: str) -> Prompt:
     return Prompt(
         purpose="topic_notes",
         schema_name="topic_notes",
+        version="test-1",
         messages=[{"role": "user", "content": f"write notes {marker}"}],
     )
 

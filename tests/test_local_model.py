@@ -52,7 +52,7 @@ async def test_local_model_writes_a_valid_outline_through_the_gateway(local_serv
     gateway = LlmGateway(settings, LlmLedger(session_factory))
     brief = prompts.CourseBrief("Python list comprehensions", "practical", "beginner", {})
     subject = f"local-{time.time_ns()}"
-    result = await gateway.generate(prompts.course_outline(brief, 3, 3, 5), CourseOutlineDraft, subject_id=subject)
+    result = await gateway.generate(prompts.course_outline(brief, 3, 3, 5, few_shot=settings.llm_few_shot), CourseOutlineDraft, subject_id=subject)
     assert result.model == local_llm.MODEL_ALIAS and result.provider == "primary"
     outline = normalize_outline(result.value, OutlineShape(), brief.topic)
     assert len(outline.chapters) == 3 and all(3 <= len(c.topics) <= 5 for c in outline.chapters)

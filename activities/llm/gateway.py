@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
 from activities.llm.json_schema_grammar import grammar_friendly
 from activities.llm.ledger import LedgerEntry, LlmLedger
-from activities.llm.prompts import PROMPT_VERSION, Prompt, repair_message, with_example
+from activities.llm.request import Prompt
 from studyflow.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -81,8 +81,6 @@ class LlmGateway:
                 value = output_type.model_validate_json(persisted.response_text)
                 return LlmResult(value, persisted.model, persisted.provider, reused=True)
 
-        if self._settings.llm_few_shot:
-            prompt = with_example(prompt)
         messages = list(prompt.messages)
         reply = await self._complete(prompt, messages, output_type, subject_id)
         try:
@@ -92,7 +90,7 @@ class LlmGateway:
             # One repair round: show the model its reply and the problem, ask for valid JSON only.
             messages += [
                 {"role": "assistant", "content": reply.text},
-                {"role": "user", "content": repair_message(first_error)},
+                {"role": "user", "content": _repair_request(first_error)},
             ]
             reply = await self._complete(prompt, messages, output_type, subject_id)
             try:
@@ -111,7 +109,7 @@ class LlmGateway:
                 model=reply.endpoint.model,
                 latency_ms=reply.latency_ms,
                 outcome="ok",
-                prompt_version=PROMPT_VERSION,
+                prompt_version=prompt.version,
                 prompt_tokens=reply.prompt_tokens,
                 completion_tokens=reply.completion_tokens,
                 subject_id=subject_id,
@@ -137,7 +135,7 @@ class LlmGateway:
                 model=reply.endpoint.model,
                 latency_ms=reply.latency_ms,
                 outcome=outcome,
-                prompt_version=PROMPT_VERSION,
+                prompt_version=prompt.version,
                 prompt_tokens=reply.prompt_tokens,
                 completion_tokens=reply.completion_tokens,
                 error=_short(error),
@@ -225,7 +223,7 @@ class LlmGateway:
                 model=endpoint.model,
                 latency_ms=_elapsed_ms(started),
                 outcome=outcome,
-                prompt_version=PROMPT_VERSION,
+                prompt_version=prompt.version,
                 error=_short(exc),
                 subject_id=subject_id,
             )
@@ -253,3 +251,17 @@ def _strip_fences(text: str) -> str:
         if stripped.rstrip().endswith("```"):
             stripped = stripped.rstrip()[:-3]
     return stripped.strip()
+
+
+def _repair_request(error: Exception) -> str:
+    """The one repair round: show the model what was wrong, ask for the corrected JSON only."""
+    if isinstance(error, ValidationError):
+        problem = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'root'}: {e['msg']}" for e in error.errors()[:10]
+        )
+    else:
+        problem = str(error)
+    return (
+        "Your previous reply could not be used: "
+        f"{problem}. Reply again with only the corrected JSON object matching the schema."
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from pydantic import ValidationError
 
+from activities.llm.request import Prompt
 from studyflow.contracts.llm_drafts import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, RemediationDraft
 
 PROMPT_VERSION = "2026-11-22.4"
@@ -17,15 +17,6 @@ SYSTEM_TUTOR = (
     "You are an expert curriculum designer and tutor. You answer with a single JSON object that "
     "matches the given JSON schema exactly: no prose, no markdown fences."
 )
-
-
-@dataclass(frozen=True)
-class Prompt:
-    purpose: str
-    schema_name: str
-    messages: list[dict] = field(default_factory=list)
-    temperature: float | None = None
-    schema: dict | None = None  # a request-specific JSON schema (default: the output model's)
 
 
 def _with_topic_refs(model: type, record: str, refs: list[str], count: int) -> dict:
@@ -69,7 +60,9 @@ class CourseBrief:
     preferences: dict
 
 
-def course_outline(brief: CourseBrief, chapters: int, min_topics: int, max_topics: int) -> Prompt:
+def course_outline(
+    brief: CourseBrief, chapters: int, min_topics: int, max_topics: int, *, few_shot: bool = False
+) -> Prompt:
     request = (
         f"Design a {brief.difficulty} {brief.course_type.replace('_', ' ')} course on: {brief.topic}\n"
         f"Learner preferences: {json.dumps(brief.preferences, sort_keys=True)}\n"
@@ -77,18 +70,24 @@ def course_outline(brief: CourseBrief, chapters: int, min_topics: int, max_topic
         f"{min_topics} to {max_topics} topics; each topic gets a short title and a one-sentence "
         "summary of what the learner will be able to do."
     )
-    return Prompt(
-        purpose="course_outline",
-        schema_name="course_outline",
-        messages=[
-            {"role": "system", "content": SYSTEM_TUTOR},
-            {"role": "user", "content": request},
-        ],
-        schema=_outline_schema(chapters, min_topics, max_topics),
+    return _finished(
+        Prompt(
+            purpose="course_outline",
+            schema_name="course_outline",
+            messages=[
+                {"role": "system", "content": SYSTEM_TUTOR},
+                {"role": "user", "content": request},
+            ],
+            schema=_outline_schema(chapters, min_topics, max_topics),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
-def topic_notes(brief: CourseBrief, chapter_title: str, topic_title: str, summary: str) -> Prompt:
+def topic_notes(
+    brief: CourseBrief, chapter_title: str, topic_title: str, summary: str, *, few_shot: bool = False
+) -> Prompt:
     request = (
         f"Write study notes for the topic '{topic_title}' (chapter '{chapter_title}') of a "
         f"{brief.difficulty} {brief.course_type.replace('_', ' ')} course on {brief.topic}.\n"
@@ -98,26 +97,17 @@ def topic_notes(brief: CourseBrief, chapter_title: str, topic_title: str, summar
         "is programming; empty string if no example fits), interview_questions (3-5 questions a "
         "interviewer or examiner would ask about it)."
     )
-    return Prompt(
-        purpose="topic_notes",
-        schema_name="topic_notes",
-        messages=[
-            {"role": "system", "content": SYSTEM_TUTOR},
-            {"role": "user", "content": request},
-        ],
-    )
-
-
-def repair_message(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        problem = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'root'}: {e['msg']}" for e in error.errors()[:10]
-        )
-    else:
-        problem = str(error)
-    return (
-        "Your previous reply could not be used: "
-        f"{problem}. Reply again with only the corrected JSON object matching the schema."
+    return _finished(
+        Prompt(
+            purpose="topic_notes",
+            schema_name="topic_notes",
+            messages=[
+                {"role": "system", "content": SYSTEM_TUTOR},
+                {"role": "user", "content": request},
+            ],
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
@@ -132,7 +122,9 @@ def _context_block(context: list[str]) -> str:
     return f"\nUse this course material as the source of truth:\n{joined}\n"
 
 
-def quiz(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int) -> Prompt:
+def quiz(
+    brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int, *, few_shot: bool = False
+) -> Prompt:
     request = (
         f"Write {count} multiple-choice questions for a {brief.difficulty} "
         f"{brief.course_type.replace('_', ' ')} course on {brief.topic}.\n"
@@ -143,15 +135,21 @@ def quiz(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], 
         "an explanation of why it is right, 2-4 key_points, and the topic_ref it tests. "
         "No two questions alike."
     )
-    return Prompt(
-        purpose="quiz",
-        schema_name="quiz",
-        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-        schema=_with_topic_refs(QuizDraft, "QuizQuestionDraft", [ref for ref, _ in topics], count),
+    return _finished(
+        Prompt(
+            purpose="quiz",
+            schema_name="quiz",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=_with_topic_refs(QuizDraft, "QuizQuestionDraft", [ref for ref, _ in topics], count),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
-def flashcards(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int) -> Prompt:
+def flashcards(
+    brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int, *, few_shot: bool = False
+) -> Prompt:
     request = (
         f"Write {count} flashcards for a {brief.difficulty} {brief.course_type.replace('_', ' ')} "
         f"course on {brief.topic}.\nTopics (cite one per card in topic_ref):\n{_topic_list(topics)}\n"
@@ -159,15 +157,21 @@ def flashcards(brief: CourseBrief, topics: list[tuple[str, str]], context: list[
         "Each card: a short question or term on the front, a precise answer on the back, and its "
         "topic_ref. No two cards with the same front."
     )
-    return Prompt(
-        purpose="flashcards",
-        schema_name="flashcards",
-        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-        schema=_with_topic_refs(FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count),
+    return _finished(
+        Prompt(
+            purpose="flashcards",
+            schema_name="flashcards",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=_with_topic_refs(FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
-def remediation(brief: CourseBrief, topic_title: str, missed: list[str], context: list[str], count: int) -> Prompt:
+def remediation(
+    brief: CourseBrief, topic_title: str, missed: list[str], context: list[str], count: int, *, few_shot: bool = False
+) -> Prompt:
     missed_list = "\n".join(f"- {question}" for question in missed) or "- (unanswered)"
     request = (
         f"A learner in a {brief.difficulty} course on {brief.topic} answered these questions on "
@@ -176,11 +180,15 @@ def remediation(brief: CourseBrief, topic_title: str, missed: list[str], context
         f"and {count} practice_questions (each: exactly 4 distinct options, `answer` copied exactly "
         "from the correct option, an explanation, key_points)."
     )
-    return Prompt(
-        purpose="remediation",
-        schema_name="remediation",
-        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-        schema=_remediation_schema(count),
+    return _finished(
+        Prompt(
+            purpose="remediation",
+            schema_name="remediation",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=_remediation_schema(count),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
@@ -191,18 +199,24 @@ NUDGE_REASONS = {
 }
 
 
-def nudge(reason: str, streak: int, idle_days: int, course_topic: str | None) -> Prompt:
+def nudge(
+    reason: str, streak: int, idle_days: int, course_topic: str | None, *, few_shot: bool = False
+) -> Prompt:
     situation = NUDGE_REASONS[reason].format(streak=streak, idle=idle_days)
     request = (
         f"Write one short, warm, specific in-app message (under 200 characters) for a learner who "
         f"{situation}. {'Their latest course is on ' + course_topic + '. ' if course_topic else ''}"
         "Invite them to a 10-minute session. No guilt, no emojis. Field: message."
     )
-    return Prompt(
-        purpose="nudge",
-        schema_name="nudge",
-        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-        temperature=0.7,
+    return _finished(
+        Prompt(
+            purpose="nudge",
+            schema_name="nudge",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            temperature=0.7,
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
@@ -251,11 +265,13 @@ _EXAMPLES = {
 }
 
 
-def with_example(prompt: Prompt) -> Prompt:
+def _finished(prompt: Prompt, few_shot: bool) -> Prompt:
+    """The messages as sent: with a worked example after the system message when asked for
+    (`LLM_FEW_SHOT`, for small local models) and one exists for this kind of request."""
     example = _EXAMPLES.get(prompt.schema_name)
-    if example is None:
+    if not few_shot or example is None:
         return prompt
     request, answer = example
     system, *rest = prompt.messages
     shots = [{"role": "user", "content": request}, {"role": "assistant", "content": json.dumps(answer)}]
-    return Prompt(prompt.purpose, prompt.schema_name, [system, *shots, *rest], prompt.temperature, prompt.schema)
+    return replace(prompt, messages=[system, *shots, *rest])
