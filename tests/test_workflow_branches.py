@@ -1,17 +1,21 @@
 """The workflows' branch logic with scripted activities (samples style): each branch in a second,
 no database or LLM needed. The activities are stand-ins registered under the real names; the
-Temporal server is the session's real one."""
+server is Temporal's time-skipping test server, so retry backoff and timers cost no real time."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowFailureError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from studyflow.contracts.activity_io import (
@@ -32,6 +36,7 @@ from studyflow.contracts.activity_io import (
     TopicNotesResult,
     TopicRef,
 )
+from studyflow.contracts.llm_drafts import CourseOutlineDraft
 from studyflow.contracts.workflow_inputs import CourseGenerationInput, LlmRetry, StudyContentInput, TopicNotesInput
 from workflows.activity_failures import CANCELLED
 from workflows.course_generation import CourseGenerationWorkflow
@@ -47,6 +52,7 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: dict[str, list] = {}
         self.llm_started = asyncio.Event()
+        self.outline_failures_left = 0  # >0: fail (retryably) that many times, then answer
 
     def record(self, name: str, value) -> None:
         self.calls.setdefault(name, []).append(value)
@@ -54,7 +60,13 @@ class Recorder:
     def activities(self) -> list:
         @activity.defn(name="generate_outline")
         async def generate_outline(request: OutlineRequest) -> GeneratedOutline:
-            raise ApplicationError("the model is down", type="LlmUnavailableError")
+            self.record("generate_outline", activity.info().attempt)
+            if self.outline_failures_left <= 0:
+                raise ApplicationError("the model is down", type="LlmUnavailableError", non_retryable=True)
+            self.outline_failures_left -= 1
+            if self.outline_failures_left == 0:
+                return GeneratedOutline(outline=OUTLINE, model="scripted")
+            raise ApplicationError("503 from every endpoint", type="LlmUnavailableError")
 
         @activity.defn(name="persist_outline")
         async def persist_outline(data: PersistOutlineInput) -> PersistOutlineResult:
@@ -114,14 +126,29 @@ class Recorder:
 
 
 NEAR_ENTRY = uuid.uuid4()
+OUTLINE = CourseOutlineDraft.model_validate(
+    {"title": "SQL", "chapters": [{"title": "Basics", "topics": [{"title": "Joins"}]}]}
+)
+
+
+@pytest.fixture(scope="module")
+async def skipping_env():
+    server = Path(sys.executable).parent / "temporal-test-server"
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=str(server)
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
 
 
 @pytest.fixture
-async def scripted(temporal_env):
+async def scripted(skipping_env):
     recorder = Recorder()
     queue = f"branches-{uuid.uuid4().hex[:8]}"
     async with Worker(
-        temporal_env.client,
+        skipping_env.client,
         task_queue=queue,
         workflows=[CourseGenerationWorkflow, StudyContentWorkflow, TopicNotesWorkflow],
         activities=recorder.activities(),
@@ -129,10 +156,10 @@ async def scripted(temporal_env):
         yield recorder, queue
 
 
-async def test_an_outline_the_llm_cannot_write_falls_back_to_the_manual_outline(temporal_env, scripted):
+async def test_an_outline_the_llm_cannot_write_falls_back_to_the_manual_outline(skipping_env, scripted):
     recorder, queue = scripted
     course_id = uuid.uuid4()
-    result = await temporal_env.client.execute_workflow(
+    result = await skipping_env.client.execute_workflow(
         CourseGenerationWorkflow.run,
         CourseGenerationInput(course_id=course_id, retry=ONE_TRY),
         id=f"branch-outline-{course_id}",
@@ -145,10 +172,31 @@ async def test_an_outline_the_llm_cannot_write_falls_back_to_the_manual_outline(
     assert "mark_course_failed" not in recorder.calls
 
 
-async def test_a_failed_llm_with_a_near_hit_serves_the_similar_cached_set(temporal_env, scripted):
+async def test_llm_retries_back_off_on_the_workflow_clock_and_then_succeed(skipping_env, scripted):
+    recorder, queue = scripted
+    recorder.outline_failures_left = 3  # two 503s, then an outline
+    patient = LlmRetry(max_attempts=4, initial_seconds=30, max_seconds=60, heartbeat_seconds=5)
+    course_id = uuid.uuid4()
+    handle = await skipping_env.client.start_workflow(
+        CourseGenerationWorkflow.run,
+        CourseGenerationInput(course_id=course_id, retry=patient),
+        id=f"branch-retry-{course_id}",
+        task_queue=queue,
+    )
+    started = (await handle.describe()).start_time
+    assert await handle.result() == "ready"
+    assert recorder.calls["generate_outline"] == [1, 2, 3]
+    (persisted,) = recorder.calls["persist_outline"]
+    assert persisted.generated is not None and persisted.llm_error is None
+    # 30 s then 60 s of backoff happened, on the workflow's clock (skipped, not waited).
+    waited = recorder.calls["mark_course_ready"][0].occurred_at - started
+    assert waited >= timedelta(seconds=90)
+
+
+async def test_a_failed_llm_with_a_near_hit_serves_the_similar_cached_set(skipping_env, scripted):
     recorder, queue = scripted
     content_id = uuid.uuid4()
-    result = await temporal_env.client.execute_workflow(
+    result = await skipping_env.client.execute_workflow(
         StudyContentWorkflow.run,
         StudyContentInput(content_id=content_id, retry=ONE_TRY),
         id=f"branch-near-hit-{content_id}",
@@ -161,10 +209,10 @@ async def test_a_failed_llm_with_a_near_hit_serves_the_similar_cached_set(tempor
     assert "mark_study_content_failed" not in recorder.calls
 
 
-async def test_a_cancelled_run_marks_its_row_failed_with_the_reason(temporal_env, scripted):
+async def test_a_cancelled_run_marks_its_row_failed_with_the_reason(skipping_env, scripted):
     recorder, queue = scripted
     topic_id = uuid.uuid4()
-    handle = await temporal_env.client.start_workflow(
+    handle = await skipping_env.client.start_workflow(
         TopicNotesWorkflow.run,
         TopicNotesInput(topic_id=topic_id, retry=ONE_TRY),
         id=f"branch-cancel-{topic_id}",
