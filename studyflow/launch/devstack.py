@@ -126,7 +126,9 @@ def run(settings: Settings) -> int:
             raise SystemExit("the API did not start listening; see its output above")
         print(
             f"\nstudyflow is up in {time.monotonic() - started:.1f}s\n"
-            f"  API          http://{settings.api_host}:{settings.api_port}  (docs: /docs, readiness: /readyz)\n"
+            f"  web app      http://{settings.api_host}:{settings.api_port}  "
+            f"({'sign in with any name' if settings.offers_dev_sign_in else 'sign in with Clerk'})\n"
+            f"  API          http://{settings.api_host}:{settings.api_port}/v1  (docs: /docs, readiness: /readyz)\n"
             + (
                 f"  Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
                 if not settings.temporal_address
