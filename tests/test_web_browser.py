@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
+import zipfile
+from contextlib import AsyncExitStack
 from datetime import date
 from pathlib import Path
 
@@ -23,16 +25,26 @@ expect.set_options(timeout=30_000)
 
 
 @pytest.fixture
-async def stack(database_url, llm_server, tmp_path, temporal_env, session_factory):
-    """Per test: its own model name is its own semantic-cache scope, so scripted replies are not
-    answered from another test's cached notes."""
+async def open_stack(database_url, llm_server, tmp_path, temporal_env, session_factory):
+    """Opens a whole stack for one test, with setting overrides. Its own model name is its own
+    semantic-cache scope, so scripted replies are not answered from another test's cached notes."""
     chromium = require_browser_prerequisites()
-    settings = make_settings(
-        database_url, llm_server, tmp_path,
-        web_dist_dir=WEB_DIST, api_host="127.0.0.1", openai_model=f"model-{uuid.uuid4().hex[:8]}",
-    )
-    async with web_stack(settings, temporal_env, session_factory, chromium) as running:
-        yield running
+    async with AsyncExitStack() as stacks:
+
+        async def open_one(**overrides):
+            settings = make_settings(
+                database_url, llm_server, tmp_path,
+                **{"web_dist_dir": WEB_DIST, "api_host": "127.0.0.1",
+                   "openai_model": f"model-{uuid.uuid4().hex[:8]}", **overrides},
+            )
+            return await stacks.enter_async_context(web_stack(settings, temporal_env, session_factory, chromium))
+
+        yield open_one
+
+
+@pytest.fixture
+async def stack(open_stack):
+    return await open_stack()
 
 
 async def _create_course(page: Page, topic: str) -> str:
@@ -61,6 +73,9 @@ async def _screenshot(page: Page, name: str) -> None:
 
 async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_factory, user_a, user_b):
     context, page = await stack.new_page()
+    await page.goto("/")
+    await expect(page.get_by_label("Continue as")).to_be_visible()
+    await assert_accessible(page, "sign-in")
     await sign_in(page, user_a)
     await expect(page.get_by_text("No courses yet")).to_be_visible()
     await assert_accessible(page, "dashboard (empty)")
@@ -90,6 +105,12 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await page.keyboard.press("Space")
     await expect(card).to_have_text("Answer 1.")
     await assert_accessible(page, "flashcards")
+    async with page.expect_download() as exported:
+        await page.get_by_role("button", name="Export to Anki (.apkg)").click()
+    deck = await exported.value
+    assert deck.suggested_filename.endswith(".apkg")
+    with zipfile.ZipFile(await deck.path()) as package:
+        assert "collection.anki2" in package.namelist()
 
     await page.get_by_role("link", name="Review due cards").click()
     due = page.locator(".due-count")
@@ -108,11 +129,17 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await page.goto(f"/courses/{course_id}")
     await page.get_by_role("button", name="Make a quiz").click()
     await page.get_by_role("link", name="Take the quiz").click()
+    # One question at a time first, then the rest on one page.
+    await page.get_by_label("Option A of 1").check()
+    await page.get_by_role("button", name="Next question").click()
+    await expect(page.get_by_text(re.compile(r"^Question 2 of \d+$"))).to_be_visible()
+    await expect(page.get_by_label("Option A of 1")).to_have_count(0)
     await page.get_by_label("Show all questions on one page").check()
     questions = page.locator("fieldset.question")
-    await expect(questions.first).to_be_visible()
     count = await questions.count()
-    for i in range(count):
+    assert count > 1
+    await expect(questions.first.get_by_label("Option A of 1")).to_be_checked()
+    for i in range(1, count):
         await questions.nth(i).get_by_label(f"Option A of {i + 1}").check()
     await assert_accessible(page, "quiz")
     await page.get_by_role("button", name="Submit answers").click()
@@ -161,15 +188,25 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await context.close()
 
 
-async def test_validation_and_quota_errors_are_shown_where_the_learner_looks(stack, user_a):
+async def test_validation_and_quota_errors_are_shown_where_the_learner_looks(open_stack, user_a):
+    stack = await open_stack(free_courses_per_day=1)
     context, page = await stack.new_page()
     await sign_in(page, user_a)
     await page.goto("/courses/new")
-    await page.get_by_label("What do you want to learn?").fill("ab")
+    topic = page.get_by_label("What do you want to learn?")
+    await topic.fill("ab")
     await page.get_by_role("button", name="Create course").click()
-    error = page.locator("#topic-error")
-    await expect(error).to_contain_text("at least 3 characters")
-    await expect(page.get_by_label("What do you want to learn?")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#topic-error")).to_contain_text("at least 3 characters")
+    await expect(topic).to_have_attribute("aria-invalid", "true")
+
+    await _create_course(page, unique_topic("quota"))
+    await page.goto("/courses/new")
+    await page.get_by_label("What do you want to learn?").fill(unique_topic("over quota"))
+    await page.get_by_role("button", name="Create course").click()
+    notice = page.get_by_role("alert").filter(has_text="daily course limit reached")
+    await expect(notice).to_contain_text("1 per day on the free plan")
+    await expect(notice).to_contain_text(re.compile(r"You can try again (in \d+ (seconds|minutes)|at .+)\."))
+    await expect(page).to_have_url(re.compile(r"/courses/new$"))
     await context.close()
 
 
@@ -247,16 +284,9 @@ async def _watch_course_being_generated(page: Page, topic: str) -> tuple[int, fl
 GENERATION_SECONDS = 20
 
 
-async def test_the_app_follows_generation_live_and_falls_back_to_polling_without_the_stream(
-    database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
-):
-    chromium = require_browser_prerequisites()
-    settings = make_settings(
-        database_url, llm_server, tmp_path, web_dist_dir=WEB_DIST, api_host="127.0.0.1",
-        openai_model=f"model-{uuid.uuid4().hex[:8]}", llm_timeout_seconds=GENERATION_SECONDS * 2,
-    )
-    async with web_stack(settings, temporal_env, session_factory, chromium) as stack:
-        await _follow_live_then_polling(stack, llm_server, user_a)
+async def test_the_app_follows_generation_live_and_falls_back_to_polling_without_the_stream(open_stack, llm_server, user_a):
+    stack = await open_stack(llm_timeout_seconds=GENERATION_SECONDS * 2)
+    await _follow_live_then_polling(stack, llm_server, user_a)
 
 
 async def _follow_live_then_polling(stack, llm_server, user_a):

@@ -19,7 +19,11 @@ def free_port() -> int:
 @asynccontextmanager
 async def live_server(app):
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # Open event streams end on shutdown (sse-starlette watches the server); the timeout is a
+    # safety net so a stuck connection cannot hang the test session.
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=5)
+    )
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
@@ -29,6 +33,4 @@ async def live_server(app):
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        # Open event streams would hold a graceful shutdown for ever.
-        server.force_exit = True
         await serving
