@@ -12,15 +12,19 @@ import asyncio
 import json
 import logging
 import uuid
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy.engine import make_url
 
+from api.errors import ApiError
+
 log = logging.getLogger("studyflow.api.events")
 CHANNEL = "studyflow_events"
 REPLAY_PER_USER = 100
+# Replay rings are kept for the learners seen most recently; the rest reconnect with `resync`.
+REMEMBERED_USERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class EventHub:
         self._boot = uuid.uuid4().hex[:8]
         self._seq = 0
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[StatusEvent]]] = defaultdict(set)
-        self._recent: dict[uuid.UUID, deque[tuple[int, StatusEvent]]] = defaultdict(lambda: deque(maxlen=REPLAY_PER_USER))
+        self._recent: OrderedDict[uuid.UUID, deque[tuple[int, StatusEvent]]] = OrderedDict()
+        self._forgotten_through = 0  # the newest event that may have left with an evicted ring
         self._listener: asyncio.Task | None = None
         self._listening = asyncio.Event()
 
@@ -50,7 +55,11 @@ class EventHub:
         if self._listener is None or self._listener.done():
             self._listener = asyncio.create_task(self._listen(), name="status-event-listener")
         # Events written before LISTEN began would be lost silently: wait for it.
-        await asyncio.wait_for(self._listening.wait(), timeout=10)
+        try:
+            await asyncio.wait_for(self._listening.wait(), timeout=10)
+        except TimeoutError:
+            self.unsubscribe(user_id, queue)
+            raise ApiError(503, "live updates are unavailable right now; the app falls back to polling") from None
         if last_event_id is not None:
             missed = self._since(user_id, last_event_id)
             for event in missed if missed is not None else [RESYNC]:
@@ -73,8 +82,10 @@ class EventHub:
             return None
         recent = self._recent.get(user_id, deque())
         after = int(seq)
-        # A full ring may have pushed out events this client never saw.
-        if len(recent) == REPLAY_PER_USER and after < recent[0][0]:
+        covers_since_after = bool(recent) and recent[0][0] <= after
+        # A full ring may have pushed out events this client never saw, and so may a ring that
+        # was evicted to keep memory bounded.
+        if not covers_since_after and (len(recent) == REPLAY_PER_USER or after < self._forgotten_through):
             return None
         return [event for number, event in recent if number > after]
 
@@ -107,13 +118,23 @@ class EventHub:
             return
         self._seq += 1
         event = StatusEvent(id=f"{self._boot}-{self._seq}", kind=data["kind"], data=data)
-        self._recent[user_id].append((self._seq, event))
+        self._remember(user_id, event)
         for queue in list(self._subscribers.get(user_id, ())):
             try:
                 queue.put_nowait(event)
             except asyncio.QueueFull:  # a stalled client: it will resync when it catches up
                 queue.get_nowait()
                 queue.put_nowait(RESYNC)
+
+    def _remember(self, user_id: uuid.UUID, event: StatusEvent) -> None:
+        recent = self._recent.get(user_id)
+        if recent is None:
+            recent = self._recent[user_id] = deque(maxlen=REPLAY_PER_USER)
+            if len(self._recent) > REMEMBERED_USERS:
+                _, evicted = self._recent.popitem(last=False)
+                self._forgotten_through = max(self._forgotten_through, evicted[-1][0])
+        self._recent.move_to_end(user_id)
+        recent.append((self._seq, event))
 
     def _broadcast_resync(self) -> None:
         for queues in self._subscribers.values():

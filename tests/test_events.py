@@ -96,3 +96,25 @@ async def test_a_reconnecting_client_gets_what_it_missed_or_is_told_to_resync(
         async with open_events(base_url, api.token(user_a), last_event_id="another-process-7") as unknown:
             assert (await unknown.next()).kind == "ready"
             assert (await unknown.next()).kind == "resync"
+
+
+def test_replay_memory_is_bounded_and_a_forgotten_learner_is_told_to_resync(monkeypatch):
+    import json
+    import uuid
+
+    from api import status_events
+    from api.status_events import EventHub
+
+    monkeypatch.setattr(status_events, "REMEMBERED_USERS", 3)
+    hub = EventHub("postgresql://unused/unused")
+    learners = [uuid.uuid4() for _ in range(4)]
+    for learner in learners:
+        hub._dispatch(json.dumps({"user_id": str(learner), "kind": "course", "id": "c", "course_id": "c",
+                                  "status": "ready"}))
+    assert list(hub._recent) == learners[1:]
+    boot = hub._boot
+    assert hub._since(learners[0], f"{boot}-0") is None, "its events were forgotten: resync"
+    assert hub._since(learners[0], f"{boot}-1") == [], "nothing happened to it since event 1"
+    assert [e.data["kind"] for e in hub._since(learners[3], f"{boot}-3")] == ["course"]
+    assert hub._since(learners[3], f"{boot}-4") == []
+    assert hub._since(learners[3], "other-1") is None  # another process's id: resync
