@@ -26,16 +26,19 @@ from activities.notes_activities import NotesActivities
 from activities.notifiers import build_notifier
 from activities.nudge_activities import NudgeActivities
 from activities.remediation_activities import RemediationActivities
+from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
 from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
+from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect
 from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
 from workflows.remediation import RemediationWorkflow
+from workflows.source_ingestion import SourceIngestionWorkflow
 from workflows.study_content import StudyContentWorkflow
 from workflows.topic_notes import TopicNotesWorkflow
 from workflows.user_provisioning import UserProvisioningWorkflow
@@ -50,6 +53,7 @@ WORKFLOWS = [
     UserProvisioningWorkflow,
     EngagementNudgesWorkflow,
     BackgroundNotesDispatcherWorkflow,
+    SourceIngestionWorkflow,
 ]
 
 
@@ -63,6 +67,7 @@ class ActivitySet:
     users: UserActivities
     nudges: NudgeActivities
     background: BackgroundActivities
+    sources: SourceIngestionActivities
 
     def all(self) -> list:
         return [
@@ -90,6 +95,10 @@ class ActivitySet:
             self.nudges.send_nudges,
             self.background.enqueue_course_notes,
             self.background.dispatch_background_topics,
+            self.sources.prepare_source,
+            self.sources.index_source_batch,
+            self.sources.mark_source_ready,
+            self.sources.mark_source_failed,
         ]
 
 
@@ -101,13 +110,14 @@ def build_activities(
     embedder = build_embedder(settings)
     return ActivitySet(
         course=CourseActivities(settings, session_factory, llm),
-        notes=NotesActivities(settings, session_factory, llm),
+        notes=NotesActivities(settings, session_factory, llm, embedder),
         indexing=IndexingActivities(session_factory, embedder),
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
         remediation=RemediationActivities(settings, session_factory, llm, embedder),
         users=UserActivities(session_factory, client),
         nudges=NudgeActivities(settings, session_factory, llm, build_notifier(settings)),
         background=BackgroundActivities(settings, session_factory, client),
+        sources=SourceIngestionActivities(settings, session_factory, embedder, object_store_from(settings)),
     )
 
 

@@ -12,6 +12,7 @@ from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.heartbeat import heartbeating
 from activities.llm.gateway import LlmGateway
+from activities.sources.course_material import spread_excerpts
 from studyflow.content_rules.outline_shape import manual_outline, normalize_outline
 from db.models import Course, Topic
 from db.status_guard import mark_failed
@@ -28,6 +29,11 @@ from studyflow.contracts.llm_drafts import CourseOutlineDraft
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 
+# A course from the learner's sources: enough of the material for the outline to follow it,
+# short enough for a small model's context.
+OUTLINE_EXCERPTS = 8
+OUTLINE_EXCERPT_WORDS = 90
+
 
 class CourseActivities:
     def __init__(
@@ -42,11 +48,17 @@ class CourseActivities:
         async with self._sessions() as session:
             course = await load_course(session, request.course_id)
             brief = brief_of(course)
+            material = await spread_excerpts(session, course.id, OUTLINE_EXCERPTS, OUTLINE_EXCERPT_WORDS)
         shape = request.shape
         async with heartbeating():
             result = await self._llm.generate(
                 prompts.course_outline(
-                    brief, shape.chapters, shape.min_topics, shape.max_topics, few_shot=self._settings.llm_few_shot
+                    brief,
+                    shape.chapters,
+                    shape.min_topics,
+                    shape.max_topics,
+                    few_shot=self._settings.llm_few_shot,
+                    material=material,
                 ),
                 CourseOutlineDraft,
                 subject_id=str(request.course_id),

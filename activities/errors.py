@@ -6,3 +6,8 @@ from __future__ import annotations
 
 class SubjectGoneError(Exception):
     """The row the work is about no longer exists (e.g. the course was deleted): never retry."""
+
+
+class SourceUnreadableError(Exception):
+    """A learner's file or page cannot be studied from (encrypted, damaged, empty, too large, no
+    answer). The message is written for the learner; retrying would not change it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Numeric, cast, func, update
+from sqlalchemy import Numeric, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -10,9 +10,11 @@ from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.errors import SubjectGoneError
 from activities.heartbeat import heartbeating
+from activities.embedders import Embedder
 from activities.llm.gateway import LlmGateway
+from activities.retrieval import Retriever
 from studyflow.content_rules.notes_markdown import render_notes
-from db.models import Course, Topic
+from db.models import Course, CourseSource, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
 from studyflow.contracts.llm_drafts import TopicNotesDraft
@@ -20,10 +22,32 @@ from studyflow.settings import Settings
 
 
 class NotesActivities:
-    def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway):
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        llm: LlmGateway,
+        embedder: Embedder,
+    ):
         self._sessions = session_factory
         self._llm = llm
+        self._embedder = embedder
         self._few_shot = settings.llm_few_shot
+        self._top_k = settings.retrieval_top_k
+        self._retriever = Retriever.from_settings(settings, session_factory)
+
+    async def _source_context(self, owner_id, course_id, title: str, summary: str) -> list[str]:
+        """A course built from the learner's material writes its notes from that material."""
+        async with self._sessions() as session:
+            linked = await session.scalar(select(CourseSource.source_id).where(CourseSource.course_id == course_id).limit(1))
+        if linked is None:
+            return []
+        query = f"{title}. {summary}"
+        [vector] = await self._embedder.embed([query])
+        chunks = await self._retriever.search(
+            owner_id=owner_id, course_id=course_id, query_text=query, query_vector=vector, k=self._top_k
+        )
+        return [chunk.text for chunk in chunks if chunk.source_id is not None]
 
     @activity.defn
     async def generate_topic_notes(self, ref: TopicRef) -> TopicNotesResult:
@@ -34,13 +58,14 @@ class NotesActivities:
             if topic.status == "completed":
                 return TopicNotesResult(status="completed")
             course = await load_course(session, topic.course_id)
-            brief, course_id = brief_of(course), course.id
+            brief, course_id, owner_id = brief_of(course), course.id, course.owner_id
             title, chapter_title, summary = topic.title, topic.chapter_title, topic.summary or ""
             generation = topic.retry_count
+        context = await self._source_context(owner_id, course_id, title, summary)
 
         async with heartbeating():
             result = await self._llm.generate(
-                prompts.topic_notes(brief, chapter_title, title, summary, few_shot=self._few_shot),
+                prompts.topic_notes(brief, chapter_title, title, summary, few_shot=self._few_shot, context=context),
                 TopicNotesDraft,
                 subject_id=str(ref.topic_id),
                 # One paid reply per generation round; a failed round bumps retry_count → new key.

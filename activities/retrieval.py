@@ -1,7 +1,8 @@
 """Hybrid retrieval over content_chunks: vector cosine + full text, fused by reciprocal rank.
 
-Tiers, in order, until K chunks are found: the same course with a strict similarity threshold,
-the same course relaxed, then the owner's other courses (never anyone else's material).
+Tiers, in order, until K chunks are found: the learner's own sources the course is built from
+(strict, then their best matches whatever the similarity), the same course with a strict similarity threshold, the same course
+relaxed, then the owner's other courses (never anyone else's material).
 pgvector 0.6 filters *after* an HNSW scan, which can return fewer than K rows for a selective
 filter, so the filtered searches order by an expression the index cannot serve: Postgres then
 scans exactly the rows the (course or owner) filter selects through their b-tree index.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import ContentChunk
+from db.models import ContentChunk, CourseSource
 from studyflow.settings import Settings
 
 RRF_K = 60
@@ -24,12 +25,14 @@ RRF_K = 60
 @dataclass(frozen=True)
 class RetrievedChunk:
     chunk_id: uuid.UUID
-    course_id: uuid.UUID
+    course_id: uuid.UUID | None
     topic_id: uuid.UUID | None
     text: str
     similarity: float
     score: float
-    tier: str  # course_strict | course_relaxed | owner_courses
+    tier: str  # sources_strict | sources_best | course_strict | course_relaxed | owner_courses
+    source_id: uuid.UUID | None = None
+    locator: dict | None = None
 
 
 class Retriever:
@@ -59,7 +62,16 @@ class Retriever:
         k: int,
     ) -> list[RetrievedChunk]:
         strict, relaxed = self._strict, self._relaxed
-        tiers = [
+        async with self._sessions() as session:
+            source_ids = list(
+                await session.scalars(select(CourseSource.source_id).where(CourseSource.course_id == course_id))
+            )
+        # The owner filter is belt and braces: a course only ever links its owner's sources.
+        own_sources = and_(ContentChunk.source_id.in_(source_ids), ContentChunk.owner_id == owner_id)
+        # The learner chose these sources for this course: their best excerpts are relevant even
+        # below the relaxed threshold (an outline's wording rarely matches a lecture's).
+        tiers = [("sources_strict", own_sources, strict), ("sources_best", own_sources, -1.0)] if source_ids else []
+        tiers += [
             ("course_strict", ContentChunk.course_id == course_id, strict),
             ("course_relaxed", ContentChunk.course_id == course_id, relaxed),
             (
@@ -136,6 +148,8 @@ class Retriever:
                 similarity=similarity[i],
                 score=scores[i],
                 tier=tier,
+                source_id=chunks[i].source_id,
+                locator=chunks[i].locator,
             )
             for i in best
         ]

@@ -25,7 +25,7 @@ from activities.retrieval import Retriever
 from activities.cache.semantic_cache import CacheScope, SemanticCache
 from activities.cache.request_text import normalize_request
 from studyflow.content_rules.study_validation import validate_flashcards, validate_quiz
-from db.models import ContentChunk, Course, StudyContent, Topic
+from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import (
     BeginResult,
@@ -49,6 +49,7 @@ class _Job:
     content: StudyContent
     course: Course
     topics: list[Topic]
+    has_sources: bool = False
 
     @property
     def refs(self) -> dict[str, Topic]:
@@ -60,8 +61,9 @@ class _Job:
 
     @property
     def cacheable(self) -> bool:
+        # A course from the learner's own material is theirs alone: never shared through the cache.
         prefs = self.course.preferences or {}
-        return not any(prefs.get(key) for key in _PERSONAL_PREFERENCES)
+        return not self.has_sources and not any(prefs.get(key) for key in _PERSONAL_PREFERENCES)
 
 
 class StudyContentActivities:
@@ -95,7 +97,10 @@ class StudyContentActivities:
                     select(Topic).where(Topic.course_id == course.id).order_by(Topic.chapter_index, Topic.topic_index)
                 )
             ).all()
-        return _Job(content, course, list(topics))
+            has_sources = await session.scalar(
+                select(CourseSource.source_id).where(CourseSource.course_id == course.id).limit(1)
+            )
+        return _Job(content, course, list(topics), has_sources is not None)
 
     def _size(self, kind: str) -> int:
         return self._settings.quiz_questions if kind == "quiz" else self._settings.flashcards_per_set
@@ -199,16 +204,27 @@ class StudyContentActivities:
         if job.content.status == "completed":
             return GenerateStudyContentResult(kept=len(_records(job.content.payload)), dropped=0)
         async with self._sessions() as session:
-            context = list(
-                await session.scalars(select(ContentChunk.text).where(ContentChunk.id.in_(data.chunk_ids)))
-            )
+            found = {
+                row.id: row
+                for row in await session.execute(
+                    select(ContentChunk.id, ContentChunk.text, ContentChunk.source_id, ContentChunk.embedding).where(
+                        ContentChunk.id.in_(data.chunk_ids)
+                    )
+                )
+            }
+        chunks = [found[i] for i in data.chunk_ids if i in found]
+        # The learner's material first, each excerpt with an S-number the records cite.
+        cited = [row for row in chunks if row.source_id is not None]
+        context = [row.text for row in cited] + [row.text for row in chunks if row.source_id is None]
+        source_refs = {f"S{i + 1}": row for i, row in enumerate(cited)}
         refs = job.refs
         topic_list = [(ref, topic.title) for ref, topic in refs.items()]
         brief, kind, size = brief_of(job.course), job.content.type, self._size(job.content.type)
+        options = dict(few_shot=self._settings.llm_few_shot, source_refs=list(source_refs))
         if kind == "quiz":
-            prompt, output_type = prompts.quiz(brief, topic_list, context, size, few_shot=self._settings.llm_few_shot), QuizDraft
+            prompt, output_type = prompts.quiz(brief, topic_list, context, size, **options), QuizDraft
         else:
-            prompt, output_type = prompts.flashcards(brief, topic_list, context, size, few_shot=self._settings.llm_few_shot), FlashcardSetDraft
+            prompt, output_type = prompts.flashcards(brief, topic_list, context, size, **options), FlashcardSetDraft
         async with heartbeating():
             result = await self._llm.generate(
                 prompt,
@@ -224,6 +240,7 @@ class StudyContentActivities:
         records = []
         for index, record in enumerate(validated.records, start=1):
             topic = refs[record.pop("topic_ref")]
+            record["chunk_ids"] = await self._cited_chunks(record, record.pop("source_refs"), source_refs)
             records.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
         key = "questions" if kind == "quiz" else "cards"
         payload = {key: records, "dropped": validated.dropped}
@@ -248,6 +265,22 @@ class StudyContentActivities:
     @activity.defn
     async def mark_study_content_failed(self, data: FailureInput) -> None:
         await mark_failed(self._sessions, StudyContent, data.subject_id, data.error)
+
+    async def _cited_chunks(self, record: dict, cited_refs: list[str], source_refs: dict) -> list[str]:
+        """The learner's excerpts a record comes from: the ones it cites, or when it cites none
+        that were shown, the excerpt closest to what it asks and answers."""
+        if not source_refs:
+            return []
+        named = [str(source_refs[ref].id) for ref in dict.fromkeys(cited_refs) if ref in source_refs]
+        if named:
+            return named
+        if "question" in record:
+            claim = f"{record['question']} {record['options'][record['answer_index']]}"
+        else:
+            claim = f"{record['front']} {record['back']}"
+        [vector] = await self._embedder.embed([claim])
+        closest = max(source_refs.values(), key=lambda row: sum(a * b for a, b in zip(vector, row.embedding)))
+        return [str(closest.id)]
 
     async def _attach_topics(self, cached: dict, job: _Job) -> dict:
         """Point each cached record at the most similar topic of *this* course."""

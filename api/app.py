@@ -23,6 +23,7 @@ from api.routes import (
     me,
     notifications,
     remediation,
+    sources,
     study_content,
     topics,
     weak_areas,
@@ -33,6 +34,7 @@ from api.status_events import EventHub
 from api.temporal_provider import TemporalProvider
 from api.web_app import mount_web_app
 from db.engine import create_engine, create_session_factory
+from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 
 
@@ -62,11 +64,13 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     )
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(timezone.utc)
+    app.state.object_store = object_store_from(settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (
         health.router,
         courses.router,
+        sources.router,
         topics.router,
         study_content.router,
         attempts.router,

@@ -15,6 +15,7 @@ from temporalio.client import Client
 from api.auth import CurrentUser, current_user
 from api.db_session import get_session
 from api.errors import ApiError
+from studyflow.object_store import ObjectStore
 from studyflow.settings import Settings
 
 
@@ -27,6 +28,10 @@ async def get_temporal(request: Request) -> Client:
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def get_object_store(request: Request) -> ObjectStore:
+    return request.app.state.object_store
 
 
 Clock = Callable[[], datetime]
@@ -42,3 +47,4 @@ CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+ObjectStoreDep = Annotated[ObjectStore, Depends(get_object_store)]

@@ -11,7 +11,7 @@ from api import card_ids
 from api.auth import CurrentUser
 from api.errors import ApiError
 from api.schemas.study_content import StudyContentType
-from db.models import Course, RemediationPlan, StudyContent, Topic
+from db.models import Course, RemediationPlan, Source, StudyContent, Topic
 
 
 async def owned_course(session: AsyncSession, course_id: uuid.UUID, user: CurrentUser) -> Course:
@@ -78,3 +78,10 @@ async def owned_remediation_plan(session: AsyncSession, plan_id: uuid.UUID, user
     if plan is None:
         raise ApiError(404, f"remediation plan {plan_id} not found")
     return plan
+
+
+async def owned_source(session: AsyncSession, source_id: uuid.UUID, user: CurrentUser) -> Source:
+    source = await session.scalar(select(Source).where(Source.id == source_id, Source.owner_id == user.id))
+    if source is None:
+        raise ApiError(404, f"source {source_id} not found")
+    return source

@@ -67,9 +67,11 @@ class BenchStack:
             "LOG_LEVEL": "WARNING",
             **self.extra_env,
         }
+        self.worker_pids: list[int] = []
         if self.start_worker:
             for overrides in self.worker_processes:
                 self._spawn([sys.executable, "-m", "worker"], overrides)
+                self.worker_pids.append(self._processes[-1].pid)
         if self.start_api:
             self._spawn([sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(self.api_port),
                          "--log-level", "warning", "--no-access-log"])

@@ -17,3 +17,7 @@ def for_course(user_id: uuid.UUID, course_id: uuid.UUID) -> TypedSearchAttribute
     return TypedSearchAttributes(
         [SearchAttributePair(USER_ID, str(user_id)), SearchAttributePair(COURSE_ID, str(course_id))]
     )
+
+
+def for_user(user_id: uuid.UUID) -> TypedSearchAttributes:
+    return TypedSearchAttributes([SearchAttributePair(USER_ID, str(user_id))])

@@ -105,6 +105,32 @@ class Settings(BaseSettings):
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
+    # --- learners' own material (sources) ----------------------------------------------------
+    source_storage_dir: Path | None = Field(
+        default=None, description="where uploads are stored, content-addressed. Unset: DATA_DIR/sources"
+    )
+    source_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, description="largest upload (413 above it)")
+    free_sources: int = Field(default=20, ge=0, description="sources a free learner may keep")
+    pro_sources: int = Field(default=500, ge=0)
+    free_source_storage_mb: int = Field(default=200, ge=0, description="total size of a free learner's sources")
+    pro_source_storage_mb: int = Field(default=5000, ge=0)
+    source_extract_timeout_seconds: float = Field(
+        default=120, gt=0, description="a batch of pages that takes longer is stopped and the source fails"
+    )
+    source_page_timeout_seconds: float = Field(default=10, gt=0, description="a page that takes longer is skipped")
+    source_extract_memory_mb: int = Field(
+        default=1024, ge=64, description="address-space cap of the process that parses an upload"
+    )
+    source_unpacked_max_mb: int = Field(
+        default=200, ge=1, description="a DOCX that unpacks to more than this is refused (decompression bombs)"
+    )
+    source_batch_units: int = Field(default=25, ge=1, description="pages (or segments) per ingestion activity")
+    source_max_units: int = Field(default=2000, ge=1, description="pages (or segments) a source may have")
+    source_url_timeout_seconds: float = Field(default=15, gt=0)
+    source_url_allow_private: bool = Field(
+        default=False, description="allow URLs that resolve to private or loopback addresses (tests, intranets)"
+    )
+
     # --- engagement nudges (Temporal Schedule) ---------------------------------------------
     nudge_schedule_id: str = "engagement-nudges-daily"
     nudge_hour: int = Field(default=18, ge=0, le=23, description="local hour the daily nudge run starts")
@@ -190,6 +216,16 @@ class Settings(BaseSettings):
 
     def courses_per_day(self, plan: str) -> int:
         return self.pro_courses_per_day if plan == "pro" else self.free_courses_per_day
+
+    @property
+    def source_store_root(self) -> Path:
+        return self.source_storage_dir or self.data_dir / "sources"
+
+    def sources_allowed(self, plan: str) -> int:
+        return self.pro_sources if plan == "pro" else self.free_sources
+
+    def source_storage_bytes(self, plan: str) -> int:
+        return (self.pro_source_storage_mb if plan == "pro" else self.free_source_storage_mb) * 1024 * 1024
 
     def study_content_per_day(self, plan: str) -> int:
         return self.pro_study_content_per_day if plan == "pro" else self.free_study_content_per_day

@@ -34,3 +34,8 @@ def clerk_event(delivery_id: str) -> str:
 def engagement_nudges() -> str:
     """The nudge schedule's runs; Temporal appends the scheduled time to keep each run unique."""
     return "engagement-nudges"
+
+
+def source_ingestion(source_id: uuid.UUID, attempt: int = 0) -> str:
+    """A failed source that is uploaded again is ingested by a new run: the attempt tells them apart."""
+    return f"source-ingestion-{source_id}" + (f"-{attempt}" if attempt else "")

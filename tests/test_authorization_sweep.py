@@ -15,6 +15,7 @@ from db.models import Notification, User
 
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
+from tests.support.sources import ingested
 from tests.support.study import generated, ready_course_on, request_content, wait_content
 
 # /v1/auth/dev-token exists only with embedded auth on loopback (test_web_app proves it).
@@ -51,6 +52,7 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         await api.http.post(f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=api.auth(owner))
     ).json()
     plan_id = attempt["remediation_plan_id"]
+    source = await ingested(api, owner, "sweep-notes.md", b"# Sweep\n\nThe owner's own notes on sorting.\n")
 
     async def plan():
         return (await api.http.get(f"/v1/remediation/{plan_id}", headers=api.auth(owner))).json()
@@ -64,6 +66,7 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         "plan_id": plan_id,
         "card_id": f"{cards['id']}.{cards['cards'][0]['id']}",
         "notification_id": await _notification(session_factory, owner),
+        "source_id": source["id"],
     }
 
 
@@ -99,4 +102,4 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
-    assert checked >= 22  # the private operations that exist today; the sweep must not silently shrink
+    assert checked >= 26  # the private operations that exist today; the sweep must not silently shrink

@@ -14,7 +14,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.support import source_files
 from tests.support.courses import ready_course
+from tests.support.sources import ingested
 from tests.support.polling import poll_until
 from tests.support.study import request_content, wait_content
 from worker import WORKFLOWS
@@ -71,3 +73,12 @@ async def test_fresh_course_and_notes_histories_replay(api, temporal_env, user_a
         await _replayer().replay_workflow(history)
         if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
             (HISTORIES / f"{name}__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_fresh_source_ingestion_history_replays(api, temporal_env, user_a):
+    source = await ingested(api, user_a, "replay.pdf", source_files.pdf(["First page on graphs.", "Second page on trees."]))
+    assert source["status"] == "ready"
+    history = await temporal_env.client.get_workflow_handle(source["workflow_id"]).fetch_history()
+    await _replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"SourceIngestionWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())

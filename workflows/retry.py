@@ -8,7 +8,7 @@ from temporalio.common import RetryPolicy
 
 from studyflow.contracts.workflow_inputs import LlmRetry
 
-NON_RETRYABLE = ["SubjectGoneError"]
+NON_RETRYABLE = ["SubjectGoneError", "SourceUnreadableError"]
 
 # Database-only activities: quick, retried until they succeed (a DB outage should not lose work).
 DB_RETRY = RetryPolicy(

@@ -19,11 +19,23 @@ SYSTEM_TUTOR = (
 )
 
 
-def _with_topic_refs(model: type, record: str, refs: list[str], count: int) -> dict:
+def _with_topic_refs(model: type, record: str, refs: list[str], count: int, source_refs: list[str]) -> dict:
     """The output schema for this request: `topic_ref` limited to the course's topic refs, and
-    exactly as many records as asked for (left free, the local model stops after one or two)."""
+    exactly as many records as asked for (left free, the local model stops after one or two).
+    With the learner's material, each record also names the excerpts it comes from."""
     schema = copy.deepcopy(model.model_json_schema())
-    schema["$defs"][record]["properties"]["topic_ref"] = {"type": "string", "enum": refs}
+    record_schema = schema["$defs"][record]
+    record_schema["properties"]["topic_ref"] = {"type": "string", "enum": refs}
+    if source_refs:
+        record_schema["properties"]["source_refs"] = {
+            "type": "array",
+            "items": {"type": "string", "enum": source_refs},
+            "minItems": 1,
+            "maxItems": 2,
+        }
+        record_schema["required"] = [*record_schema.get("required", []), "source_refs"]
+    else:
+        del record_schema["properties"]["source_refs"]
     [records] = [name for name, spec in schema["properties"].items() if spec.get("type") == "array"]
     schema["properties"][records].update(minItems=count, maxItems=count)
     return schema
@@ -48,6 +60,7 @@ def _remediation_schema(count: int) -> dict:
     than asked for."""
     schema = copy.deepcopy(RemediationDraft.model_json_schema())
     del schema["$defs"]["QuizQuestionDraft"]["properties"]["topic_ref"]
+    del schema["$defs"]["QuizQuestionDraft"]["properties"]["source_refs"]
     schema["properties"]["practice_questions"]["maxItems"] = count
     return schema
 
@@ -61,7 +74,13 @@ class CourseBrief:
 
 
 def course_outline(
-    brief: CourseBrief, chapters: int, min_topics: int, max_topics: int, *, few_shot: bool = False
+    brief: CourseBrief,
+    chapters: int,
+    min_topics: int,
+    max_topics: int,
+    *,
+    few_shot: bool = False,
+    material: list[str] = (),
 ) -> Prompt:
     request = (
         f"Design a {brief.difficulty} {brief.course_type.replace('_', ' ')} course on: {brief.topic}\n"
@@ -69,6 +88,7 @@ def course_outline(
         f"Exactly {chapters} chapters, ordered from foundations to mastery. Each chapter has "
         f"{min_topics} to {max_topics} topics; each topic gets a short title and a one-sentence "
         "summary of what the learner will be able to do."
+        f"{_material_block(material)}"
     )
     return _finished(
         Prompt(
@@ -86,7 +106,13 @@ def course_outline(
 
 
 def topic_notes(
-    brief: CourseBrief, chapter_title: str, topic_title: str, summary: str, *, few_shot: bool = False
+    brief: CourseBrief,
+    chapter_title: str,
+    topic_title: str,
+    summary: str,
+    *,
+    few_shot: bool = False,
+    context: list[str] = (),
 ) -> Prompt:
     request = (
         f"Write study notes for the topic '{topic_title}' (chapter '{chapter_title}') of a "
@@ -96,6 +122,7 @@ def topic_notes(
         "bullets), example (a worked example, or a code example in a fenced block if the subject "
         "is programming; empty string if no example fits), interview_questions (3-5 questions a "
         "interviewer or examiner would ask about it)."
+        f"{_context_block(list(context))}"
     )
     return _finished(
         Prompt(
@@ -115,6 +142,25 @@ def _topic_list(topics: list[tuple[str, str]]) -> str:
     return "\n".join(f"{ref}: {title}" for ref, title in topics)
 
 
+def _material_block(material: list[str]) -> str:
+    if not material:
+        return ""
+    joined = "\n---\n".join(material)
+    return (
+        "\nThe course is built from the learner's own material; its chapters and topics must follow "
+        f"what these excerpts cover:\n{joined}\n"
+    )
+
+
+def _cited_context(context: list[str], source_refs: list[str]) -> list[str]:
+    """Excerpts from the learner's material carry their S-number so records can cite them."""
+    return [f"[{ref}] {text}" for ref, text in zip(source_refs, context)] + context[len(source_refs) :]
+
+
+def _cite_instruction(source_refs: list[str], what: str) -> str:
+    return f"Cite in source_refs the S-numbers of the excerpts each {what} comes from. " if source_refs else ""
+
+
 def _context_block(context: list[str]) -> str:
     if not context:
         return ""
@@ -123,16 +169,26 @@ def _context_block(context: list[str]) -> str:
 
 
 def quiz(
-    brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int, *, few_shot: bool = False
+    brief: CourseBrief,
+    topics: list[tuple[str, str]],
+    context: list[str],
+    count: int,
+    *,
+    few_shot: bool = False,
+    source_refs: list[str] = (),
 ) -> Prompt:
+    """`source_refs` name the first len(source_refs) context entries: excerpts of the learner's
+    own material, which every question must then cite."""
+    source_refs = list(source_refs)
     request = (
         f"Write {count} multiple-choice questions for a {brief.difficulty} "
         f"{brief.course_type.replace('_', ' ')} course on {brief.topic}.\n"
         f"Topics (cite one per question in topic_ref):\n{_topic_list(topics)}\n"
-        f"{_context_block(context)}"
+        f"{_context_block(_cited_context(context, source_refs))}"
         "Each question: exactly 4 distinct options, `answer` copied exactly from the correct option "
         "and `answer_index` its position (0-3), "
         "an explanation of why it is right, 2-4 key_points, and the topic_ref it tests. "
+        f"{_cite_instruction(source_refs, 'question')}"
         "No two questions alike."
     )
     return _finished(
@@ -140,7 +196,7 @@ def quiz(
             purpose="quiz",
             schema_name="quiz",
             messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-            schema=_with_topic_refs(QuizDraft, "QuizQuestionDraft", [ref for ref, _ in topics], count),
+            schema=_with_topic_refs(QuizDraft, "QuizQuestionDraft", [ref for ref, _ in topics], count, source_refs),
             version=PROMPT_VERSION,
         ),
         few_shot,
@@ -148,21 +204,28 @@ def quiz(
 
 
 def flashcards(
-    brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int, *, few_shot: bool = False
+    brief: CourseBrief,
+    topics: list[tuple[str, str]],
+    context: list[str],
+    count: int,
+    *,
+    few_shot: bool = False,
+    source_refs: list[str] = (),
 ) -> Prompt:
+    source_refs = list(source_refs)
     request = (
         f"Write {count} flashcards for a {brief.difficulty} {brief.course_type.replace('_', ' ')} "
         f"course on {brief.topic}.\nTopics (cite one per card in topic_ref):\n{_topic_list(topics)}\n"
-        f"{_context_block(context)}"
+        f"{_context_block(_cited_context(context, source_refs))}"
         "Each card: a short question or term on the front, a precise answer on the back, and its "
-        "topic_ref. No two cards with the same front."
+        f"topic_ref. {_cite_instruction(source_refs, 'card')}No two cards with the same front."
     )
     return _finished(
         Prompt(
             purpose="flashcards",
             schema_name="flashcards",
             messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-            schema=_with_topic_refs(FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count),
+            schema=_with_topic_refs(FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count, source_refs),
             version=PROMPT_VERSION,
         ),
         few_shot,

@@ -19,11 +19,12 @@ from api.schemas.courses import (
     CourseCreate,
     CourseDetail,
     CourseList,
+    CourseSourceRef,
     CourseSummary,
     StudyContentRef,
 )
 from api.schemas.topics import TopicSummary
-from db.models import Course, RemediationPlan, StudyContent, Topic
+from db.models import Course, CourseSource, RemediationPlan, Source, StudyContent, Topic
 from db.user_counters import consume_course_quota, refund_course_quota
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import CourseGenerationInput
@@ -43,6 +44,8 @@ async def create_course(
     temporal: TemporalDep,
     settings: SettingsDep,
 ) -> CourseAccepted:
+    sources = await _ready_sources(session, user.id, body.source_ids)
+    topic = body.topic or _topic_from(sources[0].name)
     today = today_in(settings.day_timezone)
     limit = settings.courses_per_day(user.plan)
     if not await consume_course_quota(session, user.id, today, limit):
@@ -58,13 +61,18 @@ async def create_course(
         Course(
             id=course_id,
             owner_id=user.id,
-            topic=body.topic,
+            topic=topic,
             course_type=body.course_type.value,
             difficulty=body.difficulty.value,
             preferences=body.preferences.model_dump(exclude_none=True),
             status="generating",
             workflow_id=workflow_id,
         )
+    )
+    await session.flush()
+    session.add_all(
+        CourseSource(course_id=course_id, source_id=source.id, position=position)
+        for position, source in enumerate(sources)
     )
     await session.commit()
     try:
@@ -94,6 +102,29 @@ async def create_course(
         status="generating",
         status_url=f"/v1/courses/{course_id}",
     )
+
+
+async def _ready_sources(session: AsyncSession, owner_id: uuid.UUID, source_ids: list[uuid.UUID]) -> list[Source]:
+    if not source_ids:
+        return []
+    found = {
+        s.id: s
+        for s in await session.scalars(select(Source).where(Source.id.in_(source_ids), Source.owner_id == owner_id))
+    }
+    for source_id in source_ids:
+        source = found.get(source_id)
+        if source is None:
+            raise ApiError(404, f"source {source_id} not found")
+        if source.status != "ready":
+            raise ApiError(409, f"source {source.name!r} is {source.status}; a course needs ready sources")
+    return [found[i] for i in source_ids]
+
+
+def _topic_from(name: str) -> str:
+    """A course named after its first source: "lecture-3.pdf" → "lecture 3"."""
+    stem = name.rsplit(".", 1)[0] if "." in name[-6:] else name
+    topic = " ".join(stem.replace("_", " ").replace("-", " ").split())[:200]
+    return topic if len(topic) >= 3 else f"Notes: {topic}".strip()
 
 
 @router.get("", response_model=CourseList)
@@ -136,7 +167,17 @@ async def get_course(
             .order_by(StudyContent.type)
         )
     ).all()
-    return _course_detail(course, topics, [StudyContentRef.model_validate(row._asdict()) for row in study_content])
+    sources = (
+        await session.execute(
+            select(Source.id, Source.name, Source.kind)
+            .join(CourseSource, CourseSource.source_id == Source.id)
+            .where(CourseSource.course_id == course.id)
+            .order_by(CourseSource.position)
+        )
+    ).all()
+    detail = _course_detail(course, topics, [StudyContentRef.model_validate(row._asdict()) for row in study_content])
+    detail.sources = [CourseSourceRef.model_validate(row._asdict()) for row in sources]
+    return detail
 
 
 @router.get("/{course_id}/progress", response_model=CourseDetail)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.anki_deck import build_apkg
+from api.citations import cited, citations_by_chunk
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_course, owned_study_content
@@ -152,11 +153,18 @@ async def get_study_content(
     )
     payload = content.payload or {}
     if content.status == "completed":
+        records = payload.get("questions") or payload.get("cards") or []
+        citations = await citations_by_chunk(session, user.id, records)
         if content.type == StudyContentType.quiz:
             # Active recall: answers, explanations and key points stay server-side until an attempt.
-            view.questions = [QuizQuestionView.model_validate(q) for q in payload.get("questions", [])]
+            view.questions = [
+                QuizQuestionView.model_validate({**q, "citations": cited(q, citations)})
+                for q in payload.get("questions", [])
+            ]
         else:
-            view.cards = [FlashcardView.model_validate(c) for c in payload.get("cards", [])]
+            view.cards = [
+                FlashcardView.model_validate({**c, "citations": cited(c, citations)}) for c in payload.get("cards", [])
+            ]
         if payload.get("near_hit"):
             view.near_hit = NearHitNotice.model_validate(payload["near_hit"])
     return view

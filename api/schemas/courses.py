@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
@@ -34,10 +34,36 @@ class CoursePreferences(BaseModel):
 class CourseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    topic: str = Field(min_length=3, max_length=200)
+    # Before `topic`: its validator reads whether sources were given.
+    source_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        description="build the course from these ready sources of yours (their order is kept)",
+    )
+    topic: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=200,
+        validate_default=True,
+        description="required unless source_ids are given (then it defaults to the first source's name)",
+    )
     course_type: CourseType = CourseType.practical
     difficulty: Difficulty = Difficulty.beginner
     preferences: CoursePreferences = CoursePreferences()
+
+    @field_validator("source_ids")
+    @classmethod
+    def _distinct(cls, source_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        if len(set(source_ids)) != len(source_ids):
+            raise ValueError("lists a source twice")
+        return source_ids
+
+    @field_validator("topic", mode="after")
+    @classmethod
+    def _topic_or_sources(cls, topic: str | None, info: ValidationInfo) -> str | None:
+        if topic is None and not info.data.get("source_ids"):
+            raise ValueError("topic is required unless source_ids are given")
+        return topic
 
     @field_validator("topic", mode="before")
     @classmethod
@@ -83,6 +109,12 @@ class StudyContentRef(BaseModel):
     status: str
 
 
+class CourseSourceRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+
+
 class CourseDetail(CourseSummary):
     preferences: dict
     title: str | None
@@ -95,6 +127,7 @@ class CourseDetail(CourseSummary):
     )
     chapters: list[Chapter]
     study_content: list[StudyContentRef] = Field(description="the course's flashcard set and quiz, once requested")
+    sources: list[CourseSourceRef] = Field(default_factory=list, description="the learner's sources it is built from")
 
 
 class CourseList(BaseModel):

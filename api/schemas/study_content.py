@@ -6,6 +6,8 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
+from api.schemas.sources import Citation
+
 
 class StudyContentType(str, Enum):
     flashcards = "flashcards"
@@ -33,6 +35,7 @@ class QuizQuestionView(BaseModel):
     options: list[str]
     topic_id: uuid.UUID | None
     topic_title: str | None
+    citations: list[Citation] = Field(default_factory=list, description="where in your sources it comes from")
 
 
 class FlashcardView(BaseModel):
@@ -41,6 +44,7 @@ class FlashcardView(BaseModel):
     back: str
     topic_id: uuid.UUID | None
     topic_title: str | None
+    citations: list[Citation] = Field(default_factory=list, description="where in your sources it comes from")
 
 
 class NearHitNotice(BaseModel):

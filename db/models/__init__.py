@@ -7,6 +7,7 @@ from db.models.llm_calls import LlmCall
 from db.models.notifications import Notification
 from db.models.rate_limits import RateLimitBucket
 from db.models.retrieval import ContentChunk, SemanticCacheEntry
+from db.models.sources import CourseSource, Source
 from db.models.study import (
     FlashcardReview,
     FlashcardState,
@@ -22,6 +23,7 @@ __all__ = [
     "Base",
     "ContentChunk",
     "Course",
+    "CourseSource",
     "FlashcardReview",
     "FlashcardState",
     "LlmCall",
@@ -31,6 +33,7 @@ __all__ = [
     "QuizAttempt",
     "RemediationPlan",
     "SemanticCacheEntry",
+    "Source",
     "StudyContent",
     "Subscription",
     "Topic",

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Computed, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,16 +23,30 @@ class ContentChunk(Base):
         ),
         Index("ix_content_chunks_tsv", "tsv", postgresql_using="gin"),
         Index("ix_content_chunks_course_topic", "course_id", "topic_id"),
-        UniqueConstraint("course_id", "topic_id", "source", "chunk_index", postgresql_nulls_not_distinct=True),
+        Index("ix_content_chunks_source_id", "source_id"),
+        UniqueConstraint(
+            "course_id",
+            "topic_id",
+            "source",
+            "source_id",
+            "chunk_index",
+            name="uq_content_chunks_position",
+            postgresql_nulls_not_distinct=True,
+        ),
+        # Course material (outline, notes) or a learner's source: never neither.
+        CheckConstraint("course_id IS NOT NULL OR source_id IS NOT NULL", name="belongs"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    source_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     topic_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(32))
     chunk_index: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # Where in the source the chunk comes from: {"page": 12}, {"heading": ...}, {"start": "00:12:04"}.
+    locator: Mapped[dict | None] = mapped_column(JSONB)
     embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
     tsv: Mapped[str] = mapped_column(
         TSVECTOR, Computed("to_tsvector('english', text)", persisted=True)

@@ -64,6 +64,7 @@ def validate_quiz(draft: QuizDraft, topic_refs: set[str]) -> Validated:
                 "explanation": q.explanation.strip(),
                 "key_points": [p.strip() for p in q.key_points if p.strip()],
                 "topic_ref": q.topic_ref,
+                "source_refs": list(q.source_refs),
             }
         )
     return result
@@ -84,5 +85,12 @@ def validate_flashcards(draft: FlashcardSetDraft, topic_refs: set[str]) -> Valid
             result.dropped.append(f"card {index + 1}: {problem}")
             continue
         seen.add(_key(card.front))
-        result.records.append({"front": card.front.strip(), "back": card.back.strip(), "topic_ref": card.topic_ref})
+        result.records.append(
+            {
+                "front": card.front.strip(),
+                "back": card.back.strip(),
+                "topic_ref": card.topic_ref,
+                "source_refs": list(card.source_refs),
+            }
+        )
     return result

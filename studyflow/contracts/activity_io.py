@@ -142,3 +142,30 @@ class NudgeBatch(BaseModel):
 class DispatchResult(BaseModel):
     started: int
     backlog: int  # topics queued or generating in the background
+
+
+# --- source ingestion ---------------------------------------------------------------------
+class SourceRef(BaseModel):
+    source_id: uuid.UUID
+
+
+class SourcePlan(BaseModel):
+    units: int  # pages of a PDF, sections or transcript segments of anything else
+    already_ready: bool = False
+
+
+class SourceBatch(BaseModel):
+    source_id: uuid.UUID
+    batch_index: int
+    start: int  # first unit, 0-based
+    end: int  # one past the last unit
+
+
+class SourceBatchResult(BaseModel):
+    chunks: int
+    skipped: int
+
+
+class SourceReadyInput(BaseModel):
+    source_id: uuid.UUID
+    skipped_units: int = 0

@@ -79,6 +79,9 @@ class QuizQuestionDraft(_LlmDraft):
         default_factory=list, json_schema_extra={"maxItems": 3, "items": {"type": "string", "maxLength": 80}}
     )
     topic_ref: str = Field(default="", description="the T-number of the topic the question tests")
+    # Only asked for when the course is built from the learner's material (the schema sent
+    # otherwise leaves it out): the S-numbers of the excerpts the question comes from.
+    source_refs: list[str] = Field(default_factory=list)
 
 
 class QuizDraft(_LlmDraft):
@@ -89,6 +92,7 @@ class FlashcardDraft(_LlmDraft):
     front: str = Field(default="", json_schema_extra={"minLength": 3, "maxLength": 120})
     back: str = Field(default="", json_schema_extra={"minLength": 1, "maxLength": 160})
     topic_ref: str = ""
+    source_refs: list[str] = Field(default_factory=list)
 
 
 class FlashcardSetDraft(_LlmDraft):

@@ -77,3 +77,14 @@ class NudgeRunInput(BaseModel):
 class BackgroundDispatchInput(BaseModel):
     retry: LlmRetry = LlmRetry()
     poll_seconds: float = Field(default=1.0, gt=0)
+
+
+class SourceIngestionInput(BaseModel):
+    """From the API: the source and the batch size. Continue-as-new carries the progress."""
+
+    source_id: uuid.UUID
+    batch_units: int = Field(default=25, ge=1)
+    batches_per_run: int = Field(default=40, ge=1, description="then continue-as-new")
+    units: int | None = None  # known after the first run's preparation
+    next_unit: int = 0
+    skipped_units: int = 0

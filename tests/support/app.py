@@ -40,6 +40,7 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         rate_limit_burst=1000,
         rate_limit_per_minute=60000,
         background_notes_enabled=False,
+        source_url_allow_private=True,  # the test web server listens on loopback
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)

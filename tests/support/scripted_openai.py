@@ -234,12 +234,20 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
         }
     if schema_name in ("quiz", "flashcards"):
         refs = re.findall(r"^(T\d+): (.+)$", prompt, flags=re.MULTILINE) or [("T1", "the subject")]
+        # A course from the learner's material shows numbered excerpts; a model cites them.
+        excerpts = re.findall(r"^\[(S\d+)\] ", prompt, flags=re.MULTILINE)
+        cite = (lambda i: {"source_refs": [excerpts[i % len(excerpts)]]}) if excerpts else (lambda i: {})
         count = int(_number(r"Write (\d+) ", prompt, 4))
         subject = _number(r"course on (.+?)\.?\n", prompt, "the subject")
         if schema_name == "flashcards":
             return {
                 "cards": [
-                    {"front": f"Card {i + 1} about {subject}?", "back": f"Answer {i + 1}.", "topic_ref": refs[i % len(refs)][0]}
+                    {
+                        "front": f"Card {i + 1} about {subject}?",
+                        "back": f"Answer {i + 1}.",
+                        "topic_ref": refs[i % len(refs)][0],
+                        **cite(i),
+                    }
                     for i in range(count)
                 ]
             }
@@ -252,6 +260,7 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
                     "explanation": "Because B is right.",
                     "key_points": ["B is right", "the others are wrong"],
                     "topic_ref": refs[i % len(refs)][0],
+                    **cite(i),
                 }
                 for i in range(count)
             ]

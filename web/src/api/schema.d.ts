@@ -377,6 +377,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sources */
+        get: operations["list_sources_v1_sources_get"];
+        put?: never;
+        /** Add Source */
+        post: operations["add_source_v1_sources_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Source */
+        get: operations["get_source_v1_sources__source_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Source
+         * @description The source, its chunks (and so its citations) and its stored bytes go; courses built from it stay.
+         */
+        delete: operations["delete_source_v1_sources__source_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/study-content/{content_id}": {
         parameters: {
             query?: never;
@@ -581,6 +620,33 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * Citation
+         * @description Where a generated card or question comes from in the learner's material.
+         */
+        Citation: {
+            /**
+             * Chunk Id
+             * Format: uuid
+             */
+            chunk_id: string;
+            /**
+             * Label
+             * @description e.g. "lecture-3.pdf, p. 12"
+             */
+            label: string;
+            /** Locator */
+            locator: {
+                [key: string]: unknown;
+            };
+            /**
+             * Source Id
+             * Format: uuid
+             */
+            source_id: string;
+            /** Source Name */
+            source_name: string;
+        };
         /** CourseAccepted */
         CourseAccepted: {
             /**
@@ -607,8 +673,16 @@ export interface components {
              *     }
              */
             preferences: components["schemas"]["CoursePreferences"];
-            /** Topic */
-            topic: string;
+            /**
+             * Source Ids
+             * @description build the course from these ready sources of yours (their order is kept)
+             */
+            source_ids?: string[];
+            /**
+             * Topic
+             * @description required unless source_ids are given (then it defaults to the first source's name)
+             */
+            topic?: string | null;
         };
         /** CourseDetail */
         CourseDetail: {
@@ -651,6 +725,11 @@ export interface components {
             };
             /** Progress Pct */
             progress_pct: number;
+            /**
+             * Sources
+             * @description the learner's sources it is built from
+             */
+            sources?: components["schemas"]["CourseSourceRef"][];
             /** Status */
             status: string;
             /**
@@ -691,6 +770,18 @@ export interface components {
             language: string;
             /** Learning Style */
             learning_style?: string | null;
+        };
+        /** CourseSourceRef */
+        CourseSourceRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
         };
         /** CourseSummary */
         CourseSummary: {
@@ -843,6 +934,11 @@ export interface components {
         FlashcardView: {
             /** Back */
             back: string;
+            /**
+             * Citations
+             * @description where in your sources it comes from
+             */
+            citations?: components["schemas"]["Citation"][];
             /** Front */
             front: string;
             /** Id */
@@ -1022,6 +1118,11 @@ export interface components {
          * @description A question as a learner sees it before attempting: no answer, no explanation.
          */
         QuizQuestionView: {
+            /**
+             * Citations
+             * @description where in your sources it comes from
+             */
+            citations?: components["schemas"]["Citation"][];
             /** Id */
             id: string;
             /** Options */
@@ -1136,6 +1237,136 @@ export interface components {
             stability: number | null;
             /** State */
             state: string;
+        };
+        /** SourceAccepted */
+        SourceAccepted: {
+            /** Chunk Count */
+            chunk_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Error
+             * @description why the source failed, written for the learner
+             */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description pdf, markdown, text, html, url, docx or transcript
+             */
+            kind: string;
+            /**
+             * Name
+             * @description the file name, or the page title of a URL
+             */
+            name: string;
+            /**
+             * Pages
+             * @description pages of a PDF (None for other kinds)
+             */
+            pages: number | null;
+            /**
+             * Segments
+             * @description sections or transcript segments (None for a PDF)
+             */
+            segments: number | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Skipped
+             * @description pages or segments left out because they could not be read in time
+             */
+            skipped: number;
+            /**
+             * Status
+             * @description processing, ready or failed
+             */
+            status: string;
+            /** Status Url */
+            status_url: string;
+            /** Url */
+            url: string | null;
+            /** Workflow Id */
+            workflow_id: string | null;
+        };
+        /** SourceList */
+        SourceList: {
+            /** Items */
+            items: components["schemas"]["SourceView"][];
+            /** Source Limit */
+            source_limit: number;
+            /** Storage Limit Bytes */
+            storage_limit_bytes: number;
+            /** Total */
+            total: number;
+            /**
+             * Used Bytes
+             * @description storage taken by the learner's sources
+             */
+            used_bytes: number;
+        };
+        /** SourceView */
+        SourceView: {
+            /** Chunk Count */
+            chunk_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Error
+             * @description why the source failed, written for the learner
+             */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description pdf, markdown, text, html, url, docx or transcript
+             */
+            kind: string;
+            /**
+             * Name
+             * @description the file name, or the page title of a URL
+             */
+            name: string;
+            /**
+             * Pages
+             * @description pages of a PDF (None for other kinds)
+             */
+            pages: number | null;
+            /**
+             * Segments
+             * @description sections or transcript segments (None for a PDF)
+             */
+            segments: number | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Skipped
+             * @description pages or segments left out because they could not be read in time
+             */
+            skipped: number;
+            /**
+             * Status
+             * @description processing, ready or failed
+             */
+            status: string;
+            /** Url */
+            url: string | null;
+            /** Workflow Id */
+            workflow_id: string | null;
         };
         /** StudyContentAccepted */
         StudyContentAccepted: {
@@ -2025,6 +2256,152 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RemediationView"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sources_v1_sources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceList"];
+                };
+            };
+        };
+    };
+    add_source_v1_sources_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Url
+                     * Format: uri
+                     * @description a public web page (http or https)
+                     */
+                    url: string;
+                };
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description PDF, Markdown, plain text, HTML, DOCX, and transcripts (.vtt, .srt)
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description this learner already has this file (or URL): the existing source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceAccepted"];
+                };
+            };
+            /** @description over the upload limit or the storage quota */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not a supported kind of file (decided by its content) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description source quota reached */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_source_v1_sources__source_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_source_v1_sources__source_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

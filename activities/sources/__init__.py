@@ -1,0 +1,1 @@
+"""Learners' own material: read uploads in a bounded child process, chunk, embed, index."""

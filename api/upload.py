@@ -1,0 +1,73 @@
+"""Receive one uploaded file into a temporary file, refusing it (413) as soon as the body grows
+past the limit: a hostile client cannot make the API read gigabytes first."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from api.errors import ApiError
+
+# Multipart framing and the small text fields around the file.
+_FRAMING_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    path: Path
+    filename: str | None
+    size: int
+
+
+def human_size(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"the file is larger than the {human_size(limit)} upload limit")
+
+
+async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for block in request.stream():
+        received += len(block)
+        if received > limit + _FRAMING_BYTES:
+            raise _too_large(limit)
+        yield block
+
+
+async def receive_upload(request: Request, limit: int, directory: Path) -> ReceivedFile:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + _FRAMING_BYTES:
+        raise _too_large(limit)
+    parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=5)
+    try:
+        form = await parser.parse()
+    except MultiPartException as error:
+        raise ApiError(400, f"malformed multipart body: {error}") from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        await form.close()
+        raise ApiError(422, "file: send the file in a multipart field named 'file'")
+    try:
+        path = directory / "upload"
+        size = await asyncio.to_thread(_copy, upload, path)
+    finally:
+        await form.close()
+    if size > limit:
+        raise _too_large(limit)
+    return ReceivedFile(path=path, filename=upload.filename, size=size)
+
+
+def _copy(upload: UploadFile, path: Path) -> int:
+    upload.file.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(upload.file, out, 1024 * 1024)
+    return path.stat().st_size
