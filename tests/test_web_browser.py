@@ -16,6 +16,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import insert, select
 
 from db.models import Notification, User
+from tests.support import source_files
 from tests.support.app import make_settings
 from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, sign_in, web_stack
 from tests.support.courses import unique_topic
@@ -310,3 +311,45 @@ async def _follow_live_then_polling(stack, llm_server, user_a):
         f"\nwatching a course generate: with the event stream {live_requests} API requests in {live_seconds:.1f}s; "
         f"polling only {polled_requests} in {polled_seconds:.1f}s"
     )
+
+
+async def test_a_learner_builds_a_course_from_their_lecture_and_sees_where_questions_come_from(stack, user_a, tmp_path):
+    lecture = tmp_path / "lecture-3.pdf"
+    lecture.write_bytes(
+        source_files.pdf(
+            [
+                "Inner joins return only the rows whose keys match in both tables.",
+                "A left outer join keeps every row of the left table and fills the gaps with NULL.",
+            ]
+        )
+    )
+    fake = tmp_path / "slides.pdf"
+    fake.write_bytes(source_files.png())
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    await page.get_by_role("link", name="My material").click()
+    await expect(page.get_by_text("Nothing here yet.")).to_be_visible()
+    await assert_accessible(page, "my material (empty)")
+
+    # A file that lies about its type is refused with the reason, and nothing is added.
+    await page.get_by_label(re.compile("^Add a file")).set_input_files(str(fake))
+    await page.get_by_role("button", name="Upload").click()
+    await expect(page.get_by_role("alert")).to_contain_text("slides.pdf is named like a PDF but the file is a PNG image")
+
+    await page.get_by_label(re.compile("^Add a file")).set_input_files(str(lecture))
+    await page.get_by_role("button", name="Upload").click()
+    entry = page.locator(".source").filter(has_text="lecture-3.pdf")
+    await expect(entry.locator(".badge")).to_have_text("Ready")
+    await expect(entry).to_contain_text("2 pages")
+    await assert_accessible(page, "my material")
+    await entry.get_by_role("checkbox").check()
+    await page.get_by_role("button", name="Build a course from 1 source").click()
+
+    await expect(page).to_have_url(re.compile(r"/courses/[0-9a-f-]{36}$"))
+    await expect(page.locator(".meta .badge").first).to_have_text("Ready")
+    await expect(page.get_by_text("Built from your material: lecture-3.pdf")).to_be_visible()
+    await page.get_by_role("button", name="Make a quiz").click()
+    await page.get_by_role("link", name="Take the quiz").click()
+    await expect(page.locator(".citations").first).to_contain_text(re.compile(r"from: lecture-3\.pdf, p\. [12]"))
+    await assert_accessible(page, "quiz with citations")
+    await context.close()

@@ -12,6 +12,7 @@ import { NotificationsPage } from "./pages/NotificationsPage";
 import { QuizPage } from "./pages/QuizPage";
 import { RemediationPage } from "./pages/RemediationPage";
 import { ReviewPage } from "./pages/ReviewPage";
+import { SourcesPage } from "./pages/SourcesPage";
 import { WeakAreasPage } from "./pages/WeakAreasPage";
 
 // Markdown and syntax highlighting are only needed once a learner opens notes.
@@ -24,6 +25,7 @@ export function App() {
         <Routes>
           <Route path="/" element={<DashboardPage />} />
           <Route path="/courses/new" element={<NewCoursePage />} />
+          <Route path="/sources" element={<SourcesPage />} />
           <Route path="/courses/:courseId" element={<CoursePage />} />
           <Route path="/topics/:topicId" element={<TopicPage />} />
           <Route path="/flashcards/:contentId" element={<FlashcardsPage />} />

@@ -76,6 +76,9 @@ function refetchFor(queryClient: QueryClient, message: EventSourceMessage) {
     case "notification":
       touch(["notifications"]);
       break;
+    case "source":
+      touch(["sources"]);
+      break;
   }
 }
 

@@ -1,5 +1,6 @@
 const LABELS: Record<string, string> = {
   generating: "Generating…",
+  processing: "Reading…",
   pending: "Pending",
   ready: "Ready",
   completed: "Ready",

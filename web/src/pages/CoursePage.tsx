@@ -49,6 +49,9 @@ export function CoursePage() {
         {c.course_type.replace("_", " ")} · {c.difficulty} · <StatusBadge status={c.status} />
         {c.outline_model && <span> · outline by {c.outline_model}</span>}
       </p>
+      {(c.sources ?? []).length > 0 && (
+        <p className="meta">Built from your material: {(c.sources ?? []).map((s) => s.name).join(", ")}</p>
+      )}
       {c.status === "generating" && (
         <p className="stage" role="status" aria-live="polite">
           {STAGES[c.generation_stage ?? ""] ?? "Starting"}…

@@ -5,6 +5,7 @@ import { api, type Schemas } from "../api/client";
 import { downloadFile } from "../api/download";
 import { isNotFound, unwrap } from "../api/problem";
 import { pollWhile } from "../api/polling";
+import { Citations } from "../components/Citations";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
@@ -62,6 +63,7 @@ export function FlashcardsPage() {
             <span className="visually-hidden">{flipped ? "Answer: " : "Question: "}</span>
             <span className="card-face">{flipped ? card.back : card.front}</span>
           </button>
+          <Citations citations={card.citations} />
           <div className="card-nav">
             <button type="button" onClick={() => go(-1)} disabled={index === 0}>
               Previous

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { useNavigate } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { ApiProblem, unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -47,6 +47,9 @@ export function NewCoursePage() {
   return (
     <section className="new-course">
       <h1>New course</h1>
+      <p className="meta">
+        Have lecture notes or slides? <Link to="/sources">Build a course from your own material</Link>.
+      </p>
       <form onSubmit={submit} noValidate>
         <label htmlFor="topic">What do you want to learn?</label>
         <input

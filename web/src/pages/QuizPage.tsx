@@ -3,6 +3,7 @@ import { useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { isNotFound, unwrap } from "../api/problem";
+import { Citations } from "../components/Citations";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
@@ -108,6 +109,7 @@ function QuestionField(props: { number: number; question: Question; selected?: n
           {option}
         </label>
       ))}
+      <Citations citations={question.citations} />
     </fieldset>
   );
 }
