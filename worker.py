@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.background_activities import BackgroundActivities
+from activities.conversation_activities import ConversationActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
 from activities.indexing_activities import IndexingActivities
@@ -35,6 +36,7 @@ from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect
 from workflows.background_notes import BackgroundNotesDispatcherWorkflow
+from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
 from workflows.remediation import RemediationWorkflow
@@ -54,6 +56,7 @@ WORKFLOWS = [
     EngagementNudgesWorkflow,
     BackgroundNotesDispatcherWorkflow,
     SourceIngestionWorkflow,
+    ConversationWorkflow,
 ]
 
 
@@ -68,6 +71,7 @@ class ActivitySet:
     nudges: NudgeActivities
     background: BackgroundActivities
     sources: SourceIngestionActivities
+    conversations: ConversationActivities
 
     def all(self) -> list:
         return [
@@ -99,6 +103,9 @@ class ActivitySet:
             self.sources.index_source_batch,
             self.sources.mark_source_ready,
             self.sources.mark_source_failed,
+            self.conversations.answer_question,
+            self.conversations.assess_tutor_need,
+            self.conversations.mark_conversation_idle,
         ]
 
 
@@ -118,6 +125,7 @@ def build_activities(
         nudges=NudgeActivities(settings, session_factory, llm, build_notifier(settings)),
         background=BackgroundActivities(settings, session_factory, client),
         sources=SourceIngestionActivities(settings, session_factory, embedder, object_store_from(settings)),
+        conversations=ConversationActivities(settings, session_factory, llm, embedder),
     )
 
 

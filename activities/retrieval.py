@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import ContentChunk, CourseSource
@@ -88,6 +88,26 @@ class Retriever:
                 if len(found) >= k:
                     break
         return list(found.values())[:k]
+
+    async def search_material(
+        self,
+        *,
+        owner_id: uuid.UUID,
+        course_id: uuid.UUID | None,
+        query_text: str,
+        query_vector: list[float],
+        k: int,
+        threshold: float,
+    ) -> list[RetrievedChunk]:
+        """What the tutor may answer from: the learner's own chunks (one course and its sources,
+        or all their courses and sources) that are at least `threshold` similar. No fallback
+        tier: an empty answer means the material does not say."""
+        scope = ContentChunk.owner_id == owner_id
+        if course_id is not None:
+            linked = select(CourseSource.source_id).where(CourseSource.course_id == course_id)
+            scope = and_(scope, or_(ContentChunk.course_id == course_id, ContentChunk.source_id.in_(linked)))
+        async with self._sessions() as session:
+            return await self._hybrid(session, scope, query_text, query_vector, k, threshold, "material")
 
     async def _hybrid(
         self,

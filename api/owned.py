@@ -11,7 +11,7 @@ from api import card_ids
 from api.auth import CurrentUser
 from api.errors import ApiError
 from api.schemas.study_content import StudyContentType
-from db.models import Course, RemediationPlan, Source, StudyContent, Topic
+from db.models import Conversation, Course, RemediationPlan, Source, StudyContent, Topic
 
 
 async def owned_course(session: AsyncSession, course_id: uuid.UUID, user: CurrentUser) -> Course:
@@ -85,3 +85,12 @@ async def owned_source(session: AsyncSession, source_id: uuid.UUID, user: Curren
     if source is None:
         raise ApiError(404, f"source {source_id} not found")
     return source
+
+
+async def owned_conversation(session: AsyncSession, conversation_id: uuid.UUID, user: CurrentUser) -> Conversation:
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id, Conversation.owner_id == user.id)
+    )
+    if conversation is None:
+        raise ApiError(404, f"conversation {conversation_id} not found")
+    return conversation

@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         default=False, description="allow URLs that resolve to private or loopback addresses (tests, intranets)"
     )
 
+    # --- tutor chat ------------------------------------------------------------------------------
+    tutor_min_similarity: float = Field(
+        default=0.35, ge=-1, le=1, description="an excerpt less similar to the question is not evidence"
+    )
+    conversation_idle_minutes: float = Field(default=30, gt=0, description="a conversation's run closes after this")
+    conversation_questions_per_run: int = Field(default=50, ge=1, description="then continue-as-new")
+
     # --- engagement nudges (Temporal Schedule) ---------------------------------------------
     nudge_schedule_id: str = "engagement-nudges-daily"
     nudge_hour: int = Field(default=18, ge=0, le=23, description="local hour the daily nudge run starts")

@@ -36,6 +36,10 @@ def engagement_nudges() -> str:
     return "engagement-nudges"
 
 
+def conversation(conversation_id: uuid.UUID) -> str:
+    return f"conversation-{conversation_id}"
+
+
 def source_ingestion(source_id: uuid.UUID, attempt: int = 0) -> str:
     """A failed source that is uploaded again is ingested by a new run: the attempt tells them apart."""
     return f"source-ingestion-{source_id}" + (f"-{attempt}" if attempt else "")

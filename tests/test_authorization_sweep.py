@@ -7,11 +7,12 @@ A new route fails this test until the maps below say how to call it.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 from sqlalchemy import insert, select
 
-from db.models import Notification, User
+from db.models import Conversation, Notification, TutorHandoff, User
 
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
@@ -27,6 +28,7 @@ BODIES = {
     ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): {"answers": {}},
     ("POST", "/v1/flashcards/{card_id}/reviews"): {"rating": "good"},
+    ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What is in my notes?"},
 }
 
 
@@ -42,6 +44,18 @@ async def _notification(session_factory, owner: str) -> str:
         )
 
 
+async def _handoff(session_factory, conversation_id: str) -> str:
+    async with session_factory.begin() as session:
+        owner_id = await session.scalar(select(Conversation.owner_id).where(Conversation.id == uuid.UUID(conversation_id)))
+        return str(
+            await session.scalar(
+                insert(TutorHandoff)
+                .values(conversation_id=uuid.UUID(conversation_id), owner_id=owner_id, reason="sweep", summary={})
+                .returning(TutorHandoff.id)
+            )
+        )
+
+
 async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
     course = await ready_course_on(api, owner, unique_topic("sweep"))
     topic_id = course["chapters"][0]["topics"][0]["id"]
@@ -53,6 +67,8 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
     ).json()
     plan_id = attempt["remediation_plan_id"]
     source = await ingested(api, owner, "sweep-notes.md", b"# Sweep\n\nThe owner's own notes on sorting.\n")
+    conversation = (await api.http.post("/v1/conversations", json={}, headers=api.auth(owner))).json()
+    handoff_id = await _handoff(session_factory, conversation["id"])
 
     async def plan():
         return (await api.http.get(f"/v1/remediation/{plan_id}", headers=api.auth(owner))).json()
@@ -67,6 +83,8 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         "card_id": f"{cards['id']}.{cards['cards'][0]['id']}",
         "notification_id": await _notification(session_factory, owner),
         "source_id": source["id"],
+        "conversation_id": conversation["id"],
+        "handoff_id": handoff_id,
     }
 
 
@@ -102,4 +120,4 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
-    assert checked >= 26  # the private operations that exist today; the sweep must not silently shrink
+    assert checked >= 31  # the private operations that exist today; the sweep must not silently shrink

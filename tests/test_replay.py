@@ -82,3 +82,20 @@ async def test_fresh_source_ingestion_history_replays(api, temporal_env, user_a)
     await _replayer().replay_workflow(history)
     if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
         (HISTORIES / f"SourceIngestionWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_fresh_conversation_history_replays(api, temporal_env, user_a):
+    await ingested(api, user_a, "replay-notes.md", b"# Graphs\n\nA graph has vertices joined by edges.\n")
+    conversation = (await api.http.post("/v1/conversations", json={}, headers=api.auth(user_a))).json()
+    for question in ("What joins the vertices of a graph?", "What is the capital of Peru?"):
+        response = await api.http.post(
+            f"/v1/conversations/{conversation['id']}/messages",
+            params={"wait": "true"},
+            json={"question": question},
+            headers=api.auth(user_a),
+        )
+        assert response.status_code == 200, response.text
+    history = await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).fetch_history()
+    await _replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"ConversationWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())

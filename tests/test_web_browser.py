@@ -353,3 +353,33 @@ async def test_a_learner_builds_a_course_from_their_lecture_and_sees_where_quest
     await expect(page.locator(".citations").first).to_contain_text(re.compile(r"from: lecture-3\.pdf, p\. [12]"))
     await assert_accessible(page, "quiz with citations")
     await context.close()
+
+
+async def test_a_learner_asks_the_tutor_about_their_notes_and_sees_the_sources(stack, user_a, tmp_path):
+    notes = tmp_path / "recursion.md"
+    notes.write_text(
+        "# Recursion\n\n## Base case\nEvery recursive function needs a base case: an input it answers directly, "
+        "without calling itself. Without one the recursion never stops.\n\n## Memoisation\nMemoisation stores "
+        "earlier results so no input is computed twice.\n"
+    )
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    await page.get_by_role("link", name="My material").click()
+    await page.get_by_label(re.compile("^Add a file")).set_input_files(str(notes))
+    await page.get_by_role("button", name="Upload").click()
+    await expect(page.locator(".source").filter(has_text="recursion.md").locator(".badge")).to_have_text("Ready")
+
+    await page.get_by_role("link", name="Ask a tutor").click()
+    await page.get_by_role("button", name="New conversation").click()
+    await expect(page).to_have_url(re.compile(r"/chat/[0-9a-f-]{36}$"))
+    await page.get_by_label("Your question").fill("What does every recursive function need in order to stop?")
+    await page.get_by_role("button", name="Ask").click()
+    answer = page.locator(".message.tutor").last
+    await expect(answer).to_contain_text("According to your material")
+    await expect(answer.get_by_role("list", name="Where this comes from")).to_contain_text("recursion.md, § Base case")
+    await assert_accessible(page, "tutor chat")
+
+    await page.get_by_label("Your question").fill("Who painted the Mona Lisa?")
+    await page.get_by_role("button", name="Ask").click()
+    await expect(page.locator(".message.tutor").last).to_contain_text("That is not in your material")
+    await context.close()

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import uuid
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -17,27 +14,7 @@ from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic, wait_for_course
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _spawn_worker(settings, temporal_address: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "TEMPORAL_ADDRESS": temporal_address,
-        "TASK_QUEUE_INTERACTIVE": settings.task_queue_interactive,
-        "TASK_QUEUE_BACKGROUND": settings.task_queue_background,
-        "OPENAI_API_KEY": settings.openai_api_key.get_secret_value(),
-        "OPENAI_BASE_URL": settings.openai_base_url,
-        "OPENAI_MODEL": settings.openai_model,
-        "OPENAI_FALLBACK_BASE_URL": settings.openai_fallback_base_url,
-        "OPENAI_FALLBACK_MODEL": settings.openai_fallback_model,
-        "LLM_TIMEOUT_SECONDS": "10",
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=env, start_new_session=True)
-
+from tests.support.worker_process import spawn_worker as _spawn_worker
 
 async def test_killed_worker_is_replaced_and_the_course_completes_without_duplicates(
     database_url, llm_server, tmp_path, temporal_env, session_factory, user_a

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -22,6 +23,7 @@ from activities.llm.request import Prompt
 from studyflow.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
+TextListener = Callable[[str], Awaitable[None]]
 
 # Statuses that mean "this endpoint is overloaded or down right now": try the other one.
 FAILOVER_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -74,7 +76,10 @@ class LlmGateway:
         *,
         subject_id: str | None = None,
         idempotency_key: str | None = None,
+        on_text: TextListener | None = None,
     ) -> LlmResult[T]:
+        """`on_text` streams the reply: it is called with the text so far as it arrives (the
+        first call only; a repair round is not streamed)."""
         if idempotency_key:
             persisted = await self._ledger.persisted_reply(idempotency_key)
             if persisted is not None and persisted.response_text is not None:
@@ -82,7 +87,7 @@ class LlmGateway:
                 return LlmResult(value, persisted.model, persisted.provider, reused=True)
 
         messages = list(prompt.messages)
-        reply = await self._complete(prompt, messages, output_type, subject_id)
+        reply = await self._complete(prompt, messages, output_type, subject_id, on_text)
         try:
             value = self._parse(reply.text, output_type)
         except (json.JSONDecodeError, ValidationError) as first_error:
@@ -144,14 +149,21 @@ class LlmGateway:
         )
 
     async def _complete(
-        self, prompt: Prompt, messages: list[dict], output_type: type[BaseModel], subject_id: str | None
+        self,
+        prompt: Prompt,
+        messages: list[dict],
+        output_type: type[BaseModel],
+        subject_id: str | None,
+        on_text: TextListener | None = None,
     ) -> _Reply:
         """One logical call: primary first, the fallback on overload/outage/timeout."""
         failures: list[str] = []
         for endpoint in self.endpoints():
             started = time.perf_counter()
             try:
-                response = await self._request(endpoint, prompt, messages, output_type)
+                text, prompt_tokens, completion_tokens = await self._request(
+                    endpoint, prompt, messages, output_type, on_text
+                )
             except openai.APIStatusError as exc:
                 outcome = "rate_limited" if exc.status_code == 429 else f"http_{exc.status_code}"
                 await self._record_failure(prompt, endpoint, started, outcome, exc, subject_id)
@@ -167,20 +179,18 @@ class LlmGateway:
                 await self._record_failure(prompt, endpoint, started, "unreachable", exc, subject_id)
                 failures.append(f"{endpoint.provider}: unreachable")
             else:
-                usage = response.usage
-                text = response.choices[0].message.content if response.choices else None
-                return _Reply(
-                    text or "",
-                    endpoint,
-                    _elapsed_ms(started),
-                    usage.prompt_tokens if usage else None,
-                    usage.completion_tokens if usage else None,
-                )
+                return _Reply(text, endpoint, _elapsed_ms(started), prompt_tokens, completion_tokens)
         raise LlmUnavailableError(f"{prompt.purpose}: no LLM endpoint answered ({'; '.join(failures)})")
 
     async def _request(
-        self, endpoint: Endpoint, prompt: Prompt, messages: list[dict], output_type: type[BaseModel]
-    ):
+        self,
+        endpoint: Endpoint,
+        prompt: Prompt,
+        messages: list[dict],
+        output_type: type[BaseModel],
+        on_text: TextListener | None = None,
+    ) -> tuple[str, int | None, int | None]:
+        """The reply's text and token counts (streamed to `on_text` when given)."""
         client = AsyncOpenAI(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
@@ -198,14 +208,31 @@ class LlmGateway:
             optional["max_tokens"] = s.llm_max_tokens
         if s.llm_repeat_penalty:
             optional["extra_body"] = {"repeat_penalty": s.llm_repeat_penalty}
+        arguments = dict(
+            model=endpoint.model,
+            messages=messages,
+            temperature=prompt.temperature if prompt.temperature is not None else s.llm_temperature,
+            response_format=response_format,
+            **optional,
+        )
         async with client:
-            return await client.chat.completions.create(
-                model=endpoint.model,
-                messages=messages,
-                temperature=prompt.temperature if prompt.temperature is not None else s.llm_temperature,
-                response_format=response_format,
-                **optional,
+            if on_text is None:
+                response = await client.chat.completions.create(**arguments)
+                usage = response.usage
+                text = response.choices[0].message.content if response.choices else None
+                return text or "", usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
+            parts: list[str] = []
+            usage = None
+            stream = await client.chat.completions.create(
+                **arguments, stream=True, stream_options={"include_usage": True}
             )
+            async for chunk in stream:
+                usage = chunk.usage or usage
+                delta = chunk.choices[0].delta.content if chunk.choices else None
+                if delta:
+                    parts.append(delta)
+                    await on_text("".join(parts))
+            return "".join(parts), usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
 
     async def _record_failure(
         self,

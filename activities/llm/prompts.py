@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 
 
 from activities.llm.request import Prompt
-from studyflow.contracts.llm_drafts import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, RemediationDraft
+from studyflow.contracts.llm_drafts import (
+    CourseOutlineDraft,
+    FlashcardSetDraft,
+    QuizDraft,
+    RemediationDraft,
+    TutorAnswerDraft,
+)
 
 PROMPT_VERSION = "2026-11-22.4"
 
@@ -252,6 +258,36 @@ def remediation(
             version=PROMPT_VERSION,
         ),
         few_shot,
+    )
+
+
+SYSTEM_STUDY_COMPANION = (
+    "You are a patient tutor who answers only from the learner's own material shown to you. You "
+    "answer with a single JSON object that matches the given JSON schema exactly."
+)
+
+
+def tutor_answer(question: str, excerpts: list[str], recent: list[tuple[str, str]]) -> Prompt:
+    """`excerpts` are numbered from 1 in the order given; the answer cites them by number."""
+    numbered = "\n".join(f"[{n}] {text}" for n, text in enumerate(excerpts, start=1))
+    earlier = "\n".join(f"{'Learner' if role == 'learner' else 'Tutor'}: {text}" for role, text in recent)
+    request = (
+        f"Excerpts from the learner's material:\n{numbered}\n\n"
+        + (f"Conversation so far:\n{earlier}\n\n" if earlier else "")
+        + f"Learner's question: {question}\n\n"
+        "Answer in a few sentences using only these excerpts, and list in `citations` the numbers of "
+        "the excerpts your answer rests on. If they do not answer the question, set answerable to "
+        "false and leave answer and citations empty: never invent. `confidence` (0-1) is how fully "
+        "the excerpts support your answer."
+    )
+    schema = TutorAnswerDraft.model_json_schema()
+    schema["properties"]["citations"]["items"] = {"type": "integer", "enum": list(range(1, len(excerpts) + 1))}
+    return Prompt(
+        purpose="tutor_answer",
+        schema_name="tutor_answer",
+        messages=[{"role": "system", "content": SYSTEM_STUDY_COMPANION}, {"role": "user", "content": request}],
+        schema=schema,
+        version=PROMPT_VERSION,
     )
 
 

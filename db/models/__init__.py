@@ -2,6 +2,7 @@
 
 from db.models.base import EMBEDDING_DIMENSIONS, Base
 from db.models.billing import Payment, Subscription, WebhookEvent
+from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
 from db.models.llm_calls import LlmCall
 from db.models.notifications import Notification
@@ -22,6 +23,8 @@ __all__ = [
     "EMBEDDING_DIMENSIONS",
     "Base",
     "ContentChunk",
+    "Conversation",
+    "ConversationMessage",
     "Course",
     "CourseSource",
     "FlashcardReview",
@@ -38,6 +41,7 @@ __all__ = [
     "Subscription",
     "Topic",
     "TopicMastery",
+    "TutorHandoff",
     "User",
     "WebhookEvent",
 ]

@@ -107,5 +107,14 @@ class RemediationDraft(_LlmDraft):
     practice_questions: list[QuizQuestionDraft] = Field(min_length=1)
 
 
+class TutorAnswerDraft(_LlmDraft):
+    answer: str = Field(default="", json_schema_extra={"maxLength": 1200})
+    citations: list[int] = Field(
+        default_factory=list, description="numbers of the excerpts the answer rests on", json_schema_extra={"maxItems": 4}
+    )
+    confidence: float = Field(default=0.0, ge=0, le=1)
+    answerable: bool = Field(default=False, description="false when the excerpts do not answer the question")
+
+
 class NudgeDraft(_LlmDraft):
     message: str = Field(min_length=10, max_length=280)

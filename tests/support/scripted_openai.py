@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 
@@ -32,6 +32,7 @@ class Reply:
     content: str | None = None
     delay: float = 0.0
     error_message: str = ""
+    chunk_delay: float = 0.0  # between streamed pieces, when the request asks to stream
 
     @staticmethod
     def json(obj: object, delay: float = 0.0) -> Reply:
@@ -171,6 +172,11 @@ class ScriptedOpenAI:
                 status_code=status,
             )
         content = reply.content if reply.status != 0 else json.dumps(auto_reply(schema_name, text))
+        if body.get("stream"):
+            return StreamingResponse(
+                self._stream(body.get("model", "scripted"), content, len(text.split()), reply.chunk_delay),
+                media_type="text/event-stream",
+            )
         return JSONResponse(
             {
                 "id": f"chatcmpl-{len(self._calls)}",
@@ -187,6 +193,27 @@ class ScriptedOpenAI:
                 },
             }
         )
+
+    @staticmethod
+    async def _stream(model: str, content: str, prompt_tokens: int, chunk_delay: float):
+        """The reply as OpenAI streams it: role, content pieces, a usage chunk, [DONE]."""
+        import asyncio
+
+        def event(choices: list, usage: dict | None = None) -> str:
+            chunk = {"id": "chatcmpl-stream", "object": "chat.completion.chunk", "created": int(time.time()),
+                     "model": model, "choices": choices, "usage": usage}
+            return f"data: {json.dumps(chunk)}\n\n"
+
+        yield event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
+        for start in range(0, len(content), 12):
+            if chunk_delay:
+                await asyncio.sleep(chunk_delay)
+            yield event([{"index": 0, "delta": {"content": content[start : start + 12]}, "finish_reason": None}])
+        yield event([{"index": 0, "delta": {}, "finish_reason": "stop"}])
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(content.split()),
+                 "total_tokens": prompt_tokens + len(content.split())}
+        yield event([], usage)
+        yield "data: [DONE]\n\n"
 
     async def _embeddings(self, request: Request) -> JSONResponse:
         body = await request.json()
@@ -264,6 +291,17 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
                 }
                 for i in range(count)
             ]
+        }
+    if schema_name == "tutor_answer":
+        excerpts = re.findall(r"^\[(\d+)\] (.+)$", prompt, flags=re.MULTILINE)
+        if not excerpts:
+            return {"answer": "", "citations": [], "confidence": 0.0, "answerable": False}
+        number, text = excerpts[0]
+        return {
+            "answer": "According to your material: " + " ".join(text.split()[:40]),
+            "citations": [int(number)],
+            "confidence": 0.8,
+            "answerable": True,
         }
     if schema_name == "nudge":
         return {"message": "Ten focused minutes today will keep your progress going. Ready?"}

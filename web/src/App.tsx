@@ -13,6 +13,7 @@ import { QuizPage } from "./pages/QuizPage";
 import { RemediationPage } from "./pages/RemediationPage";
 import { ReviewPage } from "./pages/ReviewPage";
 import { SourcesPage } from "./pages/SourcesPage";
+import { TutorChatListPage, TutorChatPage } from "./pages/TutorChatPage";
 import { WeakAreasPage } from "./pages/WeakAreasPage";
 
 // Markdown and syntax highlighting are only needed once a learner opens notes.
@@ -26,6 +27,8 @@ export function App() {
           <Route path="/" element={<DashboardPage />} />
           <Route path="/courses/new" element={<NewCoursePage />} />
           <Route path="/sources" element={<SourcesPage />} />
+          <Route path="/chat" element={<TutorChatListPage />} />
+          <Route path="/chat/:conversationId" element={<TutorChatPage />} />
           <Route path="/courses/:courseId" element={<CoursePage />} />
           <Route path="/topics/:topicId" element={<TopicPage />} />
           <Route path="/flashcards/:contentId" element={<FlashcardsPage />} />

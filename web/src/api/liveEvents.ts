@@ -35,6 +35,15 @@ class SignedOut extends Error {}
 
 type Change = { kind: string; id: string; course_id: string | null; status: string };
 
+/** A piece of a tutor answer as the model writes it (kind `answer` on the event stream). */
+export type AnswerDelta = { id: string; request_id: string; offset: number; delta: string };
+const answerListeners = new Set<(delta: AnswerDelta) => void>();
+
+export function onAnswerDelta(listener: (delta: AnswerDelta) => void): () => void {
+  answerListeners.add(listener);
+  return () => answerListeners.delete(listener);
+}
+
 // Events come in bursts (a course and its topics at once): their refetches are batched, so a
 // burst costs one read per screen, each started after the last event of the burst.
 const BATCH_MS = 150;
@@ -78,6 +87,9 @@ function refetchFor(queryClient: QueryClient, message: EventSourceMessage) {
       break;
     case "source":
       touch(["sources"]);
+      break;
+    case "answer":
+      answerListeners.forEach((listen) => listen(change as unknown as AnswerDelta));
       break;
   }
 }

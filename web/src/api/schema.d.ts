@@ -92,6 +92,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Conversations */
+        get: operations["list_conversations_v1_conversations_get"];
+        put?: never;
+        /** Start Conversation */
+        post: operations["start_conversation_v1_conversations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Conversation */
+        get: operations["get_conversation_v1_conversations__conversation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask */
+        post: operations["ask_v1_conversations__conversation_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/courses": {
         parameters: {
             query?: never;
@@ -484,6 +536,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tutor-handoffs/{handoff_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Handoff */
+        get: operations["get_handoff_v1_tutor_handoffs__handoff_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/weak-areas": {
         parameters: {
             query?: never;
@@ -646,6 +715,87 @@ export interface components {
             source_id: string;
             /** Source Name */
             source_name: string;
+        };
+        /** CitationView */
+        CitationView: {
+            /**
+             * Chunk Id
+             * Format: uuid
+             */
+            chunk_id: string;
+            /** Course Id */
+            course_id: string | null;
+            /** Excerpt */
+            excerpt: string;
+            /**
+             * Label
+             * @description e.g. "lecture-3.pdf, p. 12"
+             */
+            label: string;
+            /** Number */
+            number: number;
+            /** Source Id */
+            source_id: string | null;
+        };
+        /** ConversationCreate */
+        ConversationCreate: {
+            /**
+             * Course Id
+             * @description answer from this course and its sources only (default: all your material)
+             */
+            course_id?: string | null;
+            /** Title */
+            title?: string | null;
+        };
+        /** ConversationList */
+        ConversationList: {
+            /** Items */
+            items: components["schemas"]["ConversationSummary"][];
+        };
+        /** ConversationSummary */
+        ConversationSummary: {
+            /** Course Id */
+            course_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+        };
+        /** ConversationView */
+        ConversationView: {
+            /** Course Id */
+            course_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Messages */
+            messages?: components["schemas"]["MessageView"][];
+            /**
+             * Status
+             * @description open, or idle when its run closed after a quiet spell (a question reopens it)
+             */
+            status: string;
+            /** Title */
+            title: string;
+            /** Workflow Id */
+            workflow_id: string;
         };
         /** CourseAccepted */
         CourseAccepted: {
@@ -998,6 +1148,40 @@ export interface components {
             /** Study Seconds */
             study_seconds: number;
         };
+        /** MessageView */
+        MessageView: {
+            /** Answerable */
+            answerable: boolean | null;
+            /** Citations */
+            citations?: components["schemas"]["CitationView"][];
+            /** Confidence */
+            confidence: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Handoff Id */
+            handoff_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Request Id */
+            request_id: string;
+            /**
+             * Role
+             * @description learner or tutor
+             */
+            role: string;
+            /** Suggest Tutor */
+            suggest_tutor: boolean;
+            /** Text */
+            text: string;
+            /** Tutor Reason */
+            tutor_reason: string | null;
+        };
         /** NearHitNotice */
         NearHitNotice: {
             /** Cached Request */
@@ -1095,6 +1279,28 @@ export interface components {
             options: string[];
             /** Question */
             question: string;
+        };
+        /** QuestionAccepted */
+        QuestionAccepted: {
+            /** Conversation Url */
+            conversation_url: string;
+            /** Request Id */
+            request_id: string;
+            /**
+             * Status
+             * @description answering: the answer streams on GET /v1/events (kind `answer`)
+             */
+            status: string;
+        };
+        /** QuestionCreate */
+        QuestionCreate: {
+            /** Question */
+            question: string;
+            /**
+             * Request Id
+             * @description repeat a request with the same id and it is answered once (default: a new id)
+             */
+            request_id?: string | null;
         };
         /** QuestionFeedback */
         QuestionFeedback: {
@@ -1520,6 +1726,57 @@ export interface components {
             /** Topic Index */
             topic_index: number;
         };
+        /** TutorHandoffView */
+        TutorHandoffView: {
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Summary
+             * @description recent questions, weak topics with mastery, practice history
+             */
+            summary: {
+                [key: string]: unknown;
+            };
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** TutorReplyView */
+        TutorReplyView: {
+            /** Answerable */
+            answerable: boolean;
+            /** Citations */
+            citations: components["schemas"]["CitationView"][];
+            /** Confidence */
+            confidence: number;
+            /** Handoff Id */
+            handoff_id: string | null;
+            /** Request Id */
+            request_id: string;
+            /** Suggest Tutor */
+            suggest_tutor: boolean;
+            /** Text */
+            text: string;
+            /** Tutor Reason */
+            tutor_reason: string | null;
+        };
         /** UsageToday */
         UsageToday: {
             /** Courses */
@@ -1727,6 +1984,137 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebConfig"];
+                };
+            };
+        };
+    };
+    list_conversations_v1_conversations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationList"];
+                };
+            };
+        };
+    };
+    start_conversation_v1_conversations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_conversation_v1_conversations__conversation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ask_v1_conversations__conversation_id__messages_post: {
+        parameters: {
+            query?: {
+                /** @description wait for the answer instead of streaming it */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionCreate"];
+            };
+        };
+        responses: {
+            /** @description the answer (with ?wait=true) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TutorReplyView"];
+                };
+            };
+            /** @description accepted; the answer streams on /v1/events */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionAccepted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2533,6 +2921,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_handoff_v1_tutor_handoffs__handoff_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TutorHandoffView"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -30,6 +30,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </NavLink>
           <NavLink to="/courses/new">New course</NavLink>
           <NavLink to="/sources">My material</NavLink>
+          <NavLink to="/chat">Ask a tutor</NavLink>
           <NavLink to="/review">Review</NavLink>
           <NavLink to="/weak-areas">Weak areas</NavLink>
           <NavLink to="/notifications">

@@ -1,0 +1,385 @@
+"""Activities of ConversationWorkflow: answer a question from the learner's own material, and
+judge after each answer whether the learner would be better served by a human tutor.
+
+An answer is retrieval → (nothing relevant: "not in your material", no LLM call) → LLM with the
+numbered excerpts, streamed → citations kept only for excerpts that were shown → the question
+and the answer persisted together under the Update's request id. A retried activity finds them
+(or, after a crash mid-call, the ledger's persisted reply) and pays for nothing twice."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.answer_stream import AnswerStream
+from activities.embedders import Embedder
+from activities.errors import SubjectGoneError
+from activities.heartbeat import heartbeating
+from activities.llm import prompts
+from activities.llm.gateway import LlmGateway
+from activities.llm.partial_json import partial_string_field
+from activities.retrieval import RetrievedChunk, Retriever
+from db.models import (
+    ContentChunk,
+    Conversation,
+    ConversationMessage,
+    Course,
+    QuizAttempt,
+    Source,
+    Topic,
+    TopicMastery,
+    TutorHandoff,
+)
+from studyflow.citations import citation_label
+from studyflow.contracts.conversation_io import (
+    AnswerRequest,
+    AssessInput,
+    CitedExcerpt,
+    ConversationRef,
+    TutorAnswer,
+    TutorJudgement,
+)
+from studyflow.contracts.llm_drafts import TutorAnswerDraft
+from studyflow.settings import Settings
+
+NOT_IN_MATERIAL = (
+    "That is not in your material: nothing in your sources or courses covers it closely enough to "
+    "answer from. Add a source that does, or ask about something your material covers."
+)
+LOW_CONFIDENCE = 0.4
+REPEATS_BEFORE_TUTOR = 3
+STRUGGLING_MASTERY = 0.6
+TOPIC_MATCH = 0.5
+_EXCERPT_CHARS = 300
+
+
+class ConversationActivities:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        llm: LlmGateway,
+        embedder: Embedder,
+    ):
+        self._settings = settings
+        self._sessions = session_factory
+        self._llm = llm
+        self._embedder = embedder
+        self._retriever = Retriever.from_settings(settings, session_factory)
+
+    async def _conversation(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise SubjectGoneError(f"conversation {conversation_id} no longer exists")
+        return conversation
+
+    @activity.defn
+    async def answer_question(self, request: AnswerRequest) -> TutorAnswer:
+        # Heartbeat the whole answer: a fresh worker's first embedding loads the model (seconds).
+        async with heartbeating():
+            return await self._answer(request)
+
+    async def _answer(self, request: AnswerRequest) -> TutorAnswer:
+        async with self._sessions() as session:
+            conversation = await self._conversation(session, request.conversation_id)
+            answered = await session.scalar(
+                select(ConversationMessage).where(
+                    ConversationMessage.conversation_id == conversation.id,
+                    ConversationMessage.request_id == request.request_id,
+                    ConversationMessage.role == "tutor",
+                )
+            )
+            if answered is not None:
+                return _answer_of(answered)
+            recent = (
+                await session.execute(
+                    select(ConversationMessage.role, ConversationMessage.text)
+                    .where(ConversationMessage.conversation_id == conversation.id)
+                    .order_by(ConversationMessage.position.desc())
+                    .limit(4)
+                )
+            ).all()
+        owner_id, course_id = conversation.owner_id, conversation.course_id
+        [vector] = await self._embedder.embed([request.question])
+        chunks = await self._retriever.search_material(
+            owner_id=owner_id,
+            course_id=course_id,
+            query_text=request.question,
+            query_vector=vector,
+            k=self._settings.retrieval_top_k,
+            threshold=self._settings.tutor_min_similarity,
+        )
+        if not chunks:
+            answer = TutorAnswer(request_id=request.request_id, text=NOT_IN_MATERIAL, confidence=0.0, answerable=False)
+        else:
+            answer = await self._ask_model(request, owner_id, chunks, list(reversed(recent)))
+        topic_id = await self._nearest_topic(owner_id, course_id, vector)
+        await self._persist(request, answer, topic_id)
+        return answer
+
+    async def _ask_model(
+        self, request: AnswerRequest, owner_id: uuid.UUID, chunks: list[RetrievedChunk], recent: list
+    ) -> TutorAnswer:
+        labels = await self._labels(chunks)
+        excerpts = [f"{labels[c.chunk_id]}: {c.text}" for c in chunks]
+        stream = AnswerStream(self._sessions, owner_id, request.conversation_id, request.request_id)
+
+        async def on_text(reply_so_far: str) -> None:
+            await stream(partial_string_field(reply_so_far, "answer"))
+
+        result = await self._llm.generate(
+            prompts.tutor_answer(request.question, excerpts, [(r.role, r.text) for r in recent]),
+            TutorAnswerDraft,
+            subject_id=str(request.conversation_id),
+            idempotency_key=f"tutor-answer:{request.conversation_id}:{request.request_id}",
+            on_text=on_text,
+        )
+        draft = result.value
+        shown = {number: chunk for number, chunk in enumerate(chunks, start=1)}
+        cited = [shown[n] for n in dict.fromkeys(draft.citations) if n in shown]
+        if not draft.answerable or not draft.answer.strip():
+            await stream.flush(NOT_IN_MATERIAL)
+            return TutorAnswer(
+                request_id=request.request_id,
+                text=NOT_IN_MATERIAL,
+                confidence=min(draft.confidence, 0.2),
+                answerable=False,
+                model=result.model,
+            )
+        await stream.flush(draft.answer)
+        numbers = {chunk.chunk_id: n for n, chunk in shown.items()}
+        return TutorAnswer(
+            request_id=request.request_id,
+            text=draft.answer.strip(),
+            citations=[
+                CitedExcerpt(
+                    number=numbers[c.chunk_id],
+                    chunk_id=c.chunk_id,
+                    source_id=c.source_id,
+                    course_id=c.course_id,
+                    label=labels[c.chunk_id],
+                    excerpt=c.text[:_EXCERPT_CHARS],
+                )
+                for c in cited
+            ],
+            # An answer that cites nothing it was shown is not one to trust much.
+            confidence=draft.confidence if cited else min(draft.confidence, 0.3),
+            answerable=True,
+            model=result.model,
+        )
+
+    async def _labels(self, chunks: list[RetrievedChunk]) -> dict[uuid.UUID, str]:
+        """"lecture-3.pdf, p. 12" for a source; "course: topic" for course material."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(ContentChunk.id, ContentChunk.source, Source.name, Course.topic, Topic.title)
+                    .outerjoin(Source, Source.id == ContentChunk.source_id)
+                    .outerjoin(Course, Course.id == ContentChunk.course_id)
+                    .outerjoin(Topic, Topic.id == ContentChunk.topic_id)
+                    .where(ContentChunk.id.in_([c.chunk_id for c in chunks]))
+                )
+            ).all()
+        names = {row.id: row for row in rows}
+        labels = {}
+        for chunk in chunks:
+            row = names[chunk.chunk_id]
+            if row.name is not None:
+                labels[chunk.chunk_id] = citation_label(row.name, chunk.locator)
+            else:
+                labels[chunk.chunk_id] = f"{row.topic}: {row.title or row.source}"
+        return labels
+
+    async def _nearest_topic(
+        self, owner_id: uuid.UUID, course_id: uuid.UUID | None, vector: list[float]
+    ) -> uuid.UUID | None:
+        """The learner's topic the question is about, if one is close: repeated questions on a
+        topic the learner keeps failing are what routes them to a tutor."""
+        scope = Topic.course_id == course_id if course_id else Course.owner_id == owner_id
+        async with self._sessions() as session:
+            topics = (
+                await session.execute(
+                    select(Topic.id, Topic.title)
+                    .join(Course, Course.id == Topic.course_id)
+                    .where(scope, Course.owner_id == owner_id)
+                    .order_by(Course.created_at.desc(), Topic.chapter_index, Topic.topic_index)
+                    .limit(60)
+                )
+            ).all()
+        if not topics:
+            return None
+        vectors = await self._embedder.embed([t.title for t in topics])
+        scores = [sum(a * b for a, b in zip(vector, v)) for v in vectors]
+        best = max(range(len(topics)), key=scores.__getitem__)
+        return topics[best].id if scores[best] >= TOPIC_MATCH else None
+
+    async def _persist(self, request: AnswerRequest, answer: TutorAnswer, topic_id: uuid.UUID | None) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                select(Conversation.id).where(Conversation.id == request.conversation_id).with_for_update()
+            )
+            position = await session.scalar(
+                select(func.coalesce(func.max(ConversationMessage.position), 0)).where(
+                    ConversationMessage.conversation_id == request.conversation_id
+                )
+            )
+            common = {"conversation_id": request.conversation_id, "request_id": request.request_id}
+            question = {
+                **common,
+                "role": "learner",
+                "text": request.question.strip(),
+                "citations": [],
+                "confidence": None,
+                "answerable": None,
+                "model": None,
+                "topic_id": topic_id,
+                "position": position + 1,
+            }
+            reply = {
+                **common,
+                "role": "tutor",
+                "text": answer.text,
+                "citations": [c.model_dump(mode="json") for c in answer.citations],
+                "confidence": answer.confidence,
+                "answerable": answer.answerable,
+                "model": answer.model,
+                "topic_id": None,
+                "position": position + 2,
+            }
+            await session.execute(
+                insert(ConversationMessage)
+                .values([question, reply])
+                .on_conflict_do_nothing(index_elements=["conversation_id", "request_id", "role"])
+            )
+
+    @activity.defn
+    async def assess_tutor_need(self, data: AssessInput) -> TutorJudgement:
+        async with self._sessions.begin() as session:
+            conversation = await self._conversation(session, data.conversation_id)
+            messages = list(
+                await session.scalars(
+                    select(ConversationMessage)
+                    .where(ConversationMessage.conversation_id == conversation.id)
+                    .order_by(ConversationMessage.position)
+                )
+            )
+            replies = [m for m in messages if m.role == "tutor"]
+            reply = next((m for m in replies if m.request_id == data.request_id), None)
+            question = next((m for m in messages if m.role == "learner" and m.request_id == data.request_id), None)
+            if reply is None or question is None:
+                raise SubjectGoneError(f"no answer to {data.request_id} in conversation {conversation.id}")
+            if reply.suggest_tutor:
+                return TutorJudgement(suggest_tutor=True, reason=reply.tutor_reason, handoff_id=reply.handoff_id)
+            reasons = []
+            earlier = [m for m in replies if m.position < reply.position]
+            if (reply.confidence or 0) < LOW_CONFIDENCE and earlier and (earlier[-1].confidence or 0) < LOW_CONFIDENCE:
+                reasons.append("two answers in a row were uncertain: your material may not cover what you need")
+            if question.topic_id is not None:
+                reason = await self._struggling(session, conversation.owner_id, question.topic_id, messages)
+                if reason:
+                    reasons.append(reason)
+            if not reasons:
+                return TutorJudgement()
+            reason = "; ".join(reasons)
+            summary = await self._handoff_summary(session, conversation, messages, reason)
+            handoff_id = await session.scalar(
+                insert(TutorHandoff)
+                .values(conversation_id=conversation.id, owner_id=conversation.owner_id, reason=reason, summary=summary)
+                .on_conflict_do_update(
+                    index_elements=["conversation_id"], set_={"reason": reason, "summary": summary, "updated_at": func.now()}
+                )
+                .returning(TutorHandoff.id)
+            )
+            reply.suggest_tutor, reply.tutor_reason, reply.handoff_id = True, reason, handoff_id
+        return TutorJudgement(suggest_tutor=True, reason=reason, handoff_id=handoff_id)
+
+    async def _struggling(
+        self, session: AsyncSession, owner_id: uuid.UUID, topic_id: uuid.UUID, messages: list[ConversationMessage]
+    ) -> str | None:
+        asked = sum(1 for m in messages if m.role == "learner" and m.topic_id == topic_id)
+        if asked < REPEATS_BEFORE_TUTOR:
+            return None
+        title = await session.scalar(select(Topic.title).where(Topic.id == topic_id))
+        mastery = await session.scalar(
+            select(TopicMastery.mastery).where(TopicMastery.user_id == owner_id, TopicMastery.topic_id == topic_id)
+        )
+        failed = await session.scalar(
+            select(func.count()).where(
+                QuizAttempt.user_id == owner_id, QuizAttempt.weak_topics.contains([str(topic_id)])
+            )
+        )
+        if (mastery is not None and mastery < STRUGGLING_MASTERY) or failed >= 2:
+            shown = f"{mastery:.0%}" if mastery is not None else "unknown"
+            return (
+                f"you have asked about '{title}' {asked} times, missed it in {failed} quiz attempt(s) "
+                f"and your mastery of it is {shown}"
+            )
+        return None
+
+    async def _handoff_summary(
+        self, session: AsyncSession, conversation: Conversation, messages: list[ConversationMessage], reason: str
+    ) -> dict:
+        owner_id = conversation.owner_id
+        weak = (
+            await session.execute(
+                select(Topic.id, Topic.title, Course.topic.label("course"), TopicMastery.mastery, TopicMastery.answers)
+                .join(Topic, Topic.id == TopicMastery.topic_id)
+                .join(Course, Course.id == Topic.course_id)
+                .where(TopicMastery.user_id == owner_id)
+                .order_by(TopicMastery.mastery)
+                .limit(5)
+            )
+        ).all()
+        attempts = (
+            await session.execute(
+                select(QuizAttempt.percentage, QuizAttempt.created_at, Course.topic)
+                .join(Course, Course.id == QuizAttempt.course_id)
+                .where(QuizAttempt.user_id == owner_id)
+                .order_by(QuizAttempt.created_at.desc())
+                .limit(5)
+            )
+        ).all()
+        totals = (
+            await session.execute(
+                select(func.count(), func.avg(QuizAttempt.percentage)).where(QuizAttempt.user_id == owner_id)
+            )
+        ).one()
+        return {
+            "reason": reason,
+            "recent_questions": [m.text for m in messages if m.role == "learner"][-5:],
+            "weak_topics": [
+                {"topic_id": str(w.id), "title": w.title, "course": w.course, "mastery": round(w.mastery, 3), "answers": w.answers}
+                for w in weak
+            ],
+            "practice": {
+                "attempts": totals[0],
+                "average_percentage": round(float(totals[1]), 1) if totals[1] is not None else None,
+                "recent": [
+                    {"course": a.topic, "percentage": float(a.percentage), "at": a.created_at.isoformat()} for a in attempts
+                ],
+            },
+            "prepared_at": datetime.now(timezone.utc).isoformat(),
+        }
+
+    @activity.defn
+    async def mark_conversation_idle(self, ref: ConversationRef) -> None:
+        async with self._sessions.begin() as session:
+            conversation = await session.get(Conversation, ref.conversation_id)
+            if conversation is not None:
+                conversation.status = "idle"
+
+
+def _answer_of(row: ConversationMessage) -> TutorAnswer:
+    return TutorAnswer(
+        request_id=row.request_id,
+        text=row.text,
+        citations=[CitedExcerpt.model_validate(c) for c in row.citations or []],
+        confidence=row.confidence or 0.0,
+        answerable=bool(row.answerable),
+        model=row.model,
+    )

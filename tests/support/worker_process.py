@@ -1,0 +1,29 @@
+"""A worker as its own OS process, so a test can kill it mid-activity like a crashed machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def spawn_worker(settings, temporal_address: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "TEMPORAL_ADDRESS": temporal_address,
+        "DATA_DIR": str(settings.data_dir),
+        "TASK_QUEUE_INTERACTIVE": settings.task_queue_interactive,
+        "TASK_QUEUE_BACKGROUND": settings.task_queue_background,
+        "OPENAI_API_KEY": settings.openai_api_key.get_secret_value(),
+        "OPENAI_BASE_URL": settings.openai_base_url,
+        "OPENAI_MODEL": settings.openai_model,
+        "OPENAI_FALLBACK_BASE_URL": settings.openai_fallback_base_url,
+        "OPENAI_FALLBACK_MODEL": settings.openai_fallback_model,
+        "LLM_TIMEOUT_SECONDS": "10",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=env, start_new_session=True)

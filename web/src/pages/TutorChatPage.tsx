@@ -1,0 +1,185 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useEffect, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { api, type Schemas } from "../api/client";
+import { onAnswerDelta } from "../api/liveEvents";
+import { ApiProblem, isNotFound, unwrap } from "../api/problem";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Loading } from "../components/Loading";
+import { NotFound } from "../components/NotFound";
+
+type Message = Schemas["MessageView"];
+
+/** The list of conversations, and a button to start one. */
+export function TutorChatListPage() {
+  const navigate = useNavigate();
+  const conversations = useQuery({ queryKey: ["conversations"], queryFn: () => unwrap(api.GET("/v1/conversations")) });
+  const start = useMutation({
+    mutationFn: () => unwrap(api.POST("/v1/conversations", { body: {} })),
+    onSuccess: (conversation) => navigate(`/chat/${conversation.id}`),
+  });
+  return (
+    <section className="chat-list">
+      <h1>Ask your tutor</h1>
+      <p className="meta">Questions are answered from your own material, with the passages they come from.</p>
+      <button type="button" onClick={() => start.mutate()} disabled={start.isPending}>
+        New conversation
+      </button>
+      {start.error instanceof ApiProblem && <ErrorNotice error={start.error} />}
+      {conversations.isPending ? (
+        <Loading what="your conversations" />
+      ) : conversations.isError ? (
+        <ErrorNotice error={conversations.error} onRetry={() => conversations.refetch()} />
+      ) : (
+        <ul>
+          {conversations.data.items.map((c) => (
+            <li key={c.id}>
+              <Link to={`/chat/${c.id}`}>{c.title}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function TutorChatPage() {
+  const { conversationId = "" } = useParams();
+  const queryClient = useQueryClient();
+  const [question, setQuestion] = useState("");
+  const [pending, setPending] = useState<{ requestId: string; question: string } | null>(null);
+  const [streamed, setStreamed] = useState("");
+  const conversation = useQuery({
+    queryKey: ["conversation", conversationId],
+    queryFn: () =>
+      unwrap(api.GET("/v1/conversations/{conversation_id}", { params: { path: { conversation_id: conversationId } } })),
+    // The finished answer is persisted after the stream ends: poll until it is there.
+    refetchInterval: (query) =>
+      pending && !query.state.data?.messages?.some((m) => m.role === "tutor" && m.request_id === pending.requestId)
+        ? 1000
+        : false,
+  });
+  const answered = conversation.data?.messages?.some((m) => m.role === "tutor" && m.request_id === pending?.requestId);
+  useEffect(() => {
+    if (answered) {
+      setPending(null);
+      setStreamed("");
+    }
+  }, [answered]);
+  useEffect(
+    () =>
+      onAnswerDelta((delta) => {
+        if (delta.id !== conversationId || delta.request_id !== pending?.requestId) return;
+        setStreamed((text) => (delta.offset === text.length ? text + delta.delta : text));
+      }),
+    [conversationId, pending?.requestId],
+  );
+  const ask = useMutation({
+    mutationFn: (text: string) =>
+      unwrap(
+        api.POST("/v1/conversations/{conversation_id}/messages", {
+          params: { path: { conversation_id: conversationId } },
+          body: { question: text },
+        }),
+      ),
+    onSuccess: (accepted, text) => {
+      setQuestion("");
+      setStreamed("");
+      setPending({ requestId: (accepted as Schemas["QuestionAccepted"]).request_id, question: text });
+      void queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (question.trim()) ask.mutate(question.trim());
+  };
+
+  if (conversation.isPending) return <Loading what="the conversation" />;
+  if (isNotFound(conversation.error)) return <NotFound what="conversation" />;
+  if (conversation.isError) return <ErrorNotice error={conversation.error} onRetry={() => conversation.refetch()} />;
+  const messages = conversation.data.messages ?? [];
+  return (
+    <section className="chat">
+      <p className="breadcrumb">
+        <Link to="/chat">All conversations</Link>
+      </p>
+      <h1>{conversation.data.title}</h1>
+      <ol className="messages" aria-live="polite">
+        {messages.map((m) => (
+          <ChatMessage key={m.id} message={m} />
+        ))}
+        {pending && !answered && (
+          <>
+            <li className="message learner">
+              <p>{pending.question}</p>
+            </li>
+            <li className="message tutor" aria-busy="true">
+              <p className="streaming">{streamed || "Looking through your material…"}</p>
+            </li>
+          </>
+        )}
+      </ol>
+      <form onSubmit={submit} className="ask-form">
+        <label htmlFor="question">Your question</label>
+        <textarea id="question" rows={3} value={question} onChange={(e) => setQuestion(e.target.value)} />
+        <button type="submit" disabled={!question.trim() || ask.isPending || (pending !== null && !answered)}>
+          Ask
+        </button>
+      </form>
+      {ask.error instanceof ApiProblem && <ErrorNotice error={ask.error} />}
+    </section>
+  );
+}
+
+function ChatMessage({ message }: { message: Message }) {
+  if (message.role === "learner") {
+    return (
+      <li className="message learner">
+        <p>{message.text}</p>
+      </li>
+    );
+  }
+  const citations = message.citations ?? [];
+  return (
+    <li className="message tutor">
+      <p>{message.text}</p>
+      {citations.length > 0 && (
+        <ol className="sources-cited" aria-label="Where this comes from">
+          {citations.map((c) => (
+            <li key={c.chunk_id} value={c.number}>
+              <span className="citation-label">{c.label}</span>: <q>{c.excerpt}</q>
+            </li>
+          ))}
+        </ol>
+      )}
+      {message.suggest_tutor && message.handoff_id && <TutorSuggestion reason={message.tutor_reason} handoffId={message.handoff_id} />}
+    </li>
+  );
+}
+
+function TutorSuggestion({ reason, handoffId }: { reason?: string | null; handoffId: string }) {
+  const [open, setOpen] = useState(false);
+  const handoff = useQuery({
+    queryKey: ["handoff", handoffId],
+    enabled: open,
+    queryFn: () => unwrap(api.GET("/v1/tutor-handoffs/{handoff_id}", { params: { path: { handoff_id: handoffId } } })),
+  });
+  const summary = handoff.data?.summary as { weak_topics?: { title: string; mastery: number }[] } | undefined;
+  return (
+    <div className="notice tutor-suggestion" role="note">
+      <p>A human tutor could help: {reason}.</p>
+      <button type="button" className="link-button" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
+        {open ? "Hide" : "Show"} what a tutor would see
+      </button>
+      {open && summary?.weak_topics && (
+        <ul>
+          {summary.weak_topics.map((t) => (
+            <li key={t.title}>
+              {t.title}: mastery {Math.round(t.mastery * 100)}%
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
