@@ -56,6 +56,7 @@ REPEATS_BEFORE_TUTOR = 3
 STRUGGLING_MASTERY = 0.6
 TOPIC_MATCH = 0.5
 _EXCERPT_CHARS = 300
+TITLE_CACHE_SIZE = 20_000
 
 
 class ConversationActivities:
@@ -71,6 +72,8 @@ class ConversationActivities:
         self._llm = llm
         self._embedder = embedder
         self._retriever = Retriever.from_settings(settings, session_factory)
+        # Topic titles recur question after question; their vectors are computed once per worker.
+        self._title_vectors: dict[str, list[float]] = {}
 
     async def _conversation(self, session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
         conversation = await session.get(Conversation, conversation_id)
@@ -133,7 +136,9 @@ class ConversationActivities:
             await stream(partial_string_field(reply_so_far, "answer"))
 
         result = await self._llm.generate(
-            prompts.tutor_answer(request.question, excerpts, [(r.role, r.text) for r in recent]),
+            prompts.tutor_answer(
+                request.question, excerpts, [(r.role, r.text) for r in recent], few_shot=self._settings.llm_few_shot
+            ),
             TutorAnswerDraft,
             subject_id=str(request.conversation_id),
             idempotency_key=f"tutor-answer:{request.conversation_id}:{request.request_id}",
@@ -213,10 +218,19 @@ class ConversationActivities:
             ).all()
         if not topics:
             return None
-        vectors = await self._embedder.embed([t.title for t in topics])
+        vectors = await self._title_vectors_of([t.title for t in topics])
         scores = [sum(a * b for a, b in zip(vector, v)) for v in vectors]
         best = max(range(len(topics)), key=scores.__getitem__)
         return topics[best].id if scores[best] >= TOPIC_MATCH else None
+
+    async def _title_vectors_of(self, titles: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in titles if t not in self._title_vectors))
+        if missing:
+            if len(self._title_vectors) + len(missing) > TITLE_CACHE_SIZE:
+                self._title_vectors.clear()
+                missing = list(dict.fromkeys(titles))
+            self._title_vectors.update(zip(missing, await self._embedder.embed(missing), strict=True))
+        return [self._title_vectors[t] for t in titles]
 
     async def _persist(self, request: AnswerRequest, answer: TutorAnswer, topic_id: uuid.UUID | None) -> None:
         async with self._sessions.begin() as session:

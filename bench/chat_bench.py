@@ -41,11 +41,14 @@ async def _settle(http: httpx.AsyncClient, headers: dict, source_id: str) -> dic
 
 
 async def _ask(http: httpx.AsyncClient, headers: dict, conversation_id: str, question: str) -> tuple[float, dict]:
+    """A question the tutor could not answer at all (503 after its retries) counts as not answered."""
     started = time.perf_counter()
     response = await http.post(
         f"/v1/conversations/{conversation_id}/messages", params={"wait": "true"}, json={"question": question}, headers=headers
     )
     elapsed = time.perf_counter() - started
+    if response.status_code == 503:
+        return elapsed, {"answerable": False, "citations": [], "failed": True}
     response.raise_for_status()
     return elapsed, response.json()
 
@@ -57,13 +60,14 @@ def _heading(label: str) -> str | None:
 
 async def evaluate(http: httpx.AsyncClient, headers: dict, conversation_id: str) -> None:
     items = [json.loads(line) for line in (DATA / "chat_eval.jsonl").read_text().splitlines() if line.strip()]
-    cited = right = answered = refused = false_answers = 0
+    cited = right = answered = refused = false_answers = failed = 0
     answerable = [i for i in items if i["answerable"]]
     unanswerable = [i for i in items if not i["answerable"]]
     seconds = []
     for item in items:
         elapsed, reply = await _ask(http, headers, conversation_id, item["question"])
         seconds.append(elapsed)
+        failed += reply.get("failed", False)
         if item["answerable"]:
             answered += reply["answerable"]
             cited += len(reply["citations"])
@@ -74,7 +78,7 @@ async def evaluate(http: httpx.AsyncClient, headers: dict, conversation_id: str)
     precision = right / cited if cited else 0.0
     print(f"evaluation: {len(answerable)} answerable, {len(unanswerable)} unanswerable questions")
     print(f"  answered {answered}/{len(answerable)}; citation precision {precision:.1%} ({right}/{cited} citations)")
-    print(f"  correct refusals {refused}/{len(unanswerable)}; invented answers {false_answers}")
+    print(f"  correct refusals {refused}/{len(unanswerable)}; invented answers {false_answers}; no answer at all (503) {failed}")
     print(f"  answer time p50 {percentile(seconds, 50) * 1000:.0f} ms, p99 {percentile(seconds, 99) * 1000:.0f} ms")
 
 

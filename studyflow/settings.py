@@ -125,6 +125,7 @@ class Settings(BaseSettings):
         default=200, ge=1, description="a DOCX that unpacks to more than this is refused (decompression bombs)"
     )
     source_batch_units: int = Field(default=25, ge=1, description="pages (or segments) per ingestion activity")
+    source_batches_per_run: int = Field(default=40, ge=1, description="then the ingestion continues as new")
     source_max_units: int = Field(default=2000, ge=1, description="pages (or segments) a source may have")
     source_url_timeout_seconds: float = Field(default=15, gt=0)
     source_url_allow_private: bool = Field(

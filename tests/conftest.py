@@ -128,6 +128,21 @@ def user_b() -> str:
 
 
 @pytest.fixture
+async def stack_with(database_url, llm_server, tmp_path, temporal_env, session_factory):
+    """Opens a worker and API of their own (own task queues), with settings changed for one test."""
+    async with AsyncExitStack() as stack:
+
+        async def open_stack(**overrides) -> ApiClient:
+            settings = make_settings(database_url, llm_server, tmp_path / uuid.uuid4().hex[:6], **overrides)
+            activities = build_activities(settings, session_factory, temporal_env.client)
+            for worker in build_workers(temporal_env.client, settings, activities):
+                await stack.enter_async_context(worker)
+            return await open_api_client(stack, settings, temporal_env)
+
+        yield open_stack
+
+
+@pytest.fixture
 async def isolated(database_url, llm_server, tmp_path, temporal_env, session_factory):
     """An API + worker pair with their own task queues and their own model name, hence their own
     semantic-cache scope: cache tests cannot see entries other tests stored."""

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("llama_cpp")
 
-from activities import prompts  # noqa: E402
+from activities.llm import prompts  # noqa: E402
 from activities.llm.gateway import LlmGateway  # noqa: E402
 from activities.llm.ledger import LlmLedger  # noqa: E402
 from studyflow.content_rules.outline_shape import normalize_outline  # noqa: E402

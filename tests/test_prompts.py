@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from activities.llm import prompts
+from studyflow.contracts.llm_drafts import TutorAnswerDraft
 
 BRIEF = prompts.CourseBrief("SQL joins", "practical", "beginner", {})
 
@@ -33,3 +34,11 @@ def test_the_gateway_does_not_import_the_prompts():
         node.module for node in ast.walk(ast.parse(gateway.read_text())) if isinstance(node, ast.ImportFrom)
     }
     assert "activities.llm.prompts" not in imported and "activities.llm.request" in imported
+
+
+def test_the_tutor_example_is_a_valid_cited_answer_and_excerpts_are_the_only_citable_numbers():
+    shown = prompts.tutor_answer("Why?", ["a.md, § A: first", "a.md, § B: second"], [], few_shot=True)
+    example = TutorAnswerDraft.model_validate_json(shown.messages[2]["content"])
+    assert example.answerable and example.citations == [2]
+    assert shown.schema["properties"]["citations"]["items"]["enum"] == [1, 2]
+    assert "[1] a.md, § A: first\n[2] a.md, § B: second" in shown.messages[-1]["content"]

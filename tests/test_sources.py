@@ -5,21 +5,21 @@ Real Postgres, real Temporal, real readers in their bounded child process, real 
 from __future__ import annotations
 
 import uuid
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from activities.errors import SourceUnreadableError
+from activities.sources.extracted import ReadLimits
+from activities.sources.readers.pdf import read as read_pdf
 from activities.retrieval import Retriever
 from activities.sources.url_fetch import fetch_page
 from db.models import ContentChunk, Source, User
 from tests.support import source_files as files
-from tests.support.app import make_settings, open_api_client
 from tests.support.sources import add_url, ingested, settled, upload
 from tests.support.web_pages import WebPages
-from worker import build_activities, build_workers
+from worker import build_activities
 
 JOINS = [
     "Inner joins return only the rows that have matching keys in both tables of the query.",
@@ -33,21 +33,6 @@ def web_pages():
     pages = WebPages()
     yield pages
     pages.close()
-
-
-@pytest.fixture
-async def stack_with(database_url, llm_server, tmp_path, temporal_env, session_factory):
-    """A worker and API of their own, with settings changed for one test."""
-    async with AsyncExitStack() as stack:
-
-        async def open_stack(**overrides):
-            settings = make_settings(database_url, llm_server, tmp_path / uuid.uuid4().hex[:6], **overrides)
-            activities = build_activities(settings, session_factory, temporal_env.client)
-            for worker in build_workers(temporal_env.client, settings, activities):
-                await stack.enter_async_context(worker)
-            return await open_api_client(stack, settings, temporal_env)
-
-        yield open_stack
 
 
 async def _chunks(session_factory, source_id: str) -> list[ContentChunk]:
@@ -267,3 +252,22 @@ async def test_deleting_a_source_removes_its_chunks_and_bytes(api, user_a, sessi
     assert await _chunks(session_factory, source["id"]) == []
     assert not (Path(settings.source_store_root) / key).exists()
     assert (await api.http.get(f"/v1/sources/{source['id']}", headers=api.auth(user_a))).status_code == 404
+
+
+async def test_a_long_document_is_indexed_in_batches_across_continued_runs(stack_with, user_a, session_factory, temporal_env):
+    api = await stack_with(source_batch_units=1, source_batches_per_run=2)
+    source = await ingested(api, user_a, "five-pages.pdf", files.pdf([f"Page {n}: {JOINS[n % 3]}" for n in range(1, 6)]))
+    assert source["status"] == "ready" and source["pages"] == 5
+    assert {c.locator["page"] for c in await _chunks(session_factory, source["id"])} == {1, 2, 3, 4, 5}
+    description = await temporal_env.client.get_workflow_handle(source["workflow_id"]).describe()
+    info = description.raw_description.workflow_execution_info
+    assert info.first_run_id and info.first_run_id != description.run_id  # it continued as new
+
+
+def test_a_page_that_overruns_its_time_limit_is_skipped_and_counted(tmp_path):
+    path = tmp_path / "slow.pdf"
+    path.write_bytes(files.pdf(JOINS))
+    result = read_pdf(path, (0, 3), ReadLimits(page_timeout_seconds=1e-6, unpacked_max_bytes=1 << 20))
+    assert result.units == 3 and result.skipped == 3 and result.sections == []
+    result = read_pdf(path, (0, 3), ReadLimits(page_timeout_seconds=10, unpacked_max_bytes=1 << 20))
+    assert result.skipped == 0 and len(result.sections) == 3

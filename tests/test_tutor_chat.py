@@ -203,24 +203,18 @@ async def _arrived(llm_server, text: str) -> int:
     return llm_server.arrived(text)
 
 
-async def test_a_long_conversation_continues_as_new_and_keeps_its_history(
-    database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
-):
-    async with AsyncExitStack() as stack:
-        settings = make_settings(database_url, llm_server, tmp_path, conversation_questions_per_run=2)
-        for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
-            await stack.enter_async_context(w)
-        api = await open_api_client(stack, settings, temporal_env)
-        await ingested(api, user_a, "recursion.md", NOTES)
-        conversation = await _conversation(api, user_a)
-        first_run = (await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()).run_id
-        questions = ["What is a base case?", "What is the recursive case?", "What does memoisation store?", "Why use a base case?"]
-        for question in questions:
-            await _ask(api, user_a, conversation["id"], question)
-        history = (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()
-        assert [m["text"] for m in history["messages"] if m["role"] == "learner"] == questions
-        current = await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()
-        assert current.run_id != first_run  # continued as new (twice) on the way
+async def test_a_long_conversation_continues_as_new_and_keeps_its_history(stack_with, temporal_env, user_a):
+    api = await stack_with(conversation_questions_per_run=2)
+    await ingested(api, user_a, "recursion.md", NOTES)
+    conversation = await _conversation(api, user_a)
+    first_run = (await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()).run_id
+    questions = ["What is a base case?", "What is the recursive case?", "What does memoisation store?", "Why use a base case?"]
+    for question in questions:
+        await _ask(api, user_a, conversation["id"], question)
+    history = (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()
+    assert [m["text"] for m in history["messages"] if m["role"] == "learner"] == questions
+    current = await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()
+    assert current.run_id != first_run  # continued as new (twice) on the way
 
 
 OUTLINE = {
@@ -269,3 +263,19 @@ async def test_a_learner_who_keeps_struggling_on_a_topic_is_routed_to_a_tutor(ap
     weak = {w["title"]: w for w in summary["weak_topics"]}
     assert weak["Base cases in recursion"]["mastery"] == 0.21
     assert "attempts" in summary["practice"]
+
+
+async def test_an_idle_conversation_closes_and_the_next_question_reopens_it(stack_with, user_a):
+    api = await stack_with(conversation_idle_minutes=0.02)
+    await ingested(api, user_a, "recursion.md", NOTES)
+    conversation = await _conversation(api, user_a)
+    await _ask(api, user_a, conversation["id"], "What is a base case?")
+
+    async def status():
+        return (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()["status"]
+
+    await poll_until(status, lambda s: s == "idle", timeout=30)
+    reply = await _ask(api, user_a, conversation["id"], "What does memoisation store?")
+    assert reply["answerable"] is True
+    history = (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()
+    assert history["status"] == "open" and len(history["messages"]) == 4

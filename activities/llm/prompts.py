@@ -267,7 +267,9 @@ SYSTEM_STUDY_COMPANION = (
 )
 
 
-def tutor_answer(question: str, excerpts: list[str], recent: list[tuple[str, str]]) -> Prompt:
+def tutor_answer(
+    question: str, excerpts: list[str], recent: list[tuple[str, str]], *, few_shot: bool = False
+) -> Prompt:
     """`excerpts` are numbered from 1 in the order given; the answer cites them by number."""
     numbered = "\n".join(f"[{n}] {text}" for n, text in enumerate(excerpts, start=1))
     earlier = "\n".join(f"{'Learner' if role == 'learner' else 'Tutor'}: {text}" for role, text in recent)
@@ -282,12 +284,15 @@ def tutor_answer(question: str, excerpts: list[str], recent: list[tuple[str, str
     )
     schema = TutorAnswerDraft.model_json_schema()
     schema["properties"]["citations"]["items"] = {"type": "integer", "enum": list(range(1, len(excerpts) + 1))}
-    return Prompt(
-        purpose="tutor_answer",
-        schema_name="tutor_answer",
-        messages=[{"role": "system", "content": SYSTEM_STUDY_COMPANION}, {"role": "user", "content": request}],
-        schema=schema,
-        version=PROMPT_VERSION,
+    return _finished(
+        Prompt(
+            purpose="tutor_answer",
+            schema_name="tutor_answer",
+            messages=[{"role": "system", "content": SYSTEM_STUDY_COMPANION}, {"role": "user", "content": request}],
+            schema=schema,
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
     )
 
 
@@ -323,6 +328,13 @@ def nudge(
 # description of the format. One example exchange per task, prepended to the request. Quizzes
 # and flashcards have none: the 135M model copied the example's cards verbatim into other courses.
 _EXAMPLES = {
+    "tutor_answer": (
+        "Excerpts from the learner's material:\n[1] notes.md, § Lists: A Python list keeps items in order "
+        "and can change after it is made.\n[2] notes.md, § Tuples: A tuple keeps items in order but cannot "
+        "change once made.\n\nLearner's question: Can a tuple be changed after it is made?",
+        {"answer": "No. A tuple keeps its items in order but cannot change once it is made.", "citations": [2],
+         "confidence": 0.9, "answerable": True},
+    ),
     "course_outline": (
         "Design a beginner practical course on: Git basics\nExactly 2 chapters. Each chapter has 2 to 3 topics.",
         {

@@ -23,6 +23,7 @@ from activities.sources.extracted import Extracted
 from activities.sources.sandboxed_read import SandboxLimits, read_in_sandbox
 from activities.sources.url_fetch import fetch_page
 from db.models import ContentChunk, Source, User
+from db.source_usage import source_usage
 from studyflow.contracts.activity_io import (
     FailureInput,
     SourceBatch,
@@ -133,11 +134,7 @@ class SourceIngestionActivities:
     async def _check_storage(self, source: Source, size: int) -> None:
         async with self._sessions() as session:
             plan = await session.scalar(select(User.plan).where(User.id == source.owner_id))
-            used = await session.scalar(
-                select(func.coalesce(func.sum(Source.size_bytes), 0)).where(
-                    Source.owner_id == source.owner_id, Source.status != "failed", Source.id != source.id
-                )
-            )
+            _, used = await source_usage(session, source.owner_id, excluding=source.id)
         limit = self._settings.source_storage_bytes(plan or "free")
         if used + size > limit:
             raise SourceUnreadableError(

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
@@ -24,6 +24,7 @@ from api.rate_limit import generation_rate_limit
 from api.schemas.sources import SourceAccepted, SourceList, SourceUrlCreate, SourceView
 from api.upload import human_size, receive_upload
 from db.models import Source, User
+from db.source_usage import source_usage
 from studyflow import search_attributes, workflow_ids
 from studyflow.contracts.workflow_inputs import SourceIngestionInput
 from studyflow.object_store import ObjectStore, file_content_hash, object_key, url_content_hash
@@ -98,7 +99,11 @@ async def add_source(
     try:
         await temporal.start_workflow(
             SourceIngestionWorkflow.run,
-            SourceIngestionInput(source_id=source.id, batch_units=settings.source_batch_units),
+            SourceIngestionInput(
+                source_id=source.id,
+                batch_units=settings.source_batch_units,
+                batches_per_run=settings.source_batches_per_run,
+            ),
             id=source.workflow_id,
             task_queue=settings.task_queue_interactive,
             search_attributes=search_attributes.for_user(user.id),
@@ -167,13 +172,7 @@ async def _admit(
     if existing is not None and existing.status != "failed":
         await session.commit()
         return existing, "existing"
-    kept, used = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(Source.size_bytes), 0)).where(
-                Source.owner_id == user_id, Source.status != "failed"
-            )
-        )
-    ).one()
+    kept, used = await source_usage(session, user_id)
     allowed = settings.sources_allowed(plan)
     if kept >= allowed:
         raise ApiError(429, f"source limit reached: {allowed} sources on the {plan} plan; delete one to add another")
@@ -231,10 +230,11 @@ async def list_sources(user: CurrentUserDep, session: SessionDep, settings: Sett
             select(Source).where(Source.owner_id == user.id).order_by(Source.created_at.desc(), Source.id)
         )
     ).all()
+    _, used = await source_usage(session, user.id)
     return SourceList(
         items=[SourceView.of(row) for row in rows],
         total=len(rows),
-        used_bytes=sum(row.size_bytes for row in rows if row.status != "failed"),
+        used_bytes=used,
         storage_limit_bytes=settings.source_storage_bytes(user.plan),
         source_limit=settings.sources_allowed(user.plan),
     )

@@ -108,12 +108,18 @@ class RemediationDraft(_LlmDraft):
 
 
 class TutorAnswerDraft(_LlmDraft):
-    answer: str = Field(default="", json_schema_extra={"maxLength": 1200})
+    answer: str = Field(default="", json_schema_extra={"maxLength": 500})
     citations: list[int] = Field(
         default_factory=list, description="numbers of the excerpts the answer rests on", json_schema_extra={"maxItems": 4}
     )
-    confidence: float = Field(default=0.0, ge=0, le=1)
+    # Bounded in the request; a small model's 3 or -1 is clamped rather than costing a retry.
+    confidence: float = Field(default=0.0, json_schema_extra={"minimum": 0, "maximum": 1})
     answerable: bool = Field(default=False, description="false when the excerpts do not answer the question")
+
+    @field_validator("confidence")
+    @classmethod
+    def _within_bounds(cls, value: float) -> float:
+        return min(1.0, max(0.0, value))
 
 
 class NudgeDraft(_LlmDraft):
