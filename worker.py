@@ -26,6 +26,7 @@ from activities.llm.ledger import LlmLedger
 from activities.notes_activities import NotesActivities
 from activities.notifiers import build_notifier
 from activities.nudge_activities import NudgeActivities
+from activities.reconciler_activities import ReconcilerActivities
 from activities.remediation_activities import RemediationActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
@@ -39,6 +40,7 @@ from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
 from workflows.source_ingestion import SourceIngestionWorkflow
 from workflows.study_content import StudyContentWorkflow
@@ -57,6 +59,7 @@ WORKFLOWS = [
     BackgroundNotesDispatcherWorkflow,
     SourceIngestionWorkflow,
     ConversationWorkflow,
+    StuckRowReconcilerWorkflow,
 ]
 
 
@@ -72,6 +75,7 @@ class ActivitySet:
     background: BackgroundActivities
     sources: SourceIngestionActivities
     conversations: ConversationActivities
+    reconciler: ReconcilerActivities
 
     def all(self) -> list:
         return [
@@ -106,6 +110,8 @@ class ActivitySet:
             self.conversations.answer_question,
             self.conversations.assess_tutor_need,
             self.conversations.mark_conversation_idle,
+            self.reconciler.relay_workflow_starts,
+            self.reconciler.repair_stuck_rows,
         ]
 
 
@@ -115,6 +121,7 @@ def build_activities(
     ledger = LlmLedger(session_factory)
     llm = LlmGateway(settings, ledger)
     embedder = build_embedder(settings)
+    store = object_store_from(settings)
     return ActivitySet(
         course=CourseActivities(settings, session_factory, llm),
         notes=NotesActivities(settings, session_factory, llm, embedder),
@@ -124,8 +131,9 @@ def build_activities(
         users=UserActivities(session_factory, client),
         nudges=NudgeActivities(settings, session_factory, llm, build_notifier(settings)),
         background=BackgroundActivities(settings, session_factory, client),
-        sources=SourceIngestionActivities(settings, session_factory, embedder, object_store_from(settings)),
+        sources=SourceIngestionActivities(settings, session_factory, embedder, store),
         conversations=ConversationActivities(settings, session_factory, llm, embedder),
+        reconciler=ReconcilerActivities(settings, session_factory, client, store),
     )
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 log = logging.getLogger("studyflow.api")
 
@@ -45,6 +46,16 @@ def _field_path(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
 
 
+def _field_error(err: dict) -> dict[str, str]:
+    if err.get("type") == "json_invalid":
+        # FastAPI reports the character offset as the location; say it the way a person reads it.
+        position = next((part for part in err.get("loc", ()) if isinstance(part, int)), None)
+        reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+        where = f" at character {position}" if position is not None else ""
+        return {"field": "body", "message": f"malformed JSON{where}: {reason}"}
+    return {"field": _field_path(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -52,19 +63,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            {"field": _field_path(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
-            for err in exc.errors()
-        ]
+        fields = [_field_error(err) for err in exc.errors()]
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
         return JSONResponse(_body("validation_error", message, fields=fields), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _CODES.get(exc.status_code, "error")
-        return JSONResponse(
-            _body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
-        )
+        message = str(exc.detail)
+        limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+        if exc.status_code == 413 and limit is not None:
+            message = f"the request body is larger than the {limit:,}-byte limit"
+        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")
     log_level: str = "INFO"
+    fault_kill_api_after_commit: bool = Field(
+        default=False, description="tests only: the API kills itself between a commit and the workflow start"
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest request body outside uploads (413 while reading)"
+    )
+    cors_allowed_origins: list[str] = Field(
+        default_factory=list, description="browser origins allowed to call the API (JSON list); none by default"
+    )
     events_heartbeat_seconds: float = Field(
         default=15, gt=0, description="comment lines on GET /v1/events so proxies keep the stream open"
     )
@@ -70,6 +79,9 @@ class Settings(BaseSettings):
     llm_max_attempts: int = Field(default=4, ge=1, description="Temporal attempts per LLM activity")
     llm_retry_initial_seconds: float = Field(default=2.0, gt=0)
     llm_retry_max_seconds: float = Field(default=60.0, gt=0)
+    llm_retry_after_max_seconds: float = Field(
+        default=300.0, gt=0, description="longest wait a provider's Retry-After may impose on the next attempt"
+    )
     llm_heartbeat_timeout_seconds: float = Field(
         default=30.0, gt=0, description="a crashed worker's LLM attempt is retried after this"
     )
@@ -140,6 +152,17 @@ class Settings(BaseSettings):
     conversation_questions_per_run: int = Field(default=50, ge=1, description="then continue-as-new")
 
     # --- engagement nudges (Temporal Schedule) ---------------------------------------------
+    reconcile_schedule_id: str = "stuck-row-reconciler"
+    reconcile_interval_seconds: float = Field(
+        default=60, ge=1, description="how often the reconciler relays unstarted workflows and repairs stuck rows"
+    )
+    outbox_relay_after_seconds: float = Field(
+        default=10, ge=0, description="a recorded workflow start the API has not made after this long is relayed"
+    )
+    reconcile_stuck_after_seconds: float = Field(
+        default=900, ge=1, description="a row in progress this long with no running workflow is restarted or failed"
+    )
+    reconcile_max_restarts: int = Field(default=1, ge=0, description="restarts of work Temporal lost before failing it")
     nudge_schedule_id: str = "engagement-nudges-daily"
     nudge_hour: int = Field(default=18, ge=0, le=23, description="local hour the daily nudge run starts")
     nudge_minute: int = Field(default=0, ge=0, le=59)

@@ -43,3 +43,8 @@ def conversation(conversation_id: uuid.UUID) -> str:
 def source_ingestion(source_id: uuid.UUID, attempt: int = 0) -> str:
     """A failed source that is uploaded again is ingested by a new run: the attempt tells them apart."""
     return f"source-ingestion-{source_id}" + (f"-{attempt}" if attempt else "")
+
+
+def stuck_row_reconciler() -> str:
+    """The reconciler schedule's runs; Temporal appends the scheduled time to each."""
+    return "stuck-row-reconciler"

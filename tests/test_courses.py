@@ -103,6 +103,33 @@ async def test_llm_failing_on_every_attempt_is_retried_then_the_manual_outline_i
     assert all(r.outcome == "http_503" for r in rows)
 
 
+async def test_a_providers_retry_after_delays_the_next_temporal_attempt(api, llm_server, session_factory, user_a):
+    topic = unique_topic("retry-after")
+    llm_server.on(topic, [Reply.error(429, "slow down", headers={"Retry-After": "2"})])
+    llm_server.on(topic, [Reply.error(429, "slow down", headers={"Retry-After": "2"})])
+    accepted = await create_course(api, user_a, topic)
+    course = await wait_for_course(api, user_a, accepted["course_id"])
+    assert course["outline_source"] == "llm"
+    rows = await ledger_rows(session_factory, accepted["course_id"])
+    assert [(r.provider, r.outcome) for r in rows] == [
+        ("primary", "rate_limited"), ("fallback", "rate_limited"), ("primary", "ok")
+    ]
+    calls = llm_server.calls(topic)
+    # The retry policy alone would wait 0.05 s (LLM_RETRY_INITIAL_SECONDS in tests).
+    assert calls[2].arrived_at - calls[1].at >= 1.9
+
+
+async def test_a_rejected_api_key_fails_fast_instead_of_burning_the_retries(api, llm_server, session_factory, user_a):
+    topic = unique_topic("bad-key")
+    llm_server.on(topic, [Reply.error(401, "Incorrect API key provided")], repeat_last=True)
+    accepted = await create_course(api, user_a, topic)
+    course = await wait_for_course(api, user_a, accepted["course_id"])
+    assert course["outline_source"] == "fallback"
+    assert "HTTP 401: the API key was refused" in course["error"]
+    rows = await ledger_rows(session_factory, accepted["course_id"])
+    assert [r.provider for r in rows] == ["primary", "fallback"], "one Temporal attempt, not LLM_MAX_ATTEMPTS"
+
+
 async def test_malformed_outline_json_is_a_parse_failure_not_a_transport_failure(
     api, llm_server, session_factory, user_a
 ):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
-from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm.errors import LlmOutputInvalidError, LlmRequestRejectedError, LlmUnavailableError
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
 from activities.llm.request import Prompt
@@ -106,3 +107,59 @@ async def test_a_persisted_reply_is_reused_instead_of_calling_again(gateway, llm
 async def test_the_request_carries_the_json_schema(gateway, llm_server, marker):
     await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
     assert llm_server.calls(marker)[0].schema_name == "topic_notes"
+
+
+async def test_the_longest_retry_after_a_provider_asked_for_is_the_next_attempts_delay(gateway, llm_server, marker):
+    llm_server.on(marker, [Reply.error(429, "slow down", headers={"Retry-After": "7"})], provider="primary")
+    llm_server.on(marker, [Reply.error(503, "busy", headers={"retry-after-ms": "2500"})], provider="fallback")
+    with pytest.raises(LlmUnavailableError) as raised:
+        await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
+    assert raised.value.next_retry_delay == timedelta(seconds=7)
+    assert not raised.value.non_retryable
+
+
+async def test_a_retry_after_is_capped_and_an_http_date_is_understood(gateway, llm_server, settings, marker):
+    llm_server.on(marker, [Reply.error(429, headers={"Retry-After": "86400"})], provider="primary")
+    llm_server.on(marker, [Reply.error(503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})], provider="fallback")
+    with pytest.raises(LlmUnavailableError) as raised:
+        await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
+    assert raised.value.next_retry_delay == timedelta(seconds=settings.llm_retry_after_max_seconds)
+
+
+async def test_without_retry_after_the_retry_policy_decides_the_delay(gateway, llm_server, marker):
+    llm_server.on(marker, [Reply.error(503)], repeat_last=True)
+    with pytest.raises(LlmUnavailableError) as raised:
+        await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
+    assert raised.value.next_retry_delay is None
+
+
+async def test_a_bad_key_on_both_endpoints_fails_at_once_naming_what_to_fix(gateway, llm_server, session_factory, marker):
+    llm_server.on(marker, [Reply.error(401, "Incorrect API key provided")], repeat_last=True)
+    with pytest.raises(LlmRequestRejectedError) as raised:
+        await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
+    assert raised.value.non_retryable and raised.value.type == "LlmRequestRejectedError"
+    message = str(raised.value)
+    assert "primary endpoint (primary-model at" in message and "HTTP 401: the API key was refused" in message
+    assert "fallback endpoint (fallback-model at" in message
+    outcomes = [(r.provider, r.outcome) for r in await ledger_rows(session_factory, marker)]
+    assert outcomes == [("primary", "http_401"), ("fallback", "http_401")]
+
+
+async def test_an_unknown_model_on_the_primary_is_served_by_the_fallback(gateway, llm_server, marker):
+    llm_server.on(marker, [Reply.error(404, "The model does not exist")], provider="primary")
+    result = await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
+    assert result.provider == "fallback"
+
+
+async def test_a_malformed_request_is_not_sent_to_the_fallback_nor_retried(gateway, llm_server, marker):
+    llm_server.on(marker, [Reply.error(400, "messages: too long")], repeat_last=True)
+    with pytest.raises(LlmRequestRejectedError, match="HTTP 400: the provider rejected the request as malformed"):
+        await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
+    assert [c.provider for c in llm_server.calls(marker)] == ["primary"]
+
+
+async def test_a_refusal_on_one_endpoint_and_an_outage_on_the_other_stays_retryable(gateway, llm_server, marker):
+    llm_server.on(marker, [Reply.error(401)], provider="primary")
+    llm_server.on(marker, [Reply.error(503)], provider="fallback")
+    with pytest.raises(LlmUnavailableError):
+        await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)

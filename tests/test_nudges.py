@@ -87,7 +87,10 @@ async def test_nudges_go_to_exactly_the_matching_learners_once_per_day(
 async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges_today(
     temporal_env, settings, worker, session_factory
 ):
-    configured = settings.model_copy(update={"nudge_schedule_id": f"nudges-{uuid.uuid4().hex[:8]}", "nudge_hour": 6})
+    tag = uuid.uuid4().hex[:8]
+    configured = settings.model_copy(
+        update={"nudge_schedule_id": f"nudges-{tag}", "reconcile_schedule_id": f"reconcile-{tag}", "nudge_hour": 6}
+    )
     client = temporal_env.client
     await upsert_schedules(client, configured)
     await upsert_schedules(client, configured.model_copy(update={"nudge_hour": 21}))
@@ -109,6 +112,7 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
         assert {ids["streak_at_risk"], ids["inactive"], ids["new_learner"]} == set(nudged)
     finally:
         await handle.delete()
+        await client.get_schedule_handle(configured.reconcile_schedule_id).delete()
 
 
 @pytest.fixture

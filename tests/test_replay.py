@@ -7,6 +7,7 @@ that would break running executions fails here. Record new ones with STUDYFLOW_R
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from tests.support.courses import ready_course
 from tests.support.sources import ingested
 from tests.support.polling import poll_until
 from tests.support.study import request_content, wait_content
+from studyflow.contracts.workflow_inputs import ReconcileInput
 from worker import WORKFLOWS
+from workflows.reconciler import StuckRowReconcilerWorkflow
 
 HISTORIES = Path(__file__).parent / "data" / "histories"
 RECORDING_LABEL = os.environ.get("STUDYFLOW_RECORD_HISTORIES", "recorded")
@@ -99,3 +102,19 @@ async def test_fresh_conversation_history_replays(api, temporal_env, user_a):
     await _replayer().replay_workflow(history)
     if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
         (HISTORIES / f"ConversationWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_fresh_reconciler_history_replays(api, temporal_env, settings):
+    handle = await temporal_env.client.start_workflow(
+        StuckRowReconcilerWorkflow.run,
+        # Nothing in this session is that old: the run looks, finds nothing, and records both steps.
+        ReconcileInput(relay_after_seconds=86400, stuck_after_seconds=86400),
+        id=f"reconcile-replay-{uuid.uuid4().hex[:8]}",
+        task_queue=settings.task_queue_interactive,
+    )
+    result = await handle.result()
+    assert result.relayed == result.restarted == result.failed == 0
+    history = await handle.fetch_history()
+    await _replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"StuckRowReconcilerWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())

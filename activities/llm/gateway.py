@@ -10,16 +10,18 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
+from activities.llm.errors import LlmOutputInvalidError, LlmRequestRejectedError, LlmUnavailableError
 from activities.llm.json_schema_grammar import grammar_friendly
 from activities.llm.ledger import LedgerEntry, LlmLedger
 from activities.llm.request import Prompt
+from activities.llm.retry_after import requested_wait
 from studyflow.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -27,6 +29,15 @@ TextListener = Callable[[str], Awaitable[None]]
 
 # Statuses that mean "this endpoint is overloaded or down right now": try the other one.
 FAILOVER_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
+# Refusals that belong to one endpoint's configuration (its key, its model): the fallback, with its
+# own key and model, may still answer. Any other 4xx is about the request and ends the call.
+ENDPOINT_REFUSALS = {401, 403, 404}
+_REFUSAL_HINTS = {
+    400: "the provider rejected the request as malformed",
+    401: "the API key was refused; check the endpoint's API key setting",
+    403: "the API key may not use this model; check the key's permissions",
+    404: "the model or URL does not exist at the provider; check the model name and base URL",
+}
 _PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers accept any key
 
 
@@ -156,8 +167,11 @@ class LlmGateway:
         subject_id: str | None,
         on_text: TextListener | None = None,
     ) -> _Reply:
-        """One logical call: primary first, the fallback on overload/outage/timeout."""
+        """One logical call: primary first, the fallback on overload/outage/timeout or on a refusal
+        that is about the primary's own configuration."""
         failures: list[str] = []
+        refusals: list[str] = []
+        waits = []
         for endpoint in self.endpoints():
             started = time.perf_counter()
             try:
@@ -168,9 +182,13 @@ class LlmGateway:
                 outcome = "rate_limited" if exc.status_code == 429 else f"http_{exc.status_code}"
                 await self._record_failure(prompt, endpoint, started, outcome, exc, subject_id)
                 failures.append(f"{endpoint.provider}: HTTP {exc.status_code}")
-                if exc.status_code not in FAILOVER_STATUSES and not _is_exhaustion(exc):
-                    # A request the provider rejects as such will be rejected by the fallback
-                    # too; still retryable by Temporal in case it is a transient config issue.
+                if exc.status_code in FAILOVER_STATUSES or _is_exhaustion(exc):
+                    wait = requested_wait(exc.response.headers, cap=self._retry_after_cap)
+                    if wait is not None:
+                        waits.append(wait)
+                    continue
+                refusals.append(_describe_refusal(endpoint, exc))
+                if exc.status_code not in ENDPOINT_REFUSALS:
                     break
             except openai.APITimeoutError as exc:
                 await self._record_failure(prompt, endpoint, started, "timeout", exc, subject_id)
@@ -180,7 +198,17 @@ class LlmGateway:
                 failures.append(f"{endpoint.provider}: unreachable")
             else:
                 return _Reply(text, endpoint, _elapsed_ms(started), prompt_tokens, completion_tokens)
-        raise LlmUnavailableError(f"{prompt.purpose}: no LLM endpoint answered ({'; '.join(failures)})")
+        if refusals and len(refusals) == len(failures):
+            raise LlmRequestRejectedError(f"{prompt.purpose}: {'; '.join(refusals)}")
+        # The longest wait any provider asked for: the next attempt tries them all again.
+        raise LlmUnavailableError(
+            f"{prompt.purpose}: no LLM endpoint answered ({'; '.join(failures)})",
+            retry_after=max(waits) if waits else None,
+        )
+
+    @property
+    def _retry_after_cap(self) -> timedelta:
+        return timedelta(seconds=self._settings.llm_retry_after_max_seconds)
 
     async def _request(
         self,
@@ -255,6 +283,14 @@ class LlmGateway:
                 subject_id=subject_id,
             )
         )
+
+
+def _describe_refusal(endpoint: Endpoint, exc: openai.APIStatusError) -> str:
+    hint = _REFUSAL_HINTS.get(exc.status_code, "the provider refused the request")
+    return (
+        f"{endpoint.provider} endpoint ({endpoint.model} at {endpoint.base_url}) answered HTTP "
+        f"{exc.status_code}: {hint} ({_short(exc)[:200]})"
+    )
 
 
 def _is_exhaustion(exc: openai.APIStatusError) -> bool:

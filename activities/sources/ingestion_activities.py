@@ -21,6 +21,7 @@ from activities.errors import SourceUnreadableError, SubjectGoneError
 from activities.heartbeat import heartbeating
 from activities.sources.extracted import Extracted
 from activities.sources.sandboxed_read import SandboxLimits, read_in_sandbox
+from activities.sources.source_failure import fail_source
 from activities.sources.url_fetch import fetch_page
 from db.models import ContentChunk, Source, User
 from db.source_usage import source_usage
@@ -202,17 +203,5 @@ class SourceIngestionActivities:
 
     @activity.defn
     async def mark_source_failed(self, data: FailureInput) -> None:
-        """Failed leaves nothing behind: the chunks and the stored file go, so neither counts
-        against the learner's storage."""
-        async with self._sessions.begin() as session:
-            source = await session.scalar(
-                select(Source).where(Source.id == data.subject_id, Source.status == "processing").with_for_update()
-            )
-            if source is None:
-                return
-            key = source.object_key
-            source.status, source.error, source.chunk_count, source.object_key = "failed", data.error, 0, None
-            await session.execute(delete(ContentChunk).where(ContentChunk.source_id == data.subject_id))
-        if key:
-            await asyncio.to_thread(self._store.delete, key)
+        await fail_source(self._sessions, self._store, data.subject_id, data.error)
 

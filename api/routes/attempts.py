@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 import uuid
 
 from fastapi import APIRouter, Header
@@ -13,6 +12,7 @@ from api.errors import ApiError
 from api.owned import owned_study_content
 from api.schemas.attempts import AttemptCreate, AttemptResult
 from api.schemas.study_content import StudyContentType
+from api.workflow_launch import WorkflowNotStarted, launch
 from db.mastery import record_answer
 from db.models import QuizAttempt, RemediationPlan
 from db.user_counters import add_quiz_attempt, record_activity_day
@@ -21,9 +21,9 @@ from studyflow.contracts.workflow_inputs import RemediationInput
 from studyflow.content_rules.grading import UnknownQuestionsError, grade
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
+from studyflow.workflow_outbox import discard_start, record_start
 from workflows.remediation import RemediationWorkflow
 
-log = logging.getLogger("studyflow.api.attempts")
 router = APIRouter(prefix="/v1/quizzes", tags=["quiz attempts"])
 
 
@@ -82,37 +82,40 @@ async def submit_attempt(
         if item["topic_id"]:
             await record_answer(session, user.id, uuid.UUID(item["topic_id"]), item["correct"])
     plan_id = None
+    record = None
     if graded.percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
         plan_id = await session.scalar(
             insert(RemediationPlan)
             .values(quiz_attempt_id=attempt_id, user_id=user.id, course_id=quiz.course_id, status="generating")
             .returning(RemediationPlan.id)
         )
+        record = await record_start(
+            session,
+            temporal,
+            RemediationWorkflow,
+            RemediationInput(plan_id=plan_id, retry=start_inputs.llm_retry(settings)),
+            id=workflow_ids.remediation(attempt_id),
+            task_queue=settings.task_queue_interactive,
+            search_attributes=search_attributes.for_course(user.id, quiz.course_id),
+        )
     await session.commit()
-    if plan_id is not None:
-        await _start_remediation(session, temporal, settings, user, quiz.course_id, attempt_id, plan_id)
+    if record is not None:
+        await _start_remediation(session, temporal, settings, record, plan_id)
     attempt = await session.get(QuizAttempt, attempt_id)
     return _result(attempt, plan_id, settings)
 
 
-async def _start_remediation(session, temporal, settings, user, course_id, attempt_id, plan_id) -> None:
-    workflow_id = workflow_ids.remediation(attempt_id)
+async def _start_remediation(session, temporal, settings, record, plan_id) -> None:
     try:
-        await temporal.start_workflow(
-            RemediationWorkflow.run,
-            RemediationInput(plan_id=plan_id, retry=start_inputs.llm_retry(settings)),
-            id=workflow_id,
-            task_queue=settings.task_queue_interactive,
-            search_attributes=search_attributes.for_course(user.id, course_id),
-        )
-    except Exception as exc:
+        await launch(session, temporal, settings, record)
+    except WorkflowNotStarted:
         # The graded attempt stands; the plan is marked so the learner sees why it is missing.
-        log.error("could not start %s: %s", workflow_id, exc)
         await session.execute(
             update(RemediationPlan)
             .where(RemediationPlan.id == plan_id)
             .values(status="failed", error="could not start remediation; workflow service unavailable")
         )
+        await discard_start(session, record.workflow_id)
         await session.commit()
 
 

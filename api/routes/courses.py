@@ -13,6 +13,7 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_course
 from api.rate_limit import generation_rate_limit
+from api.workflow_launch import WorkflowNotStarted, launch
 from api.schemas.courses import (
     Chapter,
     CourseAccepted,
@@ -29,6 +30,7 @@ from db.user_counters import consume_course_quota, refund_course_quota
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import CourseGenerationInput
 from studyflow.local_day import seconds_until_tomorrow, today_in
+from studyflow.workflow_outbox import discard_start, record_start
 from workflows.course_generation import CourseGenerationWorkflow
 
 log = logging.getLogger("studyflow.api.courses")
@@ -74,25 +76,28 @@ async def create_course(
         CourseSource(course_id=course_id, source_id=source.id, position=position)
         for position, source in enumerate(sources)
     )
+    record = await record_start(
+        session,
+        temporal,
+        CourseGenerationWorkflow,
+        CourseGenerationInput(
+            course_id=course_id,
+            shape=start_inputs.outline_shape(settings),
+            retry=start_inputs.llm_retry(settings),
+            background_notes=settings.background_notes_enabled,
+            background_task_queue=settings.task_queue_background,
+        ),
+        id=workflow_id,
+        task_queue=settings.task_queue_interactive,
+        search_attributes=search_attributes.for_course(user.id, course_id),
+    )
     await session.commit()
     try:
-        await temporal.start_workflow(
-            CourseGenerationWorkflow.run,
-            CourseGenerationInput(
-                course_id=course_id,
-                shape=start_inputs.outline_shape(settings),
-                retry=start_inputs.llm_retry(settings),
-                background_notes=settings.background_notes_enabled,
-                background_task_queue=settings.task_queue_background,
-            ),
-            id=workflow_id,
-            task_queue=settings.task_queue_interactive,
-            search_attributes=search_attributes.for_course(user.id, course_id),
-        )
-    except Exception as exc:
+        await launch(session, temporal, settings, record)
+    except WorkflowNotStarted as exc:
         # Nothing half-written: no workflow means no course, and the quota is given back.
-        log.error("could not start %s: %s", workflow_id, exc)
         await session.execute(delete(Course).where(Course.id == course_id))
+        await discard_start(session, workflow_id)
         await refund_course_quota(session, user.id, today)
         await session.commit()
         raise ApiError(503, "workflow service unavailable, the course was not created") from exc

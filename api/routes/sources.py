@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.deps import CurrentUserDep, ObjectStoreDep, SessionDep, SettingsDep, TemporalDep
@@ -23,18 +24,21 @@ from api.owned import owned_source
 from api.rate_limit import generation_rate_limit
 from api.schemas.sources import SourceAccepted, SourceList, SourceUrlCreate, SourceView
 from api.upload import human_size, receive_upload
-from db.models import Source, User
+from api.workflow_launch import WorkflowNotStarted, launch
+from db.models import Source, User, WorkflowStart
 from db.source_usage import source_usage
 from studyflow import search_attributes, workflow_ids
 from studyflow.contracts.workflow_inputs import SourceIngestionInput
 from studyflow.object_store import ObjectStore, file_content_hash, object_key, url_content_hash
 from studyflow.settings import Settings
 from studyflow.source_kinds import SUPPORTED, SourceKind, UnsupportedContent, display_name, sniff
+from studyflow.workflow_outbox import discard_start, record_start
 from workflows.source_ingestion import SourceIngestionWorkflow
 
 log = logging.getLogger("studyflow.api.sources")
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 _JSON_LIMIT = 16 * 1024
+UPLOAD_CEILING_BYTES = 1 << 40
 _UPLOAD_BODY = {
     "required": True,
     "content": {
@@ -66,6 +70,8 @@ class _NewSource:
     response_model=SourceAccepted,
     dependencies=[Depends(generation_rate_limit)],
     openapi_extra={"requestBody": _UPLOAD_BODY},
+    # The app-wide body limit is for JSON; the upload checks SOURCE_MAX_BYTES while reading it.
+    max_body_size=UPLOAD_CEILING_BYTES,
     responses={
         200: {"description": "this learner already has this file (or URL): the existing source"},
         413: {"description": "over the upload limit or the storage quota"},
@@ -92,25 +98,15 @@ async def add_source(
             raise ApiError(
                 415, "send a file as multipart/form-data in a field named 'file', or JSON {\"url\": \"https://...\"}"
             )
-        source, admitted = await _admit(session, store, user.id, user.plan, settings, new)
+        source, admitted, record = await _admit(session, temporal, store, user.id, user.plan, settings, new)
     if admitted == "existing":
         response.status_code = 200
         return _accepted(source)
     try:
-        await temporal.start_workflow(
-            SourceIngestionWorkflow.run,
-            SourceIngestionInput(
-                source_id=source.id,
-                batch_units=settings.source_batch_units,
-                batches_per_run=settings.source_batches_per_run,
-            ),
-            id=source.workflow_id,
-            task_queue=settings.task_queue_interactive,
-            search_attributes=search_attributes.for_user(user.id),
-        )
-    except Exception as exc:
+        await launch(session, temporal, settings, record)
+    except WorkflowNotStarted as exc:
         # Nothing half-written: no workflow, no source (and its bytes go with it).
-        log.error("could not start %s: %s", source.workflow_id, exc)
+        await discard_start(session, source.workflow_id)
         if admitted == "revived":
             source.status, source.error, source.object_key = "failed", "could not start reading; upload it again", None
         else:
@@ -160,8 +156,14 @@ async def _named_url(request: Request) -> _NewSource:
 
 
 async def _admit(
-    session: AsyncSession, store: ObjectStore, user_id: uuid.UUID, plan: str, settings: Settings, new: _NewSource
-) -> tuple[Source, str]:
+    session: AsyncSession,
+    temporal: Client,
+    store: ObjectStore,
+    user_id: uuid.UUID,
+    plan: str,
+    settings: Settings,
+    new: _NewSource,
+) -> tuple[Source, str, WorkflowStart | None]:
     """Quota check and insert under the learner's row lock, so parallel uploads cannot overshoot
     the quota or store one file twice. Returns the source and how it was admitted: `existing`
     (the learner has it already), `new`, or `revived` (a failed one uploaded again)."""
@@ -171,7 +173,7 @@ async def _admit(
     )
     if existing is not None and existing.status != "failed":
         await session.commit()
-        return existing, "existing"
+        return existing, "existing", None
     kept, used = await source_usage(session, user_id)
     allowed = settings.sources_allowed(plan)
     if kept >= allowed:
@@ -210,9 +212,23 @@ async def _admit(
             workflow_id=workflow_ids.source_ingestion(source_id),
         )
         session.add(source)
+    await session.flush()
+    record = await record_start(
+        session,
+        temporal,
+        SourceIngestionWorkflow,
+        SourceIngestionInput(
+            source_id=source.id,
+            batch_units=settings.source_batch_units,
+            batches_per_run=settings.source_batches_per_run,
+        ),
+        id=source.workflow_id,
+        task_queue=settings.task_queue_interactive,
+        search_attributes=search_attributes.for_user(user_id),
+    )
     await session.commit()
     await session.refresh(source)
-    return source, "new" if existing is None else "revived"
+    return source, "new" if existing is None else "revived", record
 
 
 def _format(new: _NewSource) -> str | None:

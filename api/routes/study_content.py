@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import logging
 import uuid
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from temporalio.common import WorkflowIDConflictPolicy
 
 from api.anki_deck import build_apkg
 from api.citations import cited, citations_by_chunk
@@ -15,6 +13,7 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_course, owned_study_content
 from api.rate_limit import generation_rate_limit
+from api.workflow_launch import WorkflowNotStarted, launch
 from api.schemas.study_content import (
     FlashcardView,
     NearHitNotice,
@@ -29,9 +28,9 @@ from db.user_counters import consume_study_content_quota, refund_study_content_q
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import StudyContentInput
 from studyflow.local_day import seconds_until_tomorrow, today_in
+from studyflow.workflow_outbox import discard_start, record_start
 from workflows.study_content import StudyContentWorkflow
 
-log = logging.getLogger("studyflow.api.study_content")
 router = APIRouter(prefix="/v1", tags=["study content"])
 
 
@@ -96,9 +95,22 @@ async def request_study_content(
                 f"daily study-content limit reached: {limit} per day on the {user.plan} plan",
                 headers={"Retry-After": str(seconds_until_tomorrow(settings.day_timezone))},
             )
+    workflow_id = workflow_ids.study_content(content_id)
+    record = None
+    if start:
+        record = await record_start(
+            session,
+            temporal,
+            StudyContentWorkflow,
+            StudyContentInput(content_id=content_id, retry=start_inputs.llm_retry(settings)),
+            id=workflow_id,
+            task_queue=settings.task_queue_interactive,
+            # A previous run that already marked the content failed may not have closed yet.
+            terminate_existing=True,
+            search_attributes=search_attributes.for_course(user.id, course.id),
+        )
     await session.commit()
 
-    workflow_id = workflow_ids.study_content(content_id)
     accepted = StudyContentAccepted(
         id=content_id,
         type=kind,
@@ -106,23 +118,16 @@ async def request_study_content(
         workflow_id=workflow_id,
         status_url=f"/v1/study-content/{content_id}",
     )
-    if start:
+    if record is not None:
         try:
-            await temporal.start_workflow(
-                StudyContentWorkflow.run,
-                StudyContentInput(content_id=content_id, retry=start_inputs.llm_retry(settings)),
-                id=workflow_id,
-                task_queue=settings.task_queue_interactive,
-                id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
-                search_attributes=search_attributes.for_course(user.id, course.id),
-            )
-        except Exception as exc:
-            log.error("could not start %s: %s", workflow_id, exc)
+            await launch(session, temporal, settings, record)
+        except WorkflowNotStarted as exc:
             await session.execute(
                 update(StudyContent)
                 .where(StudyContent.id == content_id, StudyContent.status == "generating")
                 .values(status="failed", error="could not start generation; request it again")
             )
+            await discard_start(session, workflow_id)
             await refund_study_content_quota(session, user.id, today)
             await session.commit()
             raise ApiError(503, "workflow service unavailable, try again shortly") from exc

@@ -1,23 +1,22 @@
 from __future__ import annotations
 
-import logging
 import uuid
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select, update
-from temporalio.common import WorkflowIDConflictPolicy
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.owned import owned_topic
 from api.rate_limit import generation_rate_limit
 from api.schemas.topics import NotesState, TopicDetail
+from api.workflow_launch import WorkflowNotStarted, launch
 from db.models import Topic
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import TopicNotesInput
+from studyflow.workflow_outbox import discard_start, record_start
 from workflows.topic_notes import TopicNotesWorkflow
 
-log = logging.getLogger("studyflow.api.topics")
 router = APIRouter(prefix="/v1/topics", tags=["topics"])
 
 
@@ -57,30 +56,35 @@ async def request_notes(
         .returning(Topic.id)
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
+    record = None
     if claimed is not None:
+        record = await record_start(
+            session,
+            temporal,
+            TopicNotesWorkflow,
+            TopicNotesInput(
+                topic_id=topic.id,
+                retry=start_inputs.llm_retry(settings),
+                background_task_queue=settings.task_queue_background,
+            ),
+            id=workflow_id,
+            task_queue=settings.task_queue_interactive,
+            # A previous run that already marked the topic failed may not have closed yet.
+            terminate_existing=True,
+            search_attributes=search_attributes.for_course(user.id, topic.course_id),
+        )
+    await session.commit()
+    if record is not None:
         try:
-            await temporal.start_workflow(
-                TopicNotesWorkflow.run,
-                TopicNotesInput(
-                    topic_id=topic.id,
-                    retry=start_inputs.llm_retry(settings),
-                    background_task_queue=settings.task_queue_background,
-                ),
-                id=workflow_id,
-                task_queue=settings.task_queue_interactive,
-                # A previous run that already marked the topic failed may not have closed yet.
-                id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
-                search_attributes=search_attributes.for_course(user.id, topic.course_id),
-            )
-        except Exception as exc:
-            log.error("could not start %s: %s", workflow_id, exc)
+            await launch(session, temporal, settings, record)
+        except WorkflowNotStarted as exc:
             await session.execute(
                 update(Topic)
                 .where(Topic.id == topic.id, Topic.status == "generating")
                 # Back where it was, backlog included: the background run still owes these notes.
                 .values(status=previous, background_queued=was_queued)
             )
+            await discard_start(session, workflow_id)
             await session.commit()
             raise ApiError(503, "workflow service unavailable, notes were not requested") from exc
         response.status_code = 202

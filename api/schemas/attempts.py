@@ -5,8 +5,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.api_input import ApiInput
 
-class AttemptCreate(BaseModel):
+
+class AttemptCreate(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     answers: dict[str, int] = Field(description="question id → index of the chosen option (0-3)")

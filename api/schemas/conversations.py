@@ -5,8 +5,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.api_input import ApiInput
 
-class ConversationCreate(BaseModel):
+
+class ConversationCreate(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     course_id: uuid.UUID | None = Field(
@@ -15,7 +17,7 @@ class ConversationCreate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-class QuestionCreate(BaseModel):
+class QuestionCreate(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     question: str = Field(min_length=1, max_length=2000)

@@ -6,6 +6,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from api.schemas.api_input import ApiInput
+
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
 
@@ -23,7 +25,7 @@ class Difficulty(str, Enum):
     advanced = "advanced"
 
 
-class CoursePreferences(BaseModel):
+class CoursePreferences(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     goals: str | None = Field(default=None, max_length=500)
@@ -31,7 +33,7 @@ class CoursePreferences(BaseModel):
     language: str = Field(default="en", min_length=2, max_length=16)
 
 
-class CourseCreate(BaseModel):
+class CourseCreate(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     # Before `topic`: its validator reads whether sources were given.

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.schemas.api_input import ApiInput
+
 
 class DueCard(BaseModel):
     """A card as shown before the learner reveals it: front only."""
@@ -33,7 +35,7 @@ class CardDetail(BaseModel):
     due_at: datetime | None
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(ApiInput):
     rating: Literal["again", "hard", "good", "easy"]
 
     @field_validator("rating", mode="before")

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
+from api.schemas.api_input import ApiInput
 
-class SourceUrlCreate(BaseModel):
+
+class SourceUrlCreate(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     url: AnyHttpUrl = Field(description="a public web page (http or https)")

@@ -6,6 +6,8 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
+from api.schemas.api_input import ApiInput
+
 from api.schemas.sources import Citation
 
 
@@ -14,7 +16,7 @@ class StudyContentType(str, Enum):
     quiz = "quiz"
 
 
-class StudyContentCreate(BaseModel):
+class StudyContentCreate(ApiInput):
     # A plain string so an unknown type is the contract's 400 naming the choices, not a 422.
     type: str = Field(description="flashcards or quiz (case-insensitive)")
 

@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.api_input import ApiInput
+
 
 class WebConfig(BaseModel):
     """What the web app needs before anyone signs in."""
@@ -13,7 +15,7 @@ class WebConfig(BaseModel):
     dev_sign_in: bool = Field(description="POST /v1/auth/dev-token exists (embedded auth on a loopback address)")
 
 
-class DevTokenRequest(BaseModel):
+class DevTokenRequest(ApiInput):
     user: str = Field(
         min_length=1,
         max_length=64,

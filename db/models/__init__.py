@@ -18,6 +18,7 @@ from db.models.study import (
     TopicMastery,
 )
 from db.models.users import User
+from db.models.workflow_outbox import WorkflowStart
 
 __all__ = [
     "EMBEDDING_DIMENSIONS",
@@ -43,5 +44,6 @@ __all__ = [
     "TopicMastery",
     "TutorHandoff",
     "User",
+    "WorkflowStart",
     "WebhookEvent",
 ]

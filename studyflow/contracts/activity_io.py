@@ -169,3 +169,20 @@ class SourceBatchResult(BaseModel):
 class SourceReadyInput(BaseModel):
     source_id: uuid.UUID
     skipped_units: int = 0
+
+
+class RelayInput(BaseModel):
+    relay_after_seconds: float
+    batch_size: int
+
+
+class StuckRowsInput(BaseModel):
+    stuck_after_seconds: float
+    max_restarts: int
+    batch_size: int
+
+
+class StuckRowsRepaired(BaseModel):
+    relayed: int = 0  # recorded starts the API never made
+    restarted: int = 0
+    failed: int = 0

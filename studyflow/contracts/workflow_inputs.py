@@ -88,3 +88,12 @@ class SourceIngestionInput(BaseModel):
     units: int | None = None  # known after the first run's preparation
     next_unit: int = 0
     skipped_units: int = 0
+
+
+class ReconcileInput(BaseModel):
+    """One run of the stuck-row reconciler (started by its schedule)."""
+
+    relay_after_seconds: float = 10.0
+    stuck_after_seconds: float = 900.0
+    max_restarts: int = 1
+    batch_size: int = 100

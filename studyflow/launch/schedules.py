@@ -12,6 +12,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -21,10 +22,11 @@ from temporalio.client import (
 )
 
 from studyflow import workflow_ids
-from studyflow.contracts.workflow_inputs import NudgeRunInput
+from studyflow.contracts.workflow_inputs import NudgeRunInput, ReconcileInput
 from studyflow.settings import Settings
 from studyflow.temporal_client import connect
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.reconciler import StuckRowReconcilerWorkflow
 
 log = logging.getLogger("studyflow.schedules")
 
@@ -57,19 +59,45 @@ def nudge_schedule(settings: Settings) -> Schedule:
     )
 
 
+def reconcile_schedule(settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            StuckRowReconcilerWorkflow.run,
+            ReconcileInput(
+                relay_after_seconds=settings.outbox_relay_after_seconds,
+                stuck_after_seconds=settings.reconcile_stuck_after_seconds,
+                max_restarts=settings.reconcile_max_restarts,
+            ),
+            id=workflow_ids.stuck_row_reconciler(),
+            task_queue=settings.task_queue_interactive,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval_seconds))]),
+        # A missed run is not worth catching up: the next one sees the same rows.
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)),
+    )
+
+
 async def upsert_schedules(client: Client, settings: Settings) -> list[str]:
-    schedule = nudge_schedule(settings)
+    wanted = {
+        settings.nudge_schedule_id: nudge_schedule(settings),
+        settings.reconcile_schedule_id: reconcile_schedule(settings),
+    }
+    for schedule_id, schedule in wanted.items():
+        await _upsert(client, schedule_id, schedule)
+    return list(wanted)
+
+
+async def _upsert(client: Client, schedule_id: str, schedule: Schedule) -> None:
     try:
-        await client.create_schedule(settings.nudge_schedule_id, schedule)
-        log.info("created schedule %s", settings.nudge_schedule_id)
+        await client.create_schedule(schedule_id, schedule)
+        log.info("created schedule %s", schedule_id)
     except ScheduleAlreadyRunningError:
 
         def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(settings.nudge_schedule_id).update(replace)
-        log.info("updated schedule %s", settings.nudge_schedule_id)
-    return [settings.nudge_schedule_id]
+        await client.get_schedule_handle(schedule_id).update(replace)
+        log.info("updated schedule %s", schedule_id)
 
 
 async def apply_schedules(settings: Settings) -> int:

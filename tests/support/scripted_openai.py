@@ -33,6 +33,7 @@ class Reply:
     delay: float = 0.0
     error_message: str = ""
     chunk_delay: float = 0.0  # between streamed pieces, when the request asks to stream
+    headers: tuple[tuple[str, str], ...] = ()  # sent with an error reply, e.g. Retry-After
 
     @staticmethod
     def json(obj: object, delay: float = 0.0) -> Reply:
@@ -43,8 +44,10 @@ class Reply:
         return Reply(content=content, delay=delay)
 
     @staticmethod
-    def error(status: int, message: str = "scripted failure", delay: float = 0.0) -> Reply:
-        return Reply(status=status, error_message=message, delay=delay)
+    def error(
+        status: int, message: str = "scripted failure", delay: float = 0.0, headers: dict[str, str] | None = None
+    ) -> Reply:
+        return Reply(status=status, error_message=message, delay=delay, headers=tuple((headers or {}).items()))
 
     @staticmethod
     def auto(delay: float = 0.0) -> Reply:
@@ -170,6 +173,7 @@ class ScriptedOpenAI:
             return JSONResponse(
                 {"error": {"message": reply.error_message, "type": "scripted", "code": status}},
                 status_code=status,
+                headers=dict(reply.headers),
             )
         content = reply.content if reply.status != 0 else json.dumps(auto_reply(schema_name, text))
         if body.get("stream"):

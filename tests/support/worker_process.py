@@ -10,8 +10,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def spawn_worker(settings, temporal_address: str) -> subprocess.Popen:
-    env = {
+def service_env(settings, temporal_address: str) -> dict[str, str]:
+    """The environment a studyflow process needs to join the test session's servers."""
+    return {
         **os.environ,
         "DATABASE_URL": settings.database_url,
         "TEMPORAL_ADDRESS": temporal_address,
@@ -26,4 +27,8 @@ def spawn_worker(settings, temporal_address: str) -> subprocess.Popen:
         "LLM_TIMEOUT_SECONDS": "10",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def spawn_worker(settings, temporal_address: str) -> subprocess.Popen:
+    env = service_env(settings, temporal_address)
     return subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=env, start_new_session=True)

@@ -1,0 +1,198 @@
+"""The reconciler's two jobs: start workflows the API recorded but never started (it died between
+its commit and the start), and repair rows left in progress with no workflow behind them."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.sources.source_failure import fail_source
+from db.models import Course, RemediationPlan, Source, StudyContent, Topic, WorkflowStart
+from db.user_counters import refund_course_quota, refund_study_content_quota
+from studyflow import workflow_ids
+from studyflow.contracts.activity_io import RelayInput, StuckRowsInput, StuckRowsRepaired
+from studyflow.local_day import today_in
+from studyflow.object_store import ObjectStore
+from studyflow.settings import Settings
+from studyflow.workflow_outbox import mark_started, start_recorded
+
+log = logging.getLogger("studyflow.reconciler")
+
+INTERRUPTED = "Generation was interrupted and could not be resumed; request it again."
+SOURCE_INTERRUPTED = "Reading this file was interrupted; upload it again."
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    kind: str  # course | study_content | topic | remediation | source
+    subject_id: uuid.UUID
+    workflow_id: str
+
+
+class ReconcilerActivities:
+    def __init__(
+        self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], client: Client, store: ObjectStore
+    ) -> None:
+        self._settings = settings
+        self._sessions = session_factory
+        self._client = client
+        self._store = store
+
+    @activity.defn
+    async def relay_workflow_starts(self, data: RelayInput) -> int:
+        """Starts recorded workflows the API did not; returns how many it started."""
+        async with self._sessions() as session:
+            records = list(
+                await session.scalars(
+                    select(WorkflowStart)
+                    .where(
+                        WorkflowStart.started_at.is_(None),
+                        WorkflowStart.created_at < func.now() - timedelta(seconds=data.relay_after_seconds),
+                    )
+                    .order_by(WorkflowStart.created_at)
+                    .limit(data.batch_size)
+                )
+            )
+            started = 0
+            for record in records:
+                activity.heartbeat(record.workflow_id)
+                if not await self._run_started_since(record.workflow_id, record.created_at):
+                    await start_recorded(self._client, record)
+                    log.warning("relayed the start of %s (the API did not start it)", record.workflow_id)
+                    started += 1
+                await mark_started(session, record.workflow_id, recorded_at=record.created_at)
+                await session.commit()
+        return started
+
+    @activity.defn
+    async def repair_stuck_rows(self, data: StuckRowsInput) -> StuckRowsRepaired:
+        """Rows in progress for longer than `stuck_after_seconds` whose workflow is gone: restarted
+        from their recorded start when Temporal has no trace of it (at most `max_restarts` times),
+        else failed with the quota given back. A closed workflow is never restarted: whatever
+        closed it (an operator's terminate included) meant it."""
+        repaired = StuckRowsRepaired()
+        async with self._sessions() as session:
+            stuck = await self._stuck_rows(session, timedelta(seconds=data.stuck_after_seconds), data.batch_size)
+            for row in stuck:
+                activity.heartbeat(row.workflow_id)
+                state = await self._workflow_state(row.workflow_id)
+                if state == "running":
+                    continue
+                record = await session.get(WorkflowStart, row.workflow_id)
+                if record is not None and record.started_at is None:
+                    continue  # the relay's to start
+                if state == "missing" and record is not None and record.restarts < data.max_restarts:
+                    await start_recorded(self._client, record)
+                    record.restarts += 1
+                    await session.commit()
+                    log.warning("restarted %s: Temporal had no trace of it", row.workflow_id)
+                    repaired.restarted += 1
+                    continue
+                await session.rollback()
+                if await self._fail(row):
+                    log.warning("failed stuck %s %s (workflow %s)", row.kind, row.subject_id, state)
+                    repaired.failed += 1
+        return repaired
+
+    async def _run_started_since(self, workflow_id: str, since: datetime) -> bool:
+        try:
+            description = await self._client.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return description.start_time >= since
+
+    async def _workflow_state(self, workflow_id: str) -> str:
+        try:
+            description = await self._client.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return "missing"
+            raise
+        return "running" if description.status == WorkflowExecutionStatus.RUNNING else "closed"
+
+    @staticmethod
+    async def _stuck_rows(session: AsyncSession, older_than: timedelta, limit: int) -> list[StuckRow]:
+        cutoff = func.now() - older_than
+        rows: list[StuckRow] = []
+        for course_id, workflow_id in await session.execute(
+            select(Course.id, Course.workflow_id).where(Course.status == "generating", Course.updated_at < cutoff).limit(limit)
+        ):
+            rows.append(StuckRow("course", course_id, workflow_id))
+        for (content_id,) in await session.execute(
+            select(StudyContent.id)
+            .where(StudyContent.status == "generating", StudyContent.updated_at < cutoff)
+            .limit(limit)
+        ):
+            rows.append(StuckRow("study_content", content_id, workflow_ids.study_content(content_id)))
+        for (topic_id,) in await session.execute(
+            select(Topic.id).where(Topic.status == "generating", Topic.updated_at < cutoff).limit(limit)
+        ):
+            rows.append(StuckRow("topic", topic_id, workflow_ids.topic_notes(topic_id)))
+        for plan_id, attempt_id in await session.execute(
+            select(RemediationPlan.id, RemediationPlan.quiz_attempt_id)
+            .where(RemediationPlan.status == "generating", RemediationPlan.updated_at < cutoff)
+            .limit(limit)
+        ):
+            rows.append(StuckRow("remediation", plan_id, workflow_ids.remediation(attempt_id)))
+        for source_id, workflow_id in await session.execute(
+            select(Source.id, Source.workflow_id).where(Source.status == "processing", Source.updated_at < cutoff).limit(limit)
+        ):
+            rows.append(StuckRow("source", source_id, workflow_id))
+        return rows
+
+    async def _fail(self, row: StuckRow) -> bool:
+        """Marks the row failed (only if still in progress) and gives back the daily quota it took."""
+        if row.kind == "source":
+            return await fail_source(self._sessions, self._store, row.subject_id, SOURCE_INTERRUPTED)
+        async with self._sessions.begin() as session:
+            if row.kind == "course":
+                failed = (
+                    await session.execute(
+                        update(Course)
+                        .where(Course.id == row.subject_id, Course.status == "generating")
+                        .values(status="failed", error=INTERRUPTED)
+                        .returning(Course.owner_id, Course.created_at)
+                    )
+                ).first()
+                if failed:
+                    await refund_course_quota(session, failed.owner_id, today_in(self._settings.day_timezone, failed.created_at))
+            elif row.kind == "study_content":
+                # The quota was taken on the day of the request, the row's last change.
+                requested = (
+                    await session.execute(
+                        select(StudyContent.updated_at, Course.owner_id)
+                        .join(Course, Course.id == StudyContent.course_id)
+                        .where(StudyContent.id == row.subject_id, StudyContent.status == "generating")
+                        .with_for_update(of=StudyContent)
+                    )
+                ).first()
+                failed = None
+                if requested:
+                    failed = await session.scalar(
+                        update(StudyContent)
+                        .where(StudyContent.id == row.subject_id)
+                        .values(status="failed", error=INTERRUPTED)
+                        .returning(StudyContent.id)
+                    )
+                    await refund_study_content_quota(
+                        session, requested.owner_id, today_in(self._settings.day_timezone, requested.updated_at)
+                    )
+            else:
+                model = Topic if row.kind == "topic" else RemediationPlan
+                failed = await session.scalar(
+                    update(model)
+                    .where(model.id == row.subject_id, model.status == "generating")
+                    .values(status="failed", error=INTERRUPTED)
+                    .returning(model.id)
+                )
+        return failed is not None

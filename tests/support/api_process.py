@@ -1,0 +1,36 @@
+"""The API as its own OS process (uvicorn), so a test can watch it die mid-request."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.support.live_server import free_port
+from tests.support.worker_process import REPO, service_env
+
+
+def spawn_api(settings, temporal_address: str, **env_overrides: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**service_env(settings, temporal_address), **env_overrides}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the API process exited with {process.returncode} before answering")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code < 500:
+                return process, base_url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the API process did not answer /healthz within 60 s")
