@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm web web-api screenshots dev demo test token bench clean
+.PHONY: install local-llm web web-api screenshots dev demo test chaos token bench clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -63,6 +63,10 @@ demo: install
 
 test: install web
 	$(BIN)/python -m pytest
+
+# The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load.
+chaos: install
+	$(BIN)/python -m tests.chaos.fault_injection
 
 token: install
 	@$(BIN)/studyflow token "$(USER)"

@@ -35,7 +35,7 @@ from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
-from studyflow.temporal_client import connect
+from studyflow.temporal_client import connect_when_up
 from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
@@ -155,7 +155,7 @@ async def run_worker(settings: Settings) -> None:
     if not settings.database_url:
         raise SystemExit("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
     engine = create_engine(settings.database_url)
-    client = await connect(settings)
+    client = await connect_when_up(settings)
     workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine), client))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

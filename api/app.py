@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.auth import Authenticator
 from api.errors import install_error_handlers
+from api.openapi_errors import install_openapi_document
 from api.request_id import RequestIdMiddleware
 from api.security_headers import SecurityHeadersMiddleware
 from api.routes import (
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         )
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    install_openapi_document(app)
     for router in (
         health.router,
         courses.router,

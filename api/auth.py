@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from clerk_backend_api.security import authenticate_request_async
 from clerk_backend_api.security.types import AuthenticateRequestOptions
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,7 +69,14 @@ def _unauthenticated(reason: str) -> ApiError:
     return ApiError(401, f"authentication failed: {reason}", headers={"WWW-Authenticate": "Bearer"})
 
 
-async def current_principal(request: Request) -> Principal:
+# Declared so the OpenAPI document lists the bearer scheme on every route that needs a token; the
+# Authenticator reads and verifies the header itself.
+_bearer = HTTPBearer(auto_error=False, description="a Clerk session token (or an embedded dev token)")
+
+
+async def current_principal(
+    request: Request, _: HTTPAuthorizationCredentials | None = Security(_bearer)
+) -> Principal:
     return await request.app.state.authenticator.authenticate(request)
 
 

@@ -7,10 +7,15 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from temporalio.service import RPCError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
+from api.allowed_methods import allowed_methods
+
 log = logging.getLogger("studyflow.api")
+RETRY_AFTER_SECONDS = 5
 
 _CODES = {
     400: "bad_request",
@@ -59,7 +64,32 @@ def _field_error(err: dict) -> dict[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
+        headers = exc.headers
+        if exc.status == 503 and not (headers and "Retry-After" in headers):
+            # Every "unavailable" is temporary by definition: say when to come back.
+            headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
+        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RPCError)
+    async def _temporal_unavailable(_: Request, exc: RPCError) -> JSONResponse:
+        log.warning("Temporal unavailable: %s", exc)
+        return JSONResponse(
+            _body("unavailable", "the workflow service is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # A restarting or unreachable database: the request did nothing durable (its transaction
+        # rolled back), so the client may simply retry.
+        log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse(
+            _body("unavailable", "the database is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -72,9 +102,15 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _CODES.get(exc.status_code, "error")
         message = str(exc.detail)
         limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 413 and limit is not None:
             message = f"the request body is larger than the {limit:,}-byte limit"
-        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        elif exc.status_code == 400 and message == "There was an error parsing the body":
+            message = "the body could not be parsed as its Content-Type says (JSON must be UTF-8 text)"
+        elif exc.status_code == 405:
+            # Starlette lists the methods of the first route that matched the path; say all of them.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request.app, request.url.path))}
+        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")
     log_level: str = "INFO"
+    temporal_connect_wait_seconds: float = Field(
+        default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
+    )
     fault_kill_api_after_commit: bool = Field(
         default=False, description="tests only: the API kills itself between a commit and the workflow start"
     )

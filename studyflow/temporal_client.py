@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
+from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from studyflow.settings import Settings
+
+log = logging.getLogger("studyflow.temporal")
 
 
 def tls_and_api_key(settings: Settings) -> tuple[bool | TLSConfig, str | None]:
@@ -31,3 +36,18 @@ async def connect(settings: Settings) -> Client:
         tls=tls,
         api_key=api_key,
     )
+
+
+async def connect_when_up(settings: Settings) -> Client:
+    """For long-running processes (the worker): a Temporal server that is restarting or not up yet
+    is waited for, up to TEMPORAL_CONNECT_WAIT_SECONDS, instead of ending the process."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(RuntimeError),  # the SDK's "failed client connect"
+        stop=stop_after_delay(settings.temporal_connect_wait_seconds),
+        wait=wait_exponential(multiplier=0.5, max=5),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    ):
+        with attempt:
+            return await connect(settings)
+    raise AssertionError("unreachable: tenacity reraises the last error")

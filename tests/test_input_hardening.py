@@ -5,10 +5,12 @@ configured origins."""
 from __future__ import annotations
 
 import time
+import uuid
 from contextlib import AsyncExitStack
 
 import pytest
 
+from api.openapi_document import openapi_document
 from tests.support.app import make_settings, open_api_client
 
 
@@ -99,3 +101,45 @@ async def test_cors_answers_only_configured_origins(database_url, llm_server, tm
         assert "access-control-allow-credentials" not in allowed.headers
         other = await opened.http.options("/v1/courses", headers={"Origin": "https://evil.example.net", **preflight})
         assert "access-control-allow-origin" not in other.headers
+
+
+async def test_an_offset_past_any_real_page_is_a_422_not_a_database_error(api, user_a):
+    # Found by the fuzzer: PostgreSQL's OFFSET is a bigint, so a larger number was a 500.
+    for url in ("/v1/courses", "/v1/notifications"):
+        response = await api.http.get(url, params={"offset": 10**30}, headers=api.auth(user_a))
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["error"]["fields"][0]["field"] == "query.offset"
+
+
+async def test_a_wrong_method_lists_every_method_the_path_supports(api, user_a):
+    # Found by the fuzzer: GET and POST on one path are separate handlers, and Starlette named one.
+    response = await api.http.request("PUT", "/v1/courses", headers=api.auth(user_a))
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    item = await api.http.request("PATCH", f"/v1/sources/{uuid.uuid4()}", headers=api.auth(user_a))
+    assert item.headers["Allow"] == "DELETE, GET"
+
+
+async def test_a_body_that_is_not_utf8_json_says_so(api, user_a):
+    response = await api.http.post(
+        "/v1/conversations", content=b"\xff\xfe{", headers={**api.auth(user_a), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "the body could not be parsed as its Content-Type says (JSON must be UTF-8 text)"
+    )
+
+
+def test_the_openapi_document_states_the_error_shape_and_the_rules_it_enforces():
+    document = openapi_document()
+    course = document["paths"]["/v1/courses/{course_id}"]["get"]
+    assert set(course["responses"]) == {"200", "401", "404", "422"}
+    assert course["security"] == [{"HTTPBearer": []}]
+    for status in ("401", "404", "422"):
+        assert course["responses"][status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorBody"
+        }
+    create = document["components"]["schemas"]["CourseCreate"]
+    assert create["properties"]["topic"]["anyOf"][0]["pattern"].startswith("^")
+    assert {"required": ["topic"], "properties": {"topic": {"type": "string"}}} in create["anyOf"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.openapi_errors import CONFLICT
 from api.owned import owned_study_content
 from api.schemas.attempts import AttemptCreate, AttemptResult
 from api.schemas.study_content import StudyContentType
@@ -27,7 +28,7 @@ from workflows.remediation import RemediationWorkflow
 router = APIRouter(prefix="/v1/quizzes", tags=["quiz attempts"])
 
 
-@router.post("/{quiz_id}/attempts", response_model=AttemptResult, status_code=201)
+@router.post("/{quiz_id}/attempts", response_model=AttemptResult, status_code=201, responses=CONFLICT)
 async def submit_attempt(
     *,
     quiz_id: uuid.UUID,

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentUserDep, SettingsDep
 from api.errors import ApiError
+from api.openapi_errors import CONFLICT, UNAVAILABLE
 from api.schemas.billing import CheckoutSession
 from studyflow.settings import Settings
 
@@ -24,7 +25,7 @@ def stripe_client(settings: Settings) -> stripe.StripeClient:
     )
 
 
-@router.post("/checkout", response_model=CheckoutSession)
+@router.post("/checkout", response_model=CheckoutSession, responses={**CONFLICT, **UNAVAILABLE})
 async def create_checkout(user: CurrentUserDep, settings: SettingsDep) -> CheckoutSession:
     """A Stripe Checkout page for the pro plan; the webhook, not this call, changes the plan."""
     if settings.stripe_api_key is None or not settings.stripe_price_id_pro:

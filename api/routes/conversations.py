@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.openapi_errors import NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_conversation, owned_course
 from api.rate_limit import generation_rate_limit
 from api.schemas.conversations import (
@@ -66,7 +67,7 @@ def _start_operation(conversation: Conversation, settings: Settings) -> WithStar
     )
 
 
-@router.post("", status_code=201, response_model=ConversationView)
+@router.post("", status_code=201, response_model=ConversationView, responses={**NOT_FOUND, **UNAVAILABLE})
 async def start_conversation(
     body: ConversationCreate,
     user: CurrentUserDep,
@@ -138,6 +139,8 @@ async def get_conversation(conversation_id: uuid.UUID, user: CurrentUserDep, ses
     responses={
         200: {"model": TutorReplyView, "description": "the answer (with ?wait=true)"},
         202: {"model": QuestionAccepted, "description": "accepted; the answer streams on /v1/events"},
+        **RATE_LIMITED,
+        **UNAVAILABLE,
     },
 )
 async def ask(

@@ -11,6 +11,7 @@ from temporalio.service import RPCError
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
 from api.rate_limit import generation_rate_limit
 from api.workflow_launch import WorkflowNotStarted, launch
@@ -38,7 +39,14 @@ router = APIRouter(prefix="/v1/courses", tags=["courses"])
 _QUERY_TIMEOUT = timedelta(seconds=2)
 
 
-@router.post("", status_code=202, response_model=CourseAccepted, dependencies=[Depends(generation_rate_limit)])
+@router.post(
+    "",
+    status_code=202,
+    response_model=CourseAccepted,
+    dependencies=[Depends(generation_rate_limit)],
+    # 404/409: a named source is not yours or not ready.
+    responses={**NOT_FOUND, **CONFLICT, **RATE_LIMITED, **UNAVAILABLE},
+)
 async def create_course(
     body: CourseCreate,
     user: CurrentUserDep,
@@ -136,7 +144,8 @@ def _topic_from(name: str) -> str:
 async def list_courses(
     *,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    # Bounded: PostgreSQL's OFFSET is a bigint, and no learner pages past a million rows.
+    offset: int = Query(0, ge=0, le=1_000_000),
     user: CurrentUserDep,
     session: SessionDep,
 ) -> CourseList:

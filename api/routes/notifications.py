@@ -17,7 +17,8 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 async def list_notifications(
     *,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    # Bounded: PostgreSQL's OFFSET is a bigint, and no learner pages past a million rows.
+    offset: int = Query(0, ge=0, le=1_000_000),
     user: CurrentUserDep,
     session: SessionDep,
 ) -> NotificationList:

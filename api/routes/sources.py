@@ -47,6 +47,7 @@ _UPLOAD_BODY = {
                 "type": "object",
                 "required": ["file"],
                 "properties": {"file": {"type": "string", "format": "binary", "description": SUPPORTED}},
+                "additionalProperties": False,
             }
         },
         "application/json": {"schema": SourceUrlCreate.model_json_schema()},
@@ -77,6 +78,7 @@ class _NewSource:
         413: {"description": "over the upload limit or the storage quota"},
         415: {"description": "not a supported kind of file (decided by its content)"},
         429: {"description": "source quota reached"},
+        503: {"description": "the workflow service is unavailable; nothing was stored"},
     },
 )
 async def add_source(

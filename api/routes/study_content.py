@@ -11,6 +11,7 @@ from api.anki_deck import build_apkg
 from api.citations import cited, citations_by_chunk
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.openapi_errors import BAD_REQUEST, CONFLICT, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course, owned_study_content
 from api.rate_limit import generation_rate_limit
 from api.workflow_launch import WorkflowNotStarted, launch
@@ -38,7 +39,14 @@ router = APIRouter(prefix="/v1", tags=["study content"])
     "/courses/{course_id}/study-content",
     response_model=StudyContentAccepted,
     status_code=202,
-    responses={200: {"description": "already generated"}, 202: {"description": "generation under way"}},
+    responses={
+        200: {"description": "already generated"},
+        202: {"description": "generation under way"},
+        **BAD_REQUEST,  # an unknown type, naming the choices
+        **CONFLICT,
+        **RATE_LIMITED,
+        **UNAVAILABLE,
+    },
     dependencies=[Depends(generation_rate_limit)],
 )
 async def request_study_content(
@@ -178,7 +186,10 @@ async def get_study_content(
 @router.get(
     "/study-content/{content_id}/anki",
     response_class=Response,
-    responses={200: {"content": {"application/apkg": {}}, "description": "the flashcard set as an Anki deck"}},
+    responses={
+        200: {"content": {"application/apkg": {}}, "description": "the flashcard set as an Anki deck"},
+        **CONFLICT,  # not flashcards, or not generated yet
+    },
 )
 async def export_anki_deck(
     content_id: uuid.UUID,

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.openapi_errors import CONFLICT, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_topic
 from api.rate_limit import generation_rate_limit
 from api.schemas.topics import NotesState, TopicDetail
@@ -33,7 +34,13 @@ async def get_topic(
     "/{topic_id}/notes",
     response_model=NotesState,
     dependencies=[Depends(generation_rate_limit)],
-    responses={200: {"description": "notes ready"}, 202: {"description": "generation under way"}},
+    responses={
+        200: {"description": "notes ready"},
+        202: {"description": "generation under way"},
+        **CONFLICT,
+        **RATE_LIMITED,
+        **UNAVAILABLE,
+    },
 )
 async def request_notes(
     topic_id: uuid.UUID,

@@ -14,6 +14,7 @@ from svix.webhooks import Webhook, WebhookVerificationError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.openapi_errors import BAD_REQUEST, UNAVAILABLE, UNSIGNED
 from api.schemas.webhooks import WebhookAck
 from api.stripe_events import apply_stripe_event
 from db.models import WebhookEvent
@@ -35,7 +36,7 @@ async def _record(session: AsyncSession, provider: str, event_id: str, event_typ
     )
 
 
-@router.post("/clerk", response_model=WebhookAck, status_code=202)
+@router.post("/clerk", response_model=WebhookAck, status_code=202, responses={**BAD_REQUEST, **UNSIGNED, **UNAVAILABLE})
 async def clerk_webhook(
     request: Request,
     session: SessionDep,
@@ -74,7 +75,7 @@ async def clerk_webhook(
     return WebhookAck(received=True, outcome="accepted")
 
 
-@router.post("/stripe", response_model=WebhookAck)
+@router.post("/stripe", response_model=WebhookAck, responses={**BAD_REQUEST, **UNSIGNED, **UNAVAILABLE})
 async def stripe_webhook(
     request: Request,
     session: SessionDep,

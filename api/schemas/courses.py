@@ -6,7 +6,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas.api_input import ApiInput
+from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text
 
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
@@ -33,8 +33,19 @@ class CoursePreferences(ApiInput):
     language: str = Field(default="en", min_length=2, max_length=16)
 
 
+def _course_create_schema(schema: dict) -> None:
+    document_printable_text(schema)
+    # The rule `_topic_or_sources` enforces, stated in the document.
+    schema["anyOf"] = [
+        {"required": ["topic"], "properties": {"topic": {"type": "string"}}},
+        {"required": ["source_ids"], "properties": {"source_ids": {"minItems": 1}}},
+    ]
+
+
 class CourseCreate(ApiInput):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=lambda schema, _: _course_create_schema(schema)
+    )
 
     # Before `topic`: its validator reads whether sources were given.
     source_ids: list[uuid.UUID] = Field(
@@ -48,6 +59,7 @@ class CourseCreate(ApiInput):
         max_length=200,
         validate_default=True,
         description="required unless source_ids are given (then it defaults to the first source's name)",
+        json_schema_extra={"pattern": TOPIC_PATTERN},
     )
     course_type: CourseType = CourseType.practical
     difficulty: Difficulty = Difficulty.beginner

@@ -18,7 +18,10 @@ class StudyContentType(str, Enum):
 
 class StudyContentCreate(ApiInput):
     # A plain string so an unknown type is the contract's 400 naming the choices, not a 422.
-    type: str = Field(description="flashcards or quiz (case-insensitive)")
+    type: str = Field(
+        description="flashcards or quiz (case-insensitive)",
+        json_schema_extra={"pattern": "^[ \\t\\n\\r]*([Ff][Ll][Aa][Ss][Hh][Cc][Aa][Rr][Dd][Ss]|[Qq][Uu][Ii][Zz])[ \\t\\n\\r]*$"},
+    )
 
 
 class StudyContentAccepted(BaseModel):

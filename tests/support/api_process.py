@@ -16,7 +16,7 @@ def spawn_api(settings, temporal_address: str, **env_overrides: str) -> tuple[su
     port = free_port()
     env = {**service_env(settings, temporal_address), **env_overrides}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
         cwd=REPO,
         env=env,
         start_new_session=True,

@@ -17,6 +17,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -81,6 +82,8 @@ class ScriptedOpenAI:
         self._calls: list[RecordedCall] = []
         self._arrivals: list[str] = []
         self._lock = threading.Lock()
+        # A fault that overrides every rule while set (e.g. "primary answers 429"): provider → reply.
+        self.fault: Callable[[str], Reply | None] | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = _free_port()
@@ -163,7 +166,8 @@ class ScriptedOpenAI:
         with self._lock:
             self._arrivals.append(text)
         arrived_at = time.monotonic()
-        reply = self._take(provider, text) or Reply.auto(self.default_delay)
+        fault = self.fault
+        reply = (fault(provider) if fault else None) or self._take(provider, text) or Reply.auto(self.default_delay)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         status = 200 if reply.status == 0 else reply.status

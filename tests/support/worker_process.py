@@ -29,6 +29,6 @@ def service_env(settings, temporal_address: str) -> dict[str, str]:
     }
 
 
-def spawn_worker(settings, temporal_address: str) -> subprocess.Popen:
-    env = service_env(settings, temporal_address)
+def spawn_worker(settings, temporal_address: str, **env_overrides: str) -> subprocess.Popen:
+    env = {**service_env(settings, temporal_address), **env_overrides}
     return subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=env, start_new_session=True)
