@@ -79,6 +79,7 @@ async def test_the_api_holds_its_schema_under_fuzzing(api, temporal_env, setting
             "--no-color",
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            cwd=tmp_path,  # schemathesis keeps a cache in its working directory
         )
         output, _ = await command.communicate()
     finally:
