@@ -12,8 +12,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 
+import prometheus_client
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.background_activities import BackgroundActivities
@@ -118,7 +120,7 @@ class ActivitySet:
 def build_activities(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], client: Client
 ) -> ActivitySet:
-    ledger = LlmLedger(session_factory)
+    ledger = LlmLedger(session_factory, settings.llm_prices)
     llm = LlmGateway(settings, ledger)
     embedder = build_embedder(settings)
     store = object_store_from(settings)
@@ -155,7 +157,9 @@ async def run_worker(settings: Settings) -> None:
     if not settings.database_url:
         raise SystemExit("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
     engine = create_engine(settings.database_url)
-    client = await connect_when_up(settings)
+    client = await connect_when_up(settings, worker_runtime(settings))
+    if settings.worker_metrics_port:
+        prometheus_client.start_http_server(settings.worker_metrics_port)
     workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine), client))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -168,6 +172,15 @@ async def run_worker(settings: Settings) -> None:
         await stop.wait()
         log.info("worker shutting down: finishing in-flight activities")
     await engine.dispose()
+
+
+def worker_runtime(settings: Settings) -> Runtime | None:
+    """The SDK's own metrics (task slots, schedule-to-start latency, activity failures) served
+    for Prometheus by the SDK's runtime, when a port is set."""
+    if not settings.temporal_metrics_port:
+        return None
+    prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{settings.temporal_metrics_port}")
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
 def main() -> None:

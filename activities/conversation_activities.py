@@ -141,6 +141,7 @@ class ConversationActivities:
             ),
             TutorAnswerDraft,
             subject_id=str(request.conversation_id),
+            user_id=owner_id,
             idempotency_key=f"tutor-answer:{request.conversation_id}:{request.request_id}",
             on_text=on_text,
         )

@@ -62,6 +62,7 @@ class CourseActivities:
                 ),
                 CourseOutlineDraft,
                 subject_id=str(request.course_id),
+                user_id=course.owner_id,
                 idempotency_key=f"course-outline:{request.course_id}",
             )
         return GeneratedOutline(

@@ -68,6 +68,7 @@ class NotesActivities:
                 prompts.topic_notes(brief, chapter_title, title, summary, few_shot=self._few_shot, context=context),
                 TopicNotesDraft,
                 subject_id=str(ref.topic_id),
+                user_id=owner_id,
                 # One paid reply per generation round; a failed round bumps retry_count → new key.
                 idempotency_key=f"topic-notes:{ref.topic_id}:{generation}",
             )

@@ -16,6 +16,7 @@ from activities.llm.gateway import LlmGateway
 from activities.notifiers import Notifier
 from activities.nudge_templates import template_message
 from db.models import Course, Notification, User
+from studyflow.product_metrics import NUDGES_SENT
 from studyflow.contracts.activity_io import NudgeBatch, NudgeCandidate, NudgePage, NudgeSelection
 from studyflow.contracts.llm_drafts import NudgeDraft
 from studyflow.local_day import today_in
@@ -115,6 +116,7 @@ class NudgeActivities:
                     prompts.nudge(candidate.reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot),
                     NudgeDraft,
                     subject_id=str(user.id),
+                    user_id=user.id,
                     idempotency_key=f"nudge:{user.id}:{batch.day}",
                 )
             message, source = result.value.message, "llm"
@@ -133,4 +135,5 @@ class NudgeActivities:
             return False
         # Only the attempt that wrote the row delivers it: never two emails for one nudge.
         await self._notifier.deliver(email, "Time for a quick study session", message)
+        NUDGES_SENT.labels(candidate.reason, source).inc()
         return True

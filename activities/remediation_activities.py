@@ -79,6 +79,7 @@ class RemediationActivities:
                     prompt,
                     RemediationDraft,
                     subject_id=str(ref.plan_id),
+                    user_id=course.owner_id,
                     idempotency_key=f"remediation:{ref.plan_id}:{topic_id}:{retry}",
                 )
             draft = result.value

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import ContentChunk, CourseSource
+from studyflow.product_metrics import RETRIEVAL_SERVED
 from studyflow.settings import Settings
 
 RRF_K = 60
@@ -81,12 +82,17 @@ class Retriever:
             ),
         ]
         found: dict[uuid.UUID, RetrievedChunk] = {}
+        last_tier = "none"
         async with self._sessions() as session:
             for tier, scope, threshold in tiers:
-                for chunk in await self._hybrid(session, scope, query_text, query_vector, k, threshold, tier):
+                chunks = await self._hybrid(session, scope, query_text, query_vector, k, threshold, tier)
+                for chunk in chunks:
                     found.setdefault(chunk.chunk_id, chunk)
+                last_tier = tier if chunks else last_tier
                 if len(found) >= k:
                     break
+        # The last tier that added anything: how far down the fallbacks this request had to go.
+        RETRIEVAL_SERVED.labels(last_tier).inc()
         return list(found.values())[:k]
 
     async def search_material(

@@ -24,6 +24,7 @@ from activities.llm.ledger import LedgerEntry, LlmLedger
 from activities.retrieval import Retriever
 from activities.cache.semantic_cache import CacheScope, SemanticCache
 from activities.cache.request_text import normalize_request
+from studyflow.product_metrics import CACHE_LOOKUPS
 from studyflow.content_rules.study_validation import validate_flashcards, validate_quiz
 from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
@@ -149,6 +150,7 @@ class StudyContentActivities:
             return CacheDecision()
         [vector] = await self._embedder.embed([job.request_text])
         found = await self._cache.lookup(self._scope(job), job.request_text, vector)
+        CACHE_LOOKUPS.labels(found.hit.tier if found.hit else "near" if found.near else "miss").inc()
         if found.hit:
             return CacheDecision(hit_entry_id=found.hit.entry_id, hit_tier=found.hit.tier, similarity=found.hit.similarity)
         if found.near:
@@ -230,6 +232,7 @@ class StudyContentActivities:
                 prompt,
                 output_type,
                 subject_id=str(data.content_id),
+                user_id=job.course.owner_id,
                 idempotency_key=f"study-content:{data.content_id}:{job.content.retry_count}",
             )
         validated = (

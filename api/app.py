@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.auth import Authenticator
 from api.errors import install_error_handlers
+from api.http_metrics import HttpMetricsMiddleware
 from api.openapi_errors import install_openapi_document
 from api.request_id import RequestIdMiddleware
 from api.security_headers import SecurityHeadersMiddleware
@@ -25,6 +26,7 @@ from api.routes import (
     flashcards,
     health,
     me,
+    metrics,
     notifications,
     remediation,
     sources,
@@ -85,6 +87,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
             max_age=600,
         )
     app.add_middleware(RequestIdMiddleware)
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware)
     install_error_handlers(app)
     install_openapi_document(app)
     for router in (
@@ -108,6 +112,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         events.router,
     ):
         app.include_router(router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
     if settings.offers_dev_sign_in:
         app.include_router(dev_sign_in.router)
     mount_web_app(app, settings)  # last: its catch-all must not shadow an API route

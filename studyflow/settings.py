@@ -6,12 +6,15 @@ Every field is documented in README.md with its default; docker-compose.yml uses
 from __future__ import annotations
 
 import ipaddress
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from studyflow.llm_prices import LlmPrice
 
 
 class Settings(BaseSettings):
@@ -43,6 +46,21 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")
     log_level: str = "INFO"
+    llm_prices: dict[str, LlmPrice] = Field(
+        default_factory=lambda: {
+            "gpt-4o-mini": LlmPrice(input_per_million_usd=Decimal("0.15"), output_per_million_usd=Decimal("0.60")),
+        },
+        description="USD per million input/output tokens per model (JSON); a model not listed costs 0",
+    )
+    free_monthly_llm_budget_usd: Decimal = Field(default=Decimal("0.50"), ge=0)
+    pro_monthly_llm_budget_usd: Decimal = Field(default=Decimal("10"), ge=0)
+    metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
+    worker_metrics_port: int | None = Field(
+        default=9465, description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off"
+    )
+    temporal_metrics_port: int | None = Field(
+        default=9464, description="the Temporal SDK's worker metrics (slots, schedule-to-start latency) for Prometheus; unset: off"
+    )
     temporal_connect_wait_seconds: float = Field(
         default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
     )
@@ -247,6 +265,9 @@ class Settings(BaseSettings):
     @property
     def dev_key_dir(self) -> Path:
         return self.data_dir / "dev-auth"
+
+    def llm_budget(self, plan: str) -> Decimal:
+        return self.pro_monthly_llm_budget_usd if plan == "pro" else self.free_monthly_llm_budget_usd
 
     def courses_per_day(self, plan: str) -> int:
         return self.pro_courses_per_day if plan == "pro" else self.free_courses_per_day

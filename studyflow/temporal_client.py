@@ -6,6 +6,7 @@ import logging
 
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from studyflow.settings import Settings
@@ -27,7 +28,7 @@ def tls_and_api_key(settings: Settings) -> tuple[bool | TLSConfig, str | None]:
     return tls, api_key
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
     tls, api_key = tls_and_api_key(settings)
     return await Client.connect(
         settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
@@ -35,10 +36,11 @@ async def connect(settings: Settings) -> Client:
         data_converter=pydantic_data_converter,
         tls=tls,
         api_key=api_key,
+        runtime=runtime,
     )
 
 
-async def connect_when_up(settings: Settings) -> Client:
+async def connect_when_up(settings: Settings, runtime: Runtime | None = None) -> Client:
     """For long-running processes (the worker): a Temporal server that is restarting or not up yet
     is waited for, up to TEMPORAL_CONNECT_WAIT_SECONDS, instead of ending the process."""
     async for attempt in AsyncRetrying(
@@ -49,5 +51,5 @@ async def connect_when_up(settings: Settings) -> Client:
         reraise=True,
     ):
         with attempt:
-            return await connect(settings)
+            return await connect(settings, runtime)
     raise AssertionError("unreachable: tenacity reraises the last error")

@@ -60,3 +60,14 @@ def test_readme_names_every_workflow_the_worker_runs():
     readme = (REPO / "README.md").read_text()
     missing = [w.__name__ for w in WORKFLOWS if f"`{w.__name__}`" not in readme]
     assert not missing, f"README does not name {missing}"
+
+
+def test_prometheus_scrapes_the_api_and_the_workers_metric_ports():
+    services = _compose()["services"]
+    assert {"prometheus", "grafana"} <= set(services)
+    config = yaml.safe_load((REPO / "deploy" / "prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    defaults = Settings(_env_file=None)
+    assert targets == {"api:8000", f"worker:{defaults.worker_metrics_port}", f"worker:{defaults.temporal_metrics_port}"}
+    mounted = " ".join(services["grafana"]["volumes"])
+    assert "./deploy/grafana/dashboards" in mounted and "./deploy/grafana/provisioning" in mounted

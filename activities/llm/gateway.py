@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,6 +51,14 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class CallSubject:
+    """What a call is about (for the ledger) and whose budget it is spent on."""
+
+    subject_id: str | None
+    user_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
 class LlmResult(Generic[T]):
     value: T
     model: str
@@ -86,11 +95,14 @@ class LlmGateway:
         output_type: type[T],
         *,
         subject_id: str | None = None,
+        user_id: uuid.UUID | None = None,
         idempotency_key: str | None = None,
         on_text: TextListener | None = None,
     ) -> LlmResult[T]:
         """`on_text` streams the reply: it is called with the text so far as it arrives (the
-        first call only; a repair round is not streamed)."""
+        first call only; a repair round is not streamed). `user_id` is the learner the call is
+        spent on (their monthly LLM budget)."""
+        subject = CallSubject(subject_id, user_id)
         if idempotency_key:
             persisted = await self._ledger.persisted_reply(idempotency_key)
             if persisted is not None and persisted.response_text is not None:
@@ -98,21 +110,21 @@ class LlmGateway:
                 return LlmResult(value, persisted.model, persisted.provider, reused=True)
 
         messages = list(prompt.messages)
-        reply = await self._complete(prompt, messages, output_type, subject_id, on_text)
+        reply = await self._complete(prompt, messages, output_type, subject, on_text)
         try:
             value = self._parse(reply.text, output_type)
         except (json.JSONDecodeError, ValidationError) as first_error:
-            await self._record_invalid(prompt, reply, first_error, subject_id)
+            await self._record_invalid(prompt, reply, first_error, subject)
             # One repair round: show the model its reply and the problem, ask for valid JSON only.
             messages += [
                 {"role": "assistant", "content": reply.text},
                 {"role": "user", "content": _repair_request(first_error)},
             ]
-            reply = await self._complete(prompt, messages, output_type, subject_id)
+            reply = await self._complete(prompt, messages, output_type, subject)
             try:
                 value = self._parse(reply.text, output_type)
             except (json.JSONDecodeError, ValidationError) as second_error:
-                await self._record_invalid(prompt, reply, second_error, subject_id)
+                await self._record_invalid(prompt, reply, second_error, subject)
                 raise LlmOutputInvalidError(
                     f"{prompt.purpose}: reply is not valid {output_type.__name__} JSON "
                     f"after a repair attempt: {_short(second_error)}"
@@ -128,7 +140,8 @@ class LlmGateway:
                 prompt_version=prompt.version,
                 prompt_tokens=reply.prompt_tokens,
                 completion_tokens=reply.completion_tokens,
-                subject_id=subject_id,
+                subject_id=subject.subject_id,
+                user_id=subject.user_id,
                 idempotency_key=idempotency_key,
                 response_text=value.model_dump_json(),
             )
@@ -140,9 +153,7 @@ class LlmGateway:
         # strict=False: a raw newline inside a string is a common small-model slip, not an error.
         return output_type.model_validate(json.loads(_strip_fences(text), strict=False))
 
-    async def _record_invalid(
-        self, prompt: Prompt, reply: _Reply, error: Exception, subject_id: str | None
-    ) -> None:
+    async def _record_invalid(self, prompt: Prompt, reply: _Reply, error: Exception, subject: CallSubject) -> None:
         outcome = "invalid_json" if isinstance(error, json.JSONDecodeError) else "invalid_schema"
         await self._ledger.record(
             LedgerEntry(
@@ -155,7 +166,8 @@ class LlmGateway:
                 prompt_tokens=reply.prompt_tokens,
                 completion_tokens=reply.completion_tokens,
                 error=_short(error),
-                subject_id=subject_id,
+                subject_id=subject.subject_id,
+                user_id=subject.user_id,
             )
         )
 
@@ -164,7 +176,7 @@ class LlmGateway:
         prompt: Prompt,
         messages: list[dict],
         output_type: type[BaseModel],
-        subject_id: str | None,
+        subject: CallSubject,
         on_text: TextListener | None = None,
     ) -> _Reply:
         """One logical call: primary first, the fallback on overload/outage/timeout or on a refusal
@@ -180,7 +192,7 @@ class LlmGateway:
                 )
             except openai.APIStatusError as exc:
                 outcome = "rate_limited" if exc.status_code == 429 else f"http_{exc.status_code}"
-                await self._record_failure(prompt, endpoint, started, outcome, exc, subject_id)
+                await self._record_failure(prompt, endpoint, started, outcome, exc, subject)
                 failures.append(f"{endpoint.provider}: HTTP {exc.status_code}")
                 if exc.status_code in FAILOVER_STATUSES or _is_exhaustion(exc):
                     wait = requested_wait(exc.response.headers, cap=self._retry_after_cap)
@@ -191,10 +203,10 @@ class LlmGateway:
                 if exc.status_code not in ENDPOINT_REFUSALS:
                     break
             except openai.APITimeoutError as exc:
-                await self._record_failure(prompt, endpoint, started, "timeout", exc, subject_id)
+                await self._record_failure(prompt, endpoint, started, "timeout", exc, subject)
                 failures.append(f"{endpoint.provider}: timeout")
             except openai.APIConnectionError as exc:
-                await self._record_failure(prompt, endpoint, started, "unreachable", exc, subject_id)
+                await self._record_failure(prompt, endpoint, started, "unreachable", exc, subject)
                 failures.append(f"{endpoint.provider}: unreachable")
             else:
                 return _Reply(text, endpoint, _elapsed_ms(started), prompt_tokens, completion_tokens)
@@ -269,7 +281,7 @@ class LlmGateway:
         started: float,
         outcome: str,
         exc: Exception,
-        subject_id: str | None,
+        subject: CallSubject,
     ) -> None:
         await self._ledger.record(
             LedgerEntry(
@@ -280,7 +292,8 @@ class LlmGateway:
                 outcome=outcome,
                 prompt_version=prompt.version,
                 error=_short(exc),
-                subject_id=subject_id,
+                subject_id=subject.subject_id,
+                user_id=subject.user_id,
             )
         )
 

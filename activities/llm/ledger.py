@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.llm.call_metrics import count_llm_call
 from db.models import LlmCall
+from studyflow.llm_prices import LlmPrice, call_cost
 
 
 @dataclass(frozen=True)
@@ -26,14 +29,17 @@ class LedgerEntry:
     subject_id: str | None = None
     idempotency_key: str | None = None
     response_text: str | None = None
+    user_id: uuid.UUID | None = None
 
 
 class LlmLedger:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], prices: dict[str, LlmPrice] | None = None):
         self._sessions = session_factory
+        self._prices = prices or {}
 
     async def record(self, entry: LedgerEntry) -> None:
         values = {k: v for k, v in entry.__dict__.items()}
+        values["cost_usd"] = call_cost(self._prices, entry.model, entry.prompt_tokens, entry.completion_tokens)
         if values["error"]:
             values["error"] = values["error"][:2000]
         statement = insert(LlmCall).values(**values)
@@ -44,6 +50,9 @@ class LlmLedger:
             )
         async with self._sessions.begin() as session:
             await session.execute(statement)
+        count_llm_call(
+            entry.purpose, entry.provider, entry.outcome, entry.latency_ms, entry.prompt_tokens, entry.completion_tokens
+        )
 
     async def persisted_reply(self, idempotency_key: str) -> LlmCall | None:
         async with self._sessions() as session:

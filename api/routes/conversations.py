@@ -26,6 +26,7 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_conversation, owned_course
+from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.schemas.conversations import (
     ConversationCreate,
@@ -135,7 +136,7 @@ async def get_conversation(conversation_id: uuid.UUID, user: CurrentUserDep, ses
     "/{conversation_id}/messages",
     status_code=202,
     response_model=TutorReplyView | QuestionAccepted,
-    dependencies=[Depends(generation_rate_limit)],
+    dependencies=[Depends(generation_rate_limit), Depends(within_llm_budget)],
     responses={
         200: {"model": TutorReplyView, "description": "the answer (with ?wait=true)"},
         202: {"model": QuestionAccepted, "description": "accepted; the answer streams on /v1/events"},

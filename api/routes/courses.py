@@ -13,6 +13,7 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
+from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.workflow_launch import WorkflowNotStarted, launch
 from api.schemas.courses import (
@@ -43,7 +44,7 @@ _QUERY_TIMEOUT = timedelta(seconds=2)
     "",
     status_code=202,
     response_model=CourseAccepted,
-    dependencies=[Depends(generation_rate_limit)],
+    dependencies=[Depends(generation_rate_limit), Depends(within_llm_budget)],
     # 404/409: a named source is not yours or not ready.
     responses={**NOT_FOUND, **CONFLICT, **RATE_LIMITED, **UNAVAILABLE},
 )

@@ -13,6 +13,7 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import BAD_REQUEST, CONFLICT, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course, owned_study_content
+from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.workflow_launch import WorkflowNotStarted, launch
 from api.schemas.study_content import (
@@ -47,7 +48,7 @@ router = APIRouter(prefix="/v1", tags=["study content"])
         **RATE_LIMITED,
         **UNAVAILABLE,
     },
-    dependencies=[Depends(generation_rate_limit)],
+    dependencies=[Depends(generation_rate_limit), Depends(within_llm_budget)],
 )
 async def request_study_content(
     course_id: uuid.UUID,

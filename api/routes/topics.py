@@ -9,6 +9,7 @@ from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_topic
+from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.schemas.topics import NotesState, TopicDetail
 from api.workflow_launch import WorkflowNotStarted, launch
@@ -33,7 +34,7 @@ async def get_topic(
 @router.post(
     "/{topic_id}/notes",
     response_model=NotesState,
-    dependencies=[Depends(generation_rate_limit)],
+    dependencies=[Depends(generation_rate_limit), Depends(within_llm_budget)],
     responses={
         200: {"description": "notes ready"},
         202: {"description": "generation under way"},

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class PlanLimits(BaseModel):
@@ -17,6 +17,12 @@ class UsageToday(BaseModel):
     study_content: int
 
 
+class LlmSpend(BaseModel):
+    spent_this_month_usd: float = Field(description="the cost of this month's LLM calls made for you")
+    budget_usd: float = Field(description="what your plan includes per month; generation stops (429) when it is spent")
+    renews_on: date
+
+
 class Me(BaseModel):
     id: str
     email: str | None
@@ -24,6 +30,7 @@ class Me(BaseModel):
     subscription_status: str | None
     limits: PlanLimits
     usage_today: UsageToday
+    llm_spend: LlmSpend
 
 
 class MeStats(BaseModel):

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Index, Integer, String, Text, text
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, uuid_pk
@@ -24,6 +25,8 @@ class LlmCall(Base):
             unique=True,
             postgresql_where=text("outcome = 'ok'"),
         ),
+        # A learner's spend this month is one index range scan.
+        Index("ix_llm_calls_user_id_created_at", "user_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -40,4 +43,8 @@ class LlmCall(Base):
     subject_id: Mapped[str | None] = mapped_column(String(100), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(300))
     response_text: Mapped[str | None] = mapped_column(Text)
+    # Whose monthly budget paid for it; kept (as NULL) when the learner's account is erased.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Priced when written, from LLM_PRICES: what the call cost at the prices of its day.
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6), server_default="0")
     created_at: Mapped[datetime] = created_at()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
 
 from studyflow.settings import get_settings
 
@@ -84,6 +85,24 @@ def _cmd_openapi(_: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_costs(args: argparse.Namespace) -> int:
+    from studyflow.launch.costs import cost_report
+
+    settings = get_settings()
+    if not settings.database_url:
+        print("DATABASE_URL is not set: tell costs which database holds the ledger", file=sys.stderr)
+        return 2
+    sys.stdout.write(cost_report(settings.database_url, args.since))
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-01") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studyflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "openapi", help="print the API's OpenAPI document (the web app's client is generated from it)"
     ).set_defaults(func=_cmd_openapi)
+    costs = sub.add_parser("costs", help="LLM spend by purpose, model and plan, and what the cache saved")
+    costs.add_argument("--since", type=_day, required=True, help="first day to count (YYYY-MM-DD)")
+    costs.set_defaults(func=_cmd_costs)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.live_server import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -26,6 +28,9 @@ def service_env(settings, temporal_address: str) -> dict[str, str]:
         "OPENAI_FALLBACK_MODEL": settings.openai_fallback_model,
         "LLM_TIMEOUT_SECONDS": "10",
         "LOG_LEVEL": "WARNING",
+        # Ports of their own, so processes of one test (or a `make dev` beside it) never collide.
+        "WORKER_METRICS_PORT": str(free_port()),
+        "TEMPORAL_METRICS_PORT": str(free_port()),
     }
 
 

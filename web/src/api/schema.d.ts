@@ -1160,6 +1160,24 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** LlmSpend */
+        LlmSpend: {
+            /**
+             * Budget Usd
+             * @description what your plan includes per month; generation stops (429) when it is spent
+             */
+            budget_usd: number;
+            /**
+             * Renews On
+             * Format: date
+             */
+            renews_on: string;
+            /**
+             * Spent This Month Usd
+             * @description the cost of this month's LLM calls made for you
+             */
+            spent_this_month_usd: number;
+        };
         /** Me */
         Me: {
             /** Email */
@@ -1167,6 +1185,7 @@ export interface components {
             /** Id */
             id: string;
             limits: components["schemas"]["PlanLimits"];
+            llm_spend: components["schemas"]["LlmSpend"];
             /** Plan */
             plan: string;
             /** Subscription Status */
