@@ -38,6 +38,7 @@ from studyflow.logs import configure_logging
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect_when_up
+from studyflow.tracing import install_tracer_provider, instrument_io
 from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
@@ -157,6 +158,8 @@ async def run_worker(settings: Settings) -> None:
     if not settings.database_url:
         raise SystemExit("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
     engine = create_engine(settings.database_url)
+    install_tracer_provider(settings, "studyflow-worker")
+    instrument_io(settings, engine)
     client = await connect_when_up(settings, worker_runtime(settings))
     if settings.worker_metrics_port:
         prometheus_client.start_http_server(settings.worker_metrics_port)

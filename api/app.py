@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from temporalio.client import Client
 
 from api.auth import Authenticator
@@ -43,6 +44,7 @@ from api.web_app import mount_web_app
 from db.engine import create_engine, create_session_factory
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
+from studyflow.tracing import install_tracer_provider, instrument_io
 
 
 def create_app(settings: Settings | None = None, *, temporal_client: Client | None = None) -> FastAPI:
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
         engine = create_engine(settings.database_url)
+        instrument_io(settings, engine)
         app.state.session_factory = create_session_factory(engine)
         app.state.temporal = TemporalProvider(settings, temporal_client)
         app.state.authenticator = Authenticator(settings)
@@ -89,6 +92,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.add_middleware(RequestIdMiddleware)
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
+    install_tracer_provider(settings, "studyflow-api")
+    if settings.otlp_endpoint:
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     install_error_handlers(app)
     install_openapi_document(app)
     for router in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studyflow.logs import request_id_var
@@ -23,6 +24,8 @@ class RequestIdMiddleware:
         supplied = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = supplied if _SAFE_ID.match(supplied) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # On the request's span too (a no-op when tracing is off), so a log line leads to its trace.
+        trace.get_current_span().set_attribute("studyflow.request_id", request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -18,6 +18,11 @@ LLM_CALL_SECONDS = Histogram(
     ["purpose", "provider"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80),
 )
+LLM_COST = Counter(
+    "studyflow_llm_cost_usd_total",
+    "What LLM calls cost, priced from LLM_PRICES when the ledger row is written",
+    ["purpose", "provider"],
+)
 LLM_TOKENS = Counter(
     "studyflow_llm_tokens_total",
     "Tokens the LLM read (prompt) and wrote (completion)",
@@ -41,6 +46,10 @@ NUDGES_SENT = Counter(
 
 # Bounded label sets are exported from the start (at zero), so dashboards and alerts see a series
 # before its first event rather than "no data".
+LLM_PURPOSES = ("course_outline", "topic_notes", "flashcards", "quiz", "remediation", "nudge", "tutor_answer")
+for _purpose in LLM_PURPOSES:
+    for _provider in ("primary", "fallback"):
+        LLM_COST.labels(_purpose, _provider)
 for _result in ("exact", "semantic", "near", "miss"):
     CACHE_LOOKUPS.labels(_result)
 for _reason in ("streak_at_risk", "inactive", "new_learner"):

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     )
     free_monthly_llm_budget_usd: Decimal = Field(default=Decimal("0.50"), ge=0)
     pro_monthly_llm_budget_usd: Decimal = Field(default=Decimal("10"), ge=0)
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector for traces, e.g. http://otel-collector:4318; unset: tracing off, nothing instrumented",
+    )
     metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
     worker_metrics_port: int | None = Field(
         default=9465, description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off"

@@ -10,6 +10,7 @@ from temporalio.runtime import Runtime
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from studyflow.settings import Settings
+from studyflow.tracing import temporal_interceptors
 
 log = logging.getLogger("studyflow.temporal")
 
@@ -37,6 +38,7 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
         tls=tls,
         api_key=api_key,
         runtime=runtime,
+        interceptors=temporal_interceptors(settings),
     )
 
 

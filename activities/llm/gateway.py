@@ -16,6 +16,8 @@ from typing import Generic, TypeVar
 
 import openai
 from openai import AsyncOpenAI
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
 from activities.llm.errors import LlmOutputInvalidError, LlmRequestRejectedError, LlmUnavailableError
@@ -29,6 +31,7 @@ T = TypeVar("T", bound=BaseModel)
 TextListener = Callable[[str], Awaitable[None]]
 
 # Statuses that mean "this endpoint is overloaded or down right now": try the other one.
+_tracer = trace.get_tracer("studyflow.llm")
 FAILOVER_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
 # Refusals that belong to one endpoint's configuration (its key, its model): the fallback, with its
 # own key and model, may still answer. Any other 4xx is about the request and ends the call.
@@ -187,9 +190,23 @@ class LlmGateway:
         for endpoint in self.endpoints():
             started = time.perf_counter()
             try:
-                text, prompt_tokens, completion_tokens = await self._request(
-                    endpoint, prompt, messages, output_type, on_text
-                )
+                # The LLM HTTP call as a span of the activity's trace (a no-op when tracing is off);
+                # GenAI semantic-convention names, so trace viewers know it.
+                with _tracer.start_as_current_span(
+                    f"chat {endpoint.model}",
+                    kind=SpanKind.CLIENT,
+                    attributes={
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.system": "openai",
+                        "gen_ai.request.model": endpoint.model,
+                        "studyflow.llm.purpose": prompt.purpose,
+                        "studyflow.llm.provider": endpoint.provider,
+                        "url.full": f"{(endpoint.base_url or 'https://api.openai.com/v1').rstrip('/')}/chat/completions",
+                    },
+                ):
+                    text, prompt_tokens, completion_tokens = await self._request(
+                        endpoint, prompt, messages, output_type, on_text
+                    )
             except openai.APIStatusError as exc:
                 outcome = "rate_limited" if exc.status_code == 429 else f"http_{exc.status_code}"
                 await self._record_failure(prompt, endpoint, started, outcome, exc, subject)

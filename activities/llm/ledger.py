@@ -51,7 +51,13 @@ class LlmLedger:
         async with self._sessions.begin() as session:
             await session.execute(statement)
         count_llm_call(
-            entry.purpose, entry.provider, entry.outcome, entry.latency_ms, entry.prompt_tokens, entry.completion_tokens
+            entry.purpose,
+            entry.provider,
+            entry.outcome,
+            entry.latency_ms,
+            entry.prompt_tokens,
+            entry.completion_tokens,
+            values["cost_usd"],
         )
 
     async def persisted_reply(self, idempotency_key: str) -> LlmCall | None:
