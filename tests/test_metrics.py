@@ -14,6 +14,7 @@ import httpx
 from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic
 from tests.support.live_server import free_port
+from tests.support.polling import poll_until
 from tests.support.study import ready_course_on, request_content, wait_content
 from tests.support.worker_process import spawn_worker
 
@@ -69,6 +70,15 @@ async def test_a_worker_process_serves_llm_cache_and_sdk_metrics(
                 course = await ready_course_on(api, user_a, topic)
                 quiz = (await request_content(api, user_a, course["id"], "quiz")).json()
                 await wait_content(api, user_a, quiz["id"], timeout=90)
+            cards = (await request_content(api, user_a, course["id"], "flashcards")).json()
+            await wait_content(api, user_a, cards["id"], timeout=90)
+            topic_id = course["chapters"][0]["topics"][0]["id"]
+            await api.http.post(f"/v1/topics/{topic_id}/notes", headers=api.auth(user_a))
+
+            async def notes_status() -> str:
+                return (await api.http.get(f"/v1/topics/{topic_id}", headers=api.auth(user_a))).json()["status"]
+
+            await poll_until(notes_status, lambda status: status == "completed", timeout=90)
 
         async def scrape(port: int) -> str:
             async with httpx.AsyncClient() as http:
@@ -78,9 +88,12 @@ async def test_a_worker_process_serves_llm_cache_and_sdk_metrics(
         assert _sample(text, "studyflow_llm_calls_total", purpose="course_outline", provider="primary", outcome="ok") >= 1
         assert _sample(text, "studyflow_llm_call_duration_seconds_count", purpose="course_outline", provider="primary") >= 1
         assert _sample(text, "studyflow_llm_tokens_total", purpose="course_outline", provider="primary", kind="prompt") > 0
-        assert _sample(text, "studyflow_cache_lookups_total", result="miss") == 1
+        assert _sample(text, "studyflow_cache_lookups_total", result="miss") == 2  # the first quiz, the flashcards
         assert _sample(text, "studyflow_cache_lookups_total", result="exact") == 1
         assert _sample(text, "studyflow_llm_calls_total", purpose="quiz", provider="primary", outcome="ok") == 1
+        assert _sample(text, "studyflow_llm_calls_total", purpose="flashcards", provider="primary", outcome="ok") == 1
+        assert _sample(text, "studyflow_llm_calls_total", purpose="topic_notes", provider="primary", outcome="ok") == 1
+        assert _sample(text, "studyflow_llm_calls_total", purpose="course_outline", provider="primary", outcome="ok") == 2
         assert "studyflow_retrieval_served_total{tier=" in text  # the quiz that missed the cache retrieved
         sdk = await scrape(sdk_port)
         assert "temporal_activity_schedule_to_start_latency" in sdk, sdk[:1500]
