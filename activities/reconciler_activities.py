@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.sources.source_failure import fail_source
@@ -64,7 +64,9 @@ class ReconcilerActivities:
             started = 0
             for record in records:
                 activity.heartbeat(record.workflow_id)
-                if not await self._run_started_since(record.workflow_id, record.created_at):
+                run = await self._describe(record.workflow_id)
+                # A run that began after the record was written is the API's own start: only mark it.
+                if run is None or run.start_time < record.created_at:
                     await start_recorded(self._client, record)
                     log.warning("relayed the start of %s (the API did not start it)", record.workflow_id)
                     started += 1
@@ -83,7 +85,8 @@ class ReconcilerActivities:
             stuck = await self._stuck_rows(session, timedelta(seconds=data.stuck_after_seconds), data.batch_size)
             for row in stuck:
                 activity.heartbeat(row.workflow_id)
-                state = await self._workflow_state(row.workflow_id)
+                run = await self._describe(row.workflow_id)
+                state = "missing" if run is None else "running" if run.status == WorkflowExecutionStatus.RUNNING else "closed"
                 if state == "running":
                     continue
                 record = await session.get(WorkflowStart, row.workflow_id)
@@ -102,23 +105,14 @@ class ReconcilerActivities:
                     repaired.failed += 1
         return repaired
 
-    async def _run_started_since(self, workflow_id: str, since: datetime) -> bool:
+    async def _describe(self, workflow_id: str) -> WorkflowExecutionDescription | None:
+        """The latest run under this id, or None when Temporal has no trace of one."""
         try:
-            description = await self._client.get_workflow_handle(workflow_id).describe()
+            return await self._client.get_workflow_handle(workflow_id).describe()
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                return False
+                return None
             raise
-        return description.start_time >= since
-
-    async def _workflow_state(self, workflow_id: str) -> str:
-        try:
-            description = await self._client.get_workflow_handle(workflow_id).describe()
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                return "missing"
-            raise
-        return "running" if description.status == WorkflowExecutionStatus.RUNNING else "closed"
 
     @staticmethod
     async def _stuck_rows(session: AsyncSession, older_than: timedelta, limit: int) -> list[StuckRow]:

@@ -28,13 +28,12 @@ _SAVED = """
 def cost_report(database_url: str, since: date) -> str:
     lines = [f"LLM spend since {since:%Y-%m-%d}"]
     with psycopg.connect(database_url) as conn:
-        total = Decimal(0)
         for heading, sql in _BY.items():
             rows = conn.execute(sql, (since,)).fetchall()
             lines += ["", f"by {heading}:", f"  {'':<24} {'calls':>8} {'USD':>12}"]
             lines += [f"  {name:<24} {calls:>8} {cost:>12.6f}" for name, calls, cost in rows]
-            total = sum((cost for _, _, cost in rows), Decimal(0))
-        lines += ["", f"total: {total:.6f} USD"]
+        # Every grouping adds up to the same total; the last one's rows are at hand.
+        lines += ["", f"total: {sum((cost for _, _, cost in rows), Decimal(0)):.6f} USD"]
         saved = conn.execute(_SAVED, (since, since)).fetchall()
         lines += ["", "saved by the cache (calls avoided × their average cost):"]
         saving = Decimal(0)

@@ -281,7 +281,7 @@ async def supervise(stack: Stack, ledger: Ledger, until: float) -> None:
 # --- the checks -----------------------------------------------------------------------------
 
 
-def wait_for_quiescence(database_url: str, ledger: Ledger) -> float:
+def wait_for_quiescence(database_url: str) -> float:
     started = time.monotonic()
     while time.monotonic() - started < QUIESCENCE_SECONDS:
         if not in_progress(database_url):
@@ -415,7 +415,7 @@ async def main() -> int:
                 supervisor = asyncio.create_task(supervise(stack, ledger, stop_at + QUIESCENCE_SECONDS))
                 await asyncio.gather(inject_faults(stack, llm, ledger), *learners)
             ledger.fault("load stopped; waiting for quiescence")
-            waited = await asyncio.to_thread(wait_for_quiescence, stack.database_url, ledger)
+            waited = await asyncio.to_thread(wait_for_quiescence, stack.database_url)
             ledger.fault(f"quiescent after {waited:.1f} s")
             supervisor.cancel()
             problems = check_invariants(stack.database_url, ledger, clerk_ids)
