@@ -6,6 +6,7 @@ persist → cache store. Every write is guarded by the row's status, so retries 
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 
@@ -19,13 +20,15 @@ from activities.embedders import Embedder
 from activities.errors import SubjectGoneError
 from activities.llm.errors import LlmOutputInvalidError
 from activities.heartbeat import heartbeating
+from activities.quality_gate import QualityGate, llm_repairer, thresholds_from
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LedgerEntry, LlmLedger
 from activities.retrieval import Retriever
 from activities.cache.semantic_cache import CacheScope, SemanticCache
 from activities.cache.request_text import normalize_request
 from studyflow.product_metrics import CACHE_LOOKUPS
-from studyflow.content_rules.study_validation import validate_flashcards, validate_quiz
+from studyflow.content_rules.quality_gate import summary
+from studyflow.content_rules.study_validation import validate_set
 from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import (
@@ -83,6 +86,7 @@ class StudyContentActivities:
         self._embedder = embedder
         self._cache = SemanticCache(settings, session_factory)
         self._retriever = Retriever.from_settings(settings, session_factory)
+        self._gate = QualityGate(embedder, thresholds_from(settings))
 
     # --- helpers -------------------------------------------------------------------------
     async def _load(self, content_id: uuid.UUID) -> _Job:
@@ -117,12 +121,26 @@ class StudyContentActivities:
             size=self._size(job.content.type),
         )
 
-    async def _complete(self, content_id: uuid.UUID, payload: dict, model: str | None, served_from: str) -> bool:
+    async def _complete(
+        self,
+        content_id: uuid.UUID,
+        payload: dict,
+        model: str | None,
+        served_from: str,
+        quality_report: dict | None = None,
+    ) -> bool:
         async with self._sessions.begin() as session:
             done = await session.scalar(
                 update(StudyContent)
                 .where(StudyContent.id == content_id, StudyContent.status == "generating")
-                .values(status="completed", payload=payload, model=model, served_from=served_from, error=None)
+                .values(
+                    status="completed",
+                    payload=payload,
+                    model=model,
+                    served_from=served_from,
+                    error=None,
+                    quality_report=quality_report,
+                )
                 .returning(StudyContent.id)
             )
         return done is not None
@@ -227,28 +245,46 @@ class StudyContentActivities:
             prompt, output_type = prompts.quiz(brief, topic_list, context, size, **options), QuizDraft
         else:
             prompt, output_type = prompts.flashcards(brief, topic_list, context, size, **options), FlashcardSetDraft
+        key = f"study-content:{data.content_id}:{job.content.retry_count}"
+        call = dict(subject_id=str(data.content_id), user_id=job.course.owner_id)
         async with heartbeating():
-            result = await self._llm.generate(
-                prompt,
-                output_type,
-                subject_id=str(data.content_id),
-                user_id=job.course.owner_id,
-                idempotency_key=f"study-content:{data.content_id}:{job.content.retry_count}",
-            )
-        validated = (
-            validate_quiz(result.value, set(refs)) if kind == "quiz" else validate_flashcards(result.value, set(refs))
+            result = await self._llm.generate(prompt, output_type, idempotency_key=key, **call)
+        validated = validate_set(kind, result.value, set(refs))
+
+        repair = llm_repairer(
+            self._llm,
+            prompts.RepairContext(kind, brief, topic_list, context, **options),
+            output_type,
+            set(refs),
+            idempotency_key=f"{key}:repair",
+            **call,
         )
-        if not validated.records:
-            raise LlmOutputInvalidError(f"{kind}: every record was invalid: {'; '.join(validated.dropped[:5])}")
+        gated = await self._gate.apply(
+            kind,
+            validated.records,
+            requested=size,
+            invalid=len(validated.dropped),
+            excerpts=[list(row.embedding) for row in chunks],
+            repair=repair,
+        )
+        report = gated.report
+        minimum = math.ceil(size * self._settings.study_content_min_kept_share)
+        if len(gated.records) < minimum:
+            # This reply (and its rewrite) will not be served: the next attempt asks afresh.
+            await self._ledger.reject([key, f"{key}:repair"])
+            raise LlmOutputInvalidError(
+                f"{kind}: {len(gated.records)} of {size} items passed the quality gate, at least {minimum} "
+                f"needed (dropped for {summary(report.dropped_by_reason)}; {report.invalid} not valid"
+                f"{': ' + '; '.join(validated.dropped[:3]) if validated.dropped else ''})"
+            )
         records = []
-        for index, record in enumerate(validated.records, start=1):
+        for index, record in enumerate(gated.records, start=1):
             topic = refs[record.pop("topic_ref")]
             record["chunk_ids"] = await self._cited_chunks(record, record.pop("source_refs"), source_refs)
             records.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
-        key = "questions" if kind == "quiz" else "cards"
-        payload = {key: records, "dropped": validated.dropped}
-        await self._complete(data.content_id, payload, result.model, "llm")
-        return GenerateStudyContentResult(kept=len(records), dropped=len(validated.dropped))
+        payload = {_records_key(kind): records, "dropped": validated.dropped}
+        await self._complete(data.content_id, payload, result.model, "llm", quality_report=report.model_dump())
+        return GenerateStudyContentResult(kept=len(records), dropped=report.invalid + report.dropped)
 
     @activity.defn
     async def store_in_cache(self, ref: ContentRef) -> bool:
@@ -302,6 +338,10 @@ class StudyContentActivities:
             topic = best[record.get("topic_title", "")]
             record["topic_id"], record["topic_title"] = str(topic.id), topic.title
         return {records_key: records}
+
+
+def _records_key(kind: str) -> str:
+    return "questions" if kind == "quiz" else "cards"
 
 
 def _records(payload: dict | None) -> list:

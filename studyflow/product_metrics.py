@@ -46,7 +46,10 @@ NUDGES_SENT = Counter(
 
 # Bounded label sets are exported from the start (at zero), so dashboards and alerts see a series
 # before its first event rather than "no data".
-LLM_PURPOSES = ("course_outline", "topic_notes", "flashcards", "quiz", "remediation", "nudge", "tutor_answer")
+LLM_PURPOSES = (
+    "course_outline", "topic_notes", "flashcards", "quiz", "flashcards_repair", "quiz_repair", "remediation", "nudge",
+    "tutor_answer",
+)
 for _purpose in LLM_PURPOSES:
     for _provider in ("primary", "fallback"):
         LLM_COST.labels(_purpose, _provider)

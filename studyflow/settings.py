@@ -128,6 +128,24 @@ class Settings(BaseSettings):
     retrieval_relaxed_similarity: float = Field(default=0.25, ge=-1, le=1)
     quiz_questions: int = Field(default=8, ge=1, le=50)
     flashcards_per_set: int = Field(default=12, ge=1, le=100)
+    # --- the quality gate for generated questions and cards (thresholds chosen on
+    # tests/data/item_flaws.jsonl: `python -m bench.item_flaws_bench`) -----------------------
+    study_content_min_kept_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="a set with fewer items than this share of those asked for after the quality gate fails (and is retried)",
+    )
+    item_longest_option_ratio: float = Field(
+        default=1.4, gt=1, description="the correct option this many times the next longest is a length clue"
+    )
+    item_longest_option_margin_chars: int = Field(default=12, ge=0, description="…and at least this many characters longer")
+    item_near_duplicate_similarity: float = Field(
+        default=0.88, gt=0, le=1, description="two options at least this similar (cosine) say the same thing"
+    )
+    item_grounded_similarity: float = Field(
+        default=0.5, ge=-1, le=1, description="an item less similar to every excerpt it was generated from is flagged ungrounded"
+    )
 
     # --- product rules ----------------------------------------------------------------------
     outline_chapters: int = Field(default=3, ge=1, le=12)

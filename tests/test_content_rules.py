@@ -31,6 +31,20 @@ def test_an_outline_is_cut_padded_and_deduplicated_to_the_shape():
     assert len(flat) == len(set(flat))
 
 
+def test_titles_that_name_the_same_thing_are_duplicates_in_an_outline():
+    draft = CourseOutlineDraft.model_validate(
+        {"title": "SQL", "chapters": [
+            {"title": "SQL joins", "topics": [{"title": "The event loop"}, {"title": "Event loop"}, {"title": "Keys"}]},
+            {"title": "Joins in SQL!", "topics": [{"title": "Keys!"}, {"title": "Views"}, {"title": "Indexes"}]},
+            {"title": "Aggregation", "topics": [{"title": "GROUP BY"}, {"title": "HAVING"}]},
+        ]}
+    )
+    shaped = normalize_outline(draft, SHAPE, "SQL")
+    assert [c.title for c in shaped.chapters] == ["SQL joins", "Core concepts of SQL", "Aggregation"]
+    assert [t.title for t in shaped.chapters[0].topics] == ["The event loop", "Keys"]
+    assert [t.title for t in shaped.chapters[1].topics] == ["Views", "Indexes"]
+
+
 def test_too_few_chapters_are_completed_and_the_manual_outline_has_the_shape():
     shaped = normalize_outline(_outline([["Joins", "Keys"]]), SHAPE, "SQL")
     assert [c.title for c in shaped.chapters][1:] == ["Core concepts of SQL", "Applying SQL in practice"]

@@ -34,4 +34,5 @@ async def test_demo_completes_the_study_loop(settings, temporal_env, worker):
     for step in ("course outline", "notes:", "flashcards", "quiz attempt", "remediation plan"):
         assert f"✓ {step}" in text, text
     assert "by primary-model" in text, "every artifact names the model that produced it"
+    assert "quality gate: 12 asked · 12 checked: 12 passed" in text and "quality gate: 8 asked" in text, text
     assert time.monotonic() - started < 60

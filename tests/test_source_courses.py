@@ -14,7 +14,7 @@ from tests.support.courses import unique_topic, wait_for_course
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
 from tests.support.sources import ingested
-from tests.support.study import request_content, wait_content
+from tests.support.study import request_content, valid_question, wait_content
 
 LECTURE = [
     "Inner joins return only the rows whose keys match in both tables. Matching uses the ON clause.",
@@ -76,16 +76,21 @@ async def test_a_record_that_cites_nothing_is_attributed_to_the_closest_excerpt(
     course = await _course_from(api, user_a, [source["id"]], topic=topic)
     question = {
         "question": "What does a cross join of two tables produce?",
-        "options": ["A Cartesian product of the rows", "Only matching rows", "NULL padding", "An index"],
-        "answer": "A Cartesian product of the rows",
+        "options": ["A Cartesian product", "Only matching rows", "Rows padded with NULL", "An index on the key"],
+        "answer": "A Cartesian product",
         "explanation": "Every row meets every row.",
         "key_points": ["pairs every row"],
         "topic_ref": "T1",
     }
-    llm_server.on(match=f"multiple-choice questions for a beginner practical course on {topic}", replies=[Reply.json({"questions": [question]})])
+    # Enough other questions for a set the quality gate lets through (half of those asked for).
+    fillers = [valid_question(n) for n in range(1, 4)]
+    llm_server.on(
+        match=f"multiple-choice questions for a beginner practical course on {topic}",
+        replies=[Reply.json({"questions": [question, *fillers]})],
+    )
     accepted = (await request_content(api, user_a, course["id"], "quiz")).json()
     view = await wait_content(api, user_a, accepted["id"])
-    [record] = view["questions"]
+    [record] = [q for q in view["questions"] if q["question"] == question["question"]]
     [citation] = record["citations"]
     assert citation["label"] == "lecture-7.pdf, p. 3"
 

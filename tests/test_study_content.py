@@ -13,7 +13,7 @@ from db.models import StudyContent
 from tests.support.app import open_api_client
 from tests.support.courses import ready_course, unique_topic
 from tests.support.scripted_openai import Reply
-from tests.support.study import generated, ready_course_on, request_content, wait_content
+from tests.support.study import generated, ready_course_on, request_content, valid_question, wait_content
 from tests.support.temporal_outage import client_that_cannot_start
 
 
@@ -69,8 +69,7 @@ async def test_fifty_concurrent_requests_leave_one_row_one_workflow_one_llm_call
 async def test_invalid_quiz_records_are_dropped_and_valid_ones_kept(api, llm_server, user_a):
     topic = unique_topic("invalid-records")
     course = await ready_course_on(api, user_a, topic)
-    good = {"question": "Which is right?", "options": ["a", "b", "c", "d"], "answer": "b",
-            "explanation": "b is right", "key_points": ["b"], "topic_ref": "T1"}
+    good = valid_question(0)
     llm_server.on(
         f"course on {topic}",
         [
@@ -79,11 +78,11 @@ async def test_invalid_quiz_records_are_dropped_and_valid_ones_kept(api, llm_ser
                     "questions": [
                         good,
                         {**good, "question": "Answer not an option?", "answer": "e"},
-                        {**good, "question": "Three options?", "options": ["a", "b", "c"]},
-                        {**good, "question": "Repeated options?", "options": ["a", "a", "c", "d"]},
-                        {**good, "question": "  which IS right? "},  # duplicate of the first
+                        {**good, "question": "Three options?", "options": good["options"][:3]},
+                        {**good, "question": "Repeated options?", "options": [good["options"][0]] * 2 + good["options"][2:]},
+                        {**good, "question": "  valid QUESTION 0? "},  # duplicate of the first
                         {**good, "question": "Unknown topic?", "topic_ref": "T99"},
-                        {**good, "question": "Second valid one?", "answer": "d"},
+                        *(valid_question(n) for n in (1, 2, 3)),
                     ]
                 }
             )
@@ -91,7 +90,9 @@ async def test_invalid_quiz_records_are_dropped_and_valid_ones_kept(api, llm_ser
     )
     response = await request_content(api, user_a, course["id"], "quiz")
     quiz = await wait_content(api, user_a, response.json()["id"])
-    assert [q["question"] for q in quiz["questions"]] == ["Which is right?", "Second valid one?"]
+    assert [q["question"] for q in quiz["questions"]] == [f"Valid question {n}?" for n in range(4)]
+    report = quiz["quality"]
+    assert (report["requested"], report["invalid"], report["checked"], report["passed"], report["served"]) == (8, 5, 4, 4, 4)
 
 
 async def test_failure_marks_the_row_failed_and_a_new_request_reuses_it(api, llm_server, session_factory, user_a):

@@ -13,7 +13,7 @@ import pytest
 from tests.support.app import make_settings, open_api_client
 from tests.support.courses import unique_topic
 from tests.support.scripted_openai import Reply
-from tests.support.study import ready_course_on, request_content, wait_content
+from tests.support.study import fillers, ready_course_on, request_content, wait_content
 
 
 async def _api(stack, database_url, llm_server, tmp_path, temporal_env, **overrides):
@@ -118,6 +118,7 @@ async def test_a_course_lists_its_study_content_and_flashcards_export_to_anki_es
         "cards": [
             {"front": "<script>alert(1)</script> What is a closure?", "back": "A function & its scope", "topic_ref": "T1"},
             {"front": "Second card?", "back": "<img src=x onerror=alert(2)>", "topic_ref": "T1"},
+            *fillers("flashcards", 4),
         ]
     }
     llm_server.on(f"course on {course['topic']}", [Reply.json(hostile)])
@@ -137,7 +138,7 @@ async def test_a_course_lists_its_study_content_and_flashcards_export_to_anki_es
     db_path.write_bytes(collection)
     with sqlite3.connect(db_path) as db:
         notes = [row[0].split("\x1f") for row in db.execute("SELECT flds FROM notes ORDER BY sfld")]
-    assert len(notes) == len(cards["cards"]) == 2
+    assert len(notes) == len(cards["cards"]) == 6
     fields = " ".join(" ".join(n) for n in notes)
     assert "<script>" not in fields and "<img" not in fields
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fields and "&amp; its scope" in fields

@@ -20,7 +20,8 @@ from tests.support import source_files
 from tests.support.app import make_settings
 from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, sign_in, web_stack
 from tests.support.courses import unique_topic
-from tests.support.scripted_openai import Reply
+from tests.support.study import fillers
+from tests.support.scripted_openai import Reply, auto_option
 
 expect.set_options(timeout=30_000)
 
@@ -103,6 +104,7 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     card = page.locator(".card-face")
     front = await card.inner_text()
     assert front.startswith("Card 1 about")
+    await expect(page.locator(".quality-note")).to_have_text("Quality-checked: 12 cards.")
     await page.keyboard.press("Space")
     await expect(card).to_have_text("Answer 1.")
     await assert_accessible(page, "flashcards")
@@ -130,23 +132,24 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await page.goto(f"/courses/{course_id}")
     await page.get_by_role("button", name="Make a quiz").click()
     await page.get_by_role("link", name="Take the quiz").click()
+    await expect(page.locator(".quality-note")).to_have_text("Quality-checked: 8 questions.")
     # One question at a time first, then the rest on one page.
-    await page.get_by_label("Option A of 1").check()
+    await page.get_by_label(auto_option(0, "A")).check()
     await page.get_by_role("button", name="Next question").click()
     await expect(page.get_by_text(re.compile(r"^Question 2 of \d+$"))).to_be_visible()
-    await expect(page.get_by_label("Option A of 1")).to_have_count(0)
+    await expect(page.get_by_label(auto_option(0, "A"))).to_have_count(0)
     await page.get_by_label("Show all questions on one page").check()
     questions = page.locator("fieldset.question")
     count = await questions.count()
     assert count > 1
-    await expect(questions.first.get_by_label("Option A of 1")).to_be_checked()
+    await expect(questions.first.get_by_label(auto_option(0, "A"))).to_be_checked()
     for i in range(1, count):
-        await questions.nth(i).get_by_label(f"Option A of {i + 1}").check()
+        await questions.nth(i).get_by_label(auto_option(i, "A")).check()
     await assert_accessible(page, "quiz")
     await page.get_by_role("button", name="Submit answers").click()
     await expect(page.get_by_role("heading", name=f"You scored 0 of {count} (0%)")).to_be_visible()
     await expect(page.locator(".feedback li.wrong")).to_have_count(count)
-    await expect(page.locator(".feedback li").first).to_contain_text("correct answer: Option B of 1")
+    await expect(page.locator(".feedback li").first).to_contain_text(f"correct answer: {auto_option(0, 'B')}")
     await expect(page.locator(".feedback .explanation").first).to_have_text("Because B is right.")
     await assert_accessible(page, "quiz results")
     await page.get_by_role("link", name="See your remediation plan").click()
@@ -225,6 +228,7 @@ async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_ser
     llm_server.on(f"course on {topic}", [Reply.json({"cards": [
         {"front": f"{SCRIPT} What runs?", "back": IMG, "topic_ref": "T1"},
         {"front": "Plain card?", "back": "Plain answer.", "topic_ref": "T1"},
+        *fillers("flashcards", 4),
     ]})])
     await page.get_by_role("button", name="Make flashcards").click()
     await page.get_by_role("link", name="Study flashcards").click()
@@ -235,14 +239,14 @@ async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_ser
     llm_server.on(f"course on {topic}", [Reply.json({"questions": [{
         "question": f"Which is safe? {SCRIPT}", "options": [IMG, "b", "c", "d"], "answer": "b",
         "explanation": f"{IMG} explained", "key_points": ["k"], "topic_ref": "T1",
-    }]})])
+    }, *fillers("quiz", 3)]})])
     await page.goto(f"/courses/{course_id}")
     await page.get_by_role("button", name="Make a quiz").click()
     await page.get_by_role("link", name="Take the quiz").click()
     await expect(page.locator("fieldset.question legend")).to_have_text(f"1. Which is safe? {SCRIPT}")
     await page.get_by_label(IMG).check()
     await page.get_by_role("button", name="Submit answers").click()
-    await expect(page.locator(".feedback .explanation")).to_have_text(f"{IMG} explained")
+    await expect(page.locator(".feedback .explanation").first).to_have_text(f"{IMG} explained")
 
     # Matched on the notes request only: the quiz's remediation plan is being written meanwhile.
     llm_server.on(f"Write study notes for the topic 'Topic 1.1 of {topic}'", [Reply.json({

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,4 +66,14 @@ class LlmLedger:
                 select(LlmCall).where(
                     LlmCall.idempotency_key == idempotency_key, LlmCall.outcome == "ok"
                 )
+            )
+
+    async def reject(self, idempotency_keys: list[str]) -> None:
+        """Replies paid for but not served (what they made failed the product's checks): they stay
+        in the ledger with their cost, as `rejected`, and a retry no longer reuses them."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(LlmCall)
+                .where(LlmCall.idempotency_key.in_(idempotency_keys), LlmCall.outcome == "ok")
+                .values(outcome="rejected")
             )

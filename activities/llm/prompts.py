@@ -17,7 +17,7 @@ from studyflow.contracts.llm_drafts import (
     TutorAnswerDraft,
 )
 
-PROMPT_VERSION = "2026-11-22.4"
+PROMPT_VERSION = "2026-12-01.1"
 
 SYSTEM_TUTOR = (
     "You are an expert curriculum designer and tutor. You answer with a single JSON object that "
@@ -235,6 +235,54 @@ def flashcards(
             version=PROMPT_VERSION,
         ),
         few_shot,
+    )
+
+
+@dataclass(frozen=True)
+class RepairContext:
+    """What a rewrite request repeats of the request that produced the set."""
+
+    kind: str  # quiz | flashcards
+    brief: CourseBrief
+    topics: list[tuple[str, str]]
+    context: list[str]
+    few_shot: bool = False
+    source_refs: list[str] = ()
+
+
+def item_repair(ctx: RepairContext, flawed: list[tuple[dict, list[str]]]) -> Prompt:
+    """The quality gate's one rewrite round: each flawed item as it was, with what is wrong with
+    it, and a request for exactly as many replacements, in the same order and shape."""
+    kind, brief, topics, context, source_refs = ctx.kind, ctx.brief, ctx.topics, ctx.context, list(ctx.source_refs)
+    noun = "questions" if kind == "quiz" else "flashcards"
+    listed = "\n\n".join(
+        f"Item {n}: {json.dumps(item, ensure_ascii=False)}\nProblems: " + "; ".join(problems)
+        for n, (item, problems) in enumerate(flawed, start=1)
+    )
+    shape = (
+        "Each question: exactly 4 distinct options of similar length, `answer` copied exactly from the "
+        "correct option and `answer_index` its position (0-3), an explanation, 2-4 key_points, the topic_ref."
+        if kind == "quiz"
+        else "Each card: a short question or term on the front, a precise answer on the back, the topic_ref."
+    )
+    request = (
+        f"Some {noun} written for a {brief.difficulty} {brief.course_type.replace('_', ' ')} course on "
+        f"{brief.topic}.\nThey have item-writing flaws. Topics (topic_ref):\n{_topic_list(topics)}\n"
+        f"{_context_block(_cited_context(context, source_refs))}\n{listed}\n\n"
+        f"Write {len(flawed)} replacement {noun}, one per item and in the same order, each testing the "
+        f"same idea without its problems. {shape} {_cite_instruction(source_refs, noun[:-1])}"
+        "Plain text only: no JSON or markdown inside the fields."
+    )
+    model, record = (QuizDraft, "QuizQuestionDraft") if kind == "quiz" else (FlashcardSetDraft, "FlashcardDraft")
+    return _finished(
+        Prompt(
+            purpose=f"{kind}_repair",
+            schema_name=kind,
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=_with_topic_refs(model, record, [ref for ref, _ in topics], len(flawed), source_refs),
+            version=PROMPT_VERSION,
+        ),
+        ctx.few_shot,
     )
 
 

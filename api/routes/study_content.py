@@ -164,6 +164,7 @@ async def get_study_content(
         model=content.model,
         error=content.error,
         retry_count=content.retry_count,
+        quality=content.quality_report,
     )
     payload = content.payload or {}
     if content.status == "completed":

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from api.schemas.api_input import ApiInput
 
 from api.schemas.sources import Citation
+from studyflow.content_rules.quality_gate import QualityReport
 
 
 class StudyContentType(str, Enum):
@@ -41,6 +42,9 @@ class QuizQuestionView(BaseModel):
     topic_id: uuid.UUID | None
     topic_title: str | None
     citations: list[Citation] = Field(default_factory=list, description="where in your sources it comes from")
+    quality_flags: list[str] = Field(
+        default_factory=list, description="checks it did not pass but that do not drop an item (ungrounded)"
+    )
 
 
 class FlashcardView(BaseModel):
@@ -50,6 +54,9 @@ class FlashcardView(BaseModel):
     topic_id: uuid.UUID | None
     topic_title: str | None
     citations: list[Citation] = Field(default_factory=list, description="where in your sources it comes from")
+    quality_flags: list[str] = Field(
+        default_factory=list, description="checks it did not pass but that do not drop an item (ungrounded)"
+    )
 
 
 class NearHitNotice(BaseModel):
@@ -71,4 +78,7 @@ class StudyContentView(BaseModel):
     cards: list[FlashcardView] | None = None
     near_hit: NearHitNotice | None = Field(
         default=None, description="set when a similar cached set was served because the LLM failed"
+    )
+    quality: QualityReport | None = Field(
+        default=None, description="what the quality gate checked, repaired and dropped (sets the LLM wrote)"
     )

@@ -40,6 +40,8 @@ class StudyContent(Base):
     error: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(String(200))
     served_from: Mapped[str | None] = mapped_column(String(32))
+    # What the quality gate checked, repaired and dropped (studyflow.content_rules.quality_gate).
+    quality_report: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

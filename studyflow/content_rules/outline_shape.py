@@ -8,6 +8,7 @@ from studyflow.contracts.llm_drafts import (
     OutlineChapterDraft,
     OutlineTopicDraft,
 )
+from studyflow.content_rules.item_flaws import title_key
 from studyflow.contracts.workflow_inputs import OutlineShape
 
 _CHAPTER_TEMPLATES = [
@@ -28,14 +29,14 @@ _TOPIC_TEMPLATES = [
 
 
 def _pad_topics(chapter_title: str, topics: list[OutlineTopicDraft], count: int) -> None:
-    taken = {t.title.casefold() for t in topics}
+    taken = {title_key(t.title) for t in topics}
     for title_tpl, summary_tpl in _TOPIC_TEMPLATES:
         if len(topics) >= count:
             return
         title = title_tpl.format(chapter=chapter_title)
-        if title.casefold() not in taken:
+        if title_key(title) not in taken:
             topics.append(OutlineTopicDraft(title=title, summary=summary_tpl.format(chapter=chapter_title)))
-            taken.add(title.casefold())
+            taken.add(title_key(title))
     index = 1
     while len(topics) < count:  # more topics requested than templates: number them
         topics.append(OutlineTopicDraft(title=f"{chapter_title}: part {index}", summary=""))
@@ -49,27 +50,42 @@ def _chapter_title(topic: str, index: int) -> str:
 
 
 def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str) -> CourseOutlineDraft:
-    seen_topics: set[str] = set()
+    """Titles that name the same thing ("SQL joins", "Joins in SQL") are duplicates: a repeated
+    topic would be generated twice and confuse learners; a repeated chapter takes a template title."""
+    seen_topics: set[frozenset[str]] = set()
+    seen_chapters: set[frozenset[str]] = set()
     chapters: list[OutlineChapterDraft] = []
     for chapter in draft.chapters[: shape.chapters]:
+        title = chapter.title
+        if title_key(title) in seen_chapters:
+            title = _unused_chapter_title(topic, len(chapters), seen_chapters)
+        seen_chapters.add(title_key(title))
         topics = []
         for item in chapter.topics:
-            key = item.title.casefold()
+            key = title_key(item.title)
             if key in seen_topics:
-                continue  # a duplicate topic would be generated twice and confuse learners
+                continue
             seen_topics.add(key)
             topics.append(item)
             if len(topics) == shape.max_topics:
                 break
-        _pad_topics(chapter.title, topics, shape.min_topics)
-        seen_topics.update(t.title.casefold() for t in topics)
-        chapters.append(OutlineChapterDraft(title=chapter.title, topics=topics))
+        _pad_topics(title, topics, shape.min_topics)
+        seen_topics.update(title_key(t.title) for t in topics)
+        chapters.append(OutlineChapterDraft(title=title, topics=topics))
     while len(chapters) < shape.chapters:
-        title = _chapter_title(topic, len(chapters))
+        title = _unused_chapter_title(topic, len(chapters), seen_chapters)
+        seen_chapters.add(title_key(title))
         topics: list[OutlineTopicDraft] = []
         _pad_topics(title, topics, shape.min_topics)
         chapters.append(OutlineChapterDraft(title=title, topics=topics))
     return CourseOutlineDraft(title=draft.title, chapters=chapters)
+
+
+def _unused_chapter_title(topic: str, index: int, taken: set[frozenset[str]]) -> str:
+    for candidate in [_chapter_title(topic, index), *(_chapter_title(topic, i) for i in range(len(_CHAPTER_TEMPLATES)))]:
+        if title_key(candidate) not in taken:
+            return candidate
+    return f"{topic}: chapter {index + 1}"
 
 
 def manual_outline(topic: str, shape: OutlineShape) -> CourseOutlineDraft:

@@ -13,6 +13,11 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def record_key(kind: str, record: dict) -> str:
+    """What makes two records of a set the same record: the question, or the card's front."""
+    return _key(record["question"] if kind == "quiz" else record["front"])
+
+
 @dataclass
 class Validated:
     records: list[dict] = field(default_factory=list)
@@ -94,3 +99,23 @@ def validate_flashcards(draft: FlashcardSetDraft, topic_refs: set[str]) -> Valid
             }
         )
     return result
+
+
+def validate_set(kind: str, draft: QuizDraft | FlashcardSetDraft, topic_refs: set[str]) -> Validated:
+    return validate_quiz(draft, topic_refs) if kind == "quiz" else validate_flashcards(draft, topic_refs)
+
+
+def validate_one(kind: str, record, topic_refs: set[str]) -> dict | None:
+    """One record of a set on its own (a rewrite): the validated record, or None."""
+    draft = QuizDraft(questions=[record]) if kind == "quiz" else FlashcardSetDraft(cards=[record])
+    return next(iter(validate_set(kind, draft, topic_refs).records), None)
+
+
+def as_draft(kind: str, record: dict) -> dict:
+    """A validated record in the shape the model wrote it (for a rewrite request)."""
+    if kind == "quiz":
+        fields = ("question", "options", "answer", "explanation", "key_points", "topic_ref")
+        record = {**record, "answer": record["options"][record["answer_index"]]}
+    else:
+        fields = ("front", "back", "topic_ref")
+    return {field: record[field] for field in fields}

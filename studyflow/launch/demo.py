@@ -114,6 +114,8 @@ class Demo:
             for record in (contents[kind].get("cards") or contents[kind].get("questions") or [])[:2]:
                 text = " ".join((record.get("front") or record.get("question") or "").split())
                 self._print(f"      {'card' if kind == 'flashcards' else 'question'}: {text[:120]}")
+            if quality := contents[kind].get("quality"):
+                self._print(f"      quality gate: {_quality_line(quality)}")
         quiz = contents["quiz"]
         if quiz["status"] != "completed":
             raise DemoError(f"quiz {quiz['status']}: {quiz['error']}")
@@ -137,3 +139,14 @@ class Demo:
             self._print("      passed: no remediation needed")
         self._print(f"\ndone in {time.monotonic() - total:.1f}s — dashboard: GET {self._base}/v1/dashboard")
         return 0
+
+
+def _quality_line(report: dict) -> str:
+    """'8 asked · 7 checked: 5 passed, 2 repaired, 0 dropped · found clang_clue ×1 …'"""
+    found = ", ".join(f"{reason} ×{n}" for reason, n in report["found"].items()) or "no flaws"
+    line = (
+        f"{report['requested']} asked · {report['checked']} checked: {report['passed']} passed, "
+        f"{report['repaired']} repaired, {report['dropped']} dropped · found {found} · {report['gate_ms']} ms"
+    )
+    return line + (f" · {report['invalid']} not valid" if report["invalid"] else "")
+

@@ -290,8 +290,8 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
             "questions": [
                 {
                     "question": f"Question {i + 1} about {subject}?",
-                    "options": [f"Option {c} of {i + 1}" for c in "ABCD"],
-                    "answer": f"Option B of {i + 1}",
+                    "options": [auto_option(i, c) for c in "ABCD"],
+                    "answer": auto_option(i, "B"),
                     "explanation": "Because B is right.",
                     "key_points": ["B is right", "the others are wrong"],
                     "topic_ref": refs[i % len(refs)][0],
@@ -330,6 +330,21 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
             ],
         }
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
+
+
+# Options of the automatic quiz: unrelated words of similar length, different in every question,
+# so an automatic question passes the quality gate (no near-duplicate or longest-option clue) and
+# a browser test can pick an option by its label.
+_OPTION_WORDS = (
+    "Lighthouse Violin Glacier Pepper Saturn Anchor Tulip Granite Falcon Lantern Cactus Harbor Compass "
+    "Walnut Meteor Canyon Ribbon Marble Dolphin Thunder Pyramid Orchid Bicycle Volcano Saddle Coral Kettle "
+    "Maple Pelican Quartz Tractor Igloo Banjo Cobalt Ferret Geyser Hammock Jasmine Koala Lobster"
+).split()
+
+
+def auto_option(question_index: int, letter: str) -> str:
+    """The text of option `letter` (A-D) of automatic question `question_index` (from 0); B is correct."""
+    return _OPTION_WORDS[(4 * question_index + "ABCD".index(letter)) % len(_OPTION_WORDS)]
 
 
 def hashed_embedding(text: str, dims: int = 384) -> list[float]:

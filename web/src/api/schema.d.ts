@@ -1150,6 +1150,11 @@ export interface components {
             front: string;
             /** Id */
             id: string;
+            /**
+             * Quality Flags
+             * @description checks it did not pass but that do not drop an item (ungrounded)
+             */
+            quality_flags?: string[];
             /** Topic Id */
             topic_id: string | null;
             /** Topic Title */
@@ -1351,6 +1356,74 @@ export interface components {
             /** Question */
             question: string;
         };
+        /**
+         * QualityReport
+         * @description What the gate did to one generated set; stored with the set and returned by the API.
+         */
+        QualityReport: {
+            /**
+             * Checked
+             * @description structurally valid items the gate checked
+             */
+            checked: number;
+            /**
+             * Dropped
+             * @description flawed items dropped: the rewrite failed too, or none was possible
+             */
+            dropped: number;
+            /**
+             * Dropped By Reason
+             * @description reasons of the dropped items
+             */
+            dropped_by_reason?: {
+                [key: string]: number;
+            };
+            /**
+             * Flagged
+             * @description served items carrying a flag (ungrounded)
+             */
+            flagged?: {
+                [key: string]: number;
+            };
+            /**
+             * Found
+             * @description items with each flaw at the first check
+             */
+            found?: {
+                [key: string]: number;
+            };
+            /**
+             * Gate Ms
+             * @description time the gate added: checks, embeddings and the repair call
+             * @default 0
+             */
+            gate_ms: number;
+            /**
+             * Invalid
+             * @description dropped before the gate: not structurally valid (options, answer, topic)
+             */
+            invalid: number;
+            /**
+             * Passed
+             * @description items that passed every check the first time
+             */
+            passed: number;
+            /**
+             * Repaired
+             * @description flawed items the model rewrote into items that pass
+             */
+            repaired: number;
+            /**
+             * Requested
+             * @description items asked of the model
+             */
+            requested: number;
+            /**
+             * Served
+             * @description items in the set
+             */
+            served: number;
+        };
         /** QuestionAccepted */
         QuestionAccepted: {
             /** Conversation Url */
@@ -1404,6 +1477,11 @@ export interface components {
             id: string;
             /** Options */
             options: string[];
+            /**
+             * Quality Flags
+             * @description checks it did not pass but that do not drop an item (ungrounded)
+             */
+            quality_flags?: string[];
             /** Question */
             question: string;
             /** Topic Id */
@@ -1707,6 +1785,8 @@ export interface components {
             model: string | null;
             /** @description set when a similar cached set was served because the LLM failed */
             near_hit?: components["schemas"]["NearHitNotice"] | null;
+            /** @description what the quality gate checked, repaired and dropped (sets the LLM wrote) */
+            quality?: components["schemas"]["QualityReport"] | null;
             /** Questions */
             questions?: components["schemas"]["QuizQuestionView"][] | null;
             /** Retry Count */

@@ -6,6 +6,7 @@ import { downloadFile } from "../api/download";
 import { isNotFound, unwrap } from "../api/problem";
 import { pollWhile } from "../api/polling";
 import { Citations } from "../components/Citations";
+import { QualityNote } from "../components/QualityNote";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
@@ -48,6 +49,7 @@ export function FlashcardsPage() {
       </p>
       <h1>Flashcards</h1>
       {c.near_hit && <p className="notice">These cards come from a similar course: {c.near_hit.reason}</p>}
+      <QualityNote report={c.quality} noun="cards" />
       {card ? (
         <>
           <p className="meta" aria-live="polite">

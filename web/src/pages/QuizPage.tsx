@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { isNotFound, unwrap } from "../api/problem";
 import { Citations } from "../components/Citations";
+import { QualityNote } from "../components/QualityNote";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
@@ -52,6 +53,7 @@ export function QuizPage() {
         <Link to={`/courses/${q.course_id}`}>Back to the course</Link>
       </p>
       <h1>Quiz</h1>
+      <QualityNote report={q.quality} noun="questions" />
       <label className="choice">
         <input type="checkbox" checked={!onePerPage} onChange={(e) => setOnePerPage(!e.target.checked)} />
         Show all questions on one page
