@@ -33,6 +33,7 @@ from activities.remediation_activities import RemediationActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
 from activities.user_activities import UserActivities
+from activities.suggestion_activities import SuggestionActivities
 from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
 from studyflow.object_store import object_store_from
@@ -47,6 +48,7 @@ from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
 from workflows.source_ingestion import SourceIngestionWorkflow
 from workflows.study_content import StudyContentWorkflow
+from workflows.subject_suggestions import SubjectSuggestionsWorkflow
 from workflows.topic_notes import TopicNotesWorkflow
 from workflows.user_provisioning import UserProvisioningWorkflow
 
@@ -63,6 +65,7 @@ WORKFLOWS = [
     SourceIngestionWorkflow,
     ConversationWorkflow,
     StuckRowReconcilerWorkflow,
+    SubjectSuggestionsWorkflow,
 ]
 
 
@@ -79,6 +82,7 @@ class ActivitySet:
     sources: SourceIngestionActivities
     conversations: ConversationActivities
     reconciler: ReconcilerActivities
+    suggestions: SuggestionActivities
 
     def all(self) -> list:
         return [
@@ -115,6 +119,8 @@ class ActivitySet:
             self.conversations.mark_conversation_idle,
             self.reconciler.relay_workflow_starts,
             self.reconciler.repair_stuck_rows,
+            self.suggestions.suggest_subjects,
+            self.suggestions.suggest_from_history,
         ]
 
 
@@ -127,7 +133,7 @@ def build_activities(
     store = object_store_from(settings)
     return ActivitySet(
         course=CourseActivities(settings, session_factory, llm),
-        notes=NotesActivities(settings, session_factory, llm, embedder),
+        notes=NotesActivities(settings, session_factory, llm, embedder, client),
         indexing=IndexingActivities(session_factory, embedder),
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
         remediation=RemediationActivities(settings, session_factory, llm, embedder),
@@ -137,6 +143,7 @@ def build_activities(
         sources=SourceIngestionActivities(settings, session_factory, embedder, store),
         conversations=ConversationActivities(settings, session_factory, llm, embedder),
         reconciler=ReconcilerActivities(settings, session_factory, client, store),
+        suggestions=SuggestionActivities(settings, session_factory, llm),
     )
 
 

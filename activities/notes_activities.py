@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Numeric, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.client import Client
 
 from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
@@ -14,10 +15,12 @@ from activities.embedders import Embedder
 from activities.llm.gateway import LlmGateway
 from activities.retrieval import Retriever
 from studyflow.content_rules.notes_markdown import render_notes
+from db.goal_completion import complete_reached_goals, start_after_commit
 from db.models import Course, CourseSource, Topic
 from db.status_guard import mark_failed
 from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
 from studyflow.contracts.llm_drafts import TopicNotesDraft
+from studyflow.local_day import today_in
 from studyflow.settings import Settings
 
 
@@ -28,7 +31,10 @@ class NotesActivities:
         session_factory: async_sessionmaker[AsyncSession],
         llm: LlmGateway,
         embedder: Embedder,
+        client: Client,
     ):
+        self._settings = settings
+        self._client = client
         self._sessions = session_factory
         self._llm = llm
         self._embedder = embedder
@@ -98,6 +104,13 @@ class NotesActivities:
                         progress_pct=func.round(cast(done * 100, Numeric) / func.nullif(Course.topics_total, 0), 2),
                     )
                 )
+                # The course's progress changed: a goal to finish it may be met now (exactly once).
+                goal_starts = await complete_reached_goals(
+                    session, self._client, self._settings, owner_id, today_in(self._settings.day_timezone)
+                )
+        if completed is not None and goal_starts:
+            async with self._sessions() as session:
+                await start_after_commit(session, self._client, goal_starts)
         return TopicNotesResult(status="completed")
 
     @activity.defn

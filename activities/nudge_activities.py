@@ -15,10 +15,12 @@ from activities.heartbeat import heartbeating
 from activities.llm.gateway import LlmGateway
 from activities.notifiers import Notifier
 from activities.nudge_templates import template_message
+from db.goal_measures import goal_rows, measures_of
 from db.models import Course, Notification, User
 from studyflow.product_metrics import NUDGES_SENT
 from studyflow.contracts.activity_io import NudgeBatch, NudgeCandidate, NudgePage, NudgeSelection
 from studyflow.contracts.llm_drafts import NudgeDraft
+from studyflow.goal_progress import describe, progress
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 
@@ -34,6 +36,8 @@ _CANDIDATES = text(
                WHEN (u.created_at AT TIME ZONE :tz)::date = :joined_on
                     AND u.quiz_attempts < :min_sessions
                     AND (u.last_active_date IS NULL OR u.last_active_date < :day) THEN 'new_learner'
+               -- Nudged only if one of them is behind (decided per learner: studyflow.goal_progress).
+               WHEN EXISTS (SELECT 1 FROM goals g WHERE g.user_id = u.id AND g.status = 'active') THEN 'goal'
              END AS reason
         FROM users u
        WHERE u.deleted_at IS NULL
@@ -109,11 +113,17 @@ class NudgeActivities:
             )
             email, streak = user.email, user.streak_current
             idle = (batch.day - user.last_active_date).days if user.last_active_date else 0
+            behind = await self._goal_behind(session, user.id, batch.day)
+        # A goal the learner is behind on is the most specific thing to say; a learner selected
+        # only for their goals (reason "goal") is not nudged when none is behind.
+        reason = "goal_behind" if behind else candidate.reason
+        if reason == "goal":
+            return False
         try:
             # Both endpoints may time out before the template stands in: keep the batch alive.
             async with heartbeating():
                 result = await self._llm.generate(
-                    prompts.nudge(candidate.reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot),
+                    prompts.nudge(reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot, goal=behind),
                     NudgeDraft,
                     subject_id=str(user.id),
                     user_id=user.id,
@@ -122,18 +132,26 @@ class NudgeActivities:
             message, source = result.value.message, "llm"
         except (LlmUnavailableError, LlmOutputInvalidError) as exc:
             activity.logger.warning("nudge for %s falls back to the template: %s", user.id, exc)
-            message, source = template_message(candidate.reason, streak, idle, course_topic), "template"
+            message, source = template_message(reason, streak, idle, course_topic, behind), "template"
         async with self._sessions.begin() as session:
             inserted = await session.scalar(
                 insert(Notification)
-                .values(user_id=user.id, kind=KIND, reason=candidate.reason, message=message, source=source,
-                        day=batch.day)
-                .on_conflict_do_nothing(index_elements=["user_id", "kind", "day"])
+                .values(user_id=user.id, kind=KIND, reason=reason, message=message, source=source, day=batch.day)
+                .on_conflict_do_nothing(index_elements=["user_id", "kind", "day"], index_where=Notification.goal_id.is_(None))
                 .returning(Notification.id)
             )
         if inserted is None:
             return False
         # Only the attempt that wrote the row delivers it: never two emails for one nudge.
         await self._notifier.deliver(email, "Time for a quick study session", message)
-        NUDGES_SENT.labels(candidate.reason, source).inc()
+        NUDGES_SENT.labels(reason, source).inc()
         return True
+
+    async def _goal_behind(self, session: AsyncSession, user_id, day) -> tuple[str, str] | None:
+        """The first active goal the learner is behind on, in words, with its pace."""
+        for row in await goal_rows(session, user_id, day, self._settings.day_timezone, statuses=("active",)):
+            measures = measures_of(row)
+            judged = progress(measures, day)
+            if judged.state == "behind":
+                return describe(measures), judged.pace
+        return None

@@ -11,7 +11,7 @@ from api import card_ids
 from api.auth import CurrentUser
 from api.errors import ApiError
 from api.schemas.study_content import StudyContentType
-from db.models import Conversation, Course, RemediationPlan, Source, StudyContent, Topic
+from db.models import Conversation, Course, Goal, RemediationPlan, Source, StudyContent, SubjectSuggestion, Topic
 
 
 async def owned_course(session: AsyncSession, course_id: uuid.UUID, user: CurrentUser) -> Course:
@@ -94,3 +94,21 @@ async def owned_conversation(session: AsyncSession, conversation_id: uuid.UUID, 
     if conversation is None:
         raise ApiError(404, f"conversation {conversation_id} not found")
     return conversation
+
+
+async def owned_goal(session: AsyncSession, goal_id: uuid.UUID, user: CurrentUser, *, lock: bool = False) -> Goal:
+    query = select(Goal).where(Goal.id == goal_id, Goal.user_id == user.id)
+    goal = await session.scalar(query.with_for_update() if lock else query)
+    if goal is None:
+        raise ApiError(404, f"goal {goal_id} not found")
+    return goal
+
+
+async def owned_suggestion(
+    session: AsyncSession, suggestion_id: uuid.UUID, user: CurrentUser, *, lock: bool = False
+) -> SubjectSuggestion:
+    query = select(SubjectSuggestion).where(SubjectSuggestion.id == suggestion_id, SubjectSuggestion.user_id == user.id)
+    suggestion = await session.scalar(query.with_for_update() if lock else query)
+    if suggestion is None:
+        raise ApiError(404, f"suggestion {suggestion_id} not found")
+    return suggestion

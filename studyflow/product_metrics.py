@@ -40,7 +40,7 @@ RETRIEVAL_SERVED = Counter(
 )
 NUDGES_SENT = Counter(
     "studyflow_nudges_sent_total",
-    "Nudges written and delivered, by reason (streak_at_risk, inactive, new_learner) and how the message was made (llm, template)",
+    "Nudges written and delivered, by reason (streak_at_risk, inactive, new_learner, goal_behind) and how the message was made (llm, template)",
     ["reason", "source"],
 )
 
@@ -48,13 +48,13 @@ NUDGES_SENT = Counter(
 # before its first event rather than "no data".
 LLM_PURPOSES = (
     "course_outline", "topic_notes", "flashcards", "quiz", "flashcards_repair", "quiz_repair", "remediation", "nudge",
-    "tutor_answer",
+    "tutor_answer", "subject_suggestions",
 )
 for _purpose in LLM_PURPOSES:
     for _provider in ("primary", "fallback"):
         LLM_COST.labels(_purpose, _provider)
 for _result in ("exact", "semantic", "near", "miss"):
     CACHE_LOOKUPS.labels(_result)
-for _reason in ("streak_at_risk", "inactive", "new_learner"):
+for _reason in ("streak_at_risk", "inactive", "new_learner", "goal_behind"):
     for _source in ("llm", "template"):
         NUDGES_SENT.labels(_reason, _source)

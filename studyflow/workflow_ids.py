@@ -48,3 +48,8 @@ def source_ingestion(source_id: uuid.UUID, attempt: int = 0) -> str:
 def stuck_row_reconciler() -> str:
     """The reconciler schedule's runs; Temporal appends the scheduled time to each."""
     return "stuck-row-reconciler"
+
+
+def subject_suggestions(goal_id: uuid.UUID) -> str:
+    """One suggestions run per met goal, however often its completion is observed."""
+    return f"subject-suggestions-{goal_id}"

@@ -25,7 +25,7 @@ from db.models import WorkflowStart
 async def record_start(
     session: AsyncSession,
     client: Client,
-    workflow_class: type,
+    workflow_class: type | str,
     argument: object,
     *,
     id: str,
@@ -33,13 +33,14 @@ async def record_start(
     search_attributes: TypedSearchAttributes,
     terminate_existing: bool = False,
 ) -> WorkflowStart:
-    """Adds the start to the session's transaction (it commits with the caller's row)."""
+    """Adds the start to the session's transaction (it commits with the caller's row).
+    `workflow_class` may be given by name, for callers below the workflows layer."""
     [payload] = client.data_converter.payload_converter.to_payloads([argument])
     attributes = SearchAttributesProto()
     encode_search_attributes(search_attributes, attributes)
     record = {
         # @workflow.defn without a name registers the class name as the workflow type.
-        "workflow_type": workflow_class.__name__,
+        "workflow_type": workflow_class if isinstance(workflow_class, str) else workflow_class.__name__,
         "task_queue": task_queue,
         "argument": payload.SerializeToString(),
         "search_attributes": attributes.SerializeToString(),

@@ -29,6 +29,8 @@ BODIES = {
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): {"answers": {}},
     ("POST", "/v1/flashcards/{card_id}/reviews"): {"rating": "good"},
     ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What is in my notes?"},
+    ("POST", "/v1/goals"): {"kind": "daily_minutes", "target": 10},
+    ("PATCH", "/v1/goals/{goal_id}"): {"status": "abandoned"},
 }
 
 
@@ -74,6 +76,17 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         return (await api.http.get(f"/v1/remediation/{plan_id}", headers=api.auth(owner))).json()
 
     await poll_until(plan, lambda p: p["status"] == "completed")
+    goal = (
+        await api.http.post(
+            "/v1/goals", json={"kind": "mastery", "course_id": course["id"], "target": 0.9}, headers=api.auth(owner)
+        )
+    ).json()
+    await api.http.post(f"/v1/goals/{goal['id']}/complete", headers=api.auth(owner))
+
+    async def suggestions():
+        return (await api.http.get("/v1/suggestions", headers=api.auth(owner))).json()["suggestions"]
+
+    [suggestion, *_] = await poll_until(suggestions, lambda found: len(found) == 3)
     return {
         "course_id": course["id"],
         "topic_id": topic_id,
@@ -85,6 +98,8 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         "source_id": source["id"],
         "conversation_id": conversation["id"],
         "handoff_id": handoff_id,
+        "goal_id": goal["id"],
+        "suggestion_id": suggestion["id"],
     }
 
 
@@ -120,4 +135,4 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
-    assert checked >= 31  # the private operations that exist today; the sweep must not silently shrink
+    assert checked >= 39  # the private operations that exist today; the sweep must not silently shrink

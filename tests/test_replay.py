@@ -118,3 +118,19 @@ async def test_fresh_reconciler_history_replays(api, temporal_env, settings):
     await _replayer().replay_workflow(history)
     if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
         (HISTORIES / f"StuckRowReconcilerWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_fresh_subject_suggestions_history_replays(api, temporal_env, user_a):
+    course = await ready_course(api, user_a, "replay-goal")
+    goal = (
+        await api.http.post(
+            "/v1/goals", json={"kind": "mastery", "course_id": course["id"], "target": 0.9}, headers=api.auth(user_a)
+        )
+    ).json()
+    await api.http.post(f"/v1/goals/{goal['id']}/complete", headers=api.auth(user_a))
+    handle = temporal_env.client.get_workflow_handle(f"subject-suggestions-{goal['id']}")
+    assert await handle.result() == "suggested"
+    history = await handle.fetch_history()
+    await _replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"SubjectSuggestionsWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())

@@ -214,6 +214,33 @@ async def test_validation_and_quota_errors_are_shown_where_the_learner_looks(ope
     await context.close()
 
 
+async def test_a_learner_sets_a_goal_sees_the_pace_and_starts_a_suggested_course(stack, user_a):
+    context, page = await stack.new_page()
+    await sign_in(page, user_a)
+    topic = unique_topic("goal")
+    await _create_course(page, topic)
+    await page.get_by_role("link", name="Goals", exact=True).click()
+    await expect(page.get_by_text("No goals yet")).to_be_visible()
+    await page.get_by_label("Goal", exact=True).select_option("mastery")
+    await page.get_by_label("Mastery (%)").fill("80")
+    await page.get_by_role("button", name="Set goal").click()
+    goal = page.locator(".goal").first
+    await expect(goal).to_contain_text(f"Reach 80% mastery in {topic}")
+    await expect(goal.locator(".pace")).to_have_text("mastery 0% of 80%")
+    await expect(goal.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "0")
+    await assert_accessible(page, "goals")
+
+    await goal.get_by_role("button", name="I have met this goal").click()
+    await expect(goal.locator(".badge")).to_have_text("Met")
+    suggestions = page.locator(".suggestions li")
+    await expect(suggestions).to_have_count(3, timeout=30_000)
+    first = (await suggestions.first.locator("strong").inner_text()).strip()
+    await suggestions.first.get_by_role("button", name="Start this course").click()
+    await expect(page).to_have_url(re.compile(r"/courses/[0-9a-f-]{36}$"))
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(first)
+    await context.close()
+
+
 SCRIPT = "<script>window.__xss = 'script'</script>"
 IMG = "<img src=x onerror=\"window.__xss = 'img'\">"
 LINK = "[open me](javascript:window.__xss='link')"

@@ -14,6 +14,7 @@ from studyflow.contracts.llm_drafts import (
     FlashcardSetDraft,
     QuizDraft,
     RemediationDraft,
+    SubjectSuggestionsDraft,
     TutorAnswerDraft,
 )
 
@@ -309,6 +310,31 @@ def remediation(
     )
 
 
+def subject_suggestions(
+    goal: str, courses: list[tuple[str, float]], weak_topics: list[tuple[str, float]], *, few_shot: bool = False
+) -> Prompt:
+    """`courses`: the learner's course topics with progress (0-100); `weak_topics`: title, mastery (0-1)."""
+    taken = "\n".join(f"- {topic} ({pct:.0f}% done)" for topic, pct in courses) or "- (none)"
+    weak = "\n".join(f"- {title} (mastery {mastery:.0%})" for title, mastery in weak_topics) or "- (none)"
+    request = (
+        f"A learner just met their goal: {goal}.\nTheir courses:\n{taken}\nTheir weakest topics:\n{weak}\n"
+        "Propose exactly 3 subjects to study next. Each: `topic`, a course subject of 3-80 characters "
+        "that is none of their courses, and `reason`, one sentence tying it to their history."
+    )
+    schema = SubjectSuggestionsDraft.model_json_schema()
+    schema["properties"]["suggestions"].update(minItems=3, maxItems=3)
+    return _finished(
+        Prompt(
+            purpose="subject_suggestions",
+            schema_name="subject_suggestions",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=schema,
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
+    )
+
+
 SYSTEM_STUDY_COMPANION = (
     "You are a patient tutor who answers only from the learner's own material shown to you. You "
     "answer with a single JSON object that matches the given JSON schema exactly."
@@ -348,17 +374,27 @@ NUDGE_REASONS = {
     "streak_at_risk": "studied yesterday but not yet today, and their {streak}-day streak ends tonight",
     "inactive": "has not studied for {idle} days",
     "new_learner": "joined a week ago and has studied only a little so far",
+    "goal_behind": "is behind on their goal to {goal}; what it takes now: {pace}",
 }
 
 
 def nudge(
-    reason: str, streak: int, idle_days: int, course_topic: str | None, *, few_shot: bool = False
+    reason: str,
+    streak: int,
+    idle_days: int,
+    course_topic: str | None,
+    *,
+    few_shot: bool = False,
+    goal: tuple[str, str] | None = None,
 ) -> Prompt:
-    situation = NUDGE_REASONS[reason].format(streak=streak, idle=idle_days)
+    """`goal`: the goal in words and its pace, for a learner behind on it (named in the message)."""
+    described, pace = goal or ("", "")
+    situation = NUDGE_REASONS[reason].format(streak=streak, idle=idle_days, goal=described, pace=pace)
     request = (
         f"Write one short, warm, specific in-app message (under 200 characters) for a learner who "
         f"{situation}. {'Their latest course is on ' + course_topic + '. ' if course_topic else ''}"
-        "Invite them to a 10-minute session. No guilt, no emojis. Field: message."
+        + ("Name the goal and what it takes now. " if goal else "")
+        + "Invite them to a 10-minute session. No guilt, no emojis. Field: message."
     )
     return _finished(
         Prompt(
@@ -416,6 +452,14 @@ _EXAMPLES = {
                                  "options": ["the current branch", "feature", "main always", "a new branch"],
                                  "answer": "the current branch", "explanation": "Merges go into HEAD.",
                                  "key_points": ["HEAD receives the merge"]}]},
+    ),
+    "subject_suggestions": (
+        "A learner just met their goal: finish the Git basics course.\nTheir courses:\n- Git basics (100% done)\n"
+        "Their weakest topics:\n- Merging (mastery 40%)\nPropose exactly 3 subjects to study next.",
+        {"suggestions": [
+            {"topic": "Git branching strategies", "reason": "You finished Git basics; team workflows build on it."},
+            {"topic": "Resolving merge conflicts", "reason": "Merging is your weakest topic so far."},
+            {"topic": "GitHub Actions", "reason": "Automating checks is the next step after version control."}]},
     ),
     "nudge": (
         "Write one short message for a learner who has not studied for 3 days.",

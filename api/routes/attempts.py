@@ -14,6 +14,7 @@ from api.owned import owned_study_content
 from api.schemas.attempts import AttemptCreate, AttemptResult
 from api.schemas.study_content import StudyContentType
 from api.workflow_launch import WorkflowNotStarted, launch
+from db.goal_completion import complete_reached_goals, start_after_commit
 from db.mastery import record_answer
 from db.models import QuizAttempt, RemediationPlan
 from db.user_counters import add_quiz_attempt, record_activity_day
@@ -78,10 +79,13 @@ async def submit_attempt(
     await add_quiz_attempt(
         session, user.id, questions=graded.total, correct=graded.score, seconds=body.duration_seconds
     )
-    await record_activity_day(session, user.id, today_in(settings.day_timezone))
+    today = today_in(settings.day_timezone)
+    await record_activity_day(session, user.id, today)
     for item in graded.feedback:
         if item["topic_id"]:
             await record_answer(session, user.id, uuid.UUID(item["topic_id"]), item["correct"])
+    # Minutes and mastery changed: goals they meet are completed with the attempt.
+    goal_starts = await complete_reached_goals(session, temporal, settings, user.id, today)
     plan_id = None
     record = None
     if graded.percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
@@ -100,6 +104,7 @@ async def submit_attempt(
             search_attributes=search_attributes.for_course(user.id, quiz.course_id),
         )
     await session.commit()
+    await start_after_commit(session, temporal, goal_starts)
     if record is not None:
         await _start_remediation(session, temporal, settings, record, plan_id)
     attempt = await session.get(QuizAttempt, attempt_id)

@@ -15,7 +15,7 @@ from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
 from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
-from api.workflow_launch import WorkflowNotStarted, launch
+from api.course_start import CourseRequest, start_course
 from api.schemas.courses import (
     Chapter,
     CourseAccepted,
@@ -28,11 +28,7 @@ from api.schemas.courses import (
 )
 from api.schemas.topics import TopicSummary
 from db.models import Course, CourseSource, RemediationPlan, Source, StudyContent, Topic
-from db.user_counters import consume_course_quota, refund_course_quota
-from studyflow import search_attributes, start_inputs, workflow_ids
-from studyflow.contracts.workflow_inputs import CourseGenerationInput
-from studyflow.local_day import seconds_until_tomorrow, today_in
-from studyflow.workflow_outbox import discard_start, record_start
+from studyflow import workflow_ids
 from workflows.course_generation import CourseGenerationWorkflow
 
 log = logging.getLogger("studyflow.api.courses")
@@ -56,65 +52,18 @@ async def create_course(
     settings: SettingsDep,
 ) -> CourseAccepted:
     sources = await _ready_sources(session, user.id, body.source_ids)
-    topic = body.topic or _topic_from(sources[0].name)
-    today = today_in(settings.day_timezone)
-    limit = settings.courses_per_day(user.plan)
-    if not await consume_course_quota(session, user.id, today, limit):
-        await session.rollback()
-        raise ApiError(
-            429,
-            f"daily course limit reached: {limit} per day on the {user.plan} plan",
-            headers={"Retry-After": str(seconds_until_tomorrow(settings.day_timezone))},
-        )
-    course_id = uuid.uuid4()
-    workflow_id = workflow_ids.course_generation(course_id)
-    session.add(
-        Course(
-            id=course_id,
-            owner_id=user.id,
-            topic=topic,
+    return await start_course(
+        session,
+        temporal,
+        settings,
+        user,
+        CourseRequest(
+            topic=body.topic or _topic_from(sources[0].name),
             course_type=body.course_type.value,
             difficulty=body.difficulty.value,
             preferences=body.preferences.model_dump(exclude_none=True),
-            status="generating",
-            workflow_id=workflow_id,
-        )
-    )
-    await session.flush()
-    session.add_all(
-        CourseSource(course_id=course_id, source_id=source.id, position=position)
-        for position, source in enumerate(sources)
-    )
-    record = await record_start(
-        session,
-        temporal,
-        CourseGenerationWorkflow,
-        CourseGenerationInput(
-            course_id=course_id,
-            shape=start_inputs.outline_shape(settings),
-            retry=start_inputs.llm_retry(settings),
-            background_notes=settings.background_notes_enabled,
-            background_task_queue=settings.task_queue_background,
+            source_ids=[source.id for source in sources],
         ),
-        id=workflow_id,
-        task_queue=settings.task_queue_interactive,
-        search_attributes=search_attributes.for_course(user.id, course_id),
-    )
-    await session.commit()
-    try:
-        await launch(session, temporal, settings, record)
-    except WorkflowNotStarted as exc:
-        # Nothing half-written: no workflow means no course, and the quota is given back.
-        await session.execute(delete(Course).where(Course.id == course_id))
-        await discard_start(session, workflow_id)
-        await refund_course_quota(session, user.id, today)
-        await session.commit()
-        raise ApiError(503, "workflow service unavailable, the course was not created") from exc
-    return CourseAccepted(
-        course_id=course_id,
-        workflow_id=workflow_id,
-        status="generating",
-        status_url=f"/v1/courses/{course_id}",
     )
 
 

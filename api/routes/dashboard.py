@@ -3,13 +3,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import ClockDep, CurrentUserDep, SessionDep
+from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep
+from api.routes.goals import goal_view
 from api.schemas.dashboard import Dashboard
 from db.due_cards import DUE_CARDS_FROM
+from db.goal_measures import GOAL_MEASURES
+from studyflow.local_day import today_in
 
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 
-# One round trip: the learner's counters are denormalised on `users`; the lists are bounded
+# One round trip (goals included): the learner's counters are denormalised on `users`; the lists are bounded
 # sub-selects aggregated to JSON, so the cost does not grow with the number of rows shown.
 _DASHBOARD = text(
     f"""
@@ -25,7 +28,10 @@ _DASHBOARD = text(
                      WHERE tm.user_id = u.id ORDER BY tm.mastery LIMIT 5) w) AS weak_topics,
            (SELECT coalesce(json_agg(a ORDER BY a.created_at DESC), '[]')
               FROM (SELECT id AS attempt_id, study_content_id AS quiz_id, percentage, created_at
-                      FROM quiz_attempts WHERE user_id = u.id ORDER BY created_at DESC LIMIT 5) a) AS recent_attempts
+                      FROM quiz_attempts WHERE user_id = u.id ORDER BY created_at DESC LIMIT 5) a) AS recent_attempts,
+           (SELECT coalesce(json_agg(m ORDER BY m.created_at DESC), '[]')
+              FROM ({GOAL_MEASURES} WHERE g.user_id = u.id AND g.status IN ('active', 'met')
+                    ORDER BY g.created_at DESC LIMIT 20) m) AS goals
       FROM users u
      WHERE u.id = :user_id
     """
@@ -37,6 +43,11 @@ async def dashboard(
     user: CurrentUserDep,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
 ) -> Dashboard:
-    row = (await session.execute(_DASHBOARD, {"user_id": user.id, "now": clock()})).mappings().one()
-    return Dashboard.model_validate(dict(row))
+    now = clock()
+    today = today_in(settings.day_timezone, now)
+    params = {"user_id": user.id, "now": now, "today": today, "tz": settings.day_timezone}
+    row = dict((await session.execute(_DASHBOARD, params)).mappings().one())
+    row["goals"] = [goal_view(goal, today) for goal in row["goals"]]
+    return Dashboard.model_validate(row)

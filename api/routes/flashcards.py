@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep
+from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api import card_ids
 from api.owned import owned_card
 from api.schemas.flashcards import CardDetail, DueCard, DueCards, ReviewCreate, ReviewResult
 from db.due_cards import DUE_CARDS_FROM
+from db.goal_completion import complete_reached_goals, start_after_commit
 from db.models import FlashcardReview, FlashcardState
 from db.user_counters import record_activity_day
 from studyflow.local_day import today_in
@@ -87,6 +88,7 @@ async def review_card(
     session: SessionDep,
     clock: ClockDep,
     settings: SettingsDep,
+    temporal: TemporalDep,
 ) -> ReviewResult:
     content, card = await owned_card(session, card_id, user)
     now: datetime = clock()
@@ -111,8 +113,11 @@ async def review_card(
         update(FlashcardState).where(FlashcardState.id == state.id).values(fsrs_card=new_card, due_at=due_at)
     )
     session.add(FlashcardReview(card_state_id=state.id, rating=body.rating, review_log=log, reviewed_at=now))
-    await record_activity_day(session, user.id, today_in(settings.day_timezone, now))
+    today = today_in(settings.day_timezone, now)
+    await record_activity_day(session, user.id, today)
+    goal_starts = await complete_reached_goals(session, temporal, settings, user.id, today)
     await session.commit()
+    await start_after_commit(session, temporal, goal_starts)
     return ReviewResult(
         card_id=card_id,
         rating=body.rating,

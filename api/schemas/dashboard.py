@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from api.schemas.goals import GoalView
 
 
 class DashboardCourse(BaseModel):
@@ -42,3 +44,4 @@ class Dashboard(BaseModel):
     courses: list[DashboardCourse]
     weak_topics: list[DashboardTopic]
     recent_attempts: list[RecentAttempt]
+    goals: list[GoalView] = Field(description="active and met goals with progress and pace")

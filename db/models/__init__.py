@@ -4,6 +4,7 @@ from db.models.base import EMBEDDING_DIMENSIONS, Base
 from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
+from db.models.goals import Goal, SubjectSuggestion
 from db.models.llm_calls import LlmCall
 from db.models.notifications import Notification
 from db.models.rate_limits import RateLimitBucket
@@ -30,6 +31,7 @@ __all__ = [
     "CourseSource",
     "FlashcardReview",
     "FlashcardState",
+    "Goal",
     "LlmCall",
     "Notification",
     "Payment",
@@ -39,6 +41,7 @@ __all__ = [
     "SemanticCacheEntry",
     "Source",
     "StudyContent",
+    "SubjectSuggestion",
     "Subscription",
     "Topic",
     "TopicMastery",

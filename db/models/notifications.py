@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, uuid_pk
@@ -11,7 +11,12 @@ from db.models.base import Base, created_at, uuid_pk
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "day"),)
+    __table_args__ = (
+        # One nudge a learner a day (kind engagement) …
+        Index("uq_notifications_user_id_kind_day", "user_id", "kind", "day", unique=True, postgresql_where=text("goal_id IS NULL")),
+        # … and one announcement per met goal, however many goals are met that day.
+        Index("uq_notifications_goal_id", "goal_id", unique=True, postgresql_where=text("goal_id IS NOT NULL")),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -20,5 +25,6 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(16))  # llm | template
     day: Mapped[date] = mapped_column(Date)
+    goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

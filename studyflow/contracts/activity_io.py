@@ -118,7 +118,12 @@ class UserRef(BaseModel):
 
 class NudgeCandidate(BaseModel):
     user_id: uuid.UUID
-    reason: str  # streak_at_risk | inactive | new_learner
+    # streak_at_risk | inactive | new_learner | goal (has active goals: nudged only if one is behind)
+    reason: str
+
+
+class GoalRef(BaseModel):
+    goal_id: uuid.UUID
 
 
 class NudgePage(BaseModel):

@@ -124,3 +124,12 @@ class TutorAnswerDraft(_LlmDraft):
 
 class NudgeDraft(_LlmDraft):
     message: str = Field(min_length=10, max_length=280)
+
+
+class SubjectSuggestionDraft(_LlmDraft):
+    topic: str = Field(default="", json_schema_extra={"minLength": 3, "maxLength": 80})
+    reason: str = Field(default="", json_schema_extra={"minLength": 10, "maxLength": 200})
+
+
+class SubjectSuggestionsDraft(_LlmDraft):
+    suggestions: list[SubjectSuggestionDraft] = Field(min_length=1, json_schema_extra={"maxItems": 3})

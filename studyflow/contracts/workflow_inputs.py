@@ -57,6 +57,11 @@ class RemediationInput(BaseModel):
     retry: LlmRetry = LlmRetry()
 
 
+class SubjectSuggestionsInput(BaseModel):
+    goal_id: uuid.UUID
+    retry: LlmRetry = LlmRetry()
+
+
 class UserProvisioningInput(BaseModel):
     event_row_id: uuid.UUID
 

@@ -312,7 +312,18 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
             "answerable": True,
         }
     if schema_name == "nudge":
+        goal = re.search(r"behind on their goal to (.+?); what it takes now: (.+?)\. ", prompt)
+        if goal:
+            return {"message": f"Your goal to {goal.group(1)} needs {goal.group(2)}. Ten minutes now?"[:280]}
         return {"message": "Ten focused minutes today will keep your progress going. Ready?"}
+    if schema_name == "subject_suggestions":
+        course = _number(r"Their courses:\n- (.+?) \(", prompt, "your last course")
+        return {
+            "suggestions": [
+                {"topic": f"{course}: {step}", "reason": f"A next step after {course}, where your goal took you."}
+                for step in ("advanced patterns", "real projects", "common pitfalls")
+            ]
+        }
     if schema_name == "remediation":
         topic = _number(r"answered these questions on\s+'([^']+)'", prompt, "the topic")
         return {

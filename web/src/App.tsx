@@ -7,6 +7,7 @@ import { AccountPage } from "./pages/AccountPage";
 import { CoursePage } from "./pages/CoursePage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { FlashcardsPage } from "./pages/FlashcardsPage";
+import { GoalsPage } from "./pages/GoalsPage";
 import { NewCoursePage } from "./pages/NewCoursePage";
 import { NotificationsPage } from "./pages/NotificationsPage";
 import { QuizPage } from "./pages/QuizPage";
@@ -34,6 +35,7 @@ export function App() {
           <Route path="/flashcards/:contentId" element={<FlashcardsPage />} />
           <Route path="/quizzes/:contentId" element={<QuizPage />} />
           <Route path="/review" element={<ReviewPage />} />
+          <Route path="/goals" element={<GoalsPage />} />
           <Route path="/remediation/:planId" element={<RemediationPage />} />
           <Route path="/weak-areas" element={<WeakAreasPage />} />
           <Route path="/notifications" element={<NotificationsPage />} />

@@ -32,6 +32,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to="/sources">My material</NavLink>
           <NavLink to="/chat">Ask a tutor</NavLink>
           <NavLink to="/review">Review</NavLink>
+          <NavLink to="/goals">Goals</NavLink>
           <NavLink to="/weak-areas">Weak areas</NavLink>
           <NavLink to="/notifications">
             Notifications

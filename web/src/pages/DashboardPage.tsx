@@ -54,6 +54,24 @@ export function DashboardPage() {
         )}
       </section>
 
+      {d.goals.length > 0 && (
+        <section aria-labelledby="goals-heading">
+          <div className="section-head">
+            <h2 id="goals-heading">Goals</h2>
+            <Link to="/goals">All goals</Link>
+          </div>
+          <ul className="dashboard-goals">
+            {d.goals.map((goal) => (
+              <li key={goal.id}>
+                {goal.description[0].toUpperCase() + goal.description.slice(1)}{" "}
+                <span className={`badge state-${goal.progress.state}`}>{goal.progress.state.replace("_", " ")}</span>
+                <span className="meta"> · {goal.progress.pace}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
       <div className="two-columns">
         <section aria-labelledby="weak-heading">
           <h2 id="weak-heading">Weakest topics</h2>

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, created_at, updated_at, uuid_pk
+
+
+class Goal(Base):
+    """A learner's goal. Progress is never stored: it is computed from the data the product keeps
+    (db/goal_measures.py); only the outcome is (`met` once, by a status guard)."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        CheckConstraint("kind IN ('course_by_date', 'daily_minutes', 'daily_reviews', 'mastery')", name="kind"),
+        CheckConstraint("status IN ('active', 'met', 'abandoned')", name="status"),
+        CheckConstraint("kind NOT IN ('course_by_date', 'mastery') OR course_id IS NOT NULL", name="course"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    # Minutes or reviews a day; a mastery level 0-1; 100 (percent) for a course by a date.
+    target: Mapped[Decimal] = mapped_column(Numeric(8, 3))
+    days: Mapped[int | None] = mapped_column(Integer)  # a habit: on how many days to reach the target
+    due_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class SubjectSuggestion(Base):
+    """What to study next, proposed once per met goal (SubjectSuggestionsWorkflow)."""
+
+    __tablename__ = "subject_suggestions"
+    __table_args__ = (
+        UniqueConstraint("goal_id", "position"),
+        CheckConstraint("status IN ('open', 'accepted', 'dismissed')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    topic: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # llm | template
+    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
