@@ -13,9 +13,11 @@ from db.models import (
     ContentChunk,
     Course,
     FlashcardState,
+    Goal,
     Notification,
     QuizAttempt,
     RemediationPlan,
+    SubjectSuggestion,
     TopicMastery,
     User,
     WebhookEvent,
@@ -92,7 +94,10 @@ class UserActivities:
     async def erase_user_data(self, ref: UserRef) -> None:
         """Remove everything the learner created; the users row stays as an anonymous tombstone."""
         async with self._sessions.begin() as session:
-            for model in (RemediationPlan, QuizAttempt, FlashcardState, TopicMastery, Notification, ContentChunk):
+            for model in (
+                RemediationPlan, QuizAttempt, FlashcardState, TopicMastery, Notification, ContentChunk,
+                SubjectSuggestion, Goal,
+            ):
                 column = model.owner_id if model is ContentChunk else model.user_id
                 await session.execute(delete(model).where(column == ref.user_id))
             await session.execute(delete(Course).where(Course.owner_id == ref.user_id))

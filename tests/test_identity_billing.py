@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus
 
-from db.models import Course, Subscription, User, WebhookEvent
+from db.models import Course, Goal, Subscription, User, WebhookEvent
 from tests.support.app import open_api_client
 from tests.support.courses import create_course, unique_topic
 from tests.support.fake_stripe import FakeStripe
@@ -117,6 +117,10 @@ async def test_user_deleted_cancels_workflows_and_leaves_no_active_data(
     accepted = await create_course(billing_api, clerk_id, topic)
     handle = temporal_env.client.get_workflow_handle(accepted["workflow_id"])
     assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    goal = await billing_api.http.post(
+        "/v1/goals", json={"kind": "daily_minutes", "target": 15}, headers=billing_api.auth(clerk_id)
+    )
+    assert goal.status_code == 201
 
     deleted, _, _ = await _post_clerk(billing_api, clerk_user_event("deleted", clerk_id))
     assert deleted.status_code == 202
@@ -129,6 +133,8 @@ async def test_user_deleted_cancels_workflows_and_leaves_no_active_data(
             return await session.scalar(select(func.count()).where(Course.owner_id == user.id))
 
     assert await poll_until(courses, lambda n: n == 0) == 0
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).where(Goal.user_id == user.id)) == 0
     assert (await _user(session_factory, clerk_id)).email is None
     # The token still verifies, but the account is gone.
     response = await billing_api.http.get("/v1/me", headers=billing_api.auth(clerk_id))
