@@ -63,8 +63,10 @@ class SuggestionActivities:
             if stored is not None:
                 return None
             today = today_in(self._settings.day_timezone)
-            [row] = [r for r in await goal_rows(session, goal.user_id, today, self._settings.day_timezone,
-                                                statuses=("active", "met", "abandoned")) if r["id"] == goal_id]
+            [row] = await goal_rows(
+                session, goal.user_id, today, self._settings.day_timezone,
+                statuses=("active", "met", "abandoned"), goal_id=goal_id,
+            )
             history = (await session.execute(_HISTORY, {"user_id": goal.user_id})).mappings().one()
         return _History(
             goal,

@@ -49,7 +49,8 @@ async def main(show_mistakes: bool) -> None:
     scores, predictions = _table(items, vectors, defaults)
     print(f"\n{'reason':30} {'labelled':>8} {'found':>6} {'precision':>9} {'recall':>7}  effect")
     for reason, s in scores.items():
-        effect = "flag" if Flaw(reason) in FLAGS_ONLY else "repair, else drop"
+        effect = ("flag" if Flaw(reason) in FLAGS_ONLY else "the outline keeps one" if Flaw(reason) is Flaw.DUPLICATE_TITLE
+                  else "repair, else drop")
         labelled_n = s.true_positives + s.false_negatives
         found = s.true_positives + s.false_positives
         print(f"{reason:30} {labelled_n:>8} {found:>6} {s.precision:>9.2f} {s.recall:>7.2f}  {effect}")

@@ -43,7 +43,12 @@ GOAL_MEASURES = """
            ) d ON g.kind IN ('daily_minutes', 'daily_reviews')
 """
 
-_FOR_LEARNER = text(GOAL_MEASURES + " WHERE g.user_id = :user_id AND g.status = ANY(:statuses) ORDER BY g.created_at DESC")
+_FOR_LEARNER = text(
+    GOAL_MEASURES
+    + """ WHERE g.user_id = :user_id AND g.status = ANY(:statuses)
+            AND (CAST(:goal_id AS uuid) IS NULL OR g.id = CAST(:goal_id AS uuid))
+          ORDER BY g.created_at DESC"""
+)
 
 
 def measures_of(row) -> GoalMeasures:
@@ -69,9 +74,13 @@ def measures_of(row) -> GoalMeasures:
 
 
 async def goal_rows(
-    session: AsyncSession, user_id: uuid.UUID, today: date, tz: str, statuses: tuple[str, ...] = ("active", "met")
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    today: date,
+    tz: str,
+    statuses: tuple[str, ...] = ("active", "met"),
+    goal_id: uuid.UUID | None = None,
 ) -> list[dict]:
-    result = await session.execute(
-        _FOR_LEARNER, {"user_id": user_id, "today": today, "tz": tz, "statuses": list(statuses)}
-    )
-    return [dict(row) for row in result.mappings()]
+    """The learner's goals in these statuses (only `goal_id`, when given), newest first."""
+    params = {"user_id": user_id, "today": today, "tz": tz, "statuses": list(statuses), "goal_id": goal_id}
+    return [dict(row) for row in (await session.execute(_FOR_LEARNER, params)).mappings()]

@@ -128,6 +128,8 @@ def test_a_card_whose_back_repeats_its_front():
 def test_duplicate_titles_in_an_outline():
     assert duplicate_titles(["SQL joins", "Aggregation", "Joins in SQL!", "2. Aggregation"]) == [2, 3]
     assert duplicate_titles(["Joins", "Inner joins", "Outer joins"]) == []
+    # Numbers count in order: these are different topics.
+    assert duplicate_titles(["Topic 1.2 of SQL", "Topic 2.1 of SQL", "Python 2 vs 3", "Python 3 vs 2"]) == []
     found = outline_flaws(["Basics", "Chapter 2: Basics"], ["Event loop", "The event loop", "Tasks"])
     assert [f.flaw for f in found] == [Flaw.DUPLICATE_TITLE, Flaw.DUPLICATE_TITLE]
     assert "Chapter 2: Basics" in found[0].detail and "The event loop" in found[1].detail

@@ -36,8 +36,9 @@ def goal_view(row: dict, today: date) -> GoalView:
 
 
 async def load_goal_view(session: AsyncSession, settings: Settings, user_id: uuid.UUID, goal_id: uuid.UUID, today: date) -> GoalView:
-    rows = await goal_rows(session, user_id, today, settings.day_timezone, statuses=tuple(s.value for s in GoalStatus))
-    [row] = [r for r in rows if r["id"] == goal_id]
+    [row] = await goal_rows(
+        session, user_id, today, settings.day_timezone, statuses=tuple(s.value for s in GoalStatus), goal_id=goal_id
+    )
     return goal_view(row, today)
 
 

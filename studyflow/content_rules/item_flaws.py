@@ -292,14 +292,18 @@ def card_flaws(front: str, back: str) -> list[Finding]:
 _NUMBERING = re.compile(r"^\s*((chapter|part|unit|module|section|lesson)\s+)?([0-9]+|[ivx]+)\s*[:.)\-–]\s*", re.IGNORECASE)
 
 
-def title_key(title: str) -> frozenset[str]:
-    """Titles with the same key name the same thing ("SQL joins", "Joins in SQL", "2. SQL Joins!")."""
-    return frozenset(content_stems(_NUMBERING.sub("", title))) or frozenset([title.casefold().strip()])
+def title_key(title: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Titles with the same key name the same thing ("SQL joins", "Joins in SQL", "2. SQL Joins!"):
+    the same words in any order, and the same numbers in the same order ("Topic 1.2" is not
+    "Topic 2.1"). A leading chapter number does not count."""
+    body = _NUMBERING.sub("", title)
+    words = frozenset(w for w in content_stems(body) if not w.isdigit())
+    return (words or frozenset([title.casefold().strip()]), tuple(_NUMBER.findall(body)))
 
 
 def duplicate_titles(titles: list[str]) -> list[int]:
     """Indexes of titles that repeat an earlier one."""
-    seen: set[frozenset[str]] = set()
+    seen: set[tuple] = set()
     repeats = []
     for index, title in enumerate(titles):
         key = title_key(title)

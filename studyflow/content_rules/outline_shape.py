@@ -52,8 +52,8 @@ def _chapter_title(topic: str, index: int) -> str:
 def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str) -> CourseOutlineDraft:
     """Titles that name the same thing ("SQL joins", "Joins in SQL") are duplicates: a repeated
     topic would be generated twice and confuse learners; a repeated chapter takes a template title."""
-    seen_topics: set[frozenset[str]] = set()
-    seen_chapters: set[frozenset[str]] = set()
+    seen_topics: set[tuple] = set()
+    seen_chapters: set[tuple] = set()
     chapters: list[OutlineChapterDraft] = []
     for chapter in draft.chapters[: shape.chapters]:
         title = chapter.title
@@ -81,7 +81,7 @@ def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str
     return CourseOutlineDraft(title=draft.title, chapters=chapters)
 
 
-def _unused_chapter_title(topic: str, index: int, taken: set[frozenset[str]]) -> str:
+def _unused_chapter_title(topic: str, index: int, taken: set[tuple]) -> str:
     for candidate in [_chapter_title(topic, index), *(_chapter_title(topic, i) for i in range(len(_CHAPTER_TEMPLATES)))]:
         if title_key(candidate) not in taken:
             return candidate

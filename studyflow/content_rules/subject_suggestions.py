@@ -20,7 +20,7 @@ class Suggestion:
     source: str  # llm | template
 
 
-def _acceptable(topic: str, reason: str, taken: set[frozenset[str]]) -> bool:
+def _acceptable(topic: str, reason: str, taken: set[tuple]) -> bool:
     return (
         TOPIC_LENGTH[0] <= len(topic) <= TOPIC_LENGTH[1]
         and REASON_LENGTH[0] <= len(reason) <= REASON_LENGTH[1]

@@ -27,6 +27,9 @@ def service_env(settings, temporal_address: str) -> dict[str, str]:
         "OPENAI_FALLBACK_BASE_URL": settings.openai_fallback_base_url,
         "OPENAI_FALLBACK_MODEL": settings.openai_fallback_model,
         "LLM_TIMEOUT_SECONDS": "10",
+        # As in the settings: a process that queued background notes on the session's queue would
+        # have the session worker's dispatcher generate them while other tests measure theirs.
+        "BACKGROUND_NOTES_ENABLED": str(settings.background_notes_enabled).lower(),
         "LOG_LEVEL": "WARNING",
         # Ports of their own, so processes of one test (or a `make dev` beside it) never collide.
         "WORKER_METRICS_PORT": str(free_port()),
