@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.auth import CurrentUser, current_user
+from api.auth import CurrentUser, Principal, current_principal, current_user
 from api.db_session import get_session
 from api.errors import ApiError
 from studyflow.object_store import ObjectStore
@@ -44,6 +44,8 @@ def get_clock(request: Request) -> Clock:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+# The verified token alone, for a read that looks the learner up in its own query (db/course_read.py).
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
+from api.auth import current_user
+from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
@@ -27,6 +28,7 @@ from api.schemas.courses import (
     StudyContentRef,
 )
 from api.schemas.topics import TopicSummary
+from db.course_read import read_course
 from db.models import Course, CourseSource, RemediationPlan, Source, StudyContent, Topic
 from studyflow import workflow_ids
 from workflows.course_generation import CourseGenerationWorkflow
@@ -112,36 +114,30 @@ async def list_courses(
     )
 
 
-@router.get("/{course_id}", response_model=CourseDetail)
-async def get_course(
-    course_id: uuid.UUID,
-    user: CurrentUserDep,
-    session: SessionDep,
-) -> CourseDetail:
-    course = await owned_course(session, course_id, user)
-    topics = (
-        await session.scalars(
-            select(Topic).where(Topic.course_id == course.id).order_by(Topic.chapter_index, Topic.topic_index)
+@router.get("/{course_id}", response_model=CourseDetail, responses=NOT_FOUND)
+async def get_course(course_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> CourseDetail:
+    row = await read_course(session, principal.clerk_id, course_id)
+    if row is None:  # the learner's first request: provisioned as on every other route
+        await current_user(principal, session)
+        row = await read_course(session, principal.clerk_id, course_id)
+    if row["deleted_at"] is not None:
+        raise ApiError(401, "authentication failed: account deleted", headers={"WWW-Authenticate": "Bearer"})
+    if row["id"] is None:
+        raise ApiError(404, f"course {course_id} not found")
+    chapters: dict[int, Chapter] = {}
+    for topic in row["topics"]:
+        chapter = chapters.setdefault(
+            topic["chapter_index"], Chapter(index=topic["chapter_index"], title=topic["chapter_title"], topics=[])
         )
-    ).all()
-    study_content = (
-        await session.execute(
-            select(StudyContent.id, StudyContent.type, StudyContent.status)
-            .where(StudyContent.course_id == course.id)
-            .order_by(StudyContent.type)
-        )
-    ).all()
-    sources = (
-        await session.execute(
-            select(Source.id, Source.name, Source.kind)
-            .join(CourseSource, CourseSource.source_id == Source.id)
-            .where(CourseSource.course_id == course.id)
-            .order_by(CourseSource.position)
-        )
-    ).all()
-    detail = _course_detail(course, topics, [StudyContentRef.model_validate(row._asdict()) for row in study_content])
-    detail.sources = [CourseSourceRef.model_validate(row._asdict()) for row in sources]
-    return detail
+        chapter.topics.append(TopicSummary.model_validate(topic))
+    return CourseDetail(
+        **{k: row[k] for k in CourseSummary.model_fields},
+        preferences=row["preferences"] or {},
+        **{k: row[k] for k in ("title", "outline_source", "outline_model", "error", "workflow_id")},
+        chapters=list(chapters.values()),
+        study_content=row["study_content"],
+        sources=row["sources"],
+    )
 
 
 @router.get("/{course_id}/progress", response_model=CourseDetail)
