@@ -43,7 +43,8 @@ from api.routes import (
 from api.status_events import EventHub
 from api.temporal_provider import TemporalProvider
 from api.web_app import mount_web_app
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_read_engine, create_session_factory
+from studyflow.launch.api_server import forget_process_metrics
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.tracing import install_tracer_provider, instrument_io
@@ -56,9 +57,11 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     async def lifespan(app: FastAPI):
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
-        engine = create_engine(settings.database_url)
-        instrument_io(settings, engine)
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+        read_engine = create_read_engine(settings.database_url, pool_size=settings.database_pool_size)
+        instrument_io(settings, engine, read_engine)
         app.state.session_factory = create_session_factory(engine)
+        app.state.read_engine = read_engine
         app.state.temporal = TemporalProvider(settings, temporal_client)
         app.state.authenticator = Authenticator(settings)
         app.state.event_hub = EventHub(settings.database_url)
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         finally:
             await app.state.event_hub.close()
             await engine.dispose()
+            await read_engine.dispose()
+            forget_process_metrics()
 
     app = FastAPI(
         title="studyflow",

@@ -6,7 +6,9 @@ take exactly the code path real Clerk tokens take.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from clerk_backend_api.security import authenticate_request_async
@@ -37,8 +39,15 @@ class CurrentUser:
     plan: str
 
 
+# Verified tokens kept per process: a poller sends the same token every two seconds, and the
+# signature check (an RSA verify plus the SDK's parsing) is the same answer until it expires.
+# Only the token is cached; the learner's row (a deleted account) is read on every request.
+VERIFIED_TOKENS_KEPT = 10_000
+
+
 class Authenticator:
     def __init__(self, settings: Settings):
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         jwt_key = settings.clerk_jwt_key
         if settings.uses_embedded_auth:
             _, jwt_key = ensure_keypair(settings.dev_key_dir)
@@ -51,21 +60,39 @@ class Authenticator:
 
     async def authenticate(self, request: Request) -> Principal:
         if not request.headers.get("authorization") and "__session" not in request.headers.get("cookie", ""):
-            raise _unauthenticated("missing bearer token")
+            raise unauthenticated("missing bearer token")
+        # The SDK reads the header when there is one, else the cookie: the same key means the same token.
+        credential = request.headers.get("authorization") or request.headers.get("cookie", "")
+        known = self._verified.get(credential)
+        if known is not None and known[1] > time.time():
+            self._verified.move_to_end(credential)
+            return known[0]
+        principal, expires_at = await self._verify(request)
+        if expires_at is not None:
+            self._verified[credential] = (principal, expires_at)
+            if len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, request: Request) -> tuple[Principal, float | None]:
         try:
             state = await authenticate_request_async(request, self._options)
         except Exception as exc:  # PyJWT raises on garbage the SDK does not map (e.g. bad base64)
-            raise _unauthenticated("malformed token") from exc
+            raise unauthenticated("malformed token") from exc
         if not state.is_signed_in or not state.payload:
-            raise _unauthenticated(state.reason.value[0] if state.reason else "invalid token")
+            raise unauthenticated(state.reason.value[0] if state.reason else "invalid token")
         subject = state.payload.get("sub")
         if not isinstance(subject, str) or not subject:
-            raise _unauthenticated("token has no subject")
+            raise unauthenticated("token has no subject")
         email = state.payload.get("email")
-        return Principal(clerk_id=subject, email=email if isinstance(email, str) else None)
+        expires_at = state.payload.get("exp")
+        return (
+            Principal(clerk_id=subject, email=email if isinstance(email, str) else None),
+            float(expires_at) if isinstance(expires_at, (int, float)) else None,
+        )
 
 
-def _unauthenticated(reason: str) -> ApiError:
+def unauthenticated(reason: str) -> ApiError:
     return ApiError(401, f"authentication failed: {reason}", headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -103,5 +130,5 @@ async def current_user(
             )
         ).one()
     if row.deleted_at is not None:
-        raise _unauthenticated("account deleted")
+        raise unauthenticated("account deleted")
     return CurrentUser(id=row.id, clerk_id=principal.clerk_id, plan=row.plan)

@@ -17,7 +17,8 @@ REQUEST_SECONDS = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-IN_FLIGHT = Gauge("studyflow_http_requests_in_flight", "HTTP requests being answered now")
+# Summed over the live API processes when several serve one port (see studyflow/launch/api_server.py).
+IN_FLIGHT = Gauge("studyflow_http_requests_in_flight", "HTTP requests being answered now", multiprocess_mode="livesum")
 
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 

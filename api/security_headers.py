@@ -1,6 +1,7 @@
 """Headers every response carries. The web app's pages set their own Content-Security-Policy
 (api/web_app.py); API responses get one that allows nothing, since they are data, not documents.
-A response to an authenticated request is private: no cache may keep it."""
+A response to an authenticated request is private: no cache may keep it, except the learner's
+own browser for a response with an ETag (api/conditional.py), which it must revalidate."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Referrer-Policy", "no-referrer")
                 headers.setdefault("Content-Security-Policy", API_CSP)
                 headers.setdefault("X-Frame-Options", "DENY")
-                if private:
+                if private and "etag" not in headers:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 

@@ -1,15 +1,12 @@
 """Rows by status and the background backlog, read from the database when Prometheus scrapes:
-the truth is in the tables, so the gauges are refreshed from them rather than kept in memory
-(which several API processes would each hold a different copy of)."""
+the truth is in the tables, so the gauges are built from them at each scrape rather than kept in
+memory (which several API processes would each hold a different copy of)."""
 
 from __future__ import annotations
 
-from prometheus_client import Gauge
+from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-ROWS = Gauge("studyflow_rows", "Rows by table and status (courses, topics, study content, remediation, sources)", ["table", "status"])
-BACKLOG = Gauge("studyflow_background_backlog_topics", "Topics queued for background notes, not started yet")
 
 _COUNTS = text(
     """
@@ -23,10 +20,16 @@ _COUNTS = text(
 )
 
 
-async def refresh_status_gauges(session: AsyncSession) -> None:
-    ROWS.clear()  # a status with no rows left disappears instead of keeping its last count
+async def status_metrics(session: AsyncSession) -> list[Metric]:
+    """A status with no rows left is absent, not stuck at its last count."""
+    rows = GaugeMetricFamily(
+        "studyflow_rows", "Rows by table and status (courses, topics, study content, remediation, sources)",
+        labels=["table", "status"],
+    )
+    backlog = GaugeMetricFamily("studyflow_background_backlog_topics", "Topics queued for background notes, not started yet")
     for table, status, count in await session.execute(_COUNTS):
         if table == "backlog":
-            BACKLOG.set(count)
+            backlog.add_metric([], count)
         else:
-            ROWS.labels(table, status).set(count)
+            rows.add_metric([table, status], count)
+    return [rows, backlog]

@@ -7,6 +7,10 @@ answering instantly:
   (d) the same course work as a plain in-process asyncio function (no Temporal), same run,
       and the orchestration overhead ratio (c) vs (d)
 
+Each of (a) and (b) runs at concurrency 1 and at the given concurrency; the goals of issue 17
+are printed beside the figures. `--profile DIR` records py-spy flame graphs of the API and the
+worker during each phase and prints their top frames.
+
 Run: `make bench` or `.venv/bin/python -m bench.course_bench --courses 200 --concurrency 16`.
 """
 
@@ -17,19 +21,25 @@ import asyncio
 import random
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import datetime, timezone
+from pathlib import Path
 
 import httpx
 from sqlalchemy import func, insert, select
+from temporalio.client import Client
 
 from activities.course_activities import CourseActivities
+from activities.embedders import build_embedder
+from activities.indexing_activities import IndexingActivities
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
 from bench.load import run_load
+from bench.profile import print_top, profiled
 from bench.stack import BenchStack
 from db.engine import create_engine, create_session_factory
 from db.models import Course, User
-from studyflow.contracts.activity_io import CourseReadyInput, OutlineRequest, PersistOutlineInput
+from studyflow.contracts.activity_io import CourseReadyInput, CourseRef, OutlineRequest, PersistOutlineInput
 from studyflow.contracts.workflow_inputs import OutlineShape
 from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
@@ -46,9 +56,21 @@ async def _wait_all_ready(session_factory, expected: int, timeout: float = 600) 
     raise RuntimeError(f"only {ready}/{expected} courses became ready in {timeout}s")
 
 
-async def _baseline(settings: Settings, session_factory, courses: int, concurrency: int) -> float:
-    """The same activities, called directly: outline → persist → ready. Returns courses/s."""
+async def _wait_workflows_closed(address: str, timeout: float = 600) -> None:
+    client = await Client.connect(address)
+    deadline = time.monotonic() + timeout
+    query = "WorkflowType = 'CourseGenerationWorkflow' AND ExecutionStatus = 'Running'"
+    while (await client.count_workflows(query)).count and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+
+
+async def _baseline(
+    settings: Settings, session_factory, courses: int, concurrency: int, *, index: bool
+) -> float:
+    """The same activities, called directly: outline → persist → ready (→ index the outline, as
+    the workflow does after `ready`). Returns courses/s."""
     activities = CourseActivities(settings, session_factory, LlmGateway(settings, LlmLedger(session_factory)))
+    indexing = IndexingActivities(session_factory, build_embedder(settings))
     async with session_factory.begin() as session:
         owner = await session.scalar(insert(User).values(clerk_id=f"baseline-{uuid.uuid4()}").returning(User.id))
         ids = [uuid.uuid4() for _ in range(courses)]
@@ -68,13 +90,15 @@ async def _baseline(settings: Settings, session_factory, courses: int, concurren
             outline = await activities.generate_outline(OutlineRequest(course_id=course_id, shape=shape))
             await activities.persist_outline(PersistOutlineInput(course_id=course_id, shape=shape, generated=outline))
             await activities.mark_course_ready(CourseReadyInput(course_id=course_id, occurred_at=datetime.now(timezone.utc)))
+            if index:
+                await indexing.index_course_outline(CourseRef(course_id=course_id))
 
     started = time.perf_counter()
     await asyncio.gather(*[one(i) for i in ids])
     return courses / (time.perf_counter() - started)
 
 
-async def run(courses: int, concurrency: int, reads: int) -> None:
+async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | None) -> None:
     # Course generation only: no background notes competing for the same CPU.
     with BenchStack(extra_env={"BACKGROUND_NOTES_ENABLED": "false", "RATE_LIMIT_BURST": "100000"}) as stack:
         settings = Settings(
@@ -91,11 +115,18 @@ async def run(courses: int, concurrency: int, reads: int) -> None:
         ]
         engine = create_engine(stack.database_url)
         sessions = create_session_factory(engine)
+        processes = {"api": stack.api_pid, "worker": stack.worker_pids[0]}
+
+        def phase(name: str, *roles: str):
+            if profile_dir is None:
+                return nullcontext()
+            return profiled({role: processes[role] for role in roles}, profile_dir, name)
+
         limits = httpx.Limits(max_connections=concurrency * 2)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.api_port}", limits=limits, timeout=30) as http:
-            for n in range(10):  # warm-up: connections, user rows, code paths
+            for n in range(10 * stack.api_processes):  # warm-up: connections, user rows, code paths
                 await http.get("/v1/me/stats", headers=headers[n % len(headers)])
-            created: list[str] = []
+            created: list[tuple[str, int]] = []
 
             async def post(index: int) -> None:
                 response = await http.post(
@@ -104,9 +135,13 @@ async def run(courses: int, concurrency: int, reads: int) -> None:
                 assert response.status_code == 202, response.text
                 created.append((response.json()["course_id"], index % len(headers)))
 
-            started = time.perf_counter()
-            post_stats = await run_load(post, courses, concurrency)
-            finished = await _wait_all_ready(sessions, courses)
+            serial = max(10, courses // 4)
+            post_serial = await run_load(post, serial, 1)
+            await _wait_all_ready(sessions, serial)
+            with phase("post", "api", "worker"):
+                started = time.perf_counter()
+                post_stats = await run_load(lambda n: post(serial + n), courses, concurrency)
+                finished = await _wait_all_ready(sessions, serial + courses)
             end_to_end = courses / (finished - started)
 
             async def get(_: int) -> None:
@@ -114,17 +149,60 @@ async def run(courses: int, concurrency: int, reads: int) -> None:
                 response = await http.get(f"/v1/courses/{course_id}", headers=headers[user])
                 assert response.status_code == 200
 
-            get_stats = await run_load(get, reads, concurrency)
+            # Each workflow indexes its outline after `ready`: let that finish, so the reads are
+            # measured on their own.
+            await _wait_workflows_closed(stack.temporal_address)
+            get_serial = await run_load(get, max(100, reads // 10), 1)
+            with phase("get", "api"):
+                get_stats = await run_load(get, reads, concurrency)
 
-        baseline = await _baseline(settings, sessions, courses, concurrency=50)
+            # A poller that keeps the ETag of what it last saw, as the browser does.
+            etags: dict[str, str] = {}
+
+            async def revalidate(_: int) -> None:
+                course_id, user = random.choice(created)
+                response = await http.get(
+                    f"/v1/courses/{course_id}", headers={**headers[user], "If-None-Match": etags.get(course_id, "")}
+                )
+                assert response.status_code in (200, 304)
+                etags[course_id] = response.headers["ETag"]
+
+            await run_load(revalidate, len(created) * 2, concurrency)
+            revalidate_stats = await run_load(revalidate, reads, concurrency)
+
+        baseline = await _baseline(settings, sessions, courses, concurrency=50, index=False)
+        indexed_baseline = await _baseline(settings, sessions, courses, concurrency=50, index=True)
         await engine.dispose()
 
-    print(f"\ncourse generation benchmark: {courses} courses, concurrency {concurrency}, LLM answers instantly")
-    print(post_stats.line("(a) POST /v1/courses"))
-    print(get_stats.line("(b) GET /v1/courses/{id}"))
-    print(f"(c) end to end via Temporal           {end_to_end:8.1f} courses/s")
-    print(f"(d) in-process asyncio, no Temporal   {baseline:8.1f} courses/s")
-    print(f"orchestration overhead ratio (d)/(c)  {baseline / end_to_end:8.2f}x")
+    overhead = baseline / end_to_end
+    indexed_overhead = indexed_baseline / end_to_end
+    print(
+        f"\ncourse generation benchmark: {courses} courses, concurrency 1 and {concurrency}, "
+        f"{stack.api_processes} API process(es), LLM answers instantly"
+    )
+    print(post_serial.line("(a) POST /v1/courses  c1") + _goal(post_serial.p99_ms <= 50, "p99 <= 50 ms"))
+    print(post_stats.line(f"(a) POST /v1/courses  c{concurrency}") + _goal(post_stats.p99_ms <= 150, "p99 <= 150 ms"))
+    print(get_serial.line("(b) GET /v1/courses/{id} c1"))
+    print(
+        get_stats.line(f"(b) GET /v1/courses/{{id}} c{concurrency}")
+        + _goal(get_stats.per_second >= 1000 and get_stats.p99_ms <= 50, ">= 1000 req/s, p99 <= 50 ms")
+    )
+    print(
+        revalidate_stats.line(f"(b) same, If-None-Match → 304 c{concurrency}")
+        + _goal(revalidate_stats.per_second >= 1000 and revalidate_stats.p99_ms <= 50, ">= 1000 req/s, p99 <= 50 ms")
+    )
+    print(f"(c) end to end via Temporal           {end_to_end:8.1f} courses/s" + _goal(end_to_end >= 20, ">= 20/s"))
+    print(f"(d) in-process asyncio, no Temporal   {baseline:8.1f} courses/s  (outline, persist, ready)")
+    print(f"orchestration overhead ratio (d)/(c)  {overhead:8.2f}x" + _goal(overhead <= 1.3, "<= 1.3x"))
+    print(f"(e) (d) + outline indexing, as the workflow does {indexed_baseline:8.1f} courses/s")
+    print(f"overhead ratio (e)/(c)                {indexed_overhead:8.2f}x" + _goal(indexed_overhead <= 1.3, "<= 1.3x"))
+    if profile_dir is not None:
+        print_top(profile_dir, "post")
+        print_top(profile_dir, "get")
+
+
+def _goal(met: bool, goal: str) -> str:
+    return f"   goal {goal}: {'met' if met else 'not met'}"
 
 
 def main() -> None:
@@ -132,8 +210,9 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR", help="record py-spy profiles here")
     args = parser.parse_args()
-    asyncio.run(run(args.courses, args.concurrency, args.reads))
+    asyncio.run(run(args.courses, args.concurrency, args.reads, args.profile))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db import migrate
+from studyflow.settings import Settings
 from studyflow.launch.embedded_postgres import EmbeddedPostgres
 from studyflow.launch.embedded_temporal import start_dev_server
 from studyflow.launch.ports import wait_for_port
@@ -33,6 +34,7 @@ class BenchStack:
     start_worker: bool = True
     start_temporal: bool = True
     worker_processes: list[dict[str, str]] = field(default_factory=lambda: [{}])  # env per process
+    api_processes: int = field(default_factory=lambda: Settings(_env_file=None).api_processes)
 
     def __post_init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="studyflow-bench-")
@@ -73,8 +75,10 @@ class BenchStack:
                 self._spawn([sys.executable, "-m", "worker"], overrides)
                 self.worker_pids.append(self._processes[-1].pid)
         if self.start_api:
-            self._spawn([sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(self.api_port),
-                         "--log-level", "warning", "--no-access-log"])
+            # As production serves it (`studyflow api`), minus the access log.
+            self._spawn([sys.executable, "-m", "studyflow.launch.cli", "api", "--port", str(self.api_port),
+                         "--processes", str(self.api_processes)], {"API_ACCESS_LOG": "false"})
+            self.api_pid = self._processes[-1].pid
             if not wait_for_port("127.0.0.1", self.api_port, 60):
                 raise RuntimeError("API did not start")
         return self

@@ -1,15 +1,13 @@
 """A learner's course as `GET /v1/courses/{id}` shows it, in one round trip: the learner (by the
 token's subject), the course if it is theirs, its topics, study content and sources. The most
-polled read there is (a client watches a course generate), so it pays for one query, not five."""
+polled read there is (a client watches a course generate), so it pays for one query, not five
+(run through api/learner_read.py)."""
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-_COURSE = text(
+COURSE = text(
     """
     SELECT u.id AS user_id, u.deleted_at,
            c.id, c.topic, c.course_type, c.difficulty, c.status, c.topics_total, c.topics_completed,
@@ -30,8 +28,3 @@ _COURSE = text(
     """
 )
 
-
-async def read_course(session: AsyncSession, clerk_id: str, course_id: uuid.UUID) -> dict | None:
-    """None when the learner has no row yet (first sight); `id` is None when the course is not theirs."""
-    row = (await session.execute(_COURSE, {"clerk_id": clerk_id, "course_id": course_id})).mappings().first()
-    return dict(row) if row is not None else None

@@ -23,5 +23,16 @@ def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int =
     )
 
 
+def create_read_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    """For single-statement reads: autocommit, so a read is its one round trip (no BEGIN before
+    it, no ROLLBACK when its connection goes back to the pool)."""
+    return create_async_engine(
+        sqlalchemy_url(database_url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        isolation_level="AUTOCOMMIT",
+    )
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -6,6 +6,7 @@ Every field is documented in README.md with its default; docker-compose.yml uses
 from __future__ import annotations
 
 import ipaddress
+import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,16 @@ class Settings(BaseSettings):
     # --- processes ----------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="API server processes sharing the port (default: one per CPU)",
+    )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="connections each API process keeps per pool (writes and reads have one each)"
+    )
+    api_access_log: bool = Field(default=True, description="uvicorn's line per request")
     temporal_ui_port: int = 8233
     temporal_port: int = 7233
     local_llm_port: int = Field(default=8089, description="embedded local model server (no LLM configured)")

@@ -39,12 +39,12 @@ def temporal_interceptors(settings: Settings) -> list:
     return [TracingInterceptor()] if settings.otlp_endpoint else []
 
 
-def instrument_io(settings: Settings, engine: AsyncEngine) -> None:
-    """This engine's SQL, and other outgoing HTTP (e.g. fetching a learner's web page)."""
+def instrument_io(settings: Settings, *engines: AsyncEngine) -> None:
+    """These engines' SQL, and other outgoing HTTP (e.g. fetching a learner's web page)."""
     if not settings.otlp_endpoint:
         return
     instrumentor = HTTPXClientInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument()
     # The instrumentation hooks SQLAlchemy's engine events, which 2.1 keeps; its version pin lags.
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
+    SQLAlchemyInstrumentor().instrument(engines=[engine.sync_engine for engine in engines], skip_dep_check=True)

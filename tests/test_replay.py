@@ -21,7 +21,7 @@ from tests.support.sources import ingested
 from tests.support.polling import poll_until
 from tests.support.study import request_content, wait_content
 from studyflow.contracts.workflow_inputs import ReconcileInput
-from worker import WORKFLOWS
+from worker import WORKFLOWS, workflow_runner
 from workflows.reconciler import StuckRowReconcilerWorkflow
 
 HISTORIES = Path(__file__).parent / "data" / "histories"
@@ -29,7 +29,8 @@ RECORDING_LABEL = os.environ.get("STUDYFLOW_RECORD_HISTORIES", "recorded")
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    # The worker's own sandbox configuration: what replays here is what production runs.
+    return Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner())
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)

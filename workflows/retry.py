@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 from studyflow.contracts.workflow_inputs import LlmRetry
 
@@ -39,10 +40,34 @@ def llm_retry(retry: LlmRetry) -> RetryPolicy:
     )
 
 
+# Workflows that record this marker run their database-only steps as local activities: in the
+# worker that runs the workflow, inside its workflow task, with no round trips through the
+# server's activity queue (three per step). Histories from before it keep their scheduled
+# activities on replay.
+LOCAL_DB_STEPS = "db-steps-local"
+
+
 async def execute_db_activity(activity, argument):
     """Every database-only activity: quick, retried until the database answers."""
     from temporalio import workflow
 
+    if workflow.patched(LOCAL_DB_STEPS):
+        try:
+            return await workflow.execute_local_activity_method(
+                activity, argument, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+            )
+        except ApplicationError as error:
+            # A local activity's failure arrives as the bare ApplicationError; the workflows read
+            # failures as ActivityError (its cause: SubjectGoneError, SourceUnreadableError, ...).
+            raise ActivityError(
+                "Local activity task failed",
+                scheduled_event_id=0,
+                started_event_id=0,
+                identity="",
+                activity_type=activity.__name__,
+                activity_id="",
+                retry_state=RetryState.NON_RETRYABLE_FAILURE,
+            ) from error
     return await workflow.execute_activity_method(
         activity, argument, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
     )

@@ -15,3 +15,7 @@ class Embedder(Protocol):
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """Unit-length vectors of DIMENSIONS floats, one per text, in order."""
         ...
+
+    def preload(self) -> None:
+        """Start loading whatever the first call would wait for, without waiting for it."""
+        ...

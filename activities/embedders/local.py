@@ -37,6 +37,10 @@ class LocalEmbedder:
             self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         return self._model
 
+    def preload(self) -> None:
+        # On the embedder's own thread, so a call that arrives meanwhile queues behind the load.
+        self._executor.submit(self._load)
+
     def _encode(self, texts: list[str]) -> list[list[float]]:
         vectors = self._load().encode(
             texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False

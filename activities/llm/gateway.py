@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 import openai
-from openai import AsyncOpenAI
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
+from activities.llm.clients import OpenAIClients
 from activities.llm.errors import LlmOutputInvalidError, LlmRequestRejectedError, LlmUnavailableError
 from activities.llm.json_schema_grammar import grammar_friendly
 from activities.llm.ledger import LedgerEntry, LlmLedger
@@ -82,6 +82,10 @@ class LlmGateway:
     def __init__(self, settings: Settings, ledger: LlmLedger):
         self._settings = settings
         self._ledger = ledger
+        self._clients = OpenAIClients(settings.llm_timeout_seconds)
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
 
     def endpoints(self) -> tuple[Endpoint, Endpoint]:
         s = self._settings
@@ -248,12 +252,7 @@ class LlmGateway:
         on_text: TextListener | None = None,
     ) -> tuple[str, int | None, int | None]:
         """The reply's text and token counts (streamed to `on_text` when given)."""
-        client = AsyncOpenAI(
-            api_key=endpoint.api_key,
-            base_url=endpoint.base_url,
-            max_retries=0,
-            timeout=self._settings.llm_timeout_seconds,
-        )
+        client = self._clients.get(endpoint.base_url, endpoint.api_key)
         s = self._settings
         schema = prompt.schema or output_type.model_json_schema()
         if s.llm_response_format == "json_object":
@@ -272,24 +271,24 @@ class LlmGateway:
             response_format=response_format,
             **optional,
         )
-        async with client:
-            if on_text is None:
-                response = await client.chat.completions.create(**arguments)
-                usage = response.usage
-                text = response.choices[0].message.content if response.choices else None
-                return text or "", usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
-            parts: list[str] = []
-            usage = None
-            stream = await client.chat.completions.create(
-                **arguments, stream=True, stream_options={"include_usage": True}
-            )
+        if on_text is None:
+            response = await client.chat.completions.create(**arguments)
+            usage = response.usage
+            text = response.choices[0].message.content if response.choices else None
+            return text or "", usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
+        parts: list[str] = []
+        usage = None
+        stream = await client.chat.completions.create(
+            **arguments, stream=True, stream_options={"include_usage": True}
+        )
+        async with stream:  # a listener that raises still hands the connection back to the pool
             async for chunk in stream:
                 usage = chunk.usage or usage
                 delta = chunk.choices[0].delta.content if chunk.choices else None
                 if delta:
                     parts.append(delta)
                     await on_text("".join(parts))
-            return "".join(parts), usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
+        return "".join(parts), usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
 
     async def _record_failure(
         self,

@@ -4,13 +4,14 @@ import logging
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from temporalio.service import RPCError
 
-from api.auth import current_user
-from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
+from api.auth import Principal
+from api.conditional import NOT_MODIFIED, conditional_json
+from api.deps import CurrentUserDep, PrincipalDep, ReadConnectionDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
@@ -23,13 +24,12 @@ from api.schemas.courses import (
     CourseCreate,
     CourseDetail,
     CourseList,
-    CourseSourceRef,
     CourseSummary,
-    StudyContentRef,
 )
 from api.schemas.topics import TopicSummary
-from db.course_read import read_course
-from db.models import Course, CourseSource, RemediationPlan, Source, StudyContent, Topic
+from api.learner_read import read_as_learner
+from db.course_read import COURSE
+from db.models import Course, RemediationPlan, Source, StudyContent, Topic
 from studyflow import workflow_ids
 from workflows.course_generation import CourseGenerationWorkflow
 
@@ -114,14 +114,38 @@ async def list_courses(
     )
 
 
-@router.get("/{course_id}", response_model=CourseDetail, responses=NOT_FOUND)
-async def get_course(course_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> CourseDetail:
-    row = await read_course(session, principal.clerk_id, course_id)
-    if row is None:  # the learner's first request: provisioned as on every other route
-        await current_user(principal, session)
-        row = await read_course(session, principal.clerk_id, course_id)
-    if row["deleted_at"] is not None:
-        raise ApiError(401, "authentication failed: account deleted", headers={"WWW-Authenticate": "Bearer"})
+@router.get("/{course_id}", response_model=CourseDetail, responses={**NOT_FOUND, **NOT_MODIFIED})
+async def get_course(
+    course_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+) -> Response:
+    return conditional_json(request, await _course_detail(request, principal, connection, course_id))
+
+
+@router.get("/{course_id}/progress", response_model=CourseDetail, responses=NOT_FOUND)
+async def get_course_progress(
+    course_id: uuid.UUID,
+    request: Request,
+    principal: PrincipalDep,
+    connection: ReadConnectionDep,
+    temporal: TemporalDep,
+) -> CourseDetail:
+    """Like GET /v1/courses/{id}, plus the live stage queried from the running workflow."""
+    detail = await _course_detail(request, principal, connection, course_id)
+    if detail.status == "generating" and detail.workflow_id:
+        try:
+            handle = temporal.get_workflow_handle(detail.workflow_id)
+            detail.generation_stage = await handle.query(
+                CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT
+            )
+        except RPCError as exc:
+            log.info("live stage of %s unavailable: %s", detail.workflow_id, exc)
+    return detail
+
+
+async def _course_detail(
+    request: Request, principal: Principal, connection: AsyncConnection, course_id: uuid.UUID
+) -> CourseDetail:
+    row = await read_as_learner(request, principal, connection, COURSE, course_id=course_id)
     if row["id"] is None:
         raise ApiError(404, f"course {course_id} not found")
     chapters: dict[int, Chapter] = {}
@@ -138,26 +162,6 @@ async def get_course(course_id: uuid.UUID, principal: PrincipalDep, session: Ses
         study_content=row["study_content"],
         sources=row["sources"],
     )
-
-
-@router.get("/{course_id}/progress", response_model=CourseDetail)
-async def get_course_progress(
-    course_id: uuid.UUID,
-    user: CurrentUserDep,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> CourseDetail:
-    """Like GET /v1/courses/{id}, plus the live stage queried from the running workflow."""
-    detail = await get_course(course_id, user, session)
-    if detail.status == "generating" and detail.workflow_id:
-        try:
-            handle = temporal.get_workflow_handle(detail.workflow_id)
-            detail.generation_stage = await handle.query(
-                CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT
-            )
-        except RPCError as exc:
-            log.info("live stage of %s unavailable: %s", detail.workflow_id, exc)
-    return detail
 
 
 @router.delete("/{course_id}", status_code=204, response_class=Response)
@@ -204,24 +208,4 @@ async def _running_workflow_ids(session: AsyncSession, course: Course) -> list[s
         )
     ]
     return running
-
-
-def _course_detail(course: Course, topics: list[Topic], study_content: list[StudyContentRef]) -> CourseDetail:
-    chapters: dict[int, Chapter] = {}
-    for topic in topics:
-        chapter = chapters.setdefault(
-            topic.chapter_index, Chapter(index=topic.chapter_index, title=topic.chapter_title, topics=[])
-        )
-        chapter.topics.append(TopicSummary.model_validate(topic))
-    return CourseDetail(
-        **CourseSummary.model_validate(course).model_dump(),
-        preferences=course.preferences or {},
-        title=(course.outline or {}).get("title"),
-        outline_source=course.outline_source,
-        outline_model=course.outline_model,
-        error=course.error,
-        workflow_id=course.workflow_id,
-        chapters=list(chapters.values()),
-        study_content=study_content,
-    )
 

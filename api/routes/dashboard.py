@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 
-from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep
+from api.conditional import NOT_MODIFIED, conditional_json
+from api.deps import ClockDep, PrincipalDep, ReadConnectionDep, SettingsDep
+from api.learner_read import read_as_learner
 from api.routes.goals import goal_view
 from api.schemas.dashboard import Dashboard
 from db.due_cards import DUE_CARDS_FROM
@@ -14,11 +16,14 @@ router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 
 # One round trip (goals included): the learner's counters are denormalised on `users`; the lists are bounded
 # sub-selects aggregated to JSON, so the cost does not grow with the number of rows shown.
+# The learner is looked up by the token's subject in this statement: the due-cards fragment
+# correlates with that row instead of taking their id as a parameter.
+_DUE_CARDS_OF_U = DUE_CARDS_FROM.replace(":user_id", "u.id")
 _DASHBOARD = text(
     f"""
-    SELECT u.plan, u.streak_current, u.streak_longest, u.last_active_date, u.study_seconds,
+    SELECT u.deleted_at, u.plan, u.streak_current, u.streak_longest, u.last_active_date, u.study_seconds,
            u.courses_completed, u.quiz_attempts, u.quiz_questions, u.quiz_correct,
-           (SELECT count(*) {DUE_CARDS_FROM}) AS due_cards,
+           (SELECT count(*) {_DUE_CARDS_OF_U}) AS due_cards,
            (SELECT coalesce(json_agg(c ORDER BY c.created_at DESC), '[]')
               FROM (SELECT id, topic, status, topics_total, topics_completed, progress_pct, created_at
                       FROM courses WHERE owner_id = u.id ORDER BY created_at DESC LIMIT 50) c) AS courses,
@@ -33,21 +38,22 @@ _DASHBOARD = text(
               FROM ({GOAL_MEASURES} WHERE g.user_id = u.id AND g.status IN ('active', 'met')
                     ORDER BY g.created_at DESC LIMIT 20) m) AS goals
       FROM users u
-     WHERE u.id = :user_id
+     WHERE u.clerk_id = :clerk_id
     """
 )
 
 
-@router.get("", response_model=Dashboard)
+@router.get("", response_model=Dashboard, responses=NOT_MODIFIED)
 async def dashboard(
-    user: CurrentUserDep,
-    session: SessionDep,
+    request: Request,
+    principal: PrincipalDep,
+    connection: ReadConnectionDep,
     clock: ClockDep,
     settings: SettingsDep,
-) -> Dashboard:
+) -> Response:
     now = clock()
     today = today_in(settings.day_timezone, now)
-    params = {"user_id": user.id, "now": now, "today": today, "tz": settings.day_timezone}
-    row = dict((await session.execute(_DASHBOARD, params)).mappings().one())
+    params = {"now": now, "today": today, "tz": settings.day_timezone}
+    row = dict(await read_as_learner(request, principal, connection, _DASHBOARD, **params))
     row["goals"] = [goal_view(goal, today) for goal in row["goals"]]
-    return Dashboard.model_validate(row)
+    return conditional_json(request, Dashboard.model_validate(row))

@@ -2,28 +2,33 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
-from api.deps import CurrentUserDep, SessionDep
-from api.owned import owned_remediation_plan
+from api.conditional import NOT_MODIFIED, conditional_json
+from api.deps import PrincipalDep, ReadConnectionDep
+from api.errors import ApiError
+from api.learner_read import read_as_learner
+from api.openapi_errors import NOT_FOUND
 from api.schemas.attempts import RemediationView
+from db.polled_reads import REMEDIATION_PLAN
 
 router = APIRouter(prefix="/v1/remediation", tags=["weak areas"])
 
 
-@router.get("/{plan_id}", response_model=RemediationView)
+@router.get("/{plan_id}", response_model=RemediationView, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_remediation(
-    plan_id: uuid.UUID,
-    user: CurrentUserDep,
-    session: SessionDep,
-) -> RemediationView:
-    plan = await owned_remediation_plan(session, plan_id, user)
-    return RemediationView(
-        id=plan.id,
-        quiz_attempt_id=plan.quiz_attempt_id,
-        course_id=plan.course_id,
-        status=plan.status,
-        error=plan.error,
-        retry_count=plan.retry_count,
-        topics=(plan.plan or {}).get("topics", []),
+    plan_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+) -> Response:
+    plan = await read_as_learner(request, principal, connection, REMEDIATION_PLAN, plan_id=plan_id)
+    if plan["id"] is None:
+        raise ApiError(404, f"remediation plan {plan_id} not found")
+    view = RemediationView(
+        id=plan["id"],
+        quiz_attempt_id=plan["quiz_attempt_id"],
+        course_id=plan["course_id"],
+        status=plan["status"],
+        error=plan["error"],
+        retry_count=plan["retry_count"],
+        topics=(plan["plan"] or {}).get("topics", []),
     )
+    return conditional_json(request, view)

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.anki_deck import build_apkg
 from api.citations import cited, citations_by_chunk
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
+from api.conditional import NOT_MODIFIED, conditional_json
+from api.deps import CurrentUserDep, PrincipalDep, ReadConnectionDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.openapi_errors import BAD_REQUEST, CONFLICT, RATE_LIMITED, UNAVAILABLE
+from api.learner_read import read_as_learner
+from api.openapi_errors import BAD_REQUEST, CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course, owned_study_content
 from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
@@ -26,6 +28,7 @@ from api.schemas.study_content import (
     StudyContentView,
 )
 from db.models import Course, StudyContent
+from db.polled_reads import STUDY_CONTENT
 from db.user_counters import consume_study_content_quota, refund_study_content_quota
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import StudyContentInput
@@ -148,29 +151,29 @@ async def request_study_content(
     return accepted
 
 
-@router.get("/study-content/{content_id}", response_model=StudyContentView)
+@router.get("/study-content/{content_id}", response_model=StudyContentView, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_study_content(
-    content_id: uuid.UUID,
-    user: CurrentUserDep,
-    session: SessionDep,
-) -> StudyContentView:
-    content = await owned_study_content(session, content_id, user)
+    content_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+) -> Response:
+    content = await read_as_learner(request, principal, connection, STUDY_CONTENT, content_id=content_id)
+    if content["id"] is None:
+        raise ApiError(404, f"study content {content_id} not found")
     view = StudyContentView(
-        id=content.id,
-        course_id=content.course_id,
-        type=content.type,
-        status=content.status,
-        served_from=content.served_from,
-        model=content.model,
-        error=content.error,
-        retry_count=content.retry_count,
-        quality=content.quality_report,
+        id=content["id"],
+        course_id=content["course_id"],
+        type=content["type"],
+        status=content["status"],
+        served_from=content["served_from"],
+        model=content["model"],
+        error=content["error"],
+        retry_count=content["retry_count"],
+        quality=content["quality_report"],
     )
-    payload = content.payload or {}
-    if content.status == "completed":
+    payload = content["payload"] or {}
+    if content["status"] == "completed":
         records = payload.get("questions") or payload.get("cards") or []
-        citations = await citations_by_chunk(session, user.id, records)
-        if content.type == StudyContentType.quiz:
+        citations = await citations_by_chunk(connection, content["user_id"], records)
+        if content["type"] == StudyContentType.quiz:
             # Active recall: answers, explanations and key points stay server-side until an attempt.
             view.questions = [
                 QuizQuestionView.model_validate({**q, "citations": cited(q, citations)})
@@ -182,7 +185,7 @@ async def get_study_content(
             ]
         if payload.get("near_hit"):
             view.near_hit = NearHitNotice.model_validate(payload["near_hit"])
-    return view
+    return conditional_json(request, view)
 
 
 @router.get(

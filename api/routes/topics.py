@@ -2,18 +2,21 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select, update
 
-from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
+from api.conditional import NOT_MODIFIED, conditional_json
+from api.deps import CurrentUserDep, PrincipalDep, ReadConnectionDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.openapi_errors import CONFLICT, RATE_LIMITED, UNAVAILABLE
+from api.learner_read import read_as_learner
+from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_topic
 from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.schemas.topics import NotesState, TopicDetail
 from api.workflow_launch import WorkflowNotStarted, launch
 from db.models import Topic
+from db.polled_reads import TOPIC
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import TopicNotesInput
 from studyflow.workflow_outbox import discard_start, record_start
@@ -22,13 +25,14 @@ from workflows.topic_notes import TopicNotesWorkflow
 router = APIRouter(prefix="/v1/topics", tags=["topics"])
 
 
-@router.get("/{topic_id}", response_model=TopicDetail)
+@router.get("/{topic_id}", response_model=TopicDetail, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_topic(
-    topic_id: uuid.UUID,
-    user: CurrentUserDep,
-    session: SessionDep,
-) -> TopicDetail:
-    return TopicDetail.model_validate(await owned_topic(session, topic_id, user))
+    topic_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+) -> Response:
+    row = await read_as_learner(request, principal, connection, TOPIC, topic_id=topic_id)
+    if row["id"] is None:
+        raise ApiError(404, f"topic {topic_id} not found")
+    return conditional_json(request, TopicDetail.model_validate(dict(row)))
 
 
 @router.post(

@@ -17,11 +17,16 @@ def _cmd_dev(_: argparse.Namespace) -> int:
 
 
 def _cmd_api(args: argparse.Namespace) -> int:
-    import uvicorn
+    from studyflow.launch.api_server import serve
 
-    settings = get_settings()
-    uvicorn.run("api.app:app", host=args.host or settings.api_host, port=args.port or settings.api_port)
+    serve(get_settings(), host=args.host, port=args.port, processes=args.processes)
     return 0
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _cmd_worker(_: argparse.Namespace) -> int:
@@ -110,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     api = sub.add_parser("api", help="run the HTTP API (uvicorn)")
     api.add_argument("--host")
     api.add_argument("--port", type=int)
+    api.add_argument(
+        "--processes", type=_positive_int, help="server processes sharing the port (default: API_PROCESSES, one per CPU)"
+    )
     api.set_defaults(func=_cmd_api)
     sub.add_parser("worker", help="run the Temporal worker").set_defaults(func=_cmd_worker)
     mig = sub.add_parser("migrate", help="apply database migrations (alembic)")
@@ -141,3 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -115,7 +115,7 @@ def run(settings: Settings) -> int:
                 "api",
                 _spawn(
                     [
-                        sys.executable, "-m", "uvicorn", "api.app:app",
+                        sys.executable, "-m", "studyflow.launch.cli", "api",
                         "--host", settings.api_host, "--port", str(settings.api_port),
                     ],
                     env,
@@ -128,7 +128,8 @@ def run(settings: Settings) -> int:
             f"\nstudyflow is up in {time.monotonic() - started:.1f}s\n"
             f"  web app      http://{settings.api_host}:{settings.api_port}  "
             f"({'sign in with any name' if settings.offers_dev_sign_in else 'sign in with Clerk'})\n"
-            f"  API          http://{settings.api_host}:{settings.api_port}/v1  (docs: /docs, readiness: /readyz)\n"
+            f"  API          http://{settings.api_host}:{settings.api_port}/v1  (docs: /docs, readiness: /readyz; "
+            f"{settings.api_processes} process{'es' if settings.api_processes > 1 else ''})\n"
             + (
                 f"  Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}\n"
                 if not settings.temporal_address

@@ -12,11 +12,19 @@ from tests.support.live_server import free_port
 from tests.support.worker_process import REPO, service_env
 
 
-def spawn_api(settings, temporal_address: str, **env_overrides: str) -> tuple[subprocess.Popen, str]:
+def spawn_api(
+    settings, temporal_address: str, *, processes: int | None = None, **env_overrides: str
+) -> tuple[subprocess.Popen, str]:
+    """One uvicorn process; or, given `processes`, `studyflow api` serving with that many."""
     port = free_port()
     env = {**service_env(settings, temporal_address), **env_overrides}
+    command = [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    if processes is not None:
+        command = [sys.executable, "-m", "studyflow.launch.cli", "api", "--host", "127.0.0.1", "--port", str(port),
+                   "--processes", str(processes)]
+        env["API_ACCESS_LOG"] = "false"
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        command,
         cwd=REPO,
         env=env,
         start_new_session=True,

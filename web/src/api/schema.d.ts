@@ -2939,6 +2939,13 @@ export interface operations {
                     "application/json": components["schemas"]["CourseDetail"];
                 };
             };
+            /** @description unchanged since the `ETag` sent in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description no valid bearer token (or webhook signature) */
             401: {
                 headers: {
@@ -3186,6 +3193,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
                 };
+            };
+            /** @description unchanged since the `ETag` sent in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description no valid bearer token (or webhook signature) */
             401: {
@@ -4030,6 +4044,13 @@ export interface operations {
                     "application/json": components["schemas"]["RemediationView"];
                 };
             };
+            /** @description unchanged since the `ETag` sent in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description no valid bearer token (or webhook signature) */
             401: {
                 headers: {
@@ -4311,6 +4332,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["StudyContentView"];
                 };
+            };
+            /** @description unchanged since the `ETag` sent in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description no valid bearer token (or webhook signature) */
             401: {
@@ -4614,6 +4642,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TopicDetail"];
                 };
+            };
+            /** @description unchanged since the `ETag` sent in `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description no valid bearer token (or webhook signature) */
             401: {
