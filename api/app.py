@@ -57,8 +57,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     async def lifespan(app: FastAPI):
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
-        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
-        read_engine = create_read_engine(settings.database_url, pool_size=settings.database_pool_size)
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=10)
+        read_engine = create_read_engine(settings.database_url, pool_size=settings.database_read_pool_size)
         instrument_io(settings, engine, read_engine)
         app.state.session_factory = create_session_factory(engine)
         app.state.read_engine = read_engine

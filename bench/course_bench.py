@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 import uuid
@@ -100,7 +101,7 @@ async def _baseline(
 
 async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | None) -> None:
     # Course generation only: no background notes competing for the same CPU.
-    with BenchStack(extra_env={"BACKGROUND_NOTES_ENABLED": "false", "RATE_LIMIT_BURST": "100000"}) as stack:
+    with BenchStack(extra_env={"BACKGROUND_NOTES_ENABLED": "false", "RATE_LIMIT_BURST": "100000", **_env_overrides()}) as stack:
         settings = Settings(
             _env_file=None,
             database_url=stack.database_url,
@@ -199,6 +200,12 @@ async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | No
     if profile_dir is not None:
         print_top(profile_dir, "post")
         print_top(profile_dir, "get")
+
+
+def _env_overrides() -> dict[str, str]:
+    """`BENCH_ENV="DATABASE_POOL_SIZE=20"`: settings of the stack under test, to compare (the API
+    process count is `API_PROCESSES` of the bench itself)."""
+    return dict(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split())
 
 
 def _goal(met: bool, goal: str) -> str:

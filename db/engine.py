@@ -23,9 +23,11 @@ def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int =
     )
 
 
-def create_read_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def create_read_engine(database_url: str, *, pool_size: int = 16, max_overflow: int = 0) -> AsyncEngine:
     """For single-statement reads: autocommit, so a read is its one round trip (no BEGIN before
-    it, no ROLLBACK when its connection goes back to the pool)."""
+    it, no ROLLBACK when its connection goes back to the pool). No overflow by default: a read
+    waits a moment for a pooled connection rather than opening one and closing it right after
+    (that churn showed in py-spy as `Engine.connect`, and cost 15 % of GET throughput)."""
     return create_async_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,

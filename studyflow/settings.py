@@ -50,7 +50,10 @@ class Settings(BaseSettings):
         description="API server processes sharing the port (default: one per CPU)",
     )
     database_pool_size: int = Field(
-        default=10, ge=1, le=200, description="connections each API process keeps per pool (writes and reads have one each)"
+        default=10, ge=1, le=200, description="connections each API process keeps for transactions (10 more under bursts)"
+    )
+    database_read_pool_size: int = Field(
+        default=16, ge=1, le=200, description="connections each API process keeps for single-statement reads (no more)"
     )
     api_access_log: bool = Field(default=True, description="uvicorn's line per request")
     temporal_ui_port: int = 8233

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from studyflow.launch.dev_auth import mint_session_token
+from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 
 
 def _foreign_key_pem() -> bytes:
@@ -66,3 +68,23 @@ async def test_hs256_token_using_the_public_key_as_secret_is_401(api, user_a):
 
 async def test_garbage_token_is_401(api):
     assert (await _stats(api, "not-a-jwt")).status_code == 401
+
+
+def test_processes_starting_at_once_agree_on_one_dev_key_pair(tmp_path):
+    """`studyflow api --processes N` on a fresh data directory: every process signs and verifies
+    with the same pair (a race once left each process with its own key: invalid signatures)."""
+    script = (
+        "import hashlib, sys; from pathlib import Path; from studyflow.launch.dev_auth import ensure_keypair; "
+        "private, public = ensure_keypair(Path(sys.argv[1])); "
+        "print(hashlib.sha256(private).hexdigest(), hashlib.sha256(public.encode()).hexdigest())"
+    )
+    starters = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "keys")], stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    answers = {starter.communicate(timeout=60)[0].strip() for starter in starters}
+    assert len(answers) == 1 and all(starter.returncode == 0 for starter in starters)
+    private, public = ensure_keypair(tmp_path / "keys")
+    token = mint_session_token(private, "same-key")
+    assert jwt.decode(token, public, algorithms=["RS256"], options={"verify_aud": False})["sub"] == "same-key"
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["private.pem", "public.pem"]

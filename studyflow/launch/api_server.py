@@ -21,6 +21,11 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     processes = processes or settings.api_processes
     if processes > 1:
         _fresh_metrics_dir()
+    if settings.uses_embedded_auth:
+        # Before the processes start: they all verify with this one key.
+        from studyflow.launch.dev_auth import ensure_keypair
+
+        ensure_keypair(settings.dev_key_dir)
     uvicorn.run(
         "api.app:app",
         host=host or settings.api_host,

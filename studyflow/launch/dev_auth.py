@@ -20,26 +20,41 @@ PUBLIC_KEY_FILE = "public.pem"
 
 
 def ensure_keypair(key_dir: Path) -> tuple[bytes, str]:
-    """Return (private PEM, public PEM), creating the pair once."""
+    """Return (private PEM, public PEM), creating the pair once.
+
+    Several processes may start at once on a fresh directory (`studyflow api --processes N`):
+    the first private key to be linked into place wins, and everyone derives the public key from
+    the winner, so no process verifies with a key the others do not sign with."""
     private_path, public_path = key_dir / PRIVATE_KEY_FILE, key_dir / PUBLIC_KEY_FILE
     if not private_path.exists():
         key_dir.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+        tmp = private_path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
         )
-        public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        # Written to a temp name then renamed, so concurrent starters never read half a key.
-        tmp = private_path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(private_pem)
         tmp.chmod(0o600)
-        public_path.write_bytes(public_pem)
-        tmp.replace(private_path)
-    return private_path.read_bytes(), public_path.read_text()
+        try:
+            os.link(tmp, private_path)  # fails if another process got there first: theirs stands
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    private_pem = private_path.read_bytes()
+    public_pem = (
+        serialization.load_pem_private_key(private_pem, password=None)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    if not public_path.exists() or public_path.read_text() != public_pem:
+        # For operators and tools that read it; written whole under a temp name.
+        tmp = public_path.with_suffix(f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(public_pem)
+        tmp.replace(public_path)
+    return private_pem, public_pem
 
 
 def mint_session_token(
