@@ -72,7 +72,9 @@ class BenchStack:
         self.worker_pids: list[int] = []
         if self.start_worker:
             for overrides in self.worker_processes:
-                self._spawn([sys.executable, "-m", "worker"], overrides)
+                # Each process its own metrics ports: two on the defaults cannot both bind.
+                ports = {"WORKER_METRICS_PORT": str(free_port()), "TEMPORAL_METRICS_PORT": str(free_port())}
+                self._spawn([sys.executable, "-m", "worker"], {**ports, **overrides})
                 self.worker_pids.append(self._processes[-1].pid)
         if self.start_api:
             # As production serves it (`studyflow api`), minus the access log.
