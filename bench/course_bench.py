@@ -213,7 +213,10 @@ async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | No
 def _env_overrides() -> dict[str, str]:
     """`BENCH_ENV="DATABASE_POOL_SIZE=20"`: settings of the stack under test, to compare (the API
     process count is `API_PROCESSES` of the bench itself)."""
-    return dict(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split())
+    items = os.environ.get("BENCH_ENV", "").split()
+    if bad := [item for item in items if "=" not in item.strip("=")]:
+        raise SystemExit(f"BENCH_ENV: expected NAME=value items, got {' '.join(bad)!r}")
+    return dict(item.split("=", 1) for item in items)
 
 
 def _goal(met: bool, goal: str) -> str:
