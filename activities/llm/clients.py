@@ -33,9 +33,3 @@ class OpenAIClients:
             if loop.is_closed():
                 del self._clients[key]
 
-    async def aclose(self) -> None:
-        loop = asyncio.get_running_loop()
-        for key, (owner, client) in list(self._clients.items()):
-            if owner is loop:
-                await client.close()
-                del self._clients[key]

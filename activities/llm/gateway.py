@@ -84,9 +84,6 @@ class LlmGateway:
         self._ledger = ledger
         self._clients = OpenAIClients(settings.llm_timeout_seconds)
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
     def endpoints(self) -> tuple[Endpoint, Endpoint]:
         s = self._settings
         primary_key = s.openai_api_key.get_secret_value() if s.openai_api_key else _PLACEHOLDER_KEY

@@ -28,7 +28,7 @@ from api.schemas.courses import (
 )
 from api.schemas.topics import TopicSummary
 from api.learner_read import read_as_learner
-from db.course_read import COURSE
+from db.polled_reads import COURSE
 from db.models import Course, RemediationPlan, Source, StudyContent, Topic
 from studyflow import workflow_ids
 from workflows.course_generation import CourseGenerationWorkflow

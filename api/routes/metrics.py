@@ -9,6 +9,7 @@ from prometheus_client.registry import Collector
 
 from api.deps import SessionDep
 from api.status_gauges import status_metrics
+from studyflow.launch.api_server import MULTIPROC_DIR
 
 router = APIRouter(tags=["operations"])
 
@@ -21,7 +22,7 @@ class _Scrape(Collector):
         self._read = read_from_database
 
     def collect(self):
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if os.environ.get(MULTIPROC_DIR):
             yield from MultiProcessCollector(None).collect()
         else:
             yield from REGISTRY.collect()
