@@ -43,7 +43,8 @@ from api.routes import (
 from api.status_events import EventHub
 from api.temporal_provider import TemporalProvider
 from api.web_app import mount_web_app
-from db.engine import create_engine, create_read_engine, create_session_factory
+from db.engine import create_engine, create_session_factory
+from db.read_pool import create_read_pool
 from studyflow.launch.api_server import forget_process_metrics
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
@@ -58,10 +59,11 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
         engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=10)
-        read_engine = create_read_engine(settings.database_url, pool_size=settings.database_read_pool_size)
-        instrument_io(settings, engine, read_engine)
+        read_pool = create_read_pool(settings.database_url, settings.database_read_pool_size)
+        await read_pool.open()
+        instrument_io(settings, engine)
         app.state.session_factory = create_session_factory(engine)
-        app.state.read_engine = read_engine
+        app.state.read_pool = read_pool
         app.state.temporal = TemporalProvider(settings, temporal_client)
         app.state.authenticator = Authenticator(settings)
         app.state.event_hub = EventHub(settings.database_url)
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         finally:
             await app.state.event_hub.close()
             await engine.dispose()
-            await read_engine.dispose()
+            await read_pool.close()
             forget_process_metrics()
 
     app = FastAPI(

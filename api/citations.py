@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.sources import Citation
 from db.models import ContentChunk, Source
@@ -14,7 +14,7 @@ from studyflow.citations import citation_label
 
 
 async def citations_by_chunk(
-    session: AsyncSession | AsyncConnection, owner_id: uuid.UUID, records: list[dict]
+    session: AsyncSession, owner_id: uuid.UUID, records: list[dict]
 ) -> dict[str, Citation]:
     chunk_ids = {uuid.UUID(i) for record in records for i in record.get("chunk_ids", [])}
     if not chunk_ids:

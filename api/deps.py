@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import CurrentUser, Principal, current_principal, current_user
 from api.db_session import get_session
-from api.read_connection import get_read_connection
 from api.errors import ApiError
 from studyflow.object_store import ObjectStore
 from studyflow.settings import Settings
@@ -44,8 +43,6 @@ def get_clock(request: Request) -> Clock:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-# Autocommit, for a route that answers with one read statement (api/learner_read.py).
-ReadConnectionDep = Annotated[AsyncConnection, Depends(get_read_connection)]
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 # The verified token alone, for a read that looks the learner up in its own query (api/learner_read.py).
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

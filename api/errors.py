@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+import psycopg
 from sqlalchemy.exc import InterfaceError, OperationalError
 from temporalio.service import RPCError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -81,6 +82,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
+    # The polled reads' pool (db/read_pool.py) raises psycopg's own; its PoolTimeout (no
+    # connection within the pool's timeout: the database is down or overwhelmed) is one of them.
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
     async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
         # A restarting or unreachable database: the request did nothing durable (its transaction
         # rolled back), so the client may simply retry.

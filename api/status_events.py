@@ -16,9 +16,9 @@ from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from api.errors import ApiError
+from db.engine import libpq_url
 
 log = logging.getLogger("studyflow.api.events")
 CHANNEL = "studyflow_events"
@@ -39,8 +39,7 @@ RESYNC = StatusEvent(id="", kind="resync", data={})
 
 class EventHub:
     def __init__(self, database_url: str):
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dsn = libpq_url(database_url)
         self._boot = uuid.uuid4().hex[:8]
         self._seq = 0
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[StatusEvent]]] = defaultdict(set)

@@ -48,12 +48,14 @@ class BenchStack:
         temporal_port, ui_port = free_port(), free_port()
         if self.start_temporal:
             self._processes.append(start_dev_server(self.data_dir, temporal_port, ui_port, "default"))
+            self.temporal_pid = self._processes[-1].pid
             if not wait_for_port("127.0.0.1", temporal_port, 60):
                 raise RuntimeError("Temporal dev server did not start")
         self.temporal_address = f"127.0.0.1:{temporal_port}"
         llm_port = free_port()
         self._spawn([sys.executable, "-m", "tests.support.scripted_openai", "--port", str(llm_port),
                      "--delay", str(self.llm_delay)])
+        self.llm_pid = self._processes[-1].pid
         if not wait_for_port("127.0.0.1", llm_port, 30):
             raise RuntimeError("scripted OpenAI server did not start")
         self.api_port = free_port()

@@ -14,25 +14,17 @@ def sqlalchemy_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def libpq_url(database_url: str) -> str:
+    """The same database as a plain libpq URL, for psycopg used directly (LISTEN, polled reads)."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     return create_async_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=False,
-    )
-
-
-def create_read_engine(database_url: str, *, pool_size: int = 16, max_overflow: int = 0) -> AsyncEngine:
-    """For single-statement reads: autocommit, so a read is its one round trip (no BEGIN before
-    it, no ROLLBACK when its connection goes back to the pool). No overflow by default: a read
-    waits a moment for a pooled connection rather than opening one and closing it right after
-    (that churn showed in py-spy as `Engine.connect`, and cost 15 % of GET throughput)."""
-    return create_async_engine(
-        sqlalchemy_url(database_url),
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        isolation_level="AUTOCOMMIT",
     )
 
 

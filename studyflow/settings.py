@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         default=10, ge=1, le=200, description="connections each API process keeps for transactions (10 more under bursts)"
     )
     database_read_pool_size: int = Field(
-        default=16, ge=1, le=200, description="connections each API process keeps for single-statement reads (no more)"
+        default=16, ge=1, le=200, description="connections each API process opens at most for single-statement polled reads"
     )
     api_access_log: bool = Field(default=True, description="uvicorn's line per request")
     temporal_ui_port: int = 8233

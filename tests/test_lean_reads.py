@@ -1,7 +1,7 @@
 """The polled reads' lean path (issue 17): conditional GET with ETag → 304, one statement that
 also looks the learner up (so a deleted account is refused even with a fresh ETag), verified
-tokens cached only until they expire, and the course workflow's database steps run as local
-activities."""
+tokens cached only until they expire, the read pool's statements as psycopg runs them, and the
+course workflow's database steps run as local activities."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import text, update
 from temporalio.api.enums.v1 import EventType
 
 from db.models import User
+from db.read_pool import PolledRead, create_read_pool
 from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from tests.support.api_process import spawn_api
 from tests.support.courses import create_course, ready_course, unique_topic
@@ -92,6 +93,20 @@ async def test_a_first_request_to_a_polled_read_provisions_the_learner(api, user
     assert dashboard.status_code == 200 and dashboard.json()["courses"] == []
     missing = await api.http.get("/v1/topics/00000000-0000-0000-0000-000000000000", headers=api.auth(f"{user_a}-new"))
     assert missing.status_code == 404
+
+
+async def test_a_polled_read_keeps_literal_percent_signs_casts_and_repeated_parameters(database_url):
+    read = PolledRead.of("probe", text("SELECT CAST(:n AS int) + 1 AS next, '5%'::text AS share, CAST(:n AS int) * 2 AS twice"))
+    pool = create_read_pool(database_url, 1)
+    await pool.open()
+    try:
+        async with pool.connection() as connection:
+            row = await (await connection.execute(read.sql, {"n": 20})).fetchone()
+            # Autocommit: nothing is left open on the connection the pool hands to the next read.
+            assert connection.info.transaction_status.name == "IDLE"
+    finally:
+        await pool.close()
+    assert row == {"next": 21, "share": "5%", "twice": 40}
 
 
 async def test_a_verified_token_is_reused_only_until_it_expires(api, user_a):

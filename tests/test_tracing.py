@@ -1,5 +1,6 @@
 """One trace from `POST /v1/courses` through the workflow and its activities to the LLM call and
-the SQL, collected by an in-memory exporter (OTLP in production)."""
+the SQL, and a polled read's statement in its request's trace, collected by an in-memory
+exporter (OTLP in production)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ async def test_a_course_request_is_one_trace_from_the_api_to_the_llm_call(
             )
             assert response.status_code == 202
             await wait_for_course(api, user_a, response.json()["course_id"])
+            read_id = f"read-{uuid.uuid4().hex[:8]}"
+            polled = await api.http.get(
+                f"/v1/courses/{response.json()['course_id']}", headers={**api.auth(user_a), "X-Request-ID": read_id}
+            )
+            assert polled.status_code == 200
         trace.get_tracer_provider().force_flush()
     finally:
         HTTPXClientInstrumentor().uninstrument()
@@ -64,3 +70,9 @@ async def test_a_course_request_is_one_trace_from_the_api_to_the_llm_call(
     [outline] = [s for s in in_trace if s.name == "RunActivity:generate_outline"]
     assert llm_call.parent.span_id == outline.context.span_id, "the call is a child of the activity that made it"
     assert any(s.attributes.get("db.system") == "postgresql" or s.attributes.get("db.system.name") == "postgresql" for s in in_trace)
+
+    # A polled read runs on the read pool, not the instrumented engine: it names its statement itself.
+    [read] = [s for s in spans if s.attributes.get("studyflow.request_id") == read_id]
+    [statement] = [s for s in spans if s.name == "SELECT course" and s.context.trace_id == read.context.trace_id]
+    assert statement.attributes["db.system.name"] == "postgresql"
+    assert statement.kind == trace.SpanKind.CLIENT

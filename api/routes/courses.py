@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
 from api.auth import Principal
 from api.conditional import NOT_MODIFIED, conditional_json
-from api.deps import CurrentUserDep, PrincipalDep, ReadConnectionDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
@@ -116,9 +116,9 @@ async def list_courses(
 
 @router.get("/{course_id}", response_model=CourseDetail, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_course(
-    course_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+    course_id: uuid.UUID, request: Request, principal: PrincipalDep
 ) -> Response:
-    return conditional_json(request, await _course_detail(request, principal, connection, course_id))
+    return conditional_json(request, await _course_detail(request, principal, course_id))
 
 
 @router.get("/{course_id}/progress", response_model=CourseDetail, responses=NOT_FOUND)
@@ -126,11 +126,10 @@ async def get_course_progress(
     course_id: uuid.UUID,
     request: Request,
     principal: PrincipalDep,
-    connection: ReadConnectionDep,
     temporal: TemporalDep,
 ) -> CourseDetail:
     """Like GET /v1/courses/{id}, plus the live stage queried from the running workflow."""
-    detail = await _course_detail(request, principal, connection, course_id)
+    detail = await _course_detail(request, principal, course_id)
     if detail.status == "generating" and detail.workflow_id:
         try:
             handle = temporal.get_workflow_handle(detail.workflow_id)
@@ -142,10 +141,8 @@ async def get_course_progress(
     return detail
 
 
-async def _course_detail(
-    request: Request, principal: Principal, connection: AsyncConnection, course_id: uuid.UUID
-) -> CourseDetail:
-    row = await read_as_learner(request, principal, connection, COURSE, course_id=course_id)
+async def _course_detail(request: Request, principal: Principal, course_id: uuid.UUID) -> CourseDetail:
+    row = await read_as_learner(request, principal, COURSE, course_id=course_id)
     if row["id"] is None:
         raise ApiError(404, f"course {course_id} not found")
     chapters: dict[int, Chapter] = {}

@@ -4,11 +4,12 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 
 from api.conditional import NOT_MODIFIED, conditional_json
-from api.deps import ClockDep, PrincipalDep, ReadConnectionDep, SettingsDep
+from api.deps import ClockDep, PrincipalDep, SettingsDep
 from api.learner_read import read_as_learner
 from api.routes.goals import goal_view
 from api.schemas.dashboard import Dashboard
 from db.due_cards import DUE_CARDS_FROM
+from db.read_pool import PolledRead
 from db.goal_measures import GOAL_MEASURES
 from studyflow.local_day import today_in
 
@@ -19,7 +20,9 @@ router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 # The learner is looked up by the token's subject in this statement: the due-cards fragment
 # correlates with that row instead of taking their id as a parameter.
 _DUE_CARDS_OF_U = DUE_CARDS_FROM.replace(":user_id", "u.id")
-_DASHBOARD = text(
+_DASHBOARD = PolledRead.of(
+    "dashboard",
+    text(
     f"""
     SELECT u.deleted_at, u.plan, u.streak_current, u.streak_longest, u.last_active_date, u.study_seconds,
            u.courses_completed, u.quiz_attempts, u.quiz_questions, u.quiz_correct,
@@ -40,6 +43,7 @@ _DASHBOARD = text(
       FROM users u
      WHERE u.clerk_id = :clerk_id
     """
+    ),
 )
 
 
@@ -47,13 +51,12 @@ _DASHBOARD = text(
 async def dashboard(
     request: Request,
     principal: PrincipalDep,
-    connection: ReadConnectionDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> Response:
     now = clock()
     today = today_in(settings.day_timezone, now)
     params = {"now": now, "today": today, "tz": settings.day_timezone}
-    row = dict(await read_as_learner(request, principal, connection, _DASHBOARD, **params))
+    row = dict(await read_as_learner(request, principal, _DASHBOARD, **params))
     row["goals"] = [goal_view(goal, today) for goal in row["goals"]]
     return conditional_json(request, Dashboard.model_validate(row))

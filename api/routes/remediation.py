@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from api.conditional import NOT_MODIFIED, conditional_json
-from api.deps import PrincipalDep, ReadConnectionDep
+from api.deps import PrincipalDep
 from api.errors import ApiError
 from api.learner_read import read_as_learner
 from api.openapi_errors import NOT_FOUND
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/v1/remediation", tags=["weak areas"])
 
 @router.get("/{plan_id}", response_model=RemediationView, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_remediation(
-    plan_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+    plan_id: uuid.UUID, request: Request, principal: PrincipalDep
 ) -> Response:
-    plan = await read_as_learner(request, principal, connection, REMEDIATION_PLAN, plan_id=plan_id)
+    plan = await read_as_learner(request, principal, REMEDIATION_PLAN, plan_id=plan_id)
     if plan["id"] is None:
         raise ApiError(404, f"remediation plan {plan_id} not found")
     view = RemediationView(

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from api.anki_deck import build_apkg
 from api.citations import cited, citations_by_chunk
 from api.conditional import NOT_MODIFIED, conditional_json
-from api.deps import CurrentUserDep, PrincipalDep, ReadConnectionDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.learner_read import read_as_learner
 from api.openapi_errors import BAD_REQUEST, CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
@@ -152,10 +152,8 @@ async def request_study_content(
 
 
 @router.get("/study-content/{content_id}", response_model=StudyContentView, responses={**NOT_FOUND, **NOT_MODIFIED})
-async def get_study_content(
-    content_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
-) -> Response:
-    content = await read_as_learner(request, principal, connection, STUDY_CONTENT, content_id=content_id)
+async def get_study_content(content_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
+    content = await read_as_learner(request, principal, STUDY_CONTENT, content_id=content_id)
     if content["id"] is None:
         raise ApiError(404, f"study content {content_id} not found")
     view = StudyContentView(
@@ -172,7 +170,8 @@ async def get_study_content(
     payload = content["payload"] or {}
     if content["status"] == "completed":
         records = payload.get("questions") or payload.get("cards") or []
-        citations = await citations_by_chunk(connection, content["user_id"], records)
+        async with request.app.state.session_factory() as session:  # connects only if a record cites
+            citations = await citations_by_chunk(session, content["user_id"], records)
         if content["type"] == StudyContentType.quiz:
             # Active recall: answers, explanations and key points stay server-side until an attempt.
             view.questions = [

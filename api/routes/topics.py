@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select, update
 
 from api.conditional import NOT_MODIFIED, conditional_json
-from api.deps import CurrentUserDep, PrincipalDep, ReadConnectionDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.learner_read import read_as_learner
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
@@ -27,9 +27,9 @@ router = APIRouter(prefix="/v1/topics", tags=["topics"])
 
 @router.get("/{topic_id}", response_model=TopicDetail, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_topic(
-    topic_id: uuid.UUID, request: Request, principal: PrincipalDep, connection: ReadConnectionDep
+    topic_id: uuid.UUID, request: Request, principal: PrincipalDep
 ) -> Response:
-    row = await read_as_learner(request, principal, connection, TOPIC, topic_id=topic_id)
+    row = await read_as_learner(request, principal, TOPIC, topic_id=topic_id)
     if row["id"] is None:
         raise ApiError(404, f"topic {topic_id} not found")
     return conditional_json(request, TopicDetail.model_validate(dict(row)))

@@ -22,6 +22,13 @@ def temporal_binary() -> str:
     return found
 
 
+# A write-ahead log synced at checkpoints, not on every commit: the dev server's history writes
+# stop waiting on the disk. Still durable if the server is killed (only an OS crash loses the
+# last commits). Measured on the course bench: StartWorkflowExecution p50 13 → 8.5 ms idle and
+# 43 → 9 ms with the worker busy.
+SQLITE_PRAGMAS = ("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal")
+
+
 def start_dev_server(data_dir: Path, port: int, ui_port: int, namespace: str) -> subprocess.Popen:
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
@@ -40,6 +47,7 @@ def start_dev_server(data_dir: Path, port: int, ui_port: int, namespace: str) ->
         namespace,
         "--log-level",
         "warn",
+        *SQLITE_PRAGMAS,
     ]
     for key in search_attributes.ALL:
         command += ["--search-attribute", f"{key.name}=Keyword"]
