@@ -115,9 +115,7 @@ async def list_courses(
 
 
 @router.get("/{course_id}", response_model=CourseDetail, responses={**NOT_FOUND, **NOT_MODIFIED})
-async def get_course(
-    course_id: uuid.UUID, request: Request, principal: PrincipalDep
-) -> Response:
+async def get_course(course_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
     return conditional_json(request, await _course_detail(request, principal, course_id))
 
 
