@@ -8,8 +8,10 @@ answering instantly:
       and the orchestration overhead ratio (c) vs (d)
 
 Each of (a) and (b) runs at concurrency 1 and at the given concurrency; the goals of issue 17
-are printed beside the figures. `--profile DIR` records py-spy flame graphs of the API and the
-worker during each phase and prints their top frames.
+are printed beside the figures, with each concurrent phase's CPU per process (bench/cpu_share.py)
+and, during the concurrent POSTs, Temporal's StartWorkflowExecution timed on its own.
+`--profile DIR` records py-spy flame graphs of the API and the worker during each phase and
+prints their top frames.
 
 Run: `make bench` or `.venv/bin/python -m bench.course_bench --courses 200 --concurrency 16`.
 """

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import TextClause
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from db.engine import libpq_url
@@ -34,8 +34,9 @@ class PolledRead:
     sql: str
 
     @classmethod
-    def of(cls, name: str, clause: TextClause) -> PolledRead:
-        return cls(name, str(clause.compile(dialect=_DIALECT)))
+    def of(cls, name: str, sql: str) -> PolledRead:
+        """`sql` as SQLAlchemy's `text()` reads it: `:name` parameters, `CAST(:x AS t)` casts."""
+        return cls(name, str(text(sql).compile(dialect=_DIALECT)))
 
 
 def create_read_pool(database_url: str, size: int) -> AsyncConnectionPool:

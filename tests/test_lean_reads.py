@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text, update
+from sqlalchemy import update
 from temporalio.api.enums.v1 import EventType
 
 from db.models import User
@@ -96,7 +96,7 @@ async def test_a_first_request_to_a_polled_read_provisions_the_learner(api, user
 
 
 async def test_a_polled_read_keeps_literal_percent_signs_casts_and_repeated_parameters(database_url):
-    read = PolledRead.of("probe", text("SELECT CAST(:n AS int) + 1 AS next, '5%'::text AS share, CAST(:n AS int) * 2 AS twice"))
+    read = PolledRead.of("probe", "SELECT CAST(:n AS int) + 1 AS next, '5%'::text AS share, CAST(:n AS int) * 2 AS twice")
     pool = create_read_pool(database_url, 1)
     await pool.open()
     try:

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import text
-
 from api.conditional import NOT_MODIFIED, conditional_json
 from api.deps import ClockDep, PrincipalDep, SettingsDep
 from api.learner_read import read_as_learner
@@ -22,7 +20,6 @@ router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 _DUE_CARDS_OF_U = DUE_CARDS_FROM.replace(":user_id", "u.id")
 _DASHBOARD = PolledRead.of(
     "dashboard",
-    text(
     f"""
     SELECT u.deleted_at, u.plan, u.streak_current, u.streak_longest, u.last_active_date, u.study_seconds,
            u.courses_completed, u.quiz_attempts, u.quiz_questions, u.quiz_correct,
@@ -42,8 +39,7 @@ _DASHBOARD = PolledRead.of(
                     ORDER BY g.created_at DESC LIMIT 20) m) AS goals
       FROM users u
      WHERE u.clerk_id = :clerk_id
-    """
-    ),
+    """,
 )
 
 
