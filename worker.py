@@ -33,8 +33,8 @@ from activities.reconciler_activities import ReconcilerActivities
 from activities.remediation_activities import RemediationActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
-from activities.user_activities import UserActivities
 from activities.suggestion_activities import SuggestionActivities
+from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging
 from studyflow.object_store import object_store_from

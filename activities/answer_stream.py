@@ -56,7 +56,9 @@ class AnswerStream:
                 "delta": delta,
             }
             async with self._sessions.begin() as session:
-                await session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": json.dumps(payload)})
+                await session.execute(
+                    text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": json.dumps(payload)}
+                )
             self._sent += len(delta)
             self._seq += 1
         self._last = time.monotonic()

@@ -9,7 +9,7 @@ and the answer persisted together under the Update's request id. A retried activ
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -180,7 +180,7 @@ class ConversationActivities:
         )
 
     async def _labels(self, chunks: list[RetrievedChunk]) -> dict[uuid.UUID, str]:
-        """"lecture-3.pdf, p. 12" for a source; "course: topic" for course material."""
+        """ "lecture-3.pdf, p. 12" for a source; "course: topic" for course material."""
         async with self._sessions() as session:
             rows = (
                 await session.execute(
@@ -220,7 +220,7 @@ class ConversationActivities:
         if not topics:
             return None
         vectors = await self._title_vectors_of([t.title for t in topics])
-        scores = [sum(a * b for a, b in zip(vector, v)) for v in vectors]
+        scores = [sum(a * b for a, b in zip(vector, v, strict=False)) for v in vectors]
         best = max(range(len(topics)), key=scores.__getitem__)
         return topics[best].id if scores[best] >= TOPIC_MATCH else None
 
@@ -306,7 +306,8 @@ class ConversationActivities:
                 insert(TutorHandoff)
                 .values(conversation_id=conversation.id, owner_id=conversation.owner_id, reason=reason, summary=summary)
                 .on_conflict_do_update(
-                    index_elements=["conversation_id"], set_={"reason": reason, "summary": summary, "updated_at": func.now()}
+                    index_elements=["conversation_id"],
+                    set_={"reason": reason, "summary": summary, "updated_at": func.now()},
                 )
                 .returning(TutorHandoff.id)
             )
@@ -368,17 +369,24 @@ class ConversationActivities:
             "reason": reason,
             "recent_questions": [m.text for m in messages if m.role == "learner"][-5:],
             "weak_topics": [
-                {"topic_id": str(w.id), "title": w.title, "course": w.course, "mastery": round(w.mastery, 3), "answers": w.answers}
+                {
+                    "topic_id": str(w.id),
+                    "title": w.title,
+                    "course": w.course,
+                    "mastery": round(w.mastery, 3),
+                    "answers": w.answers,
+                }
                 for w in weak
             ],
             "practice": {
                 "attempts": totals[0],
                 "average_percentage": round(float(totals[1]), 1) if totals[1] is not None else None,
                 "recent": [
-                    {"course": a.topic, "percentage": float(a.percentage), "at": a.created_at.isoformat()} for a in attempts
+                    {"course": a.topic, "percentage": float(a.percentage), "at": a.created_at.isoformat()}
+                    for a in attempts
                 ],
             },
-            "prepared_at": datetime.now(timezone.utc).isoformat(),
+            "prepared_at": datetime.now(UTC).isoformat(),
         }
 
     @activity.defn

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.heartbeat import heartbeating
+from activities.llm import prompts
 from activities.llm.gateway import LlmGateway
 from activities.sources.course_material import spread_excerpts
-from studyflow.content_rules.outline_shape import manual_outline, normalize_outline
 from db.models import Course, Topic
 from db.status_guard import mark_failed
 from db.user_counters import record_activity_day
+from studyflow.content_rules.outline_shape import manual_outline, normalize_outline
 from studyflow.contracts.activity_io import (
-    FailureInput,
     CourseReadyInput,
+    FailureInput,
     GeneratedOutline,
     OutlineRequest,
     PersistOutlineInput,
@@ -36,9 +35,7 @@ OUTLINE_EXCERPT_WORDS = 90
 
 
 class CourseActivities:
-    def __init__(
-        self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway
-    ):
+    def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], llm: LlmGateway):
         self._settings = settings
         self._sessions = session_factory
         self._llm = llm
@@ -65,17 +62,13 @@ class CourseActivities:
                 user_id=course.owner_id,
                 idempotency_key=f"course-outline:{request.course_id}",
             )
-        return GeneratedOutline(
-            outline=normalize_outline(result.value, shape, brief.topic), model=result.model
-        )
+        return GeneratedOutline(outline=normalize_outline(result.value, shape, brief.topic), model=result.model)
 
     @activity.defn
     async def persist_outline(self, data: PersistOutlineInput) -> PersistOutlineResult:
         """Outline, topics and counters in one transaction; a retry finds the topics and stops."""
         async with self._sessions.begin() as session:
-            course = await session.scalar(
-                select(Course).where(Course.id == data.course_id).with_for_update()
-            )
+            course = await session.scalar(select(Course).where(Course.id == data.course_id).with_for_update())
             if course is None:
                 return PersistOutlineResult(course_found=False)
             if course.outline is not None:

@@ -7,17 +7,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client
 
-from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
+from activities.embedders import Embedder
 from activities.errors import SubjectGoneError
 from activities.heartbeat import heartbeating
-from activities.embedders import Embedder
+from activities.llm import prompts
 from activities.llm.gateway import LlmGateway
 from activities.retrieval import Retriever
-from studyflow.content_rules.notes_markdown import render_notes
 from db.goal_completion import complete_reached_goals, start_after_commit
 from db.models import Course, CourseSource, Topic
 from db.status_guard import mark_failed
+from studyflow.content_rules.notes_markdown import render_notes
 from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
 from studyflow.contracts.llm_drafts import TopicNotesDraft
 from studyflow.local_day import today_in
@@ -45,7 +45,9 @@ class NotesActivities:
     async def _source_context(self, owner_id, course_id, title: str, summary: str) -> list[str]:
         """A course built from the learner's material writes its notes from that material."""
         async with self._sessions() as session:
-            linked = await session.scalar(select(CourseSource.source_id).where(CourseSource.course_id == course_id).limit(1))
+            linked = await session.scalar(
+                select(CourseSource.source_id).where(CourseSource.course_id == course_id).limit(1)
+            )
         if linked is None:
             return []
         query = f"{title}. {summary}"

@@ -9,19 +9,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from activities.llm import prompts
 from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
-from activities.heartbeat import heartbeating
 from activities.llm.gateway import LlmGateway
 from activities.notifiers import Notifier
 from activities.nudge_templates import template_message
 from db.goal_measures import goal_rows, measures_of
 from db.models import Course, Notification, User
-from studyflow.product_metrics import NUDGES_SENT
 from studyflow.contracts.activity_io import NudgeBatch, NudgeCandidate, NudgePage, NudgeSelection
 from studyflow.contracts.llm_drafts import NudgeDraft
 from studyflow.goal_progress import describe, progress
 from studyflow.local_day import today_in
+from studyflow.product_metrics import NUDGES_SENT
 from studyflow.settings import Settings
 
 KIND = "engagement"  # one kind for every nudge: UNIQUE(user, kind, day) = one nudge a day
@@ -123,7 +123,9 @@ class NudgeActivities:
             # Both endpoints may time out before the template stands in: keep the batch alive.
             async with heartbeating():
                 result = await self._llm.generate(
-                    prompts.nudge(reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot, goal=behind),
+                    prompts.nudge(
+                        reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot, goal=behind
+                    ),
                     NudgeDraft,
                     subject_id=str(user.id),
                     user_id=user.id,
@@ -137,7 +139,9 @@ class NudgeActivities:
             inserted = await session.scalar(
                 insert(Notification)
                 .values(user_id=user.id, kind=KIND, reason=reason, message=message, source=source, day=batch.day)
-                .on_conflict_do_nothing(index_elements=["user_id", "kind", "day"], index_where=Notification.goal_id.is_(None))
+                .on_conflict_do_nothing(
+                    index_elements=["user_id", "kind", "day"], index_where=Notification.goal_id.is_(None)
+                )
                 .returning(Notification.id)
             )
         if inserted is None:

@@ -105,8 +105,10 @@ class QualityGate:
         kept = {i: _with_flags(records[i], found[i]) for i in range(len(records)) if i not in flawed}
         if flawed:
             rewrites = await repair([(records[i], [f.detail for f in blocking(found[i])]) for i in flawed])
-            usable = [(i, r) for i, r in zip(flawed, rewrites) if r is not None]
-            rechecked = dict(zip([i for i, _ in usable], await self._inspect(kind, [r for _, r in usable], excerpts)))
+            usable = [(i, r) for i, r in zip(flawed, rewrites, strict=False) if r is not None]
+            rechecked = dict(
+                zip([i for i, _ in usable], await self._inspect(kind, [r for _, r in usable], excerpts), strict=False)
+            )
             rewritten = dict(usable)
             taken = {record_key(kind, record) for record in kept.values()}
             for i in flawed:

@@ -86,7 +86,13 @@ class ReconcilerActivities:
             for row in stuck:
                 activity.heartbeat(row.workflow_id)
                 run = await self._describe(row.workflow_id)
-                state = "missing" if run is None else "running" if run.status == WorkflowExecutionStatus.RUNNING else "closed"
+                state = (
+                    "missing"
+                    if run is None
+                    else "running"
+                    if run.status == WorkflowExecutionStatus.RUNNING
+                    else "closed"
+                )
                 if state == "running":
                     continue
                 record = await session.get(WorkflowStart, row.workflow_id)
@@ -119,7 +125,9 @@ class ReconcilerActivities:
         cutoff = func.now() - older_than
         rows: list[StuckRow] = []
         for course_id, workflow_id in await session.execute(
-            select(Course.id, Course.workflow_id).where(Course.status == "generating", Course.updated_at < cutoff).limit(limit)
+            select(Course.id, Course.workflow_id)
+            .where(Course.status == "generating", Course.updated_at < cutoff)
+            .limit(limit)
         ):
             rows.append(StuckRow("course", course_id, workflow_id))
         for (content_id,) in await session.execute(
@@ -139,7 +147,9 @@ class ReconcilerActivities:
         ):
             rows.append(StuckRow("remediation", plan_id, workflow_ids.remediation(attempt_id)))
         for source_id, workflow_id in await session.execute(
-            select(Source.id, Source.workflow_id).where(Source.status == "processing", Source.updated_at < cutoff).limit(limit)
+            select(Source.id, Source.workflow_id)
+            .where(Source.status == "processing", Source.updated_at < cutoff)
+            .limit(limit)
         ):
             rows.append(StuckRow("source", source_id, workflow_id))
         return rows
@@ -159,7 +169,9 @@ class ReconcilerActivities:
                     )
                 ).first()
                 if failed:
-                    await refund_course_quota(session, failed.owner_id, today_in(self._settings.day_timezone, failed.created_at))
+                    await refund_course_quota(
+                        session, failed.owner_id, today_in(self._settings.day_timezone, failed.created_at)
+                    )
             elif row.kind == "study_content":
                 # The quota was taken on the day of the request, the row's last change.
                 requested = (

@@ -8,17 +8,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.llm import prompts
 from activities.course_brief import brief_of, load_course
 from activities.embedders import Embedder
 from activities.errors import SubjectGoneError
-from activities.llm.errors import LlmOutputInvalidError
 from activities.heartbeat import heartbeating
+from activities.llm import prompts
+from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from activities.retrieval import Retriever
-from studyflow.content_rules.study_validation import validate_quiz
 from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
 from db.status_guard import mark_failed
+from studyflow.content_rules.study_validation import validate_quiz
 from studyflow.contracts.activity_io import FailureInput, PlanRef
 from studyflow.contracts.llm_drafts import QuizDraft, RemediationDraft
 from studyflow.settings import Settings
@@ -71,7 +71,11 @@ class RemediationActivities:
                 continue  # the topic was removed with its course section: nothing to remediate
             context = await self._topic_context(course.owner_id, course.id, topic)
             prompt = prompts.remediation(
-                brief, topic.title, missed_by_topic.get(str(topic_id), []), context, PRACTICE_QUESTIONS,
+                brief,
+                topic.title,
+                missed_by_topic.get(str(topic_id), []),
+                context,
+                PRACTICE_QUESTIONS,
                 few_shot=self._few_shot,
             )
             async with heartbeating():
@@ -123,7 +127,10 @@ class RemediationActivities:
         # No notes indexed for this topic yet: fall back to course material about it.
         [vector] = await self._embedder.embed([topic.title])
         chunks = await self._retriever.search(
-            owner_id=owner_id, course_id=course_id, query_text=topic.title, query_vector=vector,
+            owner_id=owner_id,
+            course_id=course_id,
+            query_text=topic.title,
+            query_vector=vector,
             k=CONTEXT_CHUNKS,
         )
         return [c.text for c in chunks if c.course_id == course_id]

@@ -1,8 +1,8 @@
 """Hybrid retrieval over content_chunks: vector cosine + full text, fused by reciprocal rank.
 
 Tiers, in order, until K chunks are found: the learner's own sources the course is built from
-(strict, then their best matches whatever the similarity), the same course with a strict similarity threshold, the same course
-relaxed, then the owner's other courses (never anyone else's material).
+(strict, then their best matches whatever the similarity), the same course with a strict
+similarity threshold, the same course relaxed, then the owner's other courses (never anyone else's material).
 pgvector 0.6 filters *after* an HNSW scan, which can return fewer than K rows for a selective
 filter, so the filtered searches order by an expression the index cannot serve: Postgres then
 scans exactly the rows the (course or owner) filter selects through their b-tree index.
@@ -154,9 +154,7 @@ class Retriever:
         if not scores:
             return []
         best = sorted(scores, key=scores.get, reverse=True)[:k]
-        chunks = {
-            c.id: c for c in await session.scalars(select(ContentChunk).where(ContentChunk.id.in_(best)))
-        }
+        chunks = {c.id: c for c in await session.scalars(select(ContentChunk).where(ContentChunk.id.in_(best)))}
         missing = [i for i in best if i not in similarity]
         if missing:  # text-only matches: report their real similarity too
             extra = await session.execute(

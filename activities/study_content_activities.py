@@ -14,34 +14,34 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.llm import prompts
+from activities.cache.request_text import normalize_request
+from activities.cache.semantic_cache import CacheScope, SemanticCache
 from activities.course_brief import brief_of
 from activities.embedders import Embedder
 from activities.errors import SubjectGoneError
-from activities.llm.errors import LlmOutputInvalidError
 from activities.heartbeat import heartbeating
-from activities.quality_gate import QualityGate, llm_repairer, thresholds_from
+from activities.llm import prompts
+from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LedgerEntry, LlmLedger
+from activities.quality_gate import QualityGate, llm_repairer, thresholds_from
 from activities.retrieval import Retriever
-from activities.cache.semantic_cache import CacheScope, SemanticCache
-from activities.cache.request_text import normalize_request
-from studyflow.product_metrics import CACHE_LOOKUPS
-from studyflow.content_rules.quality_gate import summary
-from studyflow.content_rules.study_validation import validate_set
 from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
+from studyflow.content_rules.quality_gate import summary
+from studyflow.content_rules.study_validation import validate_set
 from studyflow.contracts.activity_io import (
     BeginResult,
     CacheDecision,
-    FailureInput,
     ContentRef,
+    FailureInput,
     GenerateStudyContentInput,
     GenerateStudyContentResult,
     RetrievedContext,
     ServeCachedInput,
 )
 from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
+from studyflow.product_metrics import CACHE_LOOKUPS
 from studyflow.settings import Settings
 
 # Free-text preferences may describe the learner; such requests never enter the shared cache.
@@ -170,7 +170,9 @@ class StudyContentActivities:
         found = await self._cache.lookup(self._scope(job), job.request_text, vector)
         CACHE_LOOKUPS.labels(found.hit.tier if found.hit else "near" if found.near else "miss").inc()
         if found.hit:
-            return CacheDecision(hit_entry_id=found.hit.entry_id, hit_tier=found.hit.tier, similarity=found.hit.similarity)
+            return CacheDecision(
+                hit_entry_id=found.hit.entry_id, hit_tier=found.hit.tier, similarity=found.hit.similarity
+            )
         if found.near:
             return CacheDecision(near_entry_id=found.near.entry_id, similarity=found.near.similarity)
         return CacheDecision()
@@ -318,7 +320,9 @@ class StudyContentActivities:
         else:
             claim = f"{record['front']} {record['back']}"
         [vector] = await self._embedder.embed([claim])
-        closest = max(source_refs.values(), key=lambda row: sum(a * b for a, b in zip(vector, row.embedding)))
+        closest = max(
+            source_refs.values(), key=lambda row: sum(a * b for a, b in zip(vector, row.embedding, strict=False))
+        )
         return [str(closest.id)]
 
     async def _attach_topics(self, cached: dict, job: _Job) -> dict:
@@ -348,4 +352,3 @@ def _records(payload: dict | None) -> list:
     if not payload:
         return []
     return payload.get("questions") or payload.get("cards") or []
-

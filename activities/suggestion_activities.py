@@ -59,13 +59,19 @@ class SuggestionActivities:
             goal = await session.get(Goal, goal_id)
             if goal is None:
                 raise SubjectGoneError(f"goal {goal_id} no longer exists")
-            stored = await session.scalar(select(SubjectSuggestion.id).where(SubjectSuggestion.goal_id == goal_id).limit(1))
+            stored = await session.scalar(
+                select(SubjectSuggestion.id).where(SubjectSuggestion.goal_id == goal_id).limit(1)
+            )
             if stored is not None:
                 return None
             today = today_in(self._settings.day_timezone)
             [row] = await goal_rows(
-                session, goal.user_id, today, self._settings.day_timezone,
-                statuses=("active", "met", "abandoned"), goal_id=goal_id,
+                session,
+                goal.user_id,
+                today,
+                self._settings.day_timezone,
+                statuses=("active", "met", "abandoned"),
+                goal_id=goal_id,
             )
             history = (await session.execute(_HISTORY, {"user_id": goal.user_id})).mappings().one()
         return _History(
@@ -106,7 +112,9 @@ class SuggestionActivities:
 
     @staticmethod
     def _fallback(history: _History) -> list[tuple[str, str]]:
-        return from_history([topic for topic, _ in history.courses], [title for title, _ in history.weak], history.goal_text)
+        return from_history(
+            [topic for topic, _ in history.courses], [title for title, _ in history.weak], history.goal_text
+        )
 
     async def _store(self, history: _History, suggestions: list[Suggestion]) -> int:
         goal = history.goal
@@ -116,11 +124,19 @@ class SuggestionActivities:
             inserted = (
                 await session.scalars(
                     insert(SubjectSuggestion)
-                    .values([
-                        {"user_id": goal.user_id, "goal_id": goal.id, "position": position, "topic": s.topic,
-                         "reason": s.reason, "source": s.source}
-                        for position, s in enumerate(suggestions)
-                    ])
+                    .values(
+                        [
+                            {
+                                "user_id": goal.user_id,
+                                "goal_id": goal.id,
+                                "position": position,
+                                "topic": s.topic,
+                                "reason": s.reason,
+                                "source": s.source,
+                            }
+                            for position, s in enumerate(suggestions)
+                        ]
+                    )
                     .on_conflict_do_nothing(index_elements=["goal_id", "position"])
                     .returning(SubjectSuggestion.id)
                 )

@@ -95,8 +95,14 @@ class UserActivities:
         """Remove everything the learner created; the users row stays as an anonymous tombstone."""
         async with self._sessions.begin() as session:
             for model in (
-                RemediationPlan, QuizAttempt, FlashcardState, TopicMastery, Notification, ContentChunk,
-                SubjectSuggestion, Goal,
+                RemediationPlan,
+                QuizAttempt,
+                FlashcardState,
+                TopicMastery,
+                Notification,
+                ContentChunk,
+                SubjectSuggestion,
+                Goal,
             ):
                 column = model.owner_id if model is ContentChunk else model.user_id
                 await session.execute(delete(model).where(column == ref.user_id))

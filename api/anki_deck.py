@@ -26,7 +26,9 @@ _NOTE_TYPE = genanki.Model(
             "afmt": '{{FrontSide}}<hr id="answer">{{Back}}<div class="topic">{{Topic}}</div>',
         }
     ],
-    css=".card { font-family: sans-serif; font-size: 20px; text-align: left; } .topic { color: #666; font-size: 14px; }",
+    css=(
+        ".card { font-family: sans-serif; font-size: 20px; text-align: left; } .topic { color: #666; font-size: 14px; }"
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,8 +14,8 @@ from api.auth import Authenticator
 from api.errors import install_error_handlers
 from api.http_metrics import HttpMetricsMiddleware
 from api.openapi_errors import install_openapi_document
+from api.process_metrics import forget_process_metrics
 from api.request_id import RequestIdMiddleware
-from api.security_headers import SecurityHeadersMiddleware
 from api.routes import (
     attempts,
     billing,
@@ -32,20 +32,20 @@ from api.routes import (
     notifications,
     remediation,
     sources,
-    suggestions,
     study_content,
+    suggestions,
     topics,
     tutor_handoffs,
     weak_areas,
     web_config,
     webhooks,
 )
+from api.security_headers import SecurityHeadersMiddleware
 from api.status_events import EventHub
 from api.temporal_provider import TemporalProvider
 from api.web_app import mount_web_app
 from db.engine import create_engine, create_session_factory
 from db.read_pool import create_read_pool
-from studyflow.launch.api_server import forget_process_metrics
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.tracing import install_tracer_provider, instrument_io
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         max_body_size=settings.max_request_bytes,
     )
     app.state.settings = settings
-    app.state.clock = lambda: datetime.now(timezone.utc)
+    app.state.clock = lambda: datetime.now(UTC)
     app.state.object_store = object_store_from(settings)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_allowed_origins:
@@ -104,7 +104,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     install_tracer_provider(settings, "studyflow-api")
     if settings.otlp_endpoint:
         # One server span per request: the per-message receive/send spans cost more than they tell.
-        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"])
+        FastAPIInstrumentor.instrument_app(
+            app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+        )
     install_error_handlers(app)
     install_openapi_document(app)
     for router in (

@@ -20,9 +20,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db_session import get_session
+from api.dev_auth import ensure_keypair
 from api.errors import ApiError
 from db.models import User
-from studyflow.launch.dev_auth import ensure_keypair
 from studyflow.settings import Settings
 
 
@@ -101,9 +101,7 @@ def unauthenticated(reason: str) -> ApiError:
 _bearer = HTTPBearer(auto_error=False, description="a Clerk session token (or an embedded dev token)")
 
 
-async def current_principal(
-    request: Request, _: HTTPAuthorizationCredentials | None = Security(_bearer)
-) -> Principal:
+async def current_principal(request: Request, _: HTTPAuthorizationCredentials | None = Security(_bearer)) -> Principal:
     return await request.app.state.authenticator.authenticate(request)
 
 
@@ -113,9 +111,7 @@ async def current_user(
     """The learner named by the verified token; created on first sight (webhooks can arrive late).
     ON CONFLICT makes concurrent first requests and the webhook converge on one row."""
     row = (
-        await session.execute(
-            select(User.id, User.plan, User.deleted_at).where(User.clerk_id == principal.clerk_id)
-        )
+        await session.execute(select(User.id, User.plan, User.deleted_at).where(User.clerk_id == principal.clerk_id))
     ).first()
     if row is None:
         await session.execute(

@@ -13,9 +13,7 @@ from db.models import ContentChunk, Source
 from studyflow.citations import citation_label
 
 
-async def citations_by_chunk(
-    session: AsyncSession, owner_id: uuid.UUID, records: list[dict]
-) -> dict[str, Citation]:
+async def citations_by_chunk(session: AsyncSession, owner_id: uuid.UUID, records: list[dict]) -> dict[str, Citation]:
     chunk_ids = {uuid.UUID(i) for record in records for i in record.get("chunk_ids", [])}
     if not chunk_ids:
         return {}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-import psycopg
 from sqlalchemy.exc import InterfaceError, OperationalError
-from temporalio.service import RPCError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from temporalio.service import RPCError
 
 from api.allowed_methods import allowed_methods
 
@@ -34,9 +34,7 @@ _CODES = {
 
 
 class ApiError(Exception):
-    def __init__(
-        self, status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
-    ):
+    def __init__(self, status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code or _CODES.get(status, "error")

@@ -9,7 +9,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter(
-    "studyflow_http_requests_total", "HTTP requests answered, by method, route template and status", ["method", "route", "status"]
+    "studyflow_http_requests_total",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
 )
 REQUEST_SECONDS = Histogram(
     "studyflow_http_request_duration_seconds",
@@ -17,7 +19,7 @@ REQUEST_SECONDS = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-# Summed over the live API processes when several serve one port (see studyflow/launch/api_server.py).
+# Summed over the live API processes when several serve one port (see cli/api_server.py).
 IN_FLIGHT = Gauge("studyflow_http_requests_in_flight", "HTTP requests being answered now", multiprocess_mode="livesum")
 
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}

@@ -23,9 +23,7 @@ async def owned_course(session: AsyncSession, course_id: uuid.UUID, user: Curren
 
 async def owned_topic(session: AsyncSession, topic_id: uuid.UUID, user: CurrentUser) -> Topic:
     topic = await session.scalar(
-        select(Topic)
-        .join(Course, Course.id == Topic.course_id)
-        .where(Topic.id == topic_id, Course.owner_id == user.id)
+        select(Topic).join(Course, Course.id == Topic.course_id).where(Topic.id == topic_id, Course.owner_id == user.id)
     )
     if topic is None:
         raise ApiError(404, f"topic {topic_id} not found")

@@ -23,10 +23,13 @@ _COUNTS = text(
 async def status_metrics(session: AsyncSession) -> list[Metric]:
     """A status with no rows left is absent, not stuck at its last count."""
     rows = GaugeMetricFamily(
-        "studyflow_rows", "Rows by table and status (courses, topics, study content, remediation, sources)",
+        "studyflow_rows",
+        "Rows by table and status (courses, topics, study content, remediation, sources)",
         labels=["table", "status"],
     )
-    backlog = GaugeMetricFamily("studyflow_background_backlog_topics", "Topics queued for background notes, not started yet")
+    backlog = GaugeMetricFamily(
+        "studyflow_background_backlog_topics", "Topics queued for background notes, not started yet"
+    )
     for table, status, count in await session.execute(_COUNTS):
         if table == "backlog":
             backlog.add_metric([], count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -33,7 +33,7 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 def _timestamp(value: object) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=timezone.utc) if isinstance(value, int | float) else None
+    return datetime.fromtimestamp(int(value), tz=UTC) if isinstance(value, int | float) else None
 
 
 async def _user_for(session: AsyncSession, obj: dict) -> uuid.UUID | None:
@@ -48,8 +48,13 @@ async def _user_for(session: AsyncSession, obj: dict) -> uuid.UUID | None:
 
 
 async def _set_subscription(
-    session: AsyncSession, user_id: uuid.UUID, *, customer: str | None, subscription: str | None,
-    status: str, period_end: datetime | None,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    customer: str | None,
+    subscription: str | None,
+    status: str,
+    period_end: datetime | None,
 ) -> None:
     values = {"stripe_customer_id": customer, "status": status}
     if subscription:
@@ -75,14 +80,21 @@ async def apply_stripe_event(session: AsyncSession, event_type: str, obj: dict) 
         return "ignored"
     user_id = await _user_for(session, obj)
     if user_id is None:
-        log.warning("stripe %s for an unknown user (customer %s): acknowledged, nothing changed",
-                    event_type, obj.get("customer"))
+        log.warning(
+            "stripe %s for an unknown user (customer %s): acknowledged, nothing changed",
+            event_type,
+            obj.get("customer"),
+        )
         return "unknown_user"
     if event_type == "checkout.session.completed":
         if obj.get("mode") == "subscription" and obj.get("payment_status") in ("paid", "no_payment_required"):
             await _set_subscription(
-                session, user_id, customer=obj.get("customer"), subscription=obj.get("subscription"),
-                status="active", period_end=None,
+                session,
+                user_id,
+                customer=obj.get("customer"),
+                subscription=obj.get("subscription"),
+                status="active",
+                period_end=None,
             )
         return "applied"
     if event_type.startswith("customer.subscription."):
@@ -91,8 +103,12 @@ async def apply_stripe_event(session: AsyncSession, event_type: str, obj: dict) 
             ((obj.get("items") or {}).get("data") or [{}])[0].get("current_period_end")
         )
         await _set_subscription(
-            session, user_id, customer=obj.get("customer"), subscription=obj.get("id"),
-            status=status, period_end=period_end,
+            session,
+            user_id,
+            customer=obj.get("customer"),
+            subscription=obj.get("id"),
+            status=status,
+            period_end=period_end,
         )
         return "applied"
     # invoice.payment_failed
@@ -100,8 +116,13 @@ async def apply_stripe_event(session: AsyncSession, event_type: str, obj: dict) 
     if invoice_id:
         await session.execute(
             insert(Payment)
-            .values(user_id=user_id, stripe_object_id=invoice_id, amount_cents=obj.get("amount_due"),
-                    currency=obj.get("currency"), status="failed")
+            .values(
+                user_id=user_id,
+                stripe_object_id=invoice_id,
+                amount_cents=obj.get("amount_due"),
+                currency=obj.get("currency"),
+                status="failed",
+            )
             .on_conflict_do_update(index_elements=["stripe_object_id"], set_={"status": "failed"})
         )
     await session.execute(update(User).where(User.id == user_id).values(subscription_status="past_due"))

@@ -17,7 +17,7 @@ import json
 import random
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -45,13 +45,9 @@ from studyflow.settings import Settings
 
 PAIRS = Path(__file__).resolve().parents[1] / "tests" / "data" / "cache_pairs.jsonl"
 SCOPE = "quiz|bench-model|v|beginner|practical|en|8"
-LOOKUP = (
-    "SELECT id FROM semantic_cache WHERE scope_key = %s AND expires_at > now() "
-    "ORDER BY embedding <=> %s LIMIT 5"
-)
+LOOKUP = "SELECT id FROM semantic_cache WHERE scope_key = %s AND expires_at > now() ORDER BY embedding <=> %s LIMIT 5"
 EXACT = (
-    "SELECT id FROM semantic_cache WHERE scope_key = %s AND expires_at > now() "
-    "ORDER BY (embedding <=> %s) + 0 LIMIT 5"
+    "SELECT id FROM semantic_cache WHERE scope_key = %s AND expires_at > now() ORDER BY (embedding <=> %s) + 0 LIMIT 5"
 )
 
 
@@ -63,7 +59,7 @@ def _synthetic_vectors(seeds: np.ndarray, count: int, rng: np.random.Generator) 
 
 
 def _fill(conn: psycopg.Connection, vectors: np.ndarray, offset: int) -> None:
-    expires = datetime.now(timezone.utc) + timedelta(days=30)
+    expires = datetime.now(UTC) + timedelta(days=30)
     with conn.cursor() as cur:
         with cur.copy(
             "COPY semantic_cache (scope_key, request_text, embedding, response, model, prompt_version, expires_at) "
@@ -89,7 +85,7 @@ def _measure(conn: psycopg.Connection, queries: np.ndarray) -> dict:
                 latencies.append((time.perf_counter() - started) * 1000)
             tops.append(rows[0][0] if rows else None)
         results[name] = (percentile(latencies, 50), percentile(latencies, 99), tops)
-    recall = sum(a == b for a, b in zip(results["hnsw"][2], results["exact"][2])) / len(queries)
+    recall = sum(a == b for a, b in zip(results["hnsw"][2], results["exact"][2], strict=False)) / len(queries)
     return {"hnsw": results["hnsw"][:2], "exact": results["exact"][:2], "recall": recall}
 
 
@@ -141,11 +137,15 @@ async def llm_calls_benchmark(settings: Settings, sessions) -> list[str]:
     lines = []
     for cache_on in (False, True):
         study = StudyContentActivities(
-            settings.model_copy(update={"openai_model": f"bench-{uuid.uuid4().hex[:6]}"}), sessions, llm, ledger, embedder
+            settings.model_copy(update={"openai_model": f"bench-{uuid.uuid4().hex[:6]}"}),
+            sessions,
+            llm,
+            ledger,
+            embedder,
         )
         async with sessions.begin() as session:
             owner = await session.scalar(insert(User).values(clerk_id=f"bench-{uuid.uuid4()}").returning(User.id))
-        started_at = datetime.now(timezone.utc)
+        started_at = datetime.now(UTC)
         served = 0
         for topic in requests:
             async with sessions.begin() as session:
@@ -163,13 +163,18 @@ async def llm_calls_benchmark(settings: Settings, sessions) -> list[str]:
                 decision = await study.lookup_cache(ref)
                 if decision.hit_entry_id:
                     await study.serve_cached(
-                        ServeCachedInput(content_id=content_id, entry_id=decision.hit_entry_id,
-                                         served_from=f"cache_{decision.hit_tier}")
+                        ServeCachedInput(
+                            content_id=content_id,
+                            entry_id=decision.hit_entry_id,
+                            served_from=f"cache_{decision.hit_tier}",
+                        )
                     )
                     served += 1
                     continue
             context = await study.retrieve_context(ref)
-            await study.generate_study_content(GenerateStudyContentInput(content_id=content_id, chunk_ids=context.chunk_ids))
+            await study.generate_study_content(
+                GenerateStudyContentInput(content_id=content_id, chunk_ids=context.chunk_ids)
+            )
             if cache_on:
                 await study.store_in_cache(ref)
         async with sessions() as session:

@@ -24,10 +24,10 @@ from pathlib import Path
 import httpx
 from openai import AsyncOpenAI
 
+from api.dev_auth import ensure_keypair, mint_session_token
 from bench.load import percentile
 from bench.stack import BenchStack, free_port
-from studyflow.launch import local_llm
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
+from cli import local_llm
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
@@ -44,7 +44,10 @@ async def _ask(http: httpx.AsyncClient, headers: dict, conversation_id: str, que
     """A question the tutor could not answer at all (503 after its retries) counts as not answered."""
     started = time.perf_counter()
     response = await http.post(
-        f"/v1/conversations/{conversation_id}/messages", params={"wait": "true"}, json={"question": question}, headers=headers
+        f"/v1/conversations/{conversation_id}/messages",
+        params={"wait": "true"},
+        json={"question": question},
+        headers=headers,
     )
     elapsed = time.perf_counter() - started
     if response.status_code == 503:
@@ -78,11 +81,16 @@ async def evaluate(http: httpx.AsyncClient, headers: dict, conversation_id: str)
     precision = right / cited if cited else 0.0
     print(f"evaluation: {len(answerable)} answerable, {len(unanswerable)} unanswerable questions")
     print(f"  answered {answered}/{len(answerable)}; citation precision {precision:.1%} ({right}/{cited} citations)")
-    print(f"  correct refusals {refused}/{len(unanswerable)}; invented answers {false_answers}; no answer at all (503) {failed}")
+    print(
+        f"  correct refusals {refused}/{len(unanswerable)}; invented answers {false_answers}; no "
+        f"answer at all (503) {failed}"
+    )
     print(f"  answer time p50 {percentile(seconds, 50) * 1000:.0f} ms, p99 {percentile(seconds, 99) * 1000:.0f} ms")
 
 
-async def latency(stack: BenchStack, http: httpx.AsyncClient, headers: dict, token: str, conversation_id: str, n: int) -> None:
+async def latency(
+    stack: BenchStack, http: httpx.AsyncClient, headers: dict, token: str, conversation_id: str, n: int
+) -> None:
     questions = ["What does TCP acknowledge?", "What does DNS translate?", "What is a round-trip time?"]
     for question in questions:  # warm-up
         await _ask(http, headers, conversation_id, question)
@@ -127,8 +135,12 @@ async def run(local: bool, n: int) -> None:
     if local:
         port = free_port()
         local_server = local_llm.start_server(port, Path("/tmp/studyflow-chat-bench-llm.log"))
-        env |= {**local_llm.LOCAL_ENV, "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
-                "OPENAI_FALLBACK_BASE_URL": f"http://127.0.0.1:{port}/v1", "LLM_MAX_TOKENS": "400"}
+        env |= {
+            **local_llm.LOCAL_ENV,
+            "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+            "OPENAI_FALLBACK_BASE_URL": f"http://127.0.0.1:{port}/v1",
+            "LLM_MAX_TOKENS": "400",
+        }
     try:
         with BenchStack(extra_env=env) as stack:
             private_pem, _ = ensure_keypair(stack.data_dir / "dev-auth")

@@ -26,7 +26,7 @@ import statistics
 import time
 import uuid
 from contextlib import nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -38,6 +38,7 @@ from activities.embedders import build_embedder
 from activities.indexing_activities import IndexingActivities
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
+from api.dev_auth import ensure_keypair, mint_session_token
 from bench.cpu_share import cpu_share
 from bench.load import percentile, run_load
 from bench.profile import print_top, profiled
@@ -46,7 +47,6 @@ from db.engine import create_engine, create_session_factory
 from db.models import Course, User
 from studyflow.contracts.activity_io import CourseReadyInput, CourseRef, OutlineRequest, PersistOutlineInput
 from studyflow.contracts.workflow_inputs import OutlineShape
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 
 
@@ -78,7 +78,9 @@ async def _probe_start_latency(address: str, stop: asyncio.Event) -> list[float]
     while not stop.is_set():
         started = time.perf_counter()
         await client.start_workflow(
-            "StartLatencyProbe", id=f"start-probe-{uuid.uuid4()}", task_queue="start-probe-unpolled",
+            "StartLatencyProbe",
+            id=f"start-probe-{uuid.uuid4()}",
+            task_queue="start-probe-unpolled",
             execution_timeout=timedelta(seconds=5),
         )
         latencies.append((time.perf_counter() - started) * 1000)
@@ -86,9 +88,7 @@ async def _probe_start_latency(address: str, stop: asyncio.Event) -> list[float]
     return latencies
 
 
-async def _baseline(
-    settings: Settings, session_factory, courses: int, concurrency: int, *, index: bool
-) -> float:
+async def _baseline(settings: Settings, session_factory, courses: int, concurrency: int, *, index: bool) -> float:
     """The same activities, called directly: outline → persist → ready (→ index the outline, as
     the workflow does after `ready`). Returns courses/s."""
     activities = CourseActivities(settings, session_factory, LlmGateway(settings, LlmLedger(session_factory)))
@@ -99,8 +99,14 @@ async def _baseline(
         await session.execute(
             insert(Course),
             [
-                {"id": i, "owner_id": owner, "topic": f"baseline topic {n}", "course_type": "practical",
-                 "difficulty": "beginner", "status": "generating"}
+                {
+                    "id": i,
+                    "owner_id": owner,
+                    "topic": f"baseline topic {n}",
+                    "course_type": "practical",
+                    "difficulty": "beginner",
+                    "status": "generating",
+                }
                 for n, i in enumerate(ids)
             ],
         )
@@ -111,7 +117,7 @@ async def _baseline(
         async with limit:
             outline = await activities.generate_outline(OutlineRequest(course_id=course_id, shape=shape))
             await activities.persist_outline(PersistOutlineInput(course_id=course_id, shape=shape, generated=outline))
-            await activities.mark_course_ready(CourseReadyInput(course_id=course_id, occurred_at=datetime.now(timezone.utc)))
+            await activities.mark_course_ready(CourseReadyInput(course_id=course_id, occurred_at=datetime.now(UTC)))
             if index:
                 await indexing.index_course_outline(CourseRef(course_id=course_id))
 
@@ -123,9 +129,7 @@ async def _baseline(
 async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | None, split_worker: bool) -> None:
     # One worker process per queue with --split-worker: the background queue's embedding then
     # holds its own process's GIL, not the one the interactive workflows and activities need.
-    workers = (
-        [{"WORKER_QUEUES": '["interactive"]'}, {"WORKER_QUEUES": '["background"]'}] if split_worker else [{}]
-    )
+    workers = [{"WORKER_QUEUES": '["interactive"]'}, {"WORKER_QUEUES": '["background"]'}] if split_worker else [{}]
     # Course generation only: no background notes competing for the same CPU.
     with BenchStack(
         extra_env={"BACKGROUND_NOTES_ENABLED": "false", "RATE_LIMIT_BURST": "100000", **_env_overrides()},
@@ -140,9 +144,7 @@ async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | No
             openai_fallback_base_url=stack.env["OPENAI_FALLBACK_BASE_URL"],
         )
         private_pem, _ = ensure_keypair(settings.dev_key_dir)
-        headers = [
-            {"Authorization": f"Bearer {mint_session_token(private_pem, f'bench-user-{n}')}"} for n in range(8)
-        ]
+        headers = [{"Authorization": f"Bearer {mint_session_token(private_pem, f'bench-user-{n}')}"} for n in range(8)]
         engine = create_engine(stack.database_url)
         sessions = create_session_factory(engine)
         processes = {"api": stack.api_pid, **{f"worker{n}": pid for n, pid in enumerate(stack.worker_pids)}}

@@ -21,10 +21,10 @@ import httpx
 
 from activities.chunking import chunk_text
 from activities.embedders.local import LocalEmbedder
-from activities.sources.readers.pdf import read as read_pdf
 from activities.sources.extracted import ReadLimits
+from activities.sources.readers.pdf import read as read_pdf
+from api.dev_auth import ensure_keypair, mint_session_token
 from bench.stack import BenchStack
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from tests.support.source_files import pdf
 
 WORDS = (
@@ -82,7 +82,9 @@ async def baseline(data: bytes, pages: int, batch: int) -> tuple[float, int]:
     await embedder.embed(["warm up the model"])
     started, chunks = time.perf_counter(), 0
     for start in range(0, pages, batch):
-        extracted = read_pdf(path, (start, start + batch), ReadLimits(page_timeout_seconds=10, unpacked_max_bytes=1 << 30))
+        extracted = read_pdf(
+            path, (start, start + batch), ReadLimits(page_timeout_seconds=10, unpacked_max_bytes=1 << 30)
+        )
         texts = [t for s in extracted.sections for t in chunk_text(s.text)]
         for i in range(0, len(texts), 64):
             await embedder.embed(texts[i : i + 64])
@@ -99,7 +101,9 @@ async def run(pages: int) -> None:
         worker_pid = stack.worker_pids[0]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.api_port}", timeout=60) as http:
             # Warm-up: the worker loads the embedding model on its first source.
-            warm = await http.post("/v1/sources", files={"file": ("warm.md", b"# Warm\n\nup the model.\n")}, headers=headers)
+            warm = await http.post(
+                "/v1/sources", files={"file": ("warm.md", b"# Warm\n\nup the model.\n")}, headers=headers
+            )
             await _settle(http, headers, warm.json()["id"])
             before_kb = _rss_kb(worker_pid)
             readers = ReaderMemory(worker_pid)
@@ -119,11 +123,15 @@ async def run(pages: int) -> None:
         f"  ({source['chunk_count']} chunks)"
     )
     print(
-        f"baseline:  {base_seconds:6.1f} s  {pages / base_seconds:6.1f} pages/s  {base_chunks / base_seconds:6.1f} chunks/s"
+        f"baseline:  {base_seconds:6.1f} s  {pages / base_seconds:6.1f} pages/s  "
+        f"{base_chunks / base_seconds:6.1f} chunks/s"
         "  (same reading, chunking, embedding in one process)"
     )
     print(f"overhead ratio (workflow / baseline): {elapsed / base_seconds:.2f}x")
-    print(f"worker RSS: {before_kb / 1024:.0f} MB before, peak {peak_kb / 1024:.0f} MB; largest reader process {readers.peak_kb / 1024:.0f} MB")
+    print(
+        f"worker RSS: {before_kb / 1024:.0f} MB before, peak {peak_kb / 1024:.0f} MB; largest "
+        f"reader process {readers.peak_kb / 1024:.0f} MB"
+    )
 
 
 async def _settle(http: httpx.AsyncClient, headers: dict, source_id: str) -> dict:

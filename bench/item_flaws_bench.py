@@ -35,7 +35,7 @@ def _with(thresholds: GateThresholds, path: str, value: float) -> GateThresholds
 
 
 def _table(items, vectors, thresholds) -> dict:
-    predictions = [labelled.predict(i, v, thresholds) for i, v in zip(items, vectors)]
+    predictions = [labelled.predict(i, v, thresholds) for i, v in zip(items, vectors, strict=False)]
     return labelled.scores(items, predictions), predictions
 
 
@@ -43,14 +43,21 @@ async def main(show_mistakes: bool) -> None:
     items = labelled.load()
     kinds = Counter(i["kind"] for i in items)
     flawless = sum(1 for i in items if not i["flaws"])
-    print(f"labelled items: {len(items)} ({', '.join(f'{n} {k}s' for k, n in kinds.items())}; {flawless} without a flaw)")
+    print(
+        f"labelled items: {len(items)} ({', '.join(f'{n} {k}s' for k, n in kinds.items())}; {flawless} without a flaw)"
+    )
     vectors = await labelled.embed(items, LocalEmbedder())
     defaults = GateThresholds()
     scores, predictions = _table(items, vectors, defaults)
     print(f"\n{'reason':30} {'labelled':>8} {'found':>6} {'precision':>9} {'recall':>7}  effect")
     for reason, s in scores.items():
-        effect = ("flag" if Flaw(reason) in FLAGS_ONLY else "the outline keeps one" if Flaw(reason) is Flaw.DUPLICATE_TITLE
-                  else "repair, else drop")
+        effect = (
+            "flag"
+            if Flaw(reason) in FLAGS_ONLY
+            else "the outline keeps one"
+            if Flaw(reason) is Flaw.DUPLICATE_TITLE
+            else "repair, else drop"
+        )
         labelled_n = s.true_positives + s.false_negatives
         found = s.true_positives + s.false_positives
         print(f"{reason:30} {labelled_n:>8} {found:>6} {s.precision:>9.2f} {s.recall:>7.2f}  {effect}")
@@ -60,7 +67,10 @@ async def main(show_mistakes: bool) -> None:
         print(f"\nsweep {path} ({flaw.value}):")
         for value in values:
             s = _table(items, vectors, _with(defaults, path, value))[0][flaw.value]
-            print(f"  {value:>5}: precision {s.precision:.2f}  recall {s.recall:.2f}  (tp {s.true_positives}, fp {s.false_positives}, fn {s.false_negatives})")
+            print(
+                f"  {value:>5}: precision {s.precision:.2f}  recall {s.recall:.2f}  (tp "
+                f"{s.true_positives}, fp {s.false_positives}, fn {s.false_negatives})"
+            )
 
     if show_mistakes:
         print("\nitems the checks get wrong:")

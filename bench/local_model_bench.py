@@ -22,11 +22,11 @@ import httpx
 from activities.llm import prompts
 from activities.llm.errors import LlmOutputInvalidError, LlmUnavailableError
 from activities.llm.gateway import LlmGateway
+from bench.stack import free_port
+from cli import local_llm
+from studyflow import start_inputs
 from studyflow.content_rules.outline_shape import normalize_outline
 from studyflow.content_rules.study_validation import validate_flashcards, validate_quiz
-from bench.stack import free_port
-from studyflow import start_inputs
-from studyflow.launch import local_llm
 from studyflow.contracts.llm_drafts import CourseOutlineDraft, FlashcardSetDraft, QuizDraft, TopicNotesDraft
 from studyflow.settings import Settings
 
@@ -83,11 +83,16 @@ async def run(limit: int) -> None:
             shape = start_inputs.outline_shape(settings)
             for topic in topics:
                 brief = prompts.CourseBrief(topic, "practical", "beginner", {})
-                results["outline"].append(await _task(
-                    gateway, prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics, few_shot=few_shot),
-                    CourseOutlineDraft,
-                    lambda o: (True, f"{len(o.chapters)} ch/{sum(len(c.topics) for c in o.chapters)} topics"),
-                ))
+                results["outline"].append(
+                    await _task(
+                        gateway,
+                        prompts.course_outline(
+                            brief, shape.chapters, shape.min_topics, shape.max_topics, few_shot=few_shot
+                        ),
+                        CourseOutlineDraft,
+                        lambda o: (True, f"{len(o.chapters)} ch/{sum(len(c.topics) for c in o.chapters)} topics"),
+                    )
+                )
                 # Later steps work on the course the product would store: the model's outline,
                 # normalised (or the manual one when the model's outline failed).
                 draft = results["outline"][-1][3] or CourseOutlineDraft(
@@ -97,33 +102,55 @@ async def run(limit: int) -> None:
                 chapter, first = outline.chapters[0], outline.chapters[0].topics[0]
                 refs = [(f"T{i + 1}", t.title) for i, t in enumerate(t for c in outline.chapters for t in c.topics)]
                 known = {r for r, _ in refs}
-                results["notes"].append(await _task(
-                    gateway, prompts.topic_notes(brief, chapter.title, first.title, first.summary, few_shot=few_shot), TopicNotesDraft,
-                    lambda n: (True, f"{len(n.key_points)} key points"),
-                ))
-                results["flashcards"].append(await _task(
-                    gateway, prompts.flashcards(brief, refs, [], settings.flashcards_per_set, few_shot=few_shot), FlashcardSetDraft,
-                    lambda d: _kept(validate_flashcards(d, known), settings.flashcards_per_set),
-                ))
-                results["quiz"].append(await _task(
-                    gateway, prompts.quiz(brief, refs, [], settings.quiz_questions, few_shot=few_shot), QuizDraft,
-                    lambda d: _kept(validate_quiz(d, known), settings.quiz_questions),
-                ))
-                print(f"  {topic:<32} " + "  ".join(
-                    f"{k}={'ok' if results[k][-1][0] else 'FAIL'}({results[k][-1][1]:.0f}s, {results[k][-1][2][:40 if results[k][-1][0] else 160]})"
-                    for k in results), flush=True)
+                results["notes"].append(
+                    await _task(
+                        gateway,
+                        prompts.topic_notes(brief, chapter.title, first.title, first.summary, few_shot=few_shot),
+                        TopicNotesDraft,
+                        lambda n: (True, f"{len(n.key_points)} key points"),
+                    )
+                )
+                results["flashcards"].append(
+                    await _task(
+                        gateway,
+                        prompts.flashcards(brief, refs, [], settings.flashcards_per_set, few_shot=few_shot),
+                        FlashcardSetDraft,
+                        lambda d, known=known: _kept(validate_flashcards(d, known), settings.flashcards_per_set),
+                    )
+                )
+                results["quiz"].append(
+                    await _task(
+                        gateway,
+                        prompts.quiz(brief, refs, [], settings.quiz_questions, few_shot=few_shot),
+                        QuizDraft,
+                        lambda d, known=known: _kept(validate_quiz(d, known), settings.quiz_questions),
+                    )
+                )
+                print(
+                    f"  {topic:<32} "
+                    + "  ".join(
+                        f"{k}={'ok' if results[k][-1][0] else 'FAIL'}({results[k][-1][1]:.0f}s, "
+                        f"{results[k][-1][2][: 40 if results[k][-1][0] else 160]})"
+                        for k in results
+                    ),
+                    flush=True,
+                )
         finally:
             server.terminate()
             try:
                 server.wait(15)
             except subprocess.TimeoutExpired:
                 server.kill()
-    print(f"\nlocal model {local_llm.MODEL_ALIAS}: validation pass rate and seconds per artifact ({len(topics)} topics)")
+    print(
+        f"\nlocal model {local_llm.MODEL_ALIAS}: validation pass rate and seconds per artifact ({len(topics)} topics)"
+    )
     for kind, rows in results.items():
         passed = sum(ok for ok, _, _, _ in rows)
         seconds = [s for _, s, _, _ in rows]
-        print(f"  {kind:<11} pass {passed:>2}/{len(rows)} ({passed / len(rows):4.0%})  "
-              f"median {statistics.median(seconds):6.1f}s  max {max(seconds):6.1f}s")
+        print(
+            f"  {kind:<11} pass {passed:>2}/{len(rows)} ({passed / len(rows):4.0%})  "
+            f"median {statistics.median(seconds):6.1f}s  max {max(seconds):6.1f}s"
+        )
     for kind in ("flashcards", "quiz"):
         kept = [int(d.split("/")[0]) for ok, _, d, _ in results[kind] if ok]
         asked = settings.flashcards_per_set if kind == "flashcards" else settings.quiz_questions

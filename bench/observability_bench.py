@@ -22,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.dev_auth import ensure_keypair, mint_session_token
 from bench.load import percentile
 from bench.stack import BenchStack, free_port
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
-from studyflow.launch.ports import wait_for_port
+from cli.ports import wait_for_port
 from studyflow.settings import Settings
 
 
@@ -58,7 +58,9 @@ async def _measure(http: httpx.AsyncClient, headers: list[dict], posts: int, rea
     async def post(index: int) -> None:
         async with limit:
             started = time.perf_counter()
-            response = await http.post("/v1/courses", json={"topic": f"observed topic {index}"}, headers=headers[index % len(headers)])
+            response = await http.post(
+                "/v1/courses", json={"topic": f"observed topic {index}"}, headers=headers[index % len(headers)]
+            )
             post_ms.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 202, response.text
             created.append((response.json()["course_id"], index % len(headers)))
@@ -87,7 +89,17 @@ async def run(rounds: int, posts: int, reads: int, concurrency: int) -> None:
         }
         for name, env in variants.items():
             stack._spawn(
-                [sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(ports[name]), "--log-level", "warning", "--no-access-log"],
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.app:app",
+                    "--port",
+                    str(ports[name]),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
                 env,
             )
             if not wait_for_port("127.0.0.1", ports[name], 60):
@@ -97,11 +109,13 @@ async def run(rounds: int, posts: int, reads: int, concurrency: int) -> None:
         headers = [{"Authorization": f"Bearer {mint_session_token(private_pem, f'observed-{n}')}"} for n in range(8)]
         samples = {name: ([], []) for name in variants}
         clients = {
-            name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=concurrency * 2))
+            name: httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", timeout=30, limits=httpx.Limits(max_connections=concurrency * 2)
+            )
             for name, port in ports.items()
         }
         try:
-            for name, http in clients.items():  # warm-up: connections, users, code paths
+            for http in clients.values():  # warm-up: connections, users, code paths
                 await _measure(http, headers, 10, 50, concurrency)
             for _ in range(rounds):
                 for name, http in clients.items():
@@ -112,12 +126,21 @@ async def run(rounds: int, posts: int, reads: int, concurrency: int) -> None:
             for http in clients.values():
                 await http.aclose()
 
-    print(f"\nobservability overhead: {rounds} alternating rounds, concurrency {concurrency}; OTLP exports received: {sink.exports}")
+    print(
+        f"\nobservability overhead: {rounds} alternating rounds, concurrency {concurrency}; OTLP "
+        f"exports received: {sink.exports}"
+    )
     for label, index in (("POST /v1/courses", 0), ("GET /v1/courses/{id}", 1)):
         off, on = samples["off"][index], samples["on"][index]
-        p50_off, p99_off, p50_on, p99_on = (percentile(off, 50), percentile(off, 99), percentile(on, 50), percentile(on, 99))
+        p50_off, p99_off, p50_on, p99_on = (
+            percentile(off, 50),
+            percentile(off, 99),
+            percentile(on, 50),
+            percentile(on, 99),
+        )
         print(
-            f"{label:<22} off p50 {p50_off:7.2f} ms p99 {p99_off:7.2f} ms | on p50 {p50_on:7.2f} ms p99 {p99_on:7.2f} ms"
+            f"{label:<22} off p50 {p50_off:7.2f} ms p99 {p99_off:7.2f} ms | on p50 {p50_on:7.2f} "
+            f"ms p99 {p99_on:7.2f} ms"
             f" | ratio p50 {p50_on / p50_off:5.2f}x p99 {p99_on / p99_off:5.2f}x  (n={len(off)}+{len(on)})"
         )
 

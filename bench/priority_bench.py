@@ -25,22 +25,24 @@ import uuid
 import httpx
 from sqlalchemy import select, update
 
+from api.dev_auth import ensure_keypair, mint_session_token
 from bench.load import percentile
 from bench.stack import BenchStack
 from db.engine import create_engine, create_session_factory
 from db.models import Course, Topic, User
 from studyflow import workflow_ids
 from studyflow.contracts.workflow_inputs import BackgroundDispatchInput, LlmRetry, TopicNotesInput
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
-from studyflow.temporal_client import connect
 from studyflow.settings import Settings
+from studyflow.temporal_client import connect
 
 LLM_DELAY = 0.2
 
 
 async def _courses(http: httpx.AsyncClient, headers: list[dict], count: int, sessions) -> None:
     async def one(i: int) -> None:
-        response = await http.post("/v1/courses", json={"topic": f"backlog subject {i}"}, headers=headers[i % len(headers)])
+        response = await http.post(
+            "/v1/courses", json={"topic": f"backlog subject {i}"}, headers=headers[i % len(headers)]
+        )
         assert response.status_code == 202, response.text
 
     await asyncio.gather(*[one(i) for i in range(count)])
@@ -66,8 +68,12 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
         [{"WORKER_QUEUES": '["interactive"]'}, {"WORKER_QUEUES": '["background"]'}] if mode == "priority" else [{}]
     )
     with BenchStack(llm_delay=LLM_DELAY, extra_env=env, worker_processes=processes) as stack:
-        settings = Settings(_env_file=None, database_url=stack.database_url, data_dir=stack.data_dir,
-                            temporal_address=stack.temporal_address)
+        settings = Settings(
+            _env_file=None,
+            database_url=stack.database_url,
+            data_dir=stack.data_dir,
+            temporal_address=stack.temporal_address,
+        )
         private_pem, _ = ensure_keypair(settings.dev_key_dir)
         users = [f"bench-learner-{n}" for n in range(8)]
         headers = [{"Authorization": f"Bearer {mint_session_token(private_pem, u)}"} for u in users]
@@ -77,9 +83,11 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.api_port}", timeout=60) as http:
             await _courses(http, headers, -(-backlog // 9) + 3, sessions)
             async with sessions() as session:
-                rows = (await session.execute(
-                    select(Topic.id, Course.owner_id).join(Course, Course.id == Topic.course_id).order_by(Topic.id)
-                )).all()
+                rows = (
+                    await session.execute(
+                        select(Topic.id, Course.owner_id).join(Course, Course.id == Topic.course_id).order_by(Topic.id)
+                    )
+                ).all()
             topic_ids = [r.id for r in rows]
             queued = topic_ids[:backlog]
             retry = LlmRetry()
@@ -89,18 +97,26 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
                 async with sessions.begin() as session:
                     await session.execute(update(Topic).where(Topic.id.in_(queued)).values(background_queued=True))
                 await client.start_workflow(
-                    "BackgroundNotesDispatcherWorkflow", BackgroundDispatchInput(retry=retry),
+                    "BackgroundNotesDispatcherWorkflow",
+                    BackgroundDispatchInput(retry=retry),
                     id=workflow_ids.background_dispatcher(settings.task_queue_background),
-                    task_queue=settings.task_queue_background, start_signal="wake",
+                    task_queue=settings.task_queue_background,
+                    start_signal="wake",
                 )
             else:
                 async with sessions.begin() as session:
                     await session.execute(update(Topic).where(Topic.id.in_(queued)).values(status="generating"))
-                await asyncio.gather(*[
-                    client.start_workflow("TopicNotesWorkflow", TopicNotesInput(topic_id=t, retry=retry),
-                                          id=workflow_ids.topic_notes(t), task_queue=settings.task_queue_interactive)
-                    for t in queued
-                ])
+                await asyncio.gather(
+                    *[
+                        client.start_workflow(
+                            "TopicNotesWorkflow",
+                            TopicNotesInput(topic_id=t, retry=retry),
+                            id=workflow_ids.topic_notes(t),
+                            task_queue=settings.task_queue_interactive,
+                        )
+                        for t in queued
+                    ]
+                )
             await asyncio.sleep(1.0)  # the backlog is under way
             owner_of = {r.id: r.owner_id for r in rows}
             async with sessions() as session:
@@ -125,9 +141,9 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
             # or in the task queue (fifo); either way not finished.
             backlog_status = "generating" if mode == "fifo" else "pending"
             async with sessions() as session:
-                waiting = list(await session.scalars(
-                    select(Topic.id).where(Topic.id.in_(queued), Topic.status == backlog_status)
-                ))
+                waiting = list(
+                    await session.scalars(select(Topic.id).where(Topic.id.in_(queued), Topic.status == backlog_status))
+                )
             picks = random.Random(7).sample(waiting, learners)
             await asyncio.gather(*[learner(i, t) for i, t in enumerate(picks)])
         await engine.dispose()
@@ -136,11 +152,15 @@ async def run_mode(mode: str, backlog: int, learners: int) -> list[float]:
 
 async def run(backlog: int, learners: int) -> None:
     results = {mode: await run_mode(mode, backlog, learners) for mode in ("idle", "priority", "fifo")}
-    print(f"\ninteractive wait under a {backlog}-topic background backlog, {learners} learners, "
-          f"LLM latency {LLM_DELAY * 1000:.0f} ms")
+    print(
+        f"\ninteractive wait under a {backlog}-topic background backlog, {learners} learners, "
+        f"LLM latency {LLM_DELAY * 1000:.0f} ms"
+    )
     for mode, waits in results.items():
-        print(f"  {mode:<8} p50={statistics.median(waits):7.2f} s  p95={percentile(waits, 95):7.2f} s  "
-              f"(= {percentile(waits, 95) / LLM_DELAY:6.1f} LLM latencies)")
+        print(
+            f"  {mode:<8} p50={statistics.median(waits):7.2f} s  p95={percentile(waits, 95):7.2f} s  "
+            f"(= {percentile(waits, 95) / LLM_DELAY:6.1f} LLM latencies)"
+        )
     ratio = percentile(results["fifo"], 95) / percentile(results["priority"], 95)
     print(f"  FIFO / priority p95 ratio: {ratio:.1f}x")
 

@@ -35,9 +35,22 @@ def profiled(pids: dict[str, int], directory: Path, phase: str) -> Iterator[None
             out = directory / f"{phase}-{name}.{suffix}"
             spies.append(
                 subprocess.Popen(
-                    [_py_spy(), "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate", "50",
-                     "--format", fmt, "--output", str(out)],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    [
+                        _py_spy(),
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--subprocesses",
+                        "--nonblocking",
+                        "--rate",
+                        "50",
+                        "--format",
+                        fmt,
+                        "--output",
+                        str(out),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
             )
     time.sleep(1.0)  # py-spy attaches asynchronously

@@ -31,11 +31,11 @@ from activities.llm.gateway import LlmGateway
 from activities.quality_gate import QualityGate, llm_repairer, thresholds_from
 from bench.local_model_bench import TOPICS, _NoLedger
 from bench.stack import free_port
+from cli import local_llm
 from studyflow import start_inputs
 from studyflow.content_rules.outline_shape import normalize_outline
 from studyflow.content_rules.study_validation import validate_set
 from studyflow.contracts.llm_drafts import CourseOutlineDraft, FlashcardSetDraft, QuizDraft
-from studyflow.launch import local_llm
 from studyflow.settings import Settings
 
 
@@ -56,11 +56,15 @@ async def _one_set(gateway, gate, settings, kind, brief, refs) -> dict:
     build = prompts.quiz if kind == "quiz" else prompts.flashcards
     known = {ref for ref, _ in refs}
     try:
-        draft = (await gateway.generate(build(brief, refs, [], size, few_shot=settings.llm_few_shot), output_type)).value
+        draft = (
+            await gateway.generate(build(brief, refs, [], size, few_shot=settings.llm_few_shot), output_type)
+        ).value
     except (LlmOutputInvalidError, LlmUnavailableError) as exc:
         return {"kind": kind, "size": size, "error": str(exc)[:100]}
     validated = validate_set(kind, draft, known)
-    repair = llm_repairer(gateway, prompts.RepairContext(kind, brief, refs, [], few_shot=settings.llm_few_shot), output_type, known)
+    repair = llm_repairer(
+        gateway, prompts.RepairContext(kind, brief, refs, [], few_shot=settings.llm_few_shot), output_type, known
+    )
     rewrite_seconds = 0.0
 
     async def timed_repair(flawed):
@@ -71,7 +75,9 @@ async def _one_set(gateway, gate, settings, kind, brief, refs) -> dict:
         finally:
             rewrite_seconds = time.perf_counter() - started
 
-    gated = await gate.apply(kind, validated.records, requested=size, invalid=len(validated.dropped), excerpts=[], repair=timed_repair)
+    gated = await gate.apply(
+        kind, validated.records, requested=size, invalid=len(validated.dropped), excerpts=[], repair=timed_repair
+    )
     return {"kind": kind, "size": size, "report": gated.report, "rewrite_s": rewrite_seconds}
 
 
@@ -91,10 +97,18 @@ async def run(limit: int) -> None:
             for topic in topics:
                 brief = prompts.CourseBrief(topic, "practical", "beginner", {})
                 try:
-                    draft = (await gateway.generate(
-                        prompts.course_outline(brief, shape.chapters, shape.min_topics, shape.max_topics, few_shot=settings.llm_few_shot),
-                        CourseOutlineDraft,
-                    )).value
+                    draft = (
+                        await gateway.generate(
+                            prompts.course_outline(
+                                brief,
+                                shape.chapters,
+                                shape.min_topics,
+                                shape.max_topics,
+                                few_shot=settings.llm_few_shot,
+                            ),
+                            CourseOutlineDraft,
+                        )
+                    ).value
                 except (LlmOutputInvalidError, LlmUnavailableError):
                     draft = CourseOutlineDraft(title=topic, chapters=[{"title": topic, "topics": [{"title": topic}]}])
                 outline = normalize_outline(draft, shape, topic)
@@ -117,7 +131,9 @@ async def run(limit: int) -> None:
                 server.kill()
 
     share = settings.study_content_min_kept_share
-    print(f"\nquality gate on {local_llm.MODEL_ALIAS}, {len(topics)} topics (minimum served: {share:.0%} of those asked)")
+    print(
+        f"\nquality gate on {local_llm.MODEL_ALIAS}, {len(topics)} topics (minimum served: {share:.0%} of those asked)"
+    )
     for kind in ("flashcards", "quiz"):
         rows = [s for s in sets if s["kind"] == kind]
         gated = [s for s in rows if "report" in s]
@@ -130,16 +146,21 @@ async def run(limit: int) -> None:
             found.update(r.found)
         size = rows[0]["size"] if rows else 0
         enough = sum(1 for r in reports if r.served >= math.ceil(size * share))
-        check_ms = [r.gate_ms - 1000 * s["rewrite_s"] for r, s in zip(reports, gated)]
+        check_ms = [r.gate_ms - 1000 * s["rewrite_s"] for r, s in zip(reports, gated, strict=False)]
         print(f"  {kind}: {len(rows)} sets, {len(rows) - len(gated)} with no usable reply; {checked} items checked")
         if checked:
-            print(f"    pass the gate: {passed / checked:.0%} before the rewrite, {(passed + repaired) / checked:.0%} after")
+            print(
+                f"    pass the gate: {passed / checked:.0%} before the rewrite, "
+                f"{(passed + repaired) / checked:.0%} after"
+            )
         print(f"    sets with at least {math.ceil(size * share)} of {size}: {enough}/{len(rows)}")
         print(f"    flaws found (items): {dict(found.most_common())}")
         if reports:
-            print(f"    time per set: checks median {statistics.median(check_ms):.0f} ms (max {max(check_ms):.0f}); "
-                  f"with the rewrite call median {statistics.median(r.gate_ms for r in reports) / 1000:.1f} s "
-                  f"(max {max(r.gate_ms for r in reports) / 1000:.1f} s)")
+            print(
+                f"    time per set: checks median {statistics.median(check_ms):.0f} ms (max {max(check_ms):.0f}); "
+                f"with the rewrite call median {statistics.median(r.gate_ms for r in reports) / 1000:.1f} s "
+                f"(max {max(r.gate_ms for r in reports) / 1000:.1f} s)"
+            )
 
 
 def main() -> None:

@@ -11,11 +11,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cli.embedded_postgres import EmbeddedPostgres
+from cli.embedded_temporal import start_dev_server
+from cli.ports import wait_for_port
 from db import migrate
 from studyflow.settings import Settings
-from studyflow.launch.embedded_postgres import EmbeddedPostgres
-from studyflow.launch.embedded_temporal import start_dev_server
-from studyflow.launch.ports import wait_for_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,8 +53,17 @@ class BenchStack:
                 raise RuntimeError("Temporal dev server did not start")
         self.temporal_address = f"127.0.0.1:{temporal_port}"
         llm_port = free_port()
-        self._spawn([sys.executable, "-m", "tests.support.scripted_openai", "--port", str(llm_port),
-                     "--delay", str(self.llm_delay)])
+        self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.scripted_openai",
+                "--port",
+                str(llm_port),
+                "--delay",
+                str(self.llm_delay),
+            ]
+        )
         self.llm_pid = self._processes[-1].pid
         if not wait_for_port("127.0.0.1", llm_port, 30):
             raise RuntimeError("scripted OpenAI server did not start")
@@ -80,8 +89,19 @@ class BenchStack:
                 self.worker_pids.append(self._processes[-1].pid)
         if self.start_api:
             # As production serves it (`studyflow api`), minus the access log.
-            self._spawn([sys.executable, "-m", "studyflow.launch.cli", "api", "--port", str(self.api_port),
-                         "--processes", str(self.api_processes)], {"API_ACCESS_LOG": "false"})
+            self._spawn(
+                [
+                    sys.executable,
+                    "-m",
+                    "cli.main",
+                    "api",
+                    "--port",
+                    str(self.api_port),
+                    "--processes",
+                    str(self.api_processes),
+                ],
+                {"API_ACCESS_LOG": "false"},
+            )
             self.api_pid = self._processes[-1].pid
             if not wait_for_port("127.0.0.1", self.api_port, 60):
                 raise RuntimeError("API did not start")

@@ -53,6 +53,7 @@ _FOR_LEARNER = text(
 
 def measures_of(row) -> GoalMeasures:
     """A measures row (a mapping, or the dashboard's JSON object) as the pure model's input."""
+
     def day(value):
         return date.fromisoformat(value) if isinstance(value, str) else value
 

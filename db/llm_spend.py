@@ -25,6 +25,8 @@ def next_month_start(tz_name: str, now: datetime | None = None) -> datetime:
 
 async def spend_since(session: AsyncSession, user_id: uuid.UUID, since: datetime) -> Decimal:
     spent = await session.scalar(
-        select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(LlmCall.user_id == user_id, LlmCall.created_at >= since)
+        select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
+            LlmCall.user_id == user_id, LlmCall.created_at >= since
+        )
     )
     return Decimal(spent)

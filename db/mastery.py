@@ -27,9 +27,10 @@ _NEXT = "({post}) + (1 - ({post})) * :transit"
 _UPSERT = text(
     f"""
     INSERT INTO topic_mastery (user_id, topic_id, mastery, answers, correct)
-    VALUES (:user_id, :topic_id, {_NEXT.format(post=_POSTERIOR.format(p=':init'))}, 1, CASE WHEN :correct THEN 1 ELSE 0 END)
+    VALUES (:user_id, :topic_id, {_NEXT.format(post=_POSTERIOR.format(p=":init"))}, 1,
+            CASE WHEN :correct THEN 1 ELSE 0 END)
     ON CONFLICT (user_id, topic_id) DO UPDATE SET
-      mastery = {_NEXT.format(post=_POSTERIOR.format(p='topic_mastery.mastery'))},
+      mastery = {_NEXT.format(post=_POSTERIOR.format(p="topic_mastery.mastery"))},
       answers = topic_mastery.answers + 1,
       correct = topic_mastery.correct + CASE WHEN :correct THEN 1 ELSE 0 END,
       updated_at = now()

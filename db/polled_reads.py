@@ -23,9 +23,11 @@ COURSE = PolledRead.of(
                        'topic_index', t.topic_index, 'title', t.title, 'summary', t.summary, 'status', t.status)
                      ORDER BY t.chapter_index, t.topic_index), '[]')
               FROM topics t WHERE t.course_id = c.id) AS topics,
-           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'type', s.type, 'status', s.status) ORDER BY s.type), '[]')
+           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'type', s.type, 'status', s.status)
+                                     ORDER BY s.type), '[]')
               FROM study_contents s WHERE s.course_id = c.id) AS study_content,
-           (SELECT coalesce(json_agg(json_build_object('id', so.id, 'name', so.name, 'kind', so.kind) ORDER BY cs.position), '[]')
+           (SELECT coalesce(json_agg(json_build_object('id', so.id, 'name', so.name, 'kind', so.kind)
+                                     ORDER BY cs.position), '[]')
               FROM course_sources cs JOIN sources so ON so.id = cs.source_id WHERE cs.course_id = c.id) AS sources
       FROM users u
       LEFT JOIN courses c ON c.id = :course_id AND c.owner_id = u.id

@@ -24,9 +24,7 @@ _TAKE = text(
     RETURNING tokens
     """
 )
-_PEEK = text(
-    f"SELECT {_REFILLED} FROM rate_limit_buckets b WHERE b.user_id = :user_id AND b.bucket = :bucket"
-)
+_PEEK = text(f"SELECT {_REFILLED} FROM rate_limit_buckets b WHERE b.user_id = :user_id AND b.bucket = :bucket")
 
 
 async def take_token(

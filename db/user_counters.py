@@ -38,23 +38,17 @@ async def _consume_daily(
 
 
 async def consume_course_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
-    return await _consume_daily(
-        session, user_id, today, limit, User.courses_created_today, User.study_content_today
-    )
+    return await _consume_daily(session, user_id, today, limit, User.courses_created_today, User.study_content_today)
 
 
 async def consume_study_content_quota(session: AsyncSession, user_id: uuid.UUID, today: date, limit: int) -> bool:
-    return await _consume_daily(
-        session, user_id, today, limit, User.study_content_today, User.courses_created_today
-    )
+    return await _consume_daily(session, user_id, today, limit, User.study_content_today, User.courses_created_today)
 
 
 async def _refund_daily(session: AsyncSession, user_id: uuid.UUID, today: date, counter) -> None:
     """Give back one unit taken today (work that could not be started); never below zero."""
     await session.execute(
-        update(User)
-        .where(User.id == user_id, User.usage_date == today, counter > 0)
-        .values({counter: counter - 1})
+        update(User).where(User.id == user_id, User.usage_date == today, counter > 0).values({counter: counter - 1})
     )
 
 

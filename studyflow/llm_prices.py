@@ -19,12 +19,17 @@ class LlmPrice(BaseModel):
     output_per_million_usd: Decimal = Field(ge=0)
 
 
-def call_cost(prices: dict[str, LlmPrice], model: str, prompt_tokens: int | None, completion_tokens: int | None) -> Decimal:
+def call_cost(
+    prices: dict[str, LlmPrice], model: str, prompt_tokens: int | None, completion_tokens: int | None
+) -> Decimal:
     price = prices.get(model)
     if price is None:
         if model not in _warned and model != "none":
             _warned.add(model)
             log.warning("no price for model %r in LLM_PRICES: its calls are counted as free", model)
         return Decimal(0)
-    cost = (Decimal(prompt_tokens or 0) * price.input_per_million_usd + Decimal(completion_tokens or 0) * price.output_per_million_usd) / 1_000_000
+    cost = (
+        Decimal(prompt_tokens or 0) * price.input_per_million_usd
+        + Decimal(completion_tokens or 0) * price.output_per_million_usd
+    ) / 1_000_000
     return cost.quantize(Decimal("0.000001"))

@@ -40,15 +40,24 @@ RETRIEVAL_SERVED = Counter(
 )
 NUDGES_SENT = Counter(
     "studyflow_nudges_sent_total",
-    "Nudges written and delivered, by reason (streak_at_risk, inactive, new_learner, goal_behind) and how the message was made (llm, template)",
+    "Nudges written and delivered, by reason (streak_at_risk, inactive, new_learner, "
+    "goal_behind) and how the message was made (llm, template)",
     ["reason", "source"],
 )
 
 # Bounded label sets are exported from the start (at zero), so dashboards and alerts see a series
 # before its first event rather than "no data".
 LLM_PURPOSES = (
-    "course_outline", "topic_notes", "flashcards", "quiz", "flashcards_repair", "quiz_repair", "remediation", "nudge",
-    "tutor_answer", "subject_suggestions",
+    "course_outline",
+    "topic_notes",
+    "flashcards",
+    "quiz",
+    "flashcards_repair",
+    "quiz_repair",
+    "remediation",
+    "nudge",
+    "tutor_answer",
+    "subject_suggestions",
 )
 for _purpose in LLM_PURPOSES:
     for _provider in ("primary", "fallback"):

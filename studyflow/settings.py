@@ -26,9 +26,7 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL (>= 15, with pgvector) URL. Unset: embedded PostgreSQL under DATA_DIR.",
     )
-    temporal_address: str | None = Field(
-        default=None, description="host:port of Temporal. Unset: embedded dev server."
-    )
+    temporal_address: str | None = Field(default=None, description="host:port of Temporal. Unset: embedded dev server.")
     temporal_namespace: str = "default"
     temporal_tls: bool = False
     temporal_api_key: SecretStr | None = None
@@ -50,10 +48,16 @@ class Settings(BaseSettings):
         description="API server processes sharing the port (default: one per CPU)",
     )
     database_pool_size: int = Field(
-        default=10, ge=1, le=200, description="connections each API process keeps for transactions (10 more under bursts)"
+        default=10,
+        ge=1,
+        le=200,
+        description="connections each API process keeps for transactions (10 more under bursts)",
     )
     database_read_pool_size: int = Field(
-        default=16, ge=1, le=200, description="connections each API process opens at most for single-statement polled reads"
+        default=16,
+        ge=1,
+        le=200,
+        description="connections each API process opens at most for single-statement polled reads",
     )
     api_access_log: bool = Field(default=True, description="uvicorn's line per request")
     temporal_ui_port: int = 8233
@@ -70,14 +74,18 @@ class Settings(BaseSettings):
     pro_monthly_llm_budget_usd: Decimal = Field(default=Decimal("10"), ge=0)
     otlp_endpoint: str | None = Field(
         default=None,
-        description="OTLP/HTTP collector for traces, e.g. http://otel-collector:4318; unset: tracing off, nothing instrumented",
+        description=(
+            "OTLP/HTTP collector for traces, e.g. http://otel-collector:4318; unset: tracing off, nothing instrumented"
+        ),
     )
     metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
     worker_metrics_port: int | None = Field(
-        default=9465, description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off"
+        default=9465,
+        description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off",
     )
     temporal_metrics_port: int | None = Field(
-        default=9464, description="the Temporal SDK's worker metrics (slots, schedule-to-start latency) for Prometheus; unset: off"
+        default=9464,
+        description="the Temporal SDK's worker metrics (slots, schedule-to-start latency) for Prometheus; unset: off",
     )
     temporal_connect_wait_seconds: float = Field(
         default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
@@ -148,17 +156,24 @@ class Settings(BaseSettings):
         default=0.5,
         gt=0,
         le=1,
-        description="a set with fewer items than this share of those asked for after the quality gate fails (and is retried)",
+        description=(
+            "a set with fewer items than this share of those asked for after the quality gate fails (and is retried)"
+        ),
     )
     item_longest_option_ratio: float = Field(
         default=1.4, gt=1, description="the correct option this many times the next longest is a length clue"
     )
-    item_longest_option_margin_chars: int = Field(default=12, ge=0, description="…and at least this many characters longer")
+    item_longest_option_margin_chars: int = Field(
+        default=12, ge=0, description="…and at least this many characters longer"
+    )
     item_near_duplicate_similarity: float = Field(
         default=0.88, gt=0, le=1, description="two options at least this similar (cosine) say the same thing"
     )
     item_grounded_similarity: float = Field(
-        default=0.5, ge=-1, le=1, description="an item less similar to every excerpt it was generated from is flagged ungrounded"
+        default=0.5,
+        ge=-1,
+        le=1,
+        description="an item less similar to every excerpt it was generated from is flagged ungrounded",
     )
 
     # --- product rules ----------------------------------------------------------------------

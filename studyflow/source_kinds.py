@@ -6,11 +6,11 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     pdf = "pdf"
     markdown = "markdown"
     text = "text"
@@ -79,7 +79,9 @@ def sniff(path: Path, filename: str | None) -> SourceKind:
     except UnsupportedContent as error:
         if claimed is None:
             raise
-        raise UnsupportedContent(f"{display_name(filename)} is named like {DESCRIPTIONS[claimed]} but {error}") from None
+        raise UnsupportedContent(
+            f"{display_name(filename)} is named like {DESCRIPTIONS[claimed]} but {error}"
+        ) from None
     if claimed is None or claimed == found:
         return found
     if claimed in _TEXT_FAMILY and found in _TEXT_FAMILY:

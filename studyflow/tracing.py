@@ -1,7 +1,7 @@
 """OpenTelemetry traces: a request that starts a workflow is one trace — the API span, the
 workflow and its activities (Temporal's TracingInterceptor carries the context through history),
-the LLM HTTP call (a client span the gateway opens around it) and the SQL statements. Exported over OTLP/HTTP when OTLP_ENDPOINT is
-set; otherwise nothing is instrumented and nothing is paid."""
+the LLM HTTP call (a client span the gateway opens around it) and the SQL statements. Exported
+over OTLP/HTTP when OTLP_ENDPOINT is set; otherwise nothing is instrumented and nothing is paid."""
 
 from __future__ import annotations
 

@@ -56,7 +56,9 @@ async def record_start(
     return WorkflowStart(workflow_id=id, **record)
 
 
-async def start_recorded(client: Client, record: WorkflowStart, *, terminate_existing: bool | None = None) -> WorkflowHandle:
+async def start_recorded(
+    client: Client, record: WorkflowStart, *, terminate_existing: bool | None = None
+) -> WorkflowHandle:
     """Starts exactly what was recorded. An execution already running under the id is kept unless
     the record asks to replace it (a new request for work whose previous run already gave up)."""
     payload = Payload()
@@ -77,7 +79,9 @@ async def start_recorded(client: Client, record: WorkflowStart, *, terminate_exi
 
 
 async def mark_started(session: AsyncSession, workflow_id: str, recorded_at: datetime | None = None) -> None:
-    statement = update(WorkflowStart).where(WorkflowStart.workflow_id == workflow_id, WorkflowStart.started_at.is_(None))
+    statement = update(WorkflowStart).where(
+        WorkflowStart.workflow_id == workflow_id, WorkflowStart.started_at.is_(None)
+    )
     if recorded_at is not None:
         statement = statement.where(WorkflowStart.created_at == recorded_at)
     await session.execute(statement.values(started_at=func.now()))

@@ -13,10 +13,10 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from cli.embedded_temporal import temporal_binary
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from studyflow import search_attributes
-from studyflow.launch.embedded_temporal import temporal_binary
 from studyflow.settings import Settings
 from tests.support.app import ApiClient, make_settings, open_api_client
 from tests.support.scripted_openai import ScriptedOpenAI
@@ -104,7 +104,9 @@ def settings(database_url, llm_server, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 async def worker(temporal_env, settings, session_factory):
     """One worker for the session, polling the session's task queues."""
-    workers = build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client))
+    workers = build_workers(
+        temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
+    )
     async with AsyncExitStack() as stack:
         for w in workers:
             await stack.enter_async_context(w)
@@ -146,10 +148,10 @@ async def stack_with(database_url, llm_server, tmp_path, temporal_env, session_f
 async def isolated(database_url, llm_server, tmp_path, temporal_env, session_factory):
     """An API + worker pair with their own task queues and their own model name, hence their own
     semantic-cache scope: cache tests cannot see entries other tests stored."""
-    settings = make_settings(
-        database_url, llm_server, tmp_path, openai_model=f"model-{uuid.uuid4().hex[:8]}"
-    )
+    settings = make_settings(database_url, llm_server, tmp_path, openai_model=f"model-{uuid.uuid4().hex[:8]}")
     async with AsyncExitStack() as stack:
-        for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
+        for w in build_workers(
+            temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
+        ):
             await stack.enter_async_context(w)
         yield await open_api_client(stack, settings, temporal_env)

@@ -10,7 +10,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
+from api.dev_auth import ensure_keypair, mint_session_token
 
 
 def _foreign_key_pem() -> bytes:
@@ -74,7 +74,7 @@ def test_processes_starting_at_once_agree_on_one_dev_key_pair(tmp_path):
     """`studyflow api --processes N` on a fresh data directory: every process signs and verifies
     with the same pair (a race once left each process with its own key: invalid signatures)."""
     script = (
-        "import hashlib, sys; from pathlib import Path; from studyflow.launch.dev_auth import ensure_keypair; "
+        "import hashlib, sys; from pathlib import Path; from api.dev_auth import ensure_keypair; "
         "private, public = ensure_keypair(Path(sys.argv[1])); "
         "print(hashlib.sha256(private).hexdigest(), hashlib.sha256(public.encode()).hexdigest())"
     )

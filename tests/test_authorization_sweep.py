@@ -13,7 +13,6 @@ from datetime import date
 from sqlalchemy import insert, select
 
 from db.models import Conversation, Notification, TutorHandoff, User
-
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
 from tests.support.sources import ingested
@@ -48,7 +47,9 @@ async def _notification(session_factory, owner: str) -> str:
 
 async def _handoff(session_factory, conversation_id: str) -> str:
     async with session_factory.begin() as session:
-        owner_id = await session.scalar(select(Conversation.owner_id).where(Conversation.id == uuid.UUID(conversation_id)))
+        owner_id = await session.scalar(
+            select(Conversation.owner_id).where(Conversation.id == uuid.UUID(conversation_id))
+        )
         return str(
             await session.scalar(
                 insert(TutorHandoff)

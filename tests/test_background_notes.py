@@ -21,7 +21,9 @@ from worker import build_activities, build_workers
 
 async def _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory, **overrides):
     settings = make_settings(database_url, llm_server, tmp_path, background_notes_enabled=True, **overrides)
-    for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
+    for w in build_workers(
+        temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
+    ):
         await stack.enter_async_context(w)
     return await open_api_client(stack, settings, temporal_env)
 
@@ -45,19 +47,33 @@ async def test_background_generation_completes_every_topic_within_the_caps(
     database_url, llm_server, tmp_path, temporal_env, session_factory, user_a, user_b
 ):
     async with AsyncExitStack() as stack:
-        api = await _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory,
-                           background_global_concurrency=2, background_per_user_concurrency=1)
+        api = await _stack(
+            stack,
+            database_url,
+            llm_server,
+            tmp_path,
+            temporal_env,
+            session_factory,
+            background_global_concurrency=2,
+            background_per_user_concurrency=1,
+        )
         topics = [unique_topic("bg-a"), unique_topic("bg-b")]
         for topic in topics:
             llm_server.on(f"course on {topic}", [Reply.auto(delay=0.3)], repeat_last=True)
-        courses = [await create_course(api, user, topic) for user, topic in zip((user_a, user_b), topics)]
-        for user, course in zip((user_a, user_b), courses):
+        courses = [await create_course(api, user, topic) for user, topic in zip((user_a, user_b), topics, strict=False)]
+        for user, course in zip((user_a, user_b), courses, strict=False):
             await wait_for_course(api, user, course["course_id"])
         for course in courses:
-            await poll_until(lambda c=course: _statuses(session_factory, c["course_id"]),
-                             lambda s: set(s.values()) == {"completed"}, timeout=90)
-    notes_calls = [c for c in llm_server.calls(ok=True) if c.schema_name == "topic_notes"
-                   and any(f"course on {t}" in c.text for t in topics)]
+            await poll_until(
+                lambda c=course: _statuses(session_factory, c["course_id"]),
+                lambda s: set(s.values()) == {"completed"},
+                timeout=90,
+            )
+    notes_calls = [
+        c
+        for c in llm_server.calls(ok=True)
+        if c.schema_name == "topic_notes" and any(f"course on {t}" in c.text for t in topics)
+    ]
     assert len(notes_calls) == 2 * 9
     assert _max_overlap(notes_calls) <= 2, "global cap"
     for topic in topics:
@@ -68,8 +84,16 @@ async def test_opening_a_topic_still_in_the_backlog_generates_it_once_right_away
     database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
 ):
     async with AsyncExitStack() as stack:
-        api = await _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory,
-                           background_global_concurrency=1, background_per_user_concurrency=1)
+        api = await _stack(
+            stack,
+            database_url,
+            llm_server,
+            tmp_path,
+            temporal_env,
+            session_factory,
+            background_global_concurrency=1,
+            background_per_user_concurrency=1,
+        )
         topic = unique_topic("promote")
         llm_server.on(f"course on {topic}", [Reply.auto(delay=1.0)], repeat_last=True)
         accepted = await create_course(api, user_a, topic)
@@ -88,8 +112,11 @@ async def test_opening_a_topic_still_in_the_backlog_generates_it_once_right_away
         assert list(statuses.values()).count("completed") < len(statuses), "the backlog was still there"
         assert waited < 3.5, f"an opened topic waited {waited:.1f}s behind the background backlog"
         # Let the backlog drain so no later test inherits it.
-        await poll_until(lambda: _statuses(session_factory, accepted["course_id"]),
-                         lambda s: set(s.values()) == {"completed"}, timeout=90)
+        await poll_until(
+            lambda: _statuses(session_factory, accepted["course_id"]),
+            lambda s: set(s.values()) == {"completed"},
+            timeout=90,
+        )
     runs = [w async for w in temporal_env.client.list_workflows(f'WorkflowId = "topic-notes-{last["id"]}"')]
     assert len(runs) == 1
     assert len([c for c in llm_server.calls(f"topic '{last['title']}'", ok=True)]) == 1
@@ -107,7 +134,9 @@ async def test_background_generation_can_be_switched_off(
         assert set((await _statuses(session_factory, accepted["course_id"])).values()) == {"pending"}
 
 
-async def test_dispatcher_and_nudge_histories_replay(temporal_env, database_url, llm_server, tmp_path, session_factory, user_a):
+async def test_dispatcher_and_nudge_histories_replay(
+    temporal_env, database_url, llm_server, tmp_path, session_factory, user_a
+):
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Replayer
 
@@ -120,14 +149,19 @@ async def test_dispatcher_and_nudge_histories_replay(temporal_env, database_url,
         api = await _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory)
         accepted = await create_course(api, user_a, unique_topic("bg-replay"))
         await wait_for_course(api, user_a, accepted["course_id"])
-        await poll_until(lambda: _statuses(session_factory, accepted["course_id"]),
-                         lambda s: set(s.values()) == {"completed"}, timeout=90)
+        await poll_until(
+            lambda: _statuses(session_factory, accepted["course_id"]),
+            lambda s: set(s.values()) == {"completed"},
+            timeout=90,
+        )
         dispatcher = temporal_env.client.get_workflow_handle(
             f"background-notes-dispatcher-{api.settings.task_queue_background}"
         )
         await poll_until(dispatcher.describe, lambda d: d.status.name != "RUNNING", timeout=30)
         nudges = await temporal_env.client.start_workflow(
-            EngagementNudgesWorkflow.run, NudgeRunInput(day="2019-06-01"), id=f"nudge-replay-{uuid.uuid4()}",
+            EngagementNudgesWorkflow.run,
+            NudgeRunInput(day="2019-06-01"),
+            id=f"nudge-replay-{uuid.uuid4()}",
             task_queue=api.settings.task_queue_background,
         )
         await nudges.result()
@@ -150,8 +184,16 @@ async def test_a_failed_interactive_start_leaves_the_topic_in_the_backlog_and_ba
     database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
 ):
     async with AsyncExitStack() as stack:
-        api = await _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory,
-                           background_global_concurrency=1, background_per_user_concurrency=1)
+        api = await _stack(
+            stack,
+            database_url,
+            llm_server,
+            tmp_path,
+            temporal_env,
+            session_factory,
+            background_global_concurrency=1,
+            background_per_user_concurrency=1,
+        )
         topic = unique_topic("start-fails")
         llm_server.on(f"course on {topic}", [Reply.auto(delay=0.5)], repeat_last=True)
         accepted = await create_course(api, user_a, topic)
@@ -168,8 +210,11 @@ async def test_a_failed_interactive_start_leaves_the_topic_in_the_backlog_and_ba
         async with session_factory() as session:
             row = await session.get(Topic, uuid.UUID(last["id"]))
             assert (row.status, row.background_queued) == ("pending", True)
-        await poll_until(lambda: _statuses(session_factory, accepted["course_id"]),
-                         lambda s: set(s.values()) == {"completed"}, timeout=90)
+        await poll_until(
+            lambda: _statuses(session_factory, accepted["course_id"]),
+            lambda s: set(s.values()) == {"completed"},
+            timeout=90,
+        )
 
     # The dispatcher's runs carry the learner, so account deletion can find and cancel them.
     async with session_factory() as session:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studyflow.launch.cli import build_parser
+from cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 

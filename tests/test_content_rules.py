@@ -15,7 +15,10 @@ SHAPE = OutlineShape(chapters=3, min_topics=2, max_topics=3)
 
 def _outline(chapters: list[list[str]]) -> CourseOutlineDraft:
     return CourseOutlineDraft.model_validate(
-        {"title": "SQL", "chapters": [{"title": f"C{i}", "topics": [{"title": t} for t in ts]} for i, ts in enumerate(chapters)]}
+        {
+            "title": "SQL",
+            "chapters": [{"title": f"C{i}", "topics": [{"title": t} for t in ts]} for i, ts in enumerate(chapters)],
+        }
     )
 
 
@@ -33,11 +36,17 @@ def test_an_outline_is_cut_padded_and_deduplicated_to_the_shape():
 
 def test_titles_that_name_the_same_thing_are_duplicates_in_an_outline():
     draft = CourseOutlineDraft.model_validate(
-        {"title": "SQL", "chapters": [
-            {"title": "SQL joins", "topics": [{"title": "The event loop"}, {"title": "Event loop"}, {"title": "Keys"}]},
-            {"title": "Joins in SQL!", "topics": [{"title": "Keys!"}, {"title": "Views"}, {"title": "Indexes"}]},
-            {"title": "Aggregation", "topics": [{"title": "GROUP BY"}, {"title": "HAVING"}]},
-        ]}
+        {
+            "title": "SQL",
+            "chapters": [
+                {
+                    "title": "SQL joins",
+                    "topics": [{"title": "The event loop"}, {"title": "Event loop"}, {"title": "Keys"}],
+                },
+                {"title": "Joins in SQL!", "topics": [{"title": "Keys!"}, {"title": "Views"}, {"title": "Indexes"}]},
+                {"title": "Aggregation", "topics": [{"title": "GROUP BY"}, {"title": "HAVING"}]},
+            ],
+        }
     )
     shaped = normalize_outline(draft, SHAPE, "SQL")
     assert [c.title for c in shaped.chapters] == ["SQL joins", "Core concepts of SQL", "Aggregation"]
@@ -54,8 +63,15 @@ def test_too_few_chapters_are_completed_and_the_manual_outline_has_the_shape():
 
 
 def _question(**overrides) -> dict:
-    return {"question": "Which join keeps unmatched rows?", "options": ["INNER", "LEFT", "CROSS", "SELF"],
-            "answer": "LEFT", "explanation": "LEFT keeps them.", "key_points": ["outer"], "topic_ref": "T1", **overrides}
+    return {
+        "question": "Which join keeps unmatched rows?",
+        "options": ["INNER", "LEFT", "CROSS", "SELF"],
+        "answer": "LEFT",
+        "explanation": "LEFT keeps them.",
+        "key_points": ["outer"],
+        "topic_ref": "T1",
+        **overrides,
+    }
 
 
 @pytest.mark.parametrize(
@@ -74,23 +90,35 @@ def test_an_unsound_question_is_dropped_with_its_reason(overrides, problem):
 
 
 def test_the_correct_option_is_found_by_text_letter_or_index():
-    drafts = [_question(), _question(question="Q2 letter?", answer="b)"),
-              _question(question="Q3 index?", answer="", answer_index=1), _question(question="which JOIN keeps unmatched rows?")]
+    drafts = [
+        _question(),
+        _question(question="Q2 letter?", answer="b)"),
+        _question(question="Q3 index?", answer="", answer_index=1),
+        _question(question="which JOIN keeps unmatched rows?"),
+    ]
     result = validate_quiz(QuizDraft.model_validate({"questions": drafts}), {"T1"})
     assert [r["answer_index"] for r in result.records] == [1, 1, 1]
     assert result.dropped == ["question 4: duplicate question"]
 
 
 def test_cards_need_both_sides_a_known_topic_and_a_fresh_front():
-    draft = FlashcardSetDraft.model_validate({"cards": [
-        {"front": "What is a key?", "back": "An identifier", "topic_ref": "T1"},
-        {"front": "what is a  KEY?", "back": "dup", "topic_ref": "T1"},
-        {"front": "Empty back?", "back": " ", "topic_ref": "T1"},
-        {"front": "Stray?", "back": "x", "topic_ref": "T7"},
-    ]})
+    draft = FlashcardSetDraft.model_validate(
+        {
+            "cards": [
+                {"front": "What is a key?", "back": "An identifier", "topic_ref": "T1"},
+                {"front": "what is a  KEY?", "back": "dup", "topic_ref": "T1"},
+                {"front": "Empty back?", "back": " ", "topic_ref": "T1"},
+                {"front": "Stray?", "back": "x", "topic_ref": "T7"},
+            ]
+        }
+    )
     result = validate_flashcards(draft, {"T1"})
     assert [r["front"] for r in result.records] == ["What is a key?"]
-    assert result.dropped == ["card 2: duplicate front", "card 3: empty front or back", "card 4: unknown topic_ref 'T7'"]
+    assert result.dropped == [
+        "card 2: duplicate front",
+        "card 3: empty front or back",
+        "card 4: unknown topic_ref 'T7'",
+    ]
 
 
 QUESTIONS = [

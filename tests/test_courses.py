@@ -33,7 +33,9 @@ async def test_request_answers_202_without_any_llm_call_and_the_worker_makes_it_
         polled = (await api.http.get(accepted["status_url"], headers=api.auth(user_a))).json()
         assert polled["status"] == "generating" and polled["chapters"] == []
 
-        for worker in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
+        for worker in build_workers(
+            temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
+        ):
             await stack.enter_async_context(worker)
         course = await wait_for_course(api, user_a, accepted["course_id"])
 
@@ -112,7 +114,9 @@ async def test_a_providers_retry_after_delays_the_next_temporal_attempt(api, llm
     assert course["outline_source"] == "llm"
     rows = await ledger_rows(session_factory, accepted["course_id"])
     assert [(r.provider, r.outcome) for r in rows] == [
-        ("primary", "rate_limited"), ("fallback", "rate_limited"), ("primary", "ok")
+        ("primary", "rate_limited"),
+        ("fallback", "rate_limited"),
+        ("primary", "ok"),
     ]
     calls = llm_server.calls(topic)
     # The retry policy alone would wait 0.05 s (LLM_RETRY_INITIAL_SECONDS in tests).
@@ -244,14 +248,12 @@ async def test_delete_removes_the_course_and_cancels_its_workflow(
 
     from tests.support.polling import poll_until
 
-    description = await poll_until(
-        handle.describe, lambda d: d.status != WorkflowExecutionStatus.RUNNING, timeout=15
-    )
+    description = await poll_until(handle.describe, lambda d: d.status != WorkflowExecutionStatus.RUNNING, timeout=15)
     assert description.status in (WorkflowExecutionStatus.CANCELED, WorkflowExecutionStatus.COMPLETED)
     async with session_factory() as session:
-        assert await session.scalar(
-            select(func.count()).where(Topic.course_id == uuid.UUID(accepted["course_id"]))
-        ) == 0
+        assert (
+            await session.scalar(select(func.count()).where(Topic.course_id == uuid.UUID(accepted["course_id"]))) == 0
+        )
 
 
 async def test_delete_cancels_the_courses_running_study_content_generation(api, llm_server, temporal_env, user_a):
@@ -265,15 +267,14 @@ async def test_delete_cancels_the_courses_running_study_content_generation(api, 
     response = await request_content(api, user_a, course["id"], "quiz")
     assert response.status_code == 202
     handle = temporal_env.client.get_workflow_handle(response.json()["workflow_id"])
+
     async def quiz_requests() -> int:
         return llm_server.arrived(f"course on {course['topic']}")
 
     await poll_until(quiz_requests, lambda n: n > 0)
     assert (await api.http.delete(f"/v1/courses/{course['id']}", headers=api.auth(user_a))).status_code == 204
     # Left alone, it would retry its LLM call against a deleted course for another ~18 s.
-    description = await poll_until(
-        handle.describe, lambda d: d.status != WorkflowExecutionStatus.RUNNING, timeout=10
-    )
+    description = await poll_until(handle.describe, lambda d: d.status != WorkflowExecutionStatus.RUNNING, timeout=10)
     assert description.status == WorkflowExecutionStatus.CANCELED
 
 

@@ -10,7 +10,7 @@ import time
 import uvicorn
 
 from api.app import create_app
-from studyflow.launch.demo import Demo
+from cli.demo import Demo
 from tests.support.scripted_openai import _free_port
 
 

@@ -17,7 +17,9 @@ from worker import build_activities, build_workers
 
 async def _stack(stack, database_url, llm_server, tmp_path, temporal_env, session_factory, **overrides):
     settings = make_settings(database_url, llm_server, tmp_path, **overrides)
-    for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
+    for w in build_workers(
+        temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
+    ):
         await stack.enter_async_context(w)
     app = create_app(settings, temporal_client=temporal_env.client)
     base_url = await stack.enter_async_context(live_server(app))
@@ -89,8 +91,9 @@ async def test_a_reconnecting_client_gets_what_it_missed_or_is_told_to_resync(
         await wait_for_course(api, user_a, second["course_id"])
         async with open_events(base_url, api.token(user_a), last_event_id=seen.id) as resumed:
             assert (await resumed.next()).kind == "ready"
-            replayed = await resumed.until(lambda e: e.kind == "course" and e.data["id"] == second["course_id"]
-                                           and e.data["status"] == "ready")
+            replayed = await resumed.until(
+                lambda e: e.kind == "course" and e.data["id"] == second["course_id"] and e.data["status"] == "ready"
+            )
             assert int(replayed.id.split("-")[1]) > int(seen.id.split("-")[1])
 
         async with open_events(base_url, api.token(user_a), last_event_id="another-process-7") as unknown:
@@ -109,8 +112,9 @@ def test_replay_memory_is_bounded_and_a_forgotten_learner_is_told_to_resync(monk
     hub = EventHub("postgresql://unused/unused")
     learners = [uuid.uuid4() for _ in range(4)]
     for learner in learners:
-        hub._dispatch(json.dumps({"user_id": str(learner), "kind": "course", "id": "c", "course_id": "c",
-                                  "status": "ready"}))
+        hub._dispatch(
+            json.dumps({"user_id": str(learner), "kind": "course", "id": "c", "course_id": "c", "status": "ready"})
+        )
     assert list(hub._recent) == learners[1:]
     boot = hub._boot
     assert hub._since(learners[0], f"{boot}-0") is None, "its events were forgotten: resync"

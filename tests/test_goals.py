@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
@@ -28,12 +28,12 @@ from db.models import (
 )
 from studyflow.contracts.activity_io import GoalRef
 from studyflow.contracts.workflow_inputs import NudgeRunInput
-from tests.support.courses import ready_course, unique_topic
+from tests.support.courses import ready_course
 from tests.support.polling import poll_until
 from worker import build_activities
 from workflows.engagement_nudges import EngagementNudgesWorkflow
 
-NOON = datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
 TODAY = NOON.date()
 
 
@@ -71,20 +71,30 @@ async def _backdate(session_factory, goal_id: str, start: date) -> None:
 
 async def _content(session, course_id: uuid.UUID, kind: str) -> uuid.UUID:
     return await session.scalar(
-        insert(StudyContent).values(course_id=course_id, type=kind, status="completed", payload={}).returning(StudyContent.id)
+        insert(StudyContent)
+        .values(course_id=course_id, type=kind, status="completed", payload={})
+        .returning(StudyContent.id)
     )
 
 
 async def _study_minutes(session_factory, user_id, course_id, minutes_by_day: dict[date, int]) -> None:
     async with session_factory.begin() as session:
-        quiz = await session.scalar(select(StudyContent.id).where(StudyContent.course_id == course_id, StudyContent.type == "quiz"))
+        quiz = await session.scalar(
+            select(StudyContent.id).where(StudyContent.course_id == course_id, StudyContent.type == "quiz")
+        )
         quiz = quiz or await _content(session, course_id, "quiz")
         for day, minutes in minutes_by_day.items():
             await session.execute(
                 insert(QuizAttempt).values(
-                    user_id=user_id, study_content_id=quiz, course_id=course_id, answers={}, score=0, total=1,
-                    percentage=0, duration_seconds=minutes * 60,
-                    created_at=datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=9),
+                    user_id=user_id,
+                    study_content_id=quiz,
+                    course_id=course_id,
+                    answers={},
+                    score=0,
+                    total=1,
+                    percentage=0,
+                    duration_seconds=minutes * 60,
+                    created_at=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9),
                 )
             )
 
@@ -97,12 +107,14 @@ async def _reviews(session_factory, user_id, course_id, reviews_by_day: dict[dat
         cards = cards or await _content(session, course_id, "flashcards")
         state = await session.scalar(
             insert(FlashcardState)
-            .values(user_id=user_id, study_content_id=cards, card_key=f"f{uuid.uuid4().hex[:6]}", fsrs_card={}, due_at=NOON)
+            .values(
+                user_id=user_id, study_content_id=cards, card_key=f"f{uuid.uuid4().hex[:6]}", fsrs_card={}, due_at=NOON
+            )
             .returning(FlashcardState.id)
         )
         for day, count in reviews_by_day.items():
             for n in range(count):
-                at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=8, minutes=n)
+                at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=8, minutes=n)
                 await session.execute(
                     insert(FlashcardReview).values(card_state_id=state, rating="good", review_log={}, reviewed_at=at)
                 )
@@ -124,11 +136,18 @@ async def test_each_goal_kind_measures_its_progress_state_and_pace(api, session_
         await _backdate(session_factory, minutes["id"], TODAY - timedelta(days=2))
         await _backdate(session_factory, reviews["id"], TODAY - timedelta(days=1))
         async with session_factory.begin() as session:
-            await session.execute(update(Course).where(Course.id == course_id).values(topics_completed=3, progress_pct=33.33))
+            await session.execute(
+                update(Course).where(Course.id == course_id).values(topics_completed=3, progress_pct=33.33)
+            )
             topics = (await session.scalars(select(Topic.id).where(Topic.course_id == course_id))).all()
             for topic_id in topics[:3]:
                 await session.execute(insert(TopicMastery).values(user_id=user_id, topic_id=topic_id, mastery=0.9))
-        await _study_minutes(session_factory, user_id, course_id, {TODAY - timedelta(days=2): 25, TODAY - timedelta(days=1): 10, TODAY: 5})
+        await _study_minutes(
+            session_factory,
+            user_id,
+            course_id,
+            {TODAY - timedelta(days=2): 25, TODAY - timedelta(days=1): 10, TODAY: 5},
+        )
         await _reviews(session_factory, user_id, course_id, {TODAY - timedelta(days=1): 2, TODAY: 1})
 
         goals = await _goals(api, user_a)
@@ -157,7 +176,10 @@ async def test_each_goal_kind_measures_its_progress_state_and_pace(api, session_
 
         dashboard = (await api.http.get("/v1/dashboard", headers=api.auth(user_a))).json()
         assert {g["id"]: g["progress"]["state"] for g in dashboard["goals"]} == {
-            finish["id"]: "behind", minutes["id"]: "behind", reviews["id"]: "on_track", mastery["id"]: "on_track",
+            finish["id"]: "behind",
+            minutes["id"]: "behind",
+            reviews["id"]: "on_track",
+            mastery["id"]: "on_track",
         }
 
 
@@ -173,7 +195,10 @@ async def test_goal_input_is_checked(api, user_a, user_b):
         ]
         for body, status, words in cases:
             response = await api.http.post("/v1/goals", json=body, headers=api.auth(user_a))
-            assert response.status_code == status and words in response.json()["error"]["message"], (body, response.text)
+            assert response.status_code == status and words in response.json()["error"]["message"], (
+                body,
+                response.text,
+            )
         # Another learner's course is not found; a second active goal of the same kind is a conflict.
         stranger = await api.http.post(
             "/v1/goals", json={"kind": "mastery", "course_id": course["id"], "target": 0.5}, headers=api.auth(user_b)
@@ -192,7 +217,7 @@ async def test_a_met_goal_completes_once_when_two_observers_see_it_together(
     user_id = await _user_id(api, session_factory, user_a)
     course = await ready_course(api, user_a, "goal-race")
     goal = await _goal(api, user_a, kind="daily_reviews", target=2, days=1)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     await _reviews(session_factory, user_id, uuid.UUID(course["id"]), {today: 2})
 
     async def observe():
@@ -219,7 +244,7 @@ async def test_finishing_the_course_meets_its_goal_with_one_suggestions_run_and_
     api, session_factory, temporal_env, worker, llm_server, user_a
 ):
     course = await ready_course(api, user_a, "goal-finish")
-    due = (datetime.now(timezone.utc).date() + timedelta(days=7)).isoformat()
+    due = (datetime.now(UTC).date() + timedelta(days=7)).isoformat()
     goal = await _goal(api, user_a, kind="course_by_date", course_id=course["id"], due_date=due)
     for chapter in course["chapters"]:
         for topic in chapter["topics"]:
@@ -231,7 +256,9 @@ async def test_finishing_the_course_meets_its_goal_with_one_suggestions_run_and_
     met = await poll_until(fetch_goal, lambda g: g["status"] == "met", timeout=60)
     assert met["progress"]["state"] == "met" and met["progress"]["percent"] == 100
     suggestions = await poll_until(lambda: _suggestions(api, user_a, goal["id"]), lambda s: len(s) == 3, timeout=30)
-    assert len({s["topic"] for s in suggestions}) == 3 and all(s["reason"] and s["source"] == "llm" for s in suggestions)
+    assert len({s["topic"] for s in suggestions}) == 3 and all(
+        s["reason"] and s["source"] == "llm" for s in suggestions
+    )
     assert course["topic"] not in {s["topic"] for s in suggestions}
 
     # Completing again, and the suggestions activity retried, change nothing.
@@ -240,7 +267,9 @@ async def test_finishing_the_course_meets_its_goal_with_one_suggestions_run_and_
     retried = build_activities(api.settings, session_factory, temporal_env.client).suggestions
     assert await retried.suggest_subjects(GoalRef(goal_id=uuid.UUID(goal["id"]))) == 0
     async with session_factory() as session:
-        announced = (await session.scalars(select(Notification).where(Notification.goal_id == uuid.UUID(goal["id"])))).all()
+        announced = (
+            await session.scalars(select(Notification).where(Notification.goal_id == uuid.UUID(goal["id"])))
+        ).all()
         stored = await session.scalar(select(func.count()).where(SubjectSuggestion.goal_id == uuid.UUID(goal["id"])))
     assert len(announced) == 1 and stored == 3
     assert announced[0].kind == "suggestions" and course["topic"] in announced[0].message
@@ -260,13 +289,23 @@ async def test_accepting_a_suggestion_makes_a_course_and_a_goal_and_over_quota_n
     # One course a day, already used: 429 with when to retry, and nothing made.
     limited = await stack_with(free_courses_per_day=1)
     async with session_factory() as session:
-        courses_before = await session.scalar(select(func.count()).select_from(Course).join(User).where(User.clerk_id == user_a))
-        goals_before = await session.scalar(select(func.count()).select_from(Goal).join(User).where(User.clerk_id == user_a))
+        courses_before = await session.scalar(
+            select(func.count()).select_from(Course).join(User).where(User.clerk_id == user_a)
+        )
+        goals_before = await session.scalar(
+            select(func.count()).select_from(Goal).join(User).where(User.clerk_id == user_a)
+        )
     refused = await limited.http.post(f"/v1/suggestions/{first['id']}/accept", json={}, headers=limited.auth(user_a))
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     async with session_factory() as session:
-        assert await session.scalar(select(func.count()).select_from(Course).join(User).where(User.clerk_id == user_a)) == courses_before
-        assert await session.scalar(select(func.count()).select_from(Goal).join(User).where(User.clerk_id == user_a)) == goals_before
+        assert (
+            await session.scalar(select(func.count()).select_from(Course).join(User).where(User.clerk_id == user_a))
+            == courses_before
+        )
+        assert (
+            await session.scalar(select(func.count()).select_from(Goal).join(User).where(User.clerk_id == user_a))
+            == goals_before
+        )
         assert (await session.get(SubjectSuggestion, uuid.UUID(first["id"]))).status == "open"
 
     accepted = await api.http.post(f"/v1/suggestions/{first['id']}/accept", json={}, headers=api.auth(user_a))
@@ -281,7 +320,9 @@ async def test_accepting_a_suggestion_makes_a_course_and_a_goal_and_over_quota_n
     second = (await _suggestions(api, user_a, goal["id"]))[1]
     dismissed = await api.http.post(f"/v1/suggestions/{second['id']}/dismiss", headers=api.auth(user_a))
     assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
-    assert second["id"] not in {s["id"] for s in (await api.http.get("/v1/suggestions", headers=api.auth(user_a))).json()["suggestions"]}
+    assert second["id"] not in {
+        s["id"] for s in (await api.http.get("/v1/suggestions", headers=api.auth(user_a))).json()["suggestions"]
+    }
 
 
 async def test_a_learner_behind_on_a_goal_gets_one_nudge_a_day_that_names_it(
@@ -290,7 +331,7 @@ async def test_a_learner_behind_on_a_goal_gets_one_nudge_a_day_that_names_it(
     user_id = await _user_id(api, session_factory, user_a)
     course = await ready_course(api, user_a, "goal-nudge")
     goal = await _goal(api, user_a, kind="daily_minutes", target=20, days=5)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     await _backdate(session_factory, goal["id"], today - timedelta(days=3))
     await _study_minutes(session_factory, user_id, uuid.UUID(course["id"]), {today - timedelta(days=2): 30})
     async with session_factory.begin() as session:  # studied today already: no streak or inactivity reason
@@ -307,9 +348,11 @@ async def test_a_learner_behind_on_a_goal_gets_one_nudge_a_day_that_names_it(
     await run()
     await run()
     async with session_factory() as session:
-        nudges = (await session.scalars(
-            select(Notification).where(Notification.user_id == user_id, Notification.kind == "engagement")
-        )).all()
+        nudges = (
+            await session.scalars(
+                select(Notification).where(Notification.user_id == user_id, Notification.kind == "engagement")
+            )
+        ).all()
     [nudge] = nudges
     assert nudge.reason == "goal_behind"
     assert "20 minutes a day on 5 days" in nudge.message and "20 more minutes today" in nudge.message

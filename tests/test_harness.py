@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+
 import openai
 import pytest
 from temporalio.worker import Worker

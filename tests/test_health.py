@@ -22,8 +22,9 @@ async def test_readiness_reports_an_unreachable_temporal(database_url, llm_serve
     settings = make_settings(database_url, llm_server, tmp_path, temporal_address="127.0.0.1:1")
     async with AsyncExitStack() as stack:
         # No client handed in: the API connects itself, to a port where nothing listens.
-        from api.app import create_app
         import httpx
+
+        from api.app import create_app
 
         app = create_app(settings)
         await stack.enter_async_context(app.router.lifespan_context(app))

@@ -153,9 +153,16 @@ async def _post_stripe(api, event: dict, **kwargs):
 def _checkout_completed(user_id: uuid.UUID, customer: str) -> dict:
     return stripe_event(
         "checkout.session.completed",
-        {"object": "checkout.session", "id": f"cs_{uuid.uuid4().hex[:8]}", "mode": "subscription",
-         "payment_status": "paid", "client_reference_id": str(user_id), "customer": customer,
-         "subscription": f"sub_{customer}", "metadata": {"user_id": str(user_id)}},
+        {
+            "object": "checkout.session",
+            "id": f"cs_{uuid.uuid4().hex[:8]}",
+            "mode": "subscription",
+            "payment_status": "paid",
+            "client_reference_id": str(user_id),
+            "customer": customer,
+            "subscription": f"sub_{customer}",
+            "metadata": {"user_id": str(user_id)},
+        },
     )
 
 
@@ -169,9 +176,12 @@ async def test_the_same_stripe_event_delivered_five_times_concurrently_is_applie
     assert all(r.status_code == 200 for r in responses)
     assert sorted(r.json()["outcome"] for r in responses) == ["applied"] + ["duplicate"] * 4
     async with session_factory() as session:
-        assert await session.scalar(
-            select(func.count()).where(WebhookEvent.provider == "stripe", WebhookEvent.event_id == event["id"])
-        ) == 1
+        assert (
+            await session.scalar(
+                select(func.count()).where(WebhookEvent.provider == "stripe", WebhookEvent.event_id == event["id"])
+            )
+            == 1
+        )
     me = (await billing_api.http.get("/v1/me", headers=billing_api.auth(user_a))).json()
     assert me["plan"] == "pro" and me["subscription_status"] == "active"
     assert me["limits"]["courses_per_day"] == 5
@@ -186,13 +196,17 @@ async def test_subscription_deleted_returns_to_free_and_the_free_quota_applies(b
         await create_course(billing_api, user_a, unique_topic("pro"))
     deleted = await _post_stripe(
         billing_api,
-        stripe_event("customer.subscription.deleted",
-                     {"object": "subscription", "id": f"sub_{customer}", "customer": customer, "status": "canceled"}),
+        stripe_event(
+            "customer.subscription.deleted",
+            {"object": "subscription", "id": f"sub_{customer}", "customer": customer, "status": "canceled"},
+        ),
     )
     assert deleted.json()["outcome"] == "applied"
     me = (await billing_api.http.get("/v1/me", headers=billing_api.auth(user_a))).json()
     assert me["plan"] == "free" and me["subscription_status"] == "canceled"
-    over = await billing_api.http.post("/v1/courses", json={"topic": unique_topic("free")}, headers=billing_api.auth(user_a))
+    over = await billing_api.http.post(
+        "/v1/courses", json={"topic": unique_topic("free")}, headers=billing_api.auth(user_a)
+    )
     assert over.status_code == 429 and over.headers["Retry-After"]
 
 
@@ -203,7 +217,9 @@ async def test_forged_stale_and_replayed_stripe_deliveries_change_nothing(billin
     before = await _snapshot(session_factory)
     forged = await _post_stripe(billing_api, event, secret="whsec_wrong")
     stale = await _post_stripe(billing_api, event, at=time.time() - 3600)
-    unsigned = await billing_api.http.post("/v1/webhooks/stripe", content=b"{}", headers={"content-type": "application/json"})
+    unsigned = await billing_api.http.post(
+        "/v1/webhooks/stripe", content=b"{}", headers={"content-type": "application/json"}
+    )
     assert [r.status_code for r in (forged, stale, unsigned)] == [401, 401, 401]
     assert await _snapshot(session_factory) == before
 
@@ -216,8 +232,10 @@ async def test_forged_stale_and_replayed_stripe_deliveries_change_nothing(billin
 
 async def test_stripe_event_for_an_unknown_user_is_acknowledged_and_changes_nothing(billing_api, session_factory):
     before = await _snapshot(session_factory)
-    event = stripe_event("customer.subscription.updated",
-                         {"object": "subscription", "id": "sub_x", "customer": "cus_nobody", "status": "active"})
+    event = stripe_event(
+        "customer.subscription.updated",
+        {"object": "subscription", "id": "sub_x", "customer": "cus_nobody", "status": "active"},
+    )
     response = await _post_stripe(billing_api, event)
     assert response.status_code == 200 and response.json()["outcome"] == "unknown_user"
     users, pro, events, subs, emails = await _snapshot(session_factory)
@@ -249,14 +267,18 @@ async def test_generation_routes_are_rate_limited_per_user(settings, temporal_en
     async with AsyncExitStack() as stack:
         api = await open_api_client(stack, limited, temporal_env)
         codes = [
-            (await api.http.post("/v1/courses", json={"topic": unique_topic("rl")}, headers=api.auth(user_a))).status_code
+            (
+                await api.http.post("/v1/courses", json={"topic": unique_topic("rl")}, headers=api.auth(user_a))
+            ).status_code
             for _ in range(5)
         ]
         assert codes == [202, 202, 202, 429, 429]
         last = await api.http.post("/v1/courses", json={"topic": unique_topic("rl")}, headers=api.auth(user_a))
         assert 1 <= int(last.headers["Retry-After"]) <= 10
         # Another learner and non-generation routes are unaffected.
-        assert (await api.http.post("/v1/courses", json={"topic": unique_topic("rl")}, headers=api.auth(user_b))).status_code == 202
+        assert (
+            await api.http.post("/v1/courses", json={"topic": unique_topic("rl")}, headers=api.auth(user_b))
+        ).status_code == 202
         assert (await api.http.get("/v1/courses", headers=api.auth(user_a))).status_code == 200
 
 

@@ -67,7 +67,9 @@ async def test_an_oversized_body_is_refused_while_it_is_read(api, user_a):
 
 async def test_malformed_json_says_where_and_what_was_expected(api, user_a):
     response = await api.http.post(
-        "/v1/courses", content=b'{"topic": "Rust" "difficulty": 1}', headers={**api.auth(user_a), "Content-Type": "application/json"}
+        "/v1/courses",
+        content=b'{"topic": "Rust" "difficulty": 1}',
+        headers={**api.auth(user_a), "Content-Type": "application/json"},
     )
     assert response.status_code == 422
     [field] = response.json()["error"]["fields"]
@@ -87,13 +89,18 @@ async def test_every_response_carries_the_security_headers_and_private_reads_are
 
 
 async def test_cors_answers_only_configured_origins(database_url, llm_server, tmp_path, temporal_env):
-    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
     async with AsyncExitStack() as stack:
         closed = await open_api_client(stack, make_settings(database_url, llm_server, tmp_path / "a"), temporal_env)
         response = await closed.http.options("/v1/courses", headers={"Origin": "https://app.example.com", **preflight})
         assert "access-control-allow-origin" not in response.headers
 
-        settings = make_settings(database_url, llm_server, tmp_path / "b", cors_allowed_origins=["https://app.example.com"])
+        settings = make_settings(
+            database_url, llm_server, tmp_path / "b", cors_allowed_origins=["https://app.example.com"]
+        )
         opened = await open_api_client(stack, settings, temporal_env)
         allowed = await opened.http.options("/v1/courses", headers={"Origin": "https://app.example.com", **preflight})
         assert allowed.status_code == 200

@@ -37,7 +37,9 @@ def test_the_only_clearly_longest_option_being_correct_is_a_clue():
     assert flaws_of(question, long_answer, 0) == set()
 
 
-@pytest.mark.parametrize("catch_all", ["All of the above", "none of these", "Both A and B", "A and C", "Neither A nor B"])
+@pytest.mark.parametrize(
+    "catch_all", ["All of the above", "none of these", "Both A and B", "A and C", "Neither A nor B"]
+)
 def test_options_that_point_at_other_options(catch_all):
     assert Flaw.ALL_OR_NONE_OF_THE_ABOVE in flaws_of("Which are mammals?", ["Whale", "Bat", "Shark", catch_all], 3)
 
@@ -62,16 +64,24 @@ def test_a_stem_word_repeated_only_in_the_correct_option_is_a_clang_clue():
 async def test_options_that_say_the_same_thing_are_near_duplicates():
     embedder = shared_local_embedder()
     same = ["Copies a repository", "Makes a copy of a repository", "Deletes a branch", "Merges two branches"]
-    assert Flaw.NEAR_DUPLICATE_OPTIONS in flaws_of("What does git clone do?", same, 0, option_vectors=await embedder.embed(same))
+    assert Flaw.NEAR_DUPLICATE_OPTIONS in flaws_of(
+        "What does git clone do?", same, 0, option_vectors=await embedder.embed(same)
+    )
     # Same words, whatever the articles: caught without embeddings.
-    assert Flaw.NEAR_DUPLICATE_OPTIONS in flaws_of("Largest mammal?", ["Blue whale", "The blue whale", "Elephant", "Giraffe"], 0)
+    assert Flaw.NEAR_DUPLICATE_OPTIONS in flaws_of(
+        "Largest mammal?", ["Blue whale", "The blue whale", "Elephant", "Giraffe"], 0
+    )
     # One shape, different claims: numbers, negations, quantifiers and formulas differ.
     for options in (
         ["O(1)", "O(log n)", "O(n)", "O(n log n)"],
         ["About 30,000 km/s", "About 3,000 km/s", "About 300 km/s", "About 300,000 km/s"],
         ["They can be changed", "They cannot be changed", "They hold only numbers", "They are sorted"],
-        ["Runs whether or not an exception was raised", "Runs only when an exception was raised",
-         "Runs only when no exception was raised", "Stops the exception"],
+        [
+            "Runs whether or not an exception was raised",
+            "Runs only when an exception was raised",
+            "Runs only when no exception was raised",
+            "Stops the exception",
+        ],
     ):
         found = flaws_of("Which is right?", options, 0, option_vectors=await embedder.embed(options))
         assert Flaw.NEAR_DUPLICATE_OPTIONS not in found, options
@@ -81,18 +91,35 @@ def test_a_negative_stem_must_be_emphasised():
     options = ["Python", "HTML", "Java", "C"]
     assert Flaw.NEGATIVE_STEM in flaws_of("Which of these is not a programming language?", options, 1)
     assert Flaw.NEGATIVE_STEM in flaws_of("All of these are languages except:", options, 1)
-    for emphasised in ("Which of these is NOT a programming language?", "Which of these is **not** a programming language?"):
+    for emphasised in (
+        "Which of these is NOT a programming language?",
+        "Which of these is **not** a programming language?",
+    ):
         assert Flaw.NEGATIVE_STEM not in flaws_of(emphasised, options, 1)
     # Code, "at least" and "least common multiple" are not negations.
     assert Flaw.NEGATIVE_STEM not in flaws_of("What does `not []` evaluate to?", ["True", "False", "None", "0"], 0)
-    assert Flaw.NEGATIVE_STEM not in flaws_of("Which needs at least two nodes?", ["A cluster", "A file", "A thread", "A pipe"], 0)
-    assert Flaw.NEGATIVE_STEM not in flaws_of("What is the least common multiple of 4 and 6?", ["12", "24", "2", "10"], 0)
+    assert Flaw.NEGATIVE_STEM not in flaws_of(
+        "Which needs at least two nodes?", ["A cluster", "A file", "A thread", "A pipe"], 0
+    )
+    assert Flaw.NEGATIVE_STEM not in flaws_of(
+        "What is the least common multiple of 4 and 6?", ["12", "24", "2", "10"], 0
+    )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["Which clause filters groups?'}, {", 'HAVING",', '{"text": "Paris"}', "```json", "What is a stack?\\nA) push",
-     'What does the "yield keyword do?', "Which planet is largest? [", "Stacks are LIFO'}]", "`len([1, 2)`", "O(1"],
+    [
+        "Which clause filters groups?'}, {",
+        'HAVING",',
+        '{"text": "Paris"}',
+        "```json",
+        "What is a stack?\\nA) push",
+        'What does the "yield keyword do?',
+        "Which planet is largest? [",
+        "Stacks are LIFO'}]",
+        "`len([1, 2)`",
+        "O(1",
+    ],
 )
 def test_left_over_json_and_markdown_is_debris(text):
     assert debris(text)
@@ -100,8 +127,16 @@ def test_left_over_json_and_markdown_is_debris(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["What does `d['k']` return when `d = {'k': 1}`?", "{}", '""', 'What does `print("hi")` print?', "O(log n)",
-     "How many elements does the tuple (1, 2, 3) have?", "Pick one: a) apples b) pears", "Water boils at 100 °C."],
+    [
+        "What does `d['k']` return when `d = {'k': 1}`?",
+        "{}",
+        '""',
+        'What does `print("hi")` print?',
+        "O(log n)",
+        "How many elements does the tuple (1, 2, 3) have?",
+        "Pick one: a) apples b) pears",
+        "Water boils at 100 °C.",
+    ],
 )
 def test_brackets_quotes_and_code_that_are_content_are_not_debris(text):
     assert not debris(text)
@@ -138,7 +173,9 @@ def test_duplicate_titles_in_an_outline():
 def test_groundedness_against_the_excerpts_shown():
     excerpt = [1.0, 0.0, 0.0]
     # The correct claim is close to the excerpt and closer than every distractor.
-    assert question_grounding([[0.9, 0.1, 0.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], 0, [excerpt]) is None
+    assert (
+        question_grounding([[0.9, 0.1, 0.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], 0, [excerpt]) is None
+    )
     # Nothing supports it.
     assert question_grounding([[0.0, 1.0, 0.0]] * 4, 0, [excerpt]).flaw is Flaw.UNGROUNDED
     # A distractor is supported clearly better than the key: the key is likely wrong.
@@ -154,7 +191,7 @@ def test_groundedness_against_the_excerpts_shown():
 async def labelled_predictions():
     items = labelled.load()
     vectors = await labelled.embed(items, shared_local_embedder())
-    return items, [labelled.predict(i, v, GateThresholds()) for i, v in zip(items, vectors)]
+    return items, [labelled.predict(i, v, GateThresholds()) for i, v in zip(items, vectors, strict=False)]
 
 
 def test_the_labelled_set_covers_every_reason(labelled_predictions):

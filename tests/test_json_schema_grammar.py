@@ -3,8 +3,8 @@ express and nothing that would loosen or break it."""
 
 from __future__ import annotations
 
-from activities.llm.json_schema_grammar import grammar_friendly
 from activities.llm import prompts
+from activities.llm.json_schema_grammar import grammar_friendly
 from activities.llm.prompts import CourseBrief
 from studyflow.contracts.llm_drafts import QuizDraft, RemediationDraft, TopicNotesDraft
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-HIGHER = ("api", "activities", "workflows", "worker", "studyflow.launch", "bench", "tests")
+HIGHER = ("api", "activities", "workflows", "worker", "cli", "services", "bench", "tests")
 
 
 def _imports(path: Path) -> set[str]:

@@ -12,9 +12,9 @@ import httpx
 from sqlalchemy import update
 from temporalio.api.enums.v1 import EventType
 
+from api.dev_auth import ensure_keypair, mint_session_token
 from db.models import User
 from db.read_pool import PolledRead, create_read_pool
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 from tests.support.api_process import spawn_api
 from tests.support.courses import create_course, ready_course, unique_topic
 from tests.support.polling import poll_until
@@ -96,7 +96,9 @@ async def test_a_first_request_to_a_polled_read_provisions_the_learner(api, user
 
 
 async def test_a_polled_read_keeps_literal_percent_signs_casts_and_repeated_parameters(database_url):
-    read = PolledRead.of("probe", "SELECT CAST(:n AS int) + 1 AS next, '5%'::text AS share, CAST(:n AS int) * 2 AS twice")
+    read = PolledRead.of(
+        "probe", "SELECT CAST(:n AS int) + 1 AS next, '5%'::text AS share, CAST(:n AS int) * 2 AS twice"
+    )
     pool = create_read_pool(database_url, 1)
     await pool.open()
     try:
@@ -136,7 +138,8 @@ async def test_the_course_workflow_runs_its_database_steps_locally(api, temporal
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     ]
     local = [
-        e for e in history.events
+        e
+        for e in history.events
         if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
         and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
     ]
@@ -151,7 +154,9 @@ def _server_processes(pid: int) -> list[int]:
     return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
-async def test_several_api_processes_serve_one_port_and_metrics_count_them_all(settings, temporal_env, tmp_path, user_a):
+async def test_several_api_processes_serve_one_port_and_metrics_count_them_all(
+    settings, temporal_env, tmp_path, user_a
+):
     """`studyflow api --processes 2`: two server processes; /metrics, whichever answers it, counts
     every request of both (their series are summed from PROMETHEUS_MULTIPROC_DIR)."""
     address = temporal_env.client.service_client.config.target_host
@@ -179,7 +184,7 @@ async def test_several_api_processes_serve_one_port_and_metrics_count_them_all(s
         counted = [
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()
-            if line.startswith('studyflow_http_requests_total{') and 'route="/v1/me"' in line and 'status="200"' in line
+            if line.startswith("studyflow_http_requests_total{") and 'route="/v1/me"' in line and 'status="200"' in line
         ]
         assert counted == [requests]
         # The scrape itself is in flight; the rows gauge is read from the database at each scrape.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -80,9 +80,12 @@ async def test_passing_attempt_makes_no_plan(api, session_factory, user_a):
     result = (await _attempt(api, user_a, quiz, right=6)).json()
     assert result["percentage"] == 75.0 and result["passed"] and result["remediation_plan_id"] is None
     async with session_factory() as session:
-        assert await session.scalar(
-            select(func.count()).where(RemediationPlan.quiz_attempt_id == uuid.UUID(result["attempt_id"]))
-        ) == 0
+        assert (
+            await session.scalar(
+                select(func.count()).where(RemediationPlan.quiz_attempt_id == uuid.UUID(result["attempt_id"]))
+            )
+            == 0
+        )
 
 
 async def test_bad_answers_are_rejected_naming_the_problem(api, user_a):
@@ -97,14 +100,18 @@ async def test_bad_answers_are_rejected_naming_the_problem(api, user_a):
         headers=api.auth(user_a),
     )
     assert out_of_range.status_code == 422
-    unanswered = await api.http.post(f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=api.auth(user_a))
+    unanswered = await api.http.post(
+        f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=api.auth(user_a)
+    )
     assert unanswered.status_code == 201 and unanswered.json()["score"] == 0
 
 
 async def test_fifty_concurrent_attempts_lose_no_update(api, session_factory, user_a):
     quiz = await _quiz(api, user_a)
     rights = [6 + (i % 3) for i in range(50)]  # all passing: no remediation work
-    responses = await asyncio.gather(*[_attempt(api, user_a, quiz, right=r, seconds=10 + i) for i, r in enumerate(rights)])
+    responses = await asyncio.gather(
+        *[_attempt(api, user_a, quiz, right=r, seconds=10 + i) for i, r in enumerate(rights)]
+    )
     assert all(r.status_code == 201 for r in responses)
     user = await _user_row(session_factory, user_a)
     assert user.quiz_attempts == 50
@@ -140,7 +147,7 @@ async def test_mastery_rises_with_right_answers_falls_with_wrong_ones_and_ranks_
 
 
 async def test_spaced_repetition_honours_the_schedule(settings, temporal_env, worker, user_a):
-    now = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     clock = {"now": now}
     async with AsyncExitStack() as stack:
         api = await open_api_client(stack, settings, temporal_env)
@@ -151,17 +158,25 @@ async def test_spaced_repetition_honours_the_schedule(settings, temporal_env, wo
         assert all("back" not in c and c["state"] == "new" for c in due["cards"])
         hard_id, easy_id = due["cards"][0]["card_id"], due["cards"][1]["card_id"]
 
-        again = (await api.http.post(f"/v1/flashcards/{hard_id}/reviews", json={"rating": "Again"},
-                                     headers=api.auth(user_a))).json()
-        easy = (await api.http.post(f"/v1/flashcards/{easy_id}/reviews", json={"rating": "easy"},
-                                    headers=api.auth(user_a))).json()
+        again = (
+            await api.http.post(f"/v1/flashcards/{hard_id}/reviews", json={"rating": "Again"}, headers=api.auth(user_a))
+        ).json()
+        easy = (
+            await api.http.post(f"/v1/flashcards/{easy_id}/reviews", json={"rating": "easy"}, headers=api.auth(user_a))
+        ).json()
         assert datetime.fromisoformat(again["due_at"]) < datetime.fromisoformat(easy["due_at"])
 
-        still_due = {c["card_id"] for c in (await api.http.get("/v1/flashcards/due?limit=100", headers=api.auth(user_a))).json()["cards"]}
+        still_due = {
+            c["card_id"]
+            for c in (await api.http.get("/v1/flashcards/due?limit=100", headers=api.auth(user_a))).json()["cards"]
+        }
         assert hard_id not in still_due and easy_id not in still_due
 
         clock["now"] = now + timedelta(minutes=15)
-        later = {c["card_id"] for c in (await api.http.get("/v1/flashcards/due?limit=100", headers=api.auth(user_a))).json()["cards"]}
+        later = {
+            c["card_id"]
+            for c in (await api.http.get("/v1/flashcards/due?limit=100", headers=api.auth(user_a))).json()["cards"]
+        }
         assert hard_id in later and easy_id not in later
 
         clock["now"] = datetime.fromisoformat(easy["due_at"]) + timedelta(seconds=1)

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from cli.costs import cost_report
+from cli.main import main as cli
 from db.models import Course, LlmCall, User
-from studyflow.launch.cli import main as cli
-from studyflow.launch.costs import cost_report
 from studyflow.llm_prices import LlmPrice
 from tests.support.courses import create_course, unique_topic, wait_for_course
 
@@ -57,7 +57,9 @@ async def test_over_the_monthly_budget_nothing_starts(stack_with, session_factor
     assert refused.status_code == 429
     error = refused.json()["error"]
     assert error["code"] == "budget_exhausted"
-    assert error["message"].startswith(f"monthly LLM budget reached: ${spent:.2f} of the $0.01 included in the free plan")
+    assert error["message"].startswith(
+        f"monthly LLM budget reached: ${spent:.2f} of the $0.01 included in the free plan"
+    )
     assert int(refused.headers["Retry-After"]) > 0
     content = await api.http.post(
         f"/v1/courses/{course['id']}/study-content", json={"type": "quiz"}, headers=api.auth(user_a)

@@ -120,7 +120,9 @@ async def test_the_longest_retry_after_a_provider_asked_for_is_the_next_attempts
 
 async def test_a_retry_after_is_capped_and_an_http_date_is_understood(gateway, llm_server, settings, marker):
     llm_server.on(marker, [Reply.error(429, headers={"Retry-After": "86400"})], provider="primary")
-    llm_server.on(marker, [Reply.error(503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})], provider="fallback")
+    llm_server.on(
+        marker, [Reply.error(503, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})], provider="fallback"
+    )
     with pytest.raises(LlmUnavailableError) as raised:
         await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)
     assert raised.value.next_retry_delay == timedelta(seconds=settings.llm_retry_after_max_seconds)
@@ -133,7 +135,9 @@ async def test_without_retry_after_the_retry_policy_decides_the_delay(gateway, l
     assert raised.value.next_retry_delay is None
 
 
-async def test_a_bad_key_on_both_endpoints_fails_at_once_naming_what_to_fix(gateway, llm_server, session_factory, marker):
+async def test_a_bad_key_on_both_endpoints_fails_at_once_naming_what_to_fix(
+    gateway, llm_server, session_factory, marker
+):
     llm_server.on(marker, [Reply.error(401, "Incorrect API key provided")], repeat_last=True)
     with pytest.raises(LlmRequestRejectedError) as raised:
         await gateway.generate(_prompt(marker), TopicNotesDraft, subject_id=marker)

@@ -16,8 +16,8 @@ pytest.importorskip("llama_cpp")
 from activities.llm import prompts  # noqa: E402
 from activities.llm.gateway import LlmGateway  # noqa: E402
 from activities.llm.ledger import LlmLedger  # noqa: E402
+from cli import local_llm  # noqa: E402
 from studyflow.content_rules.outline_shape import normalize_outline  # noqa: E402
-from studyflow.launch import local_llm  # noqa: E402
 from studyflow.contracts.llm_drafts import CourseOutlineDraft  # noqa: E402
 from studyflow.contracts.workflow_inputs import OutlineShape  # noqa: E402
 from studyflow.settings import Settings  # noqa: E402
@@ -52,7 +52,9 @@ async def test_local_model_writes_a_valid_outline_through_the_gateway(local_serv
     gateway = LlmGateway(settings, LlmLedger(session_factory))
     brief = prompts.CourseBrief("Python list comprehensions", "practical", "beginner", {})
     subject = f"local-{time.time_ns()}"
-    result = await gateway.generate(prompts.course_outline(brief, 3, 3, 5, few_shot=settings.llm_few_shot), CourseOutlineDraft, subject_id=subject)
+    result = await gateway.generate(
+        prompts.course_outline(brief, 3, 3, 5, few_shot=settings.llm_few_shot), CourseOutlineDraft, subject_id=subject
+    )
     assert result.model == local_llm.MODEL_ALIAS and result.provider == "primary"
     outline = normalize_outline(result.value, OutlineShape(), brief.topic)
     assert len(outline.chapters) == 3 and all(3 <= len(c.topics) <= 5 for c in outline.chapters)

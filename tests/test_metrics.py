@@ -45,9 +45,14 @@ async def test_the_api_counts_requests_by_route_template(api, user_a):
         await api.http.get(f"/v1/courses/{accepted['course_id']}", headers=api.auth(user_a))
     await api.http.get("/v1/no-such-thing", headers=api.auth(user_a))
     text = (await api.http.get("/metrics")).text
-    assert _sample(text, "studyflow_http_requests_total", method="GET", route="/v1/courses/{course_id}", status="200") >= 3
+    assert (
+        _sample(text, "studyflow_http_requests_total", method="GET", route="/v1/courses/{course_id}", status="200") >= 3
+    )
     assert _sample(text, "studyflow_http_requests_total", method="POST", route="/v1/courses", status="202") >= 1
-    assert _sample(text, "studyflow_http_request_duration_seconds_count", method="GET", route="/v1/courses/{course_id}") >= 3
+    assert (
+        _sample(text, "studyflow_http_request_duration_seconds_count", method="GET", route="/v1/courses/{course_id}")
+        >= 3
+    )
     assert "studyflow_http_requests_in_flight" in text
     series = [line for line in text.splitlines() if line.startswith("studyflow_http_")]
     assert not [line for line in series if UUID.search(line)], "an id in a label makes the label set unbounded"
@@ -59,9 +64,7 @@ async def test_a_worker_process_serves_llm_cache_and_sdk_metrics(
     settings = make_settings(database_url, llm_server, tmp_path)
     address = temporal_env.client.service_client.config.target_host
     product_port, sdk_port = free_port(), free_port()
-    worker = spawn_worker(
-        settings, address, WORKER_METRICS_PORT=str(product_port), TEMPORAL_METRICS_PORT=str(sdk_port)
-    )
+    worker = spawn_worker(settings, address, WORKER_METRICS_PORT=str(product_port), TEMPORAL_METRICS_PORT=str(sdk_port))
     try:
         async with AsyncExitStack() as stack:
             api = await open_api_client(stack, settings, temporal_env)
@@ -85,15 +88,24 @@ async def test_a_worker_process_serves_llm_cache_and_sdk_metrics(
                 return (await http.get(f"http://127.0.0.1:{port}/metrics")).text
 
         text = await scrape(product_port)
-        assert _sample(text, "studyflow_llm_calls_total", purpose="course_outline", provider="primary", outcome="ok") >= 1
-        assert _sample(text, "studyflow_llm_call_duration_seconds_count", purpose="course_outline", provider="primary") >= 1
-        assert _sample(text, "studyflow_llm_tokens_total", purpose="course_outline", provider="primary", kind="prompt") > 0
+        assert (
+            _sample(text, "studyflow_llm_calls_total", purpose="course_outline", provider="primary", outcome="ok") >= 1
+        )
+        assert (
+            _sample(text, "studyflow_llm_call_duration_seconds_count", purpose="course_outline", provider="primary")
+            >= 1
+        )
+        assert (
+            _sample(text, "studyflow_llm_tokens_total", purpose="course_outline", provider="primary", kind="prompt") > 0
+        )
         assert _sample(text, "studyflow_cache_lookups_total", result="miss") == 2  # the first quiz, the flashcards
         assert _sample(text, "studyflow_cache_lookups_total", result="exact") == 1
         assert _sample(text, "studyflow_llm_calls_total", purpose="quiz", provider="primary", outcome="ok") == 1
         assert _sample(text, "studyflow_llm_calls_total", purpose="flashcards", provider="primary", outcome="ok") == 1
         assert _sample(text, "studyflow_llm_calls_total", purpose="topic_notes", provider="primary", outcome="ok") == 1
-        assert _sample(text, "studyflow_llm_calls_total", purpose="course_outline", provider="primary", outcome="ok") == 2
+        assert (
+            _sample(text, "studyflow_llm_calls_total", purpose="course_outline", provider="primary", outcome="ok") == 2
+        )
         assert "studyflow_retrieval_served_total{tier=" in text  # the quiz that missed the cache retrieved
         sdk = await scrape(sdk_port)
         assert "temporal_activity_schedule_to_start_latency" in sdk, sdk[:1500]
@@ -103,7 +115,9 @@ async def test_a_worker_process_serves_llm_cache_and_sdk_metrics(
             served = (await api.http.get("/metrics")).text
         assert 'studyflow_rows{status="ready",table="courses"}' in served
         # Every query of the provisioned dashboard names a series these processes export.
-        exported = {line.split("{")[0].split(" ")[0] for line in (served + text + sdk).splitlines() if line and line[0] != "#"}
+        exported = {
+            line.split("{")[0].split(" ")[0] for line in (served + text + sdk).splitlines() if line and line[0] != "#"
+        }
         missing = [n for n in sorted(_dashboard_metric_names()) if not {n, f"{n}_bucket", f"{n}_total"} & exported]
         assert not missing, f"the dashboard queries {missing}, which nothing exports; SDK series: {sorted(exported)}"
     finally:

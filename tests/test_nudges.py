@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 from temporalio.client import ScheduleOverlapPolicy
 
+from cli.schedules import upsert_schedules
 from db.models import Course, Notification, User
 from studyflow.contracts.workflow_inputs import NudgeRunInput
-from studyflow.launch.schedules import upsert_schedules
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
 from workflows.engagement_nudges import EngagementNudgesWorkflow
@@ -20,14 +20,18 @@ from workflows.engagement_nudges import EngagementNudgesWorkflow
 async def _learners(session_factory, day: date) -> dict[str, uuid.UUID]:
     """One learner per situation, dated relative to `day`."""
     tag = uuid.uuid4().hex[:8]
-    joined_week_ago = datetime.combine(day - timedelta(days=7), datetime.min.time(), timezone.utc) + timedelta(hours=12)
+    joined_week_ago = datetime.combine(day - timedelta(days=7), datetime.min.time(), UTC) + timedelta(hours=12)
     rows = {
         "streak_at_risk": {"last_active_date": day - timedelta(days=1), "streak_current": 4},
         "inactive": {"last_active_date": day - timedelta(days=5), "streak_current": 0},
         "new_learner": {"created_at": joined_week_ago, "quiz_attempts": 1},
         "active_today": {"last_active_date": day, "streak_current": 2},
-        "engaged_new_learner": {"created_at": joined_week_ago, "quiz_attempts": 5, "last_active_date": day - timedelta(days=1)},
-        "deleted": {"last_active_date": day - timedelta(days=9), "deleted_at": datetime.now(timezone.utc)},
+        "engaged_new_learner": {
+            "created_at": joined_week_ago,
+            "quiz_attempts": 5,
+            "last_active_date": day - timedelta(days=1),
+        },
+        "deleted": {"last_active_date": day - timedelta(days=9), "deleted_at": datetime.now(UTC)},
     }
     ids = {}
     async with session_factory.begin() as session:
@@ -37,8 +41,13 @@ async def _learners(session_factory, day: date) -> dict[str, uuid.UUID]:
             )
         # The inactive learner has a course: their nudge prompt mentions it.
         await session.execute(
-            insert(Course).values(owner_id=ids["inactive"], topic=f"Quantum knitting {tag}", course_type="practical",
-                                  difficulty="beginner", status="ready")
+            insert(Course).values(
+                owner_id=ids["inactive"],
+                topic=f"Quantum knitting {tag}",
+                course_type="practical",
+                difficulty="beginner",
+                status="ready",
+            )
         )
     ids["_tag"] = tag
     return ids
@@ -102,13 +111,11 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
     assert [r.start for r in spec.calendars[0].hour] == [21] and spec.time_zone_name == "UTC"
     assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
     try:
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         ids = await _learners(session_factory, today)
         await handle.trigger()
         learners = [v for k, v in ids.items() if not k.startswith("_")]
-        nudged = await poll_until(
-            lambda: _nudges(session_factory, learners), lambda found: len(found) == 3, timeout=60
-        )
+        nudged = await poll_until(lambda: _nudges(session_factory, learners), lambda found: len(found) == 3, timeout=60)
         assert {ids["streak_at_risk"], ids["inactive"], ids["new_learner"]} == set(nudged)
     finally:
         await handle.delete()
@@ -122,8 +129,12 @@ async def inbox(api, session_factory, user_a):
         user_id = await session.scalar(select(User.id).where(User.clerk_id == user_a))
         for offset, kind in enumerate(["engagement", "streak", "system"]):
             await session.execute(
-                insert(Notification).values(user_id=user_id, kind=kind, message=f"message {offset}",
-                                            day=date(2026, 1, 1) + timedelta(days=offset))
+                insert(Notification).values(
+                    user_id=user_id,
+                    kind=kind,
+                    message=f"message {offset}",
+                    day=date(2026, 1, 1) + timedelta(days=offset),
+                )
             )
     return user_a
 
@@ -149,12 +160,18 @@ async def test_a_slow_llm_does_not_kill_the_nudge_batch(temporal_env, settings, 
     tag = uuid.uuid4().hex[:8]
     async with session_factory.begin() as session:
         user_id = await session.scalar(
-            insert(User).values(clerk_id=f"slow-{tag}", last_active_date=day - timedelta(days=1), streak_current=3)
+            insert(User)
+            .values(clerk_id=f"slow-{tag}", last_active_date=day - timedelta(days=1), streak_current=3)
             .returning(User.id)
         )
         await session.execute(
-            insert(Course).values(owner_id=user_id, topic=f"Slow tides {tag}", course_type="practical",
-                                  difficulty="beginner", status="ready")
+            insert(Course).values(
+                owner_id=user_id,
+                topic=f"Slow tides {tag}",
+                course_type="practical",
+                difficulty="beginner",
+                status="ready",
+            )
         )
     llm_server.on(f"Slow tides {tag}", [Reply.auto(delay=2.5)], repeat_last=True)
     created = await temporal_env.client.execute_workflow(

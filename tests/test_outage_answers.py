@@ -30,7 +30,9 @@ async def test_a_workflow_service_that_refuses_the_start_is_a_503_with_retry_aft
     settings, temporal_env, worker, user_a
 ):
     async with AsyncExitStack() as stack:
-        api = await open_api_client(stack, settings, temporal_env, temporal_client=await client_that_cannot_start(temporal_env))
+        api = await open_api_client(
+            stack, settings, temporal_env, temporal_client=await client_that_cannot_start(temporal_env)
+        )
         response = await api.http.post("/v1/courses", json={"topic": "Outages"}, headers=api.auth(user_a))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

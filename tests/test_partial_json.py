@@ -10,7 +10,9 @@ def test_the_answer_grows_as_the_json_arrives_and_escapes_are_decoded_whole():
     reply = '{"answer": "Base cases stop\\n recursion \\u00e9 \\"here\\"", "citations": [1]}'
     seen = [partial_string_field(reply[:end], "answer") for end in range(len(reply) + 1)]
     assert seen[0] == "" and seen[-1] == 'Base cases stop\n recursion é "here"'
-    assert all(later.startswith(earlier) for earlier, later in zip(seen, seen[1:]))  # never shrinks or garbles
+    assert all(
+        later.startswith(earlier) for earlier, later in zip(seen, seen[1:], strict=False)
+    )  # never shrinks or garbles
     assert partial_string_field('{"confidence": 0.5', "answer") == ""
 
 

@@ -30,9 +30,7 @@ def test_requests_without_a_worked_example_are_left_as_they_are():
 
 def test_the_gateway_does_not_import_the_prompts():
     gateway = Path(prompts.__file__).with_name("gateway.py")
-    imported = {
-        node.module for node in ast.walk(ast.parse(gateway.read_text())) if isinstance(node, ast.ImportFrom)
-    }
+    imported = {node.module for node in ast.walk(ast.parse(gateway.read_text())) if isinstance(node, ast.ImportFrom)}
     assert "activities.llm.prompts" not in imported and "activities.llm.request" in imported
 
 

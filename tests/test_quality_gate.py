@@ -41,7 +41,10 @@ DUPLICATES = valid_question(
     answer="Blue whale",
 )
 NEGATIVE = valid_question(
-    6, question="Which of these is not a programming language?", options=["Python", "HTML", "Java", "Rust"], answer="HTML"
+    6,
+    question="Which of these is not a programming language?",
+    options=["Python", "HTML", "Java", "Rust"],
+    answer="HTML",
 )
 CATCH_ALL = valid_question(3, options=["Koala", "Ferret", "Geyser", "All of the above"], answer="All of the above")
 
@@ -68,21 +71,38 @@ async def test_flawed_questions_are_rewritten_once_with_their_reasons(api, llm_s
 
     served = [q["question"] for q in quiz["questions"]]
     assert served == [
-        "Valid question 0?", "What does a Python closure keep?", "Valid question 2?", "Valid question 3?",
-        "Which animal is the largest living mammal?", "Valid question 5?",
-        "Which of these is NOT a programming language?", "Valid question 7?",
+        "Valid question 0?",
+        "What does a Python closure keep?",
+        "Valid question 2?",
+        "Valid question 3?",
+        "Which animal is the largest living mammal?",
+        "Valid question 5?",
+        "Which of these is NOT a programming language?",
+        "Valid question 7?",
     ]
     report = quiz["quality"]
     assert {k: report[k] for k in ("requested", "invalid", "checked", "passed", "repaired", "dropped", "served")} == {
-        "requested": 8, "invalid": 0, "checked": 8, "passed": 5, "repaired": 3, "dropped": 0, "served": 8,
+        "requested": 8,
+        "invalid": 0,
+        "checked": 8,
+        "passed": 5,
+        "repaired": 3,
+        "dropped": 0,
+        "served": 8,
     }
     assert flaws_found(report) == {
-        "longest_option_is_answer": 1, "near_duplicate_options": 1, "unemphasised_negative_stem": 1,
+        "longest_option_is_answer": 1,
+        "near_duplicate_options": 1,
+        "unemphasised_negative_stem": 1,
     }
     # One rewrite request, naming the three items in order with what is wrong with each.
     [repair] = llm_server.calls(repair_rule(topic))
     assert "Write 3 replacement questions" in repair.text
-    assert repair.text.index("What is a closure") < repair.text.index("largest mammal") < repair.text.index("not a programming")
+    assert (
+        repair.text.index("What is a closure")
+        < repair.text.index("largest mammal")
+        < repair.text.index("not a programming")
+    )
     assert "the correct option is the only long" in repair.text
     assert "options A and B say the same thing" in repair.text
     assert 'asks for what is "not" without emphasis' in repair.text
@@ -98,8 +118,17 @@ async def test_rewrites_that_still_fail_are_dropped_and_counted_by_reason(api, l
     # The closure comes back still flawed, the mammal question unusable (three options), the third fine.
     llm_server.on(
         repair_rule(topic),
-        [Reply.json({"questions": [still_long, {**DUPLICATES, "options": ["Blue whale", "Elephant", "Giraffe"]},
-                                   valid_question(12, question="Which of these is NOT a language?")]})],
+        [
+            Reply.json(
+                {
+                    "questions": [
+                        still_long,
+                        {**DUPLICATES, "options": ["Blue whale", "Elephant", "Giraffe"]},
+                        valid_question(12, question="Which of these is NOT a language?"),
+                    ]
+                }
+            )
+        ],
     )
     accepted = (await request_content(api, user_a, course["id"], "quiz")).json()
     quiz = await wait_content(api, user_a, accepted["id"])
@@ -142,8 +171,16 @@ async def test_flawed_cards_are_repaired(api, llm_server, user_a):
     llm_server.on(f"flashcards for a beginner practical course on {topic}", [Reply.json({"cards": cards})])
     llm_server.on(
         f"course on {topic}.\nThey have item-writing flaws",
-        [Reply.json({"cards": [{"front": "What is recursion?", "back": "A function calling itself", "topic_ref": "T1"},
-                               {"front": "Capital of Italy", "back": "Rome", "topic_ref": "T1"}]})],
+        [
+            Reply.json(
+                {
+                    "cards": [
+                        {"front": "What is recursion?", "back": "A function calling itself", "topic_ref": "T1"},
+                        {"front": "Capital of Italy", "back": "Rome", "topic_ref": "T1"},
+                    ]
+                }
+            )
+        ],
     )
     accepted = (await request_content(api, user_a, course["id"], "flashcards")).json()
     view = await wait_content(api, user_a, accepted["id"])
@@ -172,7 +209,10 @@ async def test_a_question_its_excerpts_do_not_support_is_served_flagged_unground
         source_refs=["S1"],
     )
     unsupported = valid_question(
-        1, question="Which river flows through Cairo?", options=["Nile", "Amazon", "Danube", "Thames"], answer="Nile",
+        1,
+        question="Which river flows through Cairo?",
+        options=["Nile", "Amazon", "Danube", "Thames"],
+        answer="Nile",
         source_refs=["S1"],
     )
     fillers = [valid_question(n, source_refs=["S1"]) for n in range(2, 5)]

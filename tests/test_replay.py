@@ -15,12 +15,12 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from studyflow.contracts.workflow_inputs import ReconcileInput
 from tests.support import source_files
 from tests.support.courses import ready_course
-from tests.support.sources import ingested
 from tests.support.polling import poll_until
+from tests.support.sources import ingested
 from tests.support.study import request_content, wait_content
-from studyflow.contracts.workflow_inputs import ReconcileInput
 from worker import WORKFLOWS, workflow_runner
 from workflows.reconciler import StuckRowReconcilerWorkflow
 
@@ -69,9 +69,7 @@ async def test_fresh_course_and_notes_histories_replay(api, temporal_env, user_a
         "CourseGenerationWorkflow": await client.get_workflow_handle(course["workflow_id"]).fetch_history(),
         "TopicNotesWorkflow": await client.get_workflow_handle(f"topic-notes-{topic_id}").fetch_history(),
         "StudyContentWorkflow": await client.get_workflow_handle(quiz["workflow_id"]).fetch_history(),
-        "RemediationWorkflow": await client.get_workflow_handle(
-            f"remediation-{attempt['attempt_id']}"
-        ).fetch_history(),
+        "RemediationWorkflow": await client.get_workflow_handle(f"remediation-{attempt['attempt_id']}").fetch_history(),
     }
     for name, history in histories.items():
         await _replayer().replay_workflow(history)
@@ -80,7 +78,9 @@ async def test_fresh_course_and_notes_histories_replay(api, temporal_env, user_a
 
 
 async def test_fresh_source_ingestion_history_replays(api, temporal_env, user_a):
-    source = await ingested(api, user_a, "replay.pdf", source_files.pdf(["First page on graphs.", "Second page on trees."]))
+    source = await ingested(
+        api, user_a, "replay.pdf", source_files.pdf(["First page on graphs.", "Second page on trees."])
+    )
     assert source["status"] == "ready"
     history = await temporal_env.client.get_workflow_handle(source["workflow_id"]).fetch_history()
     await _replayer().replay_workflow(history)

@@ -23,7 +23,7 @@ def test_chunks_fit_the_window_and_overlap():
     chunks = chunk_text("Intro paragraph.\n\n" + long_paragraph, max_words=100, overlap=20)
     assert all(len(c.split()) <= 100 for c in chunks)
     words = [c.split() for c in chunks]
-    for previous, current in zip(words[1:], words[2:]):
+    for previous, current in zip(words[1:], words[2:], strict=False):
         assert previous[-20:] == current[:20], "consecutive windows share the overlap"
     covered = set(w for chunk in words for w in chunk)
     assert {f"w{i}" for i in range(400)} <= covered
@@ -51,7 +51,7 @@ async def _add_chunks(session_factory, embedder, owner, course, texts: list[str]
             insert(ContentChunk),
             [
                 {"owner_id": owner, "course_id": course, "source": source, "chunk_index": i, "text": t, "embedding": v}
-                for i, (t, v) in enumerate(zip(texts, vectors))
+                for i, (t, v) in enumerate(zip(texts, vectors, strict=False))
             ],
         )
 
@@ -69,8 +69,11 @@ async def test_retrieval_never_returns_another_owners_chunks(settings, session_f
     await _add_chunks(session_factory, embedder, owner_a, course_a2, ["Chlorophyll absorbs light in plants."])
     [query] = await embedder.embed(["photosynthesis light energy"])
     results = await retriever.search(
-        owner_id=owner_a, course_id=course_a, query_text="photosynthesis light energy",
-        query_vector=query, k=5,
+        owner_id=owner_a,
+        course_id=course_a,
+        query_text="photosynthesis light energy",
+        query_vector=query,
+        k=5,
     )
     assert results, "the owner's other course is found"
     assert {r.course_id for r in results} == {course_a2}
@@ -83,12 +86,18 @@ async def test_filtered_search_returns_k_rows_when_k_qualify(settings, session_f
     owner, course = await _owner_with_course(session_factory, "target")
     other_owner, other_course = await _owner_with_course(session_factory, "crowd")
     query_text = "binary search trees insertion"
-    await _add_chunks(session_factory, embedder, other_owner, other_course, [f"{query_text} variant {i}" for i in range(400)])
+    await _add_chunks(
+        session_factory, embedder, other_owner, other_course, [f"{query_text} variant {i}" for i in range(400)]
+    )
     own = [f"Balanced trees note {i}: rotations keep height logarithmic." for i in range(8)]
     await _add_chunks(session_factory, embedder, owner, course, own)
     [query] = await embedder.embed([query_text])
     results = await Retriever(session_factory, strict=0.99, relaxed=-1.0).search(
-        owner_id=owner, course_id=course, query_text=query_text, query_vector=query, k=6,
+        owner_id=owner,
+        course_id=course,
+        query_text=query_text,
+        query_vector=query,
+        k=6,
     )
     assert len(results) == 6
     assert {r.course_id for r in results} == {course}
@@ -99,12 +108,19 @@ async def test_strict_tier_serves_close_matches_first(settings, session_factory)
     embedder = build_embedder(settings)
     owner, course = await _owner_with_course(session_factory, "tiers")
     await _add_chunks(
-        session_factory, embedder, owner, course,
+        session_factory,
+        embedder,
+        owner,
+        course,
         ["Python decorators wrap a function to extend its behaviour.", "The French Revolution began in 1789."],
     )
     [query] = await embedder.embed(["python decorators"])
     results = await Retriever(session_factory, strict=0.4, relaxed=-1.0).search(
-        owner_id=owner, course_id=course, query_text="python decorators", query_vector=query, k=1,
+        owner_id=owner,
+        course_id=course,
+        query_text="python decorators",
+        query_vector=query,
+        k=1,
     )
     assert [r.tier for r in results] == ["course_strict"]
     assert "decorators" in results[0].text
@@ -127,9 +143,7 @@ async def test_notes_are_indexed_and_reindexing_replaces_chunks(api, settings, s
     async def note_chunks():
         async with session_factory() as session:
             return list(
-                await session.scalars(
-                    select(ContentChunk.text).where(ContentChunk.topic_id == uuid.UUID(topic_id))
-                )
+                await session.scalars(select(ContentChunk.text).where(ContentChunk.topic_id == uuid.UUID(topic_id)))
             )
 
     first = await poll_until(note_chunks, lambda c: len(c) > 0)

@@ -16,7 +16,7 @@ from tests.conftest import _with_database
 
 async def _exec(session_factory, sql: str, **params):
     async with session_factory.begin() as session:
-        return (await session.execute(text(sql), params))
+        return await session.execute(text(sql), params)
 
 
 async def _user(session_factory) -> uuid.UUID:
@@ -59,8 +59,7 @@ async def test_topic_position_is_unique_within_course(session_factory):
     course = await _course(session_factory, await _user(session_factory))
     await _assert_duplicate_rejected(
         session_factory,
-        "INSERT INTO topics (course_id, chapter_index, chapter_title, topic_index, title) "
-        "VALUES (:c, 0, 'Ch', 0, 'T')",
+        "INSERT INTO topics (course_id, chapter_index, chapter_title, topic_index, title) VALUES (:c, 0, 'Ch', 0, 'T')",
         c=course,
     )
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from activities.embedders import build_embedder
-from activities.cache.semantic_cache import CacheScope, SemanticCache
 from activities.cache.request_text import normalize_request
+from activities.cache.semantic_cache import CacheScope, SemanticCache
+from activities.embedders import build_embedder
 from tests.support.scripted_openai import Reply
 from tests.support.study import generated
 
@@ -68,8 +68,11 @@ async def test_personal_preferences_keep_a_request_out_of_the_cache(isolated, us
 async def test_near_hit_is_served_and_marked_only_when_the_llm_fails(isolated, llm_server, user_a, user_b):
     await generated(isolated, user_a, "python decorators", "quiz")
     near_topic = "python metaclasses and class decorators"  # similarity ≈ 0.79: in the near band
-    llm_server.on(f"multiple-choice questions for a beginner practical course on {near_topic}",
-                  [Reply.error(503)], repeat_last=True)
+    llm_server.on(
+        f"multiple-choice questions for a beginner practical course on {near_topic}",
+        [Reply.error(503)],
+        repeat_last=True,
+    )
     served = await generated(isolated, user_b, near_topic, "quiz")
     assert served["served_from"] == "near_hit_fallback"
     assert served["near_hit"]["cached_request"] == "python decorators"
@@ -97,11 +100,16 @@ async def test_default_threshold_on_the_labelled_pairs(settings, session_factory
     totals = {"same": 0, "different": 0}
     false_hits = []
     for index, row in enumerate(rows):
-        def scope(side: str) -> CacheScope:
+
+        def scope(side: str, index: int = index, row: dict = row) -> CacheScope:
             return CacheScope(
-                kind="quiz", model=f"labelled-{run}-{index}", prompt_version="v",
+                kind="quiz",
+                model=f"labelled-{run}-{index}",
+                prompt_version="v",
                 difficulty=row.get(f"difficulty_{side}", "beginner"),
-                course_type=row.get(f"course_type_{side}", "practical"), language="en", size=8,
+                course_type=row.get(f"course_type_{side}", "practical"),
+                language="en",
+                size=8,
             )
 
         await cache.store(scope("a"), texts_a[index], vectors[index], {"questions": []}, "labelled")

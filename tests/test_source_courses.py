@@ -70,7 +70,9 @@ async def test_a_course_from_a_pdf_follows_it_and_cites_its_pages(api, user_a, l
     assert any(chunk.text in notes_call.text for chunk in chunks.values())  # notes grounded in the source
 
 
-async def test_a_record_that_cites_nothing_is_attributed_to_the_closest_excerpt(api, user_a, llm_server, session_factory):
+async def test_a_record_that_cites_nothing_is_attributed_to_the_closest_excerpt(
+    api, user_a, llm_server, session_factory
+):
     topic = unique_topic("joins from my lecture")
     source = await ingested(api, user_a, "lecture-7.pdf", files.pdf(LECTURE))
     course = await _course_from(api, user_a, [source["id"]], topic=topic)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from activities.errors import SourceUnreadableError
+from activities.retrieval import Retriever
 from activities.sources.extracted import ReadLimits
 from activities.sources.readers.pdf import read as read_pdf
-from activities.retrieval import Retriever
 from activities.sources.url_fetch import fetch_page
 from db.models import ContentChunk, Source, User
 from tests.support import source_files as files
@@ -39,7 +39,9 @@ async def _chunks(session_factory, source_id: str) -> list[ContentChunk]:
     async with session_factory() as session:
         return list(
             await session.scalars(
-                select(ContentChunk).where(ContentChunk.source_id == uuid.UUID(source_id)).order_by(ContentChunk.chunk_index)
+                select(ContentChunk)
+                .where(ContentChunk.source_id == uuid.UUID(source_id))
+                .order_by(ContentChunk.chunk_index)
             )
         )
 
@@ -60,7 +62,10 @@ async def test_a_pdf_ingests_page_by_page_with_page_locators(api, user_a, sessio
 
 
 async def test_markdown_docx_and_html_keep_their_headings(api, user_a, session_factory):
-    markdown = b"# SQL joins\n\nIntro to combining tables.\n\n## Inner join\n\nMatching rows only.\n\n## Left join\n\nAll left rows.\n"
+    markdown = (
+        b"# SQL joins\n\nIntro to combining tables.\n\n## Inner join\n\nMatching rows only.\n\n"
+        b"## Left join\n\nAll left rows.\n"
+    )
     sections = [("Inner join", "Matching rows only, from both tables."), ("Left join", "All rows of the left table.")]
     ingested_by_name = {}
     for name, data in [
@@ -254,9 +259,13 @@ async def test_deleting_a_source_removes_its_chunks_and_bytes(api, user_a, sessi
     assert (await api.http.get(f"/v1/sources/{source['id']}", headers=api.auth(user_a))).status_code == 404
 
 
-async def test_a_long_document_is_indexed_in_batches_across_continued_runs(stack_with, user_a, session_factory, temporal_env):
+async def test_a_long_document_is_indexed_in_batches_across_continued_runs(
+    stack_with, user_a, session_factory, temporal_env
+):
     api = await stack_with(source_batch_units=1, source_batches_per_run=2)
-    source = await ingested(api, user_a, "five-pages.pdf", files.pdf([f"Page {n}: {JOINS[n % 3]}" for n in range(1, 6)]))
+    source = await ingested(
+        api, user_a, "five-pages.pdf", files.pdf([f"Page {n}: {JOINS[n % 3]}" for n in range(1, 6)])
+    )
     assert source["status"] == "ready" and source["pages"] == 5
     assert {c.locator["page"] for c in await _chunks(session_factory, source["id"])} == {1, 2, 3, 4, 5}
     description = await temporal_env.client.get_workflow_handle(source["workflow_id"]).describe()

@@ -11,13 +11,13 @@ from contextlib import AsyncExitStack
 import httpx
 import pytest
 from sqlalchemy import select, text
-from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError
 
+from cli.schedules import reconcile_schedule
 from db.models import Course, WorkflowStart
 from studyflow.contracts.workflow_inputs import ReconcileInput
-from studyflow.launch.schedules import reconcile_schedule
 from tests.support.api_process import spawn_api
 from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic, wait_for_course
@@ -76,7 +76,11 @@ async def test_an_api_killed_between_commit_and_start_still_gets_its_course_read
 
     # The reconciler, run by its schedule, starts what the API recorded.
     configured = settings.model_copy(
-        update={"reconcile_interval_seconds": 1, "outbox_relay_after_seconds": 0, "reconcile_stuck_after_seconds": STUCK_AFTER}
+        update={
+            "reconcile_interval_seconds": 1,
+            "outbox_relay_after_seconds": 0,
+            "reconcile_stuck_after_seconds": STUCK_AFTER,
+        }
     )
     schedule_id = f"reconcile-{uuid.uuid4().hex[:8]}"
     await temporal_env.client.create_schedule(schedule_id, reconcile_schedule(configured))
@@ -100,7 +104,10 @@ async def test_the_relay_marks_a_start_the_api_made_without_starting_it_again(
     # As if the API died after the start but before marking it.
     async with session_factory.begin() as session:
         await session.execute(
-            text("UPDATE workflow_outbox SET started_at = NULL, created_at = now() - interval '2 hours' WHERE workflow_id = :id"),
+            text(
+                "UPDATE workflow_outbox SET started_at = NULL, created_at = now() - interval '2 "
+                "hours' WHERE workflow_id = :id"
+            ),
             {"id": accepted["workflow_id"]},
         )
     result = await _reconcile(temporal_env, settings, relay_after_seconds=3600)
@@ -183,7 +190,9 @@ async def test_work_temporal_lost_is_restarted_once_from_its_record_then_failed(
         await _backdate(session_factory, accepted["course_id"])
         result = await _reconcile(temporal_env, settings)
         assert result.restarted >= 1
-        for w in build_workers(temporal_env.client, lost_settings, build_activities(lost_settings, session_factory, temporal_env.client)):
+        for w in build_workers(
+            temporal_env.client, lost_settings, build_activities(lost_settings, session_factory, temporal_env.client)
+        ):
             await stack.enter_async_context(w)
         await wait_for_course(lost_api, user_a, accepted["course_id"])
 

@@ -57,9 +57,7 @@ async def test_fifty_concurrent_requests_leave_one_row_one_workflow_one_llm_call
     [content_id] = ids
     await wait_content(api, user_a, content_id)
     async with session_factory() as session:
-        rows = await session.scalar(
-            select(func.count()).where(StudyContent.course_id == uuid.UUID(course["id"]))
-        )
+        rows = await session.scalar(select(func.count()).where(StudyContent.course_id == uuid.UUID(course["id"])))
     assert rows == 1
     runs = [wf async for wf in temporal_env.client.list_workflows(f'WorkflowId = "study-content-{content_id}"')]
     assert len(runs) == 1
@@ -79,7 +77,11 @@ async def test_invalid_quiz_records_are_dropped_and_valid_ones_kept(api, llm_ser
                         good,
                         {**good, "question": "Answer not an option?", "answer": "e"},
                         {**good, "question": "Three options?", "options": good["options"][:3]},
-                        {**good, "question": "Repeated options?", "options": [good["options"][0]] * 2 + good["options"][2:]},
+                        {
+                            **good,
+                            "question": "Repeated options?",
+                            "options": [good["options"][0]] * 2 + good["options"][2:],
+                        },
                         {**good, "question": "  valid QUESTION 0? "},  # duplicate of the first
                         {**good, "question": "Unknown topic?", "topic_ref": "T99"},
                         *(valid_question(n) for n in (1, 2, 3)),
@@ -92,7 +94,13 @@ async def test_invalid_quiz_records_are_dropped_and_valid_ones_kept(api, llm_ser
     quiz = await wait_content(api, user_a, response.json()["id"])
     assert [q["question"] for q in quiz["questions"]] == [f"Valid question {n}?" for n in range(4)]
     report = quiz["quality"]
-    assert (report["requested"], report["invalid"], report["checked"], report["passed"], report["served"]) == (8, 5, 4, 4, 4)
+    assert (report["requested"], report["invalid"], report["checked"], report["passed"], report["served"]) == (
+        8,
+        5,
+        4,
+        4,
+        4,
+    )
 
 
 async def test_failure_marks_the_row_failed_and_a_new_request_reuses_it(api, llm_server, session_factory, user_a):
@@ -109,9 +117,7 @@ async def test_failure_marks_the_row_failed_and_a_new_request_reuses_it(api, llm
     done = await wait_content(api, user_a, first.json()["id"])
     assert done["error"] is None and done["retry_count"] == 1
     async with session_factory() as session:
-        assert await session.scalar(
-            select(func.count()).where(StudyContent.course_id == uuid.UUID(course["id"]))
-        ) == 1
+        assert await session.scalar(select(func.count()).where(StudyContent.course_id == uuid.UUID(course["id"]))) == 1
 
 
 async def test_completed_content_is_returned_without_a_new_job(api, llm_server, user_a):

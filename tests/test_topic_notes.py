@@ -48,9 +48,7 @@ async def test_notes_are_generated_once_then_served(api, llm_server, user_a):
     assert refreshed["progress_pct"] == round(100 / refreshed["topics_total"], 2)
 
 
-async def test_twenty_concurrent_requests_start_one_generation_and_one_llm_call(
-    api, llm_server, temporal_env, user_a
-):
+async def test_twenty_concurrent_requests_start_one_generation_and_one_llm_call(api, llm_server, temporal_env, user_a):
     course = await ready_course(api, user_a, "concurrent-notes")
     topic = course["chapters"][1]["topics"][0]
     llm_server.on(topic["title"], [Reply.auto(delay=0.5)])
@@ -60,10 +58,7 @@ async def test_twenty_concurrent_requests_start_one_generation_and_one_llm_call(
     assert {r.status_code for r in responses} <= {200, 202}
     await _wait_topic(api, user_a, topic["id"], "completed")
     assert len(llm_server.calls(topic["title"])) == 1
-    runs = [
-        wf
-        async for wf in temporal_env.client.list_workflows(f'WorkflowId = "topic-notes-{topic["id"]}"')
-    ]
+    runs = [wf async for wf in temporal_env.client.list_workflows(f'WorkflowId = "topic-notes-{topic["id"]}"')]
     assert len(runs) == 1
 
 
@@ -91,17 +86,13 @@ async def test_notes_failing_every_attempt_mark_the_topic_failed_and_a_new_reque
 async def test_progress_counter_matches_completed_topics_under_concurrency(api, session_factory, user_a):
     course = await ready_course(api, user_a, "progress")
     topic_ids = [t["id"] for c in course["chapters"] for t in c["topics"]][:6]
-    await asyncio.gather(
-        *[api.http.post(f"/v1/topics/{t}/notes", headers=api.auth(user_a)) for t in topic_ids]
-    )
+    await asyncio.gather(*[api.http.post(f"/v1/topics/{t}/notes", headers=api.auth(user_a)) for t in topic_ids])
     for topic_id in topic_ids:
         await _wait_topic(api, user_a, topic_id, "completed")
     async with session_factory() as session:
         row = await session.get(Course, uuid.UUID(course["id"]))
         completed = (
-            await session.scalars(
-                select(Topic.id).where(Topic.course_id == row.id, Topic.status == "completed")
-            )
+            await session.scalars(select(Topic.id).where(Topic.course_id == row.id, Topic.status == "completed"))
         ).all()
     assert row.topics_completed == len(completed) == 6
     assert float(row.progress_pct) == round(600 / row.topics_total, 2)

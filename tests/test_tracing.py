@@ -13,12 +13,12 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from db.engine import create_engine
 from studyflow.temporal_client import connect
 from studyflow.tracing import install_tracer_provider, instrument_io
 from tests.support.app import make_settings, open_api_client
-from tests.support.courses import create_course, unique_topic, wait_for_course
+from tests.support.courses import unique_topic, wait_for_course
 from worker import build_activities, build_workers
-from db.engine import create_engine
 
 
 async def test_a_course_request_is_one_trace_from_the_api_to_the_llm_call(
@@ -69,7 +69,10 @@ async def test_a_course_request_is_one_trace_from_the_api_to_the_llm_call(
     assert llm_call.attributes["studyflow.llm.purpose"] == "course_outline"
     [outline] = [s for s in in_trace if s.name == "RunActivity:generate_outline"]
     assert llm_call.parent.span_id == outline.context.span_id, "the call is a child of the activity that made it"
-    assert any(s.attributes.get("db.system") == "postgresql" or s.attributes.get("db.system.name") == "postgresql" for s in in_trace)
+    assert any(
+        s.attributes.get("db.system") == "postgresql" or s.attributes.get("db.system.name") == "postgresql"
+        for s in in_trace
+    )
 
     # A polled read runs on the read pool, not the instrumented engine: it names its statement itself.
     [read] = [s for s in spans if s.attributes.get("studyflow.request_id") == read_id]

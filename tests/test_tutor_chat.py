@@ -64,7 +64,12 @@ async def test_an_answerable_question_cites_what_retrieval_returned(api, user_a,
     assert reply["citations"], reply
     [prompt] = [c.text for c in llm_server.calls("so that it stops") if c.schema_name == "tutor_answer"]
     async with session_factory() as session:
-        chunks = {str(c.id): c for c in await session.scalars(select(ContentChunk).where(ContentChunk.source_id == uuid.UUID(source["id"])))}
+        chunks = {
+            str(c.id): c
+            for c in await session.scalars(
+                select(ContentChunk).where(ContentChunk.source_id == uuid.UUID(source["id"]))
+            )
+        }
     for citation in reply["citations"]:
         chunk = chunks[str(citation["chunk_id"])]  # a chunk of the learner's own source
         assert f"[{citation['number']}] {citation['label']}: {chunk.text}" in prompt  # and one it was shown
@@ -85,7 +90,9 @@ async def test_a_question_the_material_does_not_answer_gets_no_invention(api, us
     assert llm_server.calls(question) == []  # nothing relevant retrieved: no model call at all
 
     # The model may also say the excerpts do not answer: still no citation.
-    llm_server.on("How deep can the stack", [Reply.json({"answer": "", "citations": [1], "confidence": 0.1, "answerable": False})])
+    llm_server.on(
+        "How deep can the stack", [Reply.json({"answer": "", "citations": [1], "confidence": 0.1, "answerable": False})]
+    )
     reply = await _ask(api, user_a, conversation["id"], "How deep can the stack of a recursive function grow?")
     assert reply["answerable"] is False and reply["citations"] == []
 
@@ -116,7 +123,9 @@ async def test_the_answer_streams_over_the_event_stream_and_is_persisted_once(
 ):
     async with AsyncExitStack() as stack:
         settings = make_settings(database_url, llm_server, tmp_path)
-        for w in build_workers(temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)):
+        for w in build_workers(
+            temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
+        ):
             await stack.enter_async_context(w)
         app = create_app(settings, temporal_client=temporal_env.client)
         base_url = await stack.enter_async_context(live_server(app))
@@ -124,10 +133,17 @@ async def test_the_answer_streams_over_the_event_stream_and_is_persisted_once(
         api = ApiClient(http=http, settings=settings, app=app)
         await ingested(api, user_a, "recursion.md", NOTES)
         conversation = await _conversation(api, user_a)
-        answer = "Memoisation stores earlier results, so the same input is never computed twice; Fibonacci becomes linear."
+        answer = (
+            "Memoisation stores earlier results, so the same input is never computed twice; Fibonacci becomes linear."
+        )
         llm_server.on(
             "What does memoisation do",
-            [Reply(content='{"answer": "' + answer + '", "citations": [1], "confidence": 0.9, "answerable": true}', chunk_delay=0.05)],
+            [
+                Reply(
+                    content='{"answer": "' + answer + '", "citations": [1], "confidence": 0.9, "answerable": true}',
+                    chunk_delay=0.05,
+                )
+            ],
         )
         events = await stack.enter_async_context(open_events(base_url, api.token(user_a)))
         accepted = await api.http.post(
@@ -188,7 +204,8 @@ async def test_a_worker_killed_mid_answer_still_answers_once(
     async with session_factory() as session:
         replies = await session.scalar(
             select(func.count()).where(
-                ConversationMessage.conversation_id == uuid.UUID(conversation["id"]), ConversationMessage.role == "tutor"
+                ConversationMessage.conversation_id == uuid.UUID(conversation["id"]),
+                ConversationMessage.role == "tutor",
             )
         )
         paid = await session.scalar(
@@ -208,7 +225,12 @@ async def test_a_long_conversation_continues_as_new_and_keeps_its_history(stack_
     await ingested(api, user_a, "recursion.md", NOTES)
     conversation = await _conversation(api, user_a)
     first_run = (await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()).run_id
-    questions = ["What is a base case?", "What is the recursive case?", "What does memoisation store?", "Why use a base case?"]
+    questions = [
+        "What is a base case?",
+        "What is the recursive case?",
+        "What does memoisation store?",
+        "Why use a base case?",
+    ]
     for question in questions:
         await _ask(api, user_a, conversation["id"], question)
     history = (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()
@@ -220,15 +242,30 @@ async def test_a_long_conversation_continues_as_new_and_keeps_its_history(stack_
 OUTLINE = {
     "title": "Recursion",
     "chapters": [
-        {"title": "Foundations", "topics": [{"title": "Base cases in recursion", "summary": "Stop the recursion."},
-                                            {"title": "Call stacks", "summary": "Frames."},
-                                            {"title": "Tracing calls", "summary": "By hand."}]},
-        {"title": "Techniques", "topics": [{"title": "Memoisation", "summary": "Cache results."},
-                                           {"title": "Divide and conquer", "summary": "Split."},
-                                           {"title": "Backtracking", "summary": "Undo."}]},
-        {"title": "Practice", "topics": [{"title": "Tree traversal", "summary": "Walk trees."},
-                                         {"title": "Permutations", "summary": "All orders."},
-                                         {"title": "Tail calls", "summary": "Reuse frames."}]},
+        {
+            "title": "Foundations",
+            "topics": [
+                {"title": "Base cases in recursion", "summary": "Stop the recursion."},
+                {"title": "Call stacks", "summary": "Frames."},
+                {"title": "Tracing calls", "summary": "By hand."},
+            ],
+        },
+        {
+            "title": "Techniques",
+            "topics": [
+                {"title": "Memoisation", "summary": "Cache results."},
+                {"title": "Divide and conquer", "summary": "Split."},
+                {"title": "Backtracking", "summary": "Undo."},
+            ],
+        },
+        {
+            "title": "Practice",
+            "topics": [
+                {"title": "Tree traversal", "summary": "Walk trees."},
+                {"title": "Permutations", "summary": "All orders."},
+                {"title": "Tail calls", "summary": "Reuse frames."},
+            ],
+        },
     ],
 }
 
@@ -243,7 +280,9 @@ async def test_a_learner_who_keeps_struggling_on_a_topic_is_routed_to_a_tutor(ap
     async with session_factory.begin() as session:
         owner = await session.scalar(select(User.id).where(User.clerk_id == user_a))
         await session.execute(
-            insert(TopicMastery).values(user_id=owner, topic_id=uuid.UUID(base_case["id"]), mastery=0.21, answers=6, correct=1)
+            insert(TopicMastery).values(
+                user_id=owner, topic_id=uuid.UUID(base_case["id"]), mastery=0.21, answers=6, correct=1
+            )
         )
     await ingested(api, user_a, "recursion.md", NOTES)
     conversation = await _conversation(api, user_a)
@@ -272,7 +311,9 @@ async def test_an_idle_conversation_closes_and_the_next_question_reopens_it(stac
     await _ask(api, user_a, conversation["id"], "What is a base case?")
 
     async def status():
-        return (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()["status"]
+        return (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()[
+            "status"
+        ]
 
     await poll_until(status, lambda s: s == "idle", timeout=30)
     reply = await _ask(api, user_a, conversation["id"], "What does memoisation store?")

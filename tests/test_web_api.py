@@ -62,12 +62,20 @@ async def test_the_dev_sign_in_does_not_exist_off_loopback_or_with_clerk(
 async def test_clerk_mode_tells_the_app_its_publishable_key(database_url, llm_server, tmp_path, temporal_env):
     async with AsyncExitStack() as stack:
         api = await _api(
-            stack, database_url, llm_server, tmp_path, temporal_env,
-            clerk_jwt_key="-----BEGIN PUBLIC KEY-----", clerk_publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
+            stack,
+            database_url,
+            llm_server,
+            tmp_path,
+            temporal_env,
+            clerk_jwt_key="-----BEGIN PUBLIC KEY-----",
+            clerk_publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
         )
         config = (await api.http.get("/v1/config")).json()
-        assert config == {"auth_mode": "clerk", "clerk_publishable_key": "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
-                          "dev_sign_in": False}
+        assert config == {
+            "auth_mode": "clerk",
+            "clerk_publishable_key": "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
+            "dev_sign_in": False,
+        }
 
 
 def _fake_build(root):
@@ -116,7 +124,11 @@ async def test_a_course_lists_its_study_content_and_flashcards_export_to_anki_es
     assert course["study_content"] == []
     hostile = {
         "cards": [
-            {"front": "<script>alert(1)</script> What is a closure?", "back": "A function & its scope", "topic_ref": "T1"},
+            {
+                "front": "<script>alert(1)</script> What is a closure?",
+                "back": "A function & its scope",
+                "topic_ref": "T1",
+            },
             {"front": "Second card?", "back": "<img src=x onerror=alert(2)>", "topic_ref": "T1"},
             *fillers("flashcards", 4),
         ]

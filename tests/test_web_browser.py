@@ -20,8 +20,8 @@ from tests.support import source_files
 from tests.support.app import make_settings
 from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, sign_in, web_stack
 from tests.support.courses import unique_topic
-from tests.support.study import fillers
 from tests.support.scripted_openai import Reply, auto_option
+from tests.support.study import fillers
 
 expect.set_options(timeout=30_000)
 
@@ -35,9 +35,15 @@ async def open_stack(database_url, llm_server, tmp_path, temporal_env, session_f
 
         async def open_one(**overrides):
             settings = make_settings(
-                database_url, llm_server, tmp_path,
-                **{"web_dist_dir": WEB_DIST, "api_host": "127.0.0.1",
-                   "openai_model": f"model-{uuid.uuid4().hex[:8]}", **overrides},
+                database_url,
+                llm_server,
+                tmp_path,
+                **{
+                    "web_dist_dir": WEB_DIST,
+                    "api_host": "127.0.0.1",
+                    "openai_model": f"model-{uuid.uuid4().hex[:8]}",
+                    **overrides,
+                },
             )
             return await stacks.enter_async_context(web_stack(settings, temporal_env, session_factory, chromium))
 
@@ -252,21 +258,46 @@ async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_ser
     topic = unique_topic("xss")
     course_id = await _create_course(page, topic)
 
-    llm_server.on(f"course on {topic}", [Reply.json({"cards": [
-        {"front": f"{SCRIPT} What runs?", "back": IMG, "topic_ref": "T1"},
-        {"front": "Plain card?", "back": "Plain answer.", "topic_ref": "T1"},
-        *fillers("flashcards", 4),
-    ]})])
+    llm_server.on(
+        f"course on {topic}",
+        [
+            Reply.json(
+                {
+                    "cards": [
+                        {"front": f"{SCRIPT} What runs?", "back": IMG, "topic_ref": "T1"},
+                        {"front": "Plain card?", "back": "Plain answer.", "topic_ref": "T1"},
+                        *fillers("flashcards", 4),
+                    ]
+                }
+            )
+        ],
+    )
     await page.get_by_role("button", name="Make flashcards").click()
     await page.get_by_role("link", name="Study flashcards").click()
     await expect(page.locator(".card-face")).to_have_text(f"{SCRIPT} What runs?")
     await page.keyboard.press("Space")
     await expect(page.locator(".card-face")).to_have_text(IMG)
 
-    llm_server.on(f"course on {topic}", [Reply.json({"questions": [{
-        "question": f"Which is safe? {SCRIPT}", "options": [IMG, "b", "c", "d"], "answer": "b",
-        "explanation": f"{IMG} explained", "key_points": ["k"], "topic_ref": "T1",
-    }, *fillers("quiz", 3)]})])
+    llm_server.on(
+        f"course on {topic}",
+        [
+            Reply.json(
+                {
+                    "questions": [
+                        {
+                            "question": f"Which is safe? {SCRIPT}",
+                            "options": [IMG, "b", "c", "d"],
+                            "answer": "b",
+                            "explanation": f"{IMG} explained",
+                            "key_points": ["k"],
+                            "topic_ref": "T1",
+                        },
+                        *fillers("quiz", 3),
+                    ]
+                }
+            )
+        ],
+    )
     await page.goto(f"/courses/{course_id}")
     await page.get_by_role("button", name="Make a quiz").click()
     await page.get_by_role("link", name="Take the quiz").click()
@@ -276,10 +307,19 @@ async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_ser
     await expect(page.locator(".feedback .explanation").first).to_have_text(f"{IMG} explained")
 
     # Matched on the notes request only: the quiz's remediation plan is being written meanwhile.
-    llm_server.on(f"Write study notes for the topic 'Topic 1.1 of {topic}'", [Reply.json({
-        "explanation": f"Careful here. {SCRIPT} and {IMG} and {LINK} and [a real link](https://example.org/docs).",
-        "key_points": ["one", "two", "three"], "example": "", "interview_questions": ["q1?", "q2?", "q3?"],
-    })])
+    llm_server.on(
+        f"Write study notes for the topic 'Topic 1.1 of {topic}'",
+        [
+            Reply.json(
+                {
+                    "explanation": f"Careful here. {SCRIPT} and {IMG} and {LINK} and [a real link](https://example.org/docs).",
+                    "key_points": ["one", "two", "three"],
+                    "example": "",
+                    "interview_questions": ["q1?", "q2?", "q3?"],
+                }
+            )
+        ],
+    )
     await page.goto(f"/courses/{course_id}")
     await page.get_by_role("link", name=re.compile(r"^Topic 1\.1 of")).click()
     await page.get_by_role("button", name="Generate notes now").click()
@@ -316,7 +356,9 @@ async def _watch_course_being_generated(page: Page, topic: str) -> tuple[int, fl
 GENERATION_SECONDS = 20
 
 
-async def test_the_app_follows_generation_live_and_falls_back_to_polling_without_the_stream(open_stack, llm_server, user_a):
+async def test_the_app_follows_generation_live_and_falls_back_to_polling_without_the_stream(
+    open_stack, llm_server, user_a
+):
     stack = await open_stack(llm_timeout_seconds=GENERATION_SECONDS * 2)
     await _follow_live_then_polling(stack, llm_server, user_a)
 
@@ -365,7 +407,9 @@ async def test_a_learner_builds_a_course_from_their_lecture_and_sees_where_quest
     # A file that lies about its type is refused with the reason, and nothing is added.
     await page.get_by_label(re.compile("^Add a file")).set_input_files(str(fake))
     await page.get_by_role("button", name="Upload").click()
-    await expect(page.get_by_role("alert")).to_contain_text("slides.pdf is named like a PDF but the file is a PNG image")
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "slides.pdf is named like a PDF but the file is a PNG image"
+    )
 
     await page.get_by_label(re.compile("^Add a file")).set_input_files(str(lecture))
     await page.get_by_role("button", name="Upload").click()

@@ -44,7 +44,10 @@ def test_the_committed_typed_client_was_generated_from_that_document(tmp_path):
     out = tmp_path / "schema.d.ts"
     subprocess.run(
         ["node", str(generator), str(WEB / "openapi.json"), "-o", str(out)],
-        cwd=WEB, env=_node_env(), check=True, capture_output=True,
+        cwd=WEB,
+        env=_node_env(),
+        check=True,
+        capture_output=True,
     )
     assert out.read_text() == (WEB / "src" / "api" / "schema.d.ts").read_text(), (
         "web/src/api/schema.d.ts is stale: run `make web-api` and commit the result"

@@ -16,6 +16,7 @@ from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
 from tests.support.worker_process import spawn_worker as _spawn_worker
 
+
 async def test_killed_worker_is_replaced_and_the_course_completes_without_duplicates(
     database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
 ):
@@ -50,9 +51,14 @@ async def test_killed_worker_is_replaced_and_the_course_completes_without_duplic
     assert llm_server.arrived(topic) == 2, "the killed attempt and exactly one retry"
     course_id = uuid.UUID(accepted["course_id"])
     async with session_factory() as session:
-        topics = (await session.execute(select(Topic.chapter_index, Topic.topic_index).where(Topic.course_id == course_id))).all()
+        topics = (
+            await session.execute(select(Topic.chapter_index, Topic.topic_index).where(Topic.course_id == course_id))
+        ).all()
         stuck = await session.scalar(
-            select(func.count()).where(Course.owner_id == select(Course.owner_id).where(Course.id == course_id).scalar_subquery(), Course.status == "generating")
+            select(func.count()).where(
+                Course.owner_id == select(Course.owner_id).where(Course.id == course_id).scalar_subquery(),
+                Course.status == "generating",
+            )
         )
     assert len(topics) == len(set(topics)) == course["topics_total"]
     assert stuck == 0

@@ -25,9 +25,9 @@ from studyflow.contracts.activity_io import (
     CourseReadyInput,
     CourseRef,
     FailureInput,
+    GeneratedOutline,
     GenerateStudyContentInput,
     GenerateStudyContentResult,
-    GeneratedOutline,
     OutlineRequest,
     PersistOutlineInput,
     PersistOutlineResult,
@@ -118,9 +118,18 @@ class Recorder:
             return mark
 
         return [
-            generate_outline, persist_outline, mark_course_ready, index_course_outline, begin_study_content,
-            lookup_cache, retrieve_context, generate_study_content, serve_cached, generate_topic_notes,
-            mark_failed("mark_course_failed"), mark_failed("mark_study_content_failed"),
+            generate_outline,
+            persist_outline,
+            mark_course_ready,
+            index_course_outline,
+            begin_study_content,
+            lookup_cache,
+            retrieve_context,
+            generate_study_content,
+            serve_cached,
+            generate_topic_notes,
+            mark_failed("mark_course_failed"),
+            mark_failed("mark_study_content_failed"),
             mark_failed("mark_topic_failed"),
         ]
 

@@ -40,8 +40,8 @@ class ConversationWorkflow:
         while True:
             asked = self._asked
             try:
-                await workflow.wait_condition(lambda: self._asked != asked, timeout=idle)
-            except asyncio.TimeoutError:
+                await workflow.wait_condition(lambda asked=asked: self._asked != asked, timeout=idle)
+            except TimeoutError:
                 if self._busy == 0:
                     break
                 continue

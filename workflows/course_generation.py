@@ -71,7 +71,9 @@ class CourseGenerationWorkflow:
         try:
             saved = await execute_db_activity(
                 CourseActivities.persist_outline,
-                PersistOutlineInput(course_id=data.course_id, shape=data.shape, generated=generated, llm_error=llm_error),
+                PersistOutlineInput(
+                    course_id=data.course_id, shape=data.shape, generated=generated, llm_error=llm_error
+                ),
             )
             if not saved.course_found:
                 return "gone"
@@ -111,4 +113,3 @@ class CourseGenerationWorkflow:
                 workflow.logger.warning("background notes not queued: %s", describe_failure(error))
         self._stage = "ready"
         return "ready"
-

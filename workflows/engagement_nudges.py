@@ -23,7 +23,9 @@ class EngagementNudgesWorkflow:
         for _ in range(data.batches_per_run):
             selection = await execute_db_activity(
                 NudgeActivities.select_nudge_candidates,
-                NudgePage(day=day, now=workflow.now(), timezone=data.timezone, after_user_id=cursor, limit=data.batch_size),
+                NudgePage(
+                    day=day, now=workflow.now(), timezone=data.timezone, after_user_id=cursor, limit=data.batch_size
+                ),
             )
             day = selection.day
             if not selection.candidates:

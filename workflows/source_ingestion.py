@@ -88,9 +88,7 @@ class SourceIngestionWorkflow:
                 self._stage = f"indexing {unit + 1}-{end} of {units}"
                 result = await self._read_activity(
                     SourceIngestionActivities.index_source_batch,
-                    SourceBatch(
-                        source_id=data.source_id, batch_index=unit // data.batch_units, start=unit, end=end
-                    ),
+                    SourceBatch(source_id=data.source_id, batch_index=unit // data.batch_units, start=unit, end=end),
                 )
                 skipped += result.skipped
                 unit, batches = end, batches + 1

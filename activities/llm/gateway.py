@@ -275,9 +275,7 @@ class LlmGateway:
             return text or "", usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None
         parts: list[str] = []
         usage = None
-        stream = await client.chat.completions.create(
-            **arguments, stream=True, stream_options={"include_usage": True}
-        )
+        stream = await client.chat.completions.create(**arguments, stream=True, stream_options={"include_usage": True})
         async with stream:  # a listener that raises still hands the connection back to the pool
             async for chunk in stream:
                 usage = chunk.usage or usage
@@ -345,9 +343,7 @@ def _strip_fences(text: str) -> str:
 def _repair_request(error: Exception) -> str:
     """The one repair round: show the model what was wrong, ask for the corrected JSON only."""
     if isinstance(error, ValidationError):
-        problem = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'root'}: {e['msg']}" for e in error.errors()[:10]
-        )
+        problem = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'root'}: {e['msg']}" for e in error.errors()[:10])
     else:
         problem = str(error)
     return (

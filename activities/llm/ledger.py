@@ -63,9 +63,7 @@ class LlmLedger:
     async def persisted_reply(self, idempotency_key: str) -> LlmCall | None:
         async with self._sessions() as session:
             return await session.scalar(
-                select(LlmCall).where(
-                    LlmCall.idempotency_key == idempotency_key, LlmCall.outcome == "ok"
-                )
+                select(LlmCall).where(LlmCall.idempotency_key == idempotency_key, LlmCall.outcome == "ok")
             )
 
     async def reject(self, idempotency_keys: list[str]) -> None:

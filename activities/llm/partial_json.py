@@ -31,7 +31,7 @@ def partial_string_field(text: str, field: str) -> str:
             if i + 6 > len(text):
                 break
             try:
-                out.append(json.loads(f'"{text[i:i + 6]}"'))
+                out.append(json.loads(f'"{text[i : i + 6]}"'))
             except json.JSONDecodeError:
                 pass
             i += 6

@@ -7,7 +7,6 @@ import copy
 import json
 from dataclasses import dataclass, replace
 
-
 from activities.llm.request import Prompt
 from studyflow.contracts.llm_drafts import (
     CourseOutlineDraft,
@@ -53,7 +52,10 @@ def _outline_schema(chapters: int, min_topics: int, max_topics: int) -> dict:
     numbers of chapters and topics leaves nothing for padding to invent."""
     schema = copy.deepcopy(CourseOutlineDraft.model_json_schema())
     schema["properties"]["chapters"].update(minItems=chapters, maxItems=chapters)
-    chapter, topic = schema["$defs"]["OutlineChapterDraft"]["properties"], schema["$defs"]["OutlineTopicDraft"]["properties"]
+    chapter, topic = (
+        schema["$defs"]["OutlineChapterDraft"]["properties"],
+        schema["$defs"]["OutlineTopicDraft"]["properties"],
+    )
     chapter["topics"].update(minItems=min_topics, maxItems=max_topics)
     schema["properties"]["title"]["maxLength"] = 120
     chapter["title"]["maxLength"] = topic["title"]["maxLength"] = 80
@@ -161,7 +163,7 @@ def _material_block(material: list[str]) -> str:
 
 def _cited_context(context: list[str], source_refs: list[str]) -> list[str]:
     """Excerpts from the learner's material carry their S-number so records can cite them."""
-    return [f"[{ref}] {text}" for ref, text in zip(source_refs, context)] + context[len(source_refs) :]
+    return [f"[{ref}] {text}" for ref, text in zip(source_refs, context, strict=False)] + context[len(source_refs) :]
 
 
 def _cite_instruction(source_refs: list[str], what: str) -> str:
@@ -232,7 +234,9 @@ def flashcards(
             purpose="flashcards",
             schema_name="flashcards",
             messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
-            schema=_with_topic_refs(FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count, source_refs),
+            schema=_with_topic_refs(
+                FlashcardSetDraft, "FlashcardDraft", [ref for ref, _ in topics], count, source_refs
+            ),
             version=PROMPT_VERSION,
         ),
         few_shot,
@@ -416,20 +420,32 @@ _EXAMPLES = {
         "Excerpts from the learner's material:\n[1] notes.md, § Lists: A Python list keeps items in order "
         "and can change after it is made.\n[2] notes.md, § Tuples: A tuple keeps items in order but cannot "
         "change once made.\n\nLearner's question: Can a tuple be changed after it is made?",
-        {"answer": "No. A tuple keeps its items in order but cannot change once it is made.", "citations": [2],
-         "confidence": 0.9, "answerable": True},
+        {
+            "answer": "No. A tuple keeps its items in order but cannot change once it is made.",
+            "citations": [2],
+            "confidence": 0.9,
+            "answerable": True,
+        },
     ),
     "course_outline": (
         "Design a beginner practical course on: Git basics\nExactly 2 chapters. Each chapter has 2 to 3 topics.",
         {
             "title": "Git basics",
             "chapters": [
-                {"title": "Getting started", "topics": [
-                    {"title": "Installing Git", "summary": "Install Git and set your name and email."},
-                    {"title": "First repository", "summary": "Create a repository and make a first commit."}]},
-                {"title": "Working with branches", "topics": [
-                    {"title": "Creating branches", "summary": "Create and switch between branches."},
-                    {"title": "Merging", "summary": "Merge a branch and resolve a simple conflict."}]},
+                {
+                    "title": "Getting started",
+                    "topics": [
+                        {"title": "Installing Git", "summary": "Install Git and set your name and email."},
+                        {"title": "First repository", "summary": "Create a repository and make a first commit."},
+                    ],
+                },
+                {
+                    "title": "Working with branches",
+                    "topics": [
+                        {"title": "Creating branches", "summary": "Create and switch between branches."},
+                        {"title": "Merging", "summary": "Merge a branch and resolve a simple conflict."},
+                    ],
+                },
             ],
         },
     ),
@@ -437,29 +453,42 @@ _EXAMPLES = {
         "Write study notes for the topic 'Creating branches' of a beginner course on Git basics.",
         {
             "explanation": "A branch is a movable pointer to a commit. Creating one lets you work on a change "
-                           "without touching the main line of work.",
-            "key_points": ["git branch NAME creates a branch", "git switch NAME moves to it",
-                           "commits go to the current branch"],
+            "without touching the main line of work.",
+            "key_points": [
+                "git branch NAME creates a branch",
+                "git switch NAME moves to it",
+                "commits go to the current branch",
+            ],
             "example": "```bash\ngit branch feature\ngit switch feature\n```",
             "interview_questions": ["What is a branch in Git?", "How do you create and switch to a branch?"],
         },
     ),
     "remediation": (
         "A learner answered these questions on 'Merging' wrongly:\n- What does git merge do?",
-        {"explanation": "git merge joins the history of another branch into the current one.",
-         "key_points": ["merge into the current branch", "conflicts must be resolved by hand"],
-         "practice_questions": [{"question": "Into which branch does git merge feature merge?",
-                                 "options": ["the current branch", "feature", "main always", "a new branch"],
-                                 "answer": "the current branch", "explanation": "Merges go into HEAD.",
-                                 "key_points": ["HEAD receives the merge"]}]},
+        {
+            "explanation": "git merge joins the history of another branch into the current one.",
+            "key_points": ["merge into the current branch", "conflicts must be resolved by hand"],
+            "practice_questions": [
+                {
+                    "question": "Into which branch does git merge feature merge?",
+                    "options": ["the current branch", "feature", "main always", "a new branch"],
+                    "answer": "the current branch",
+                    "explanation": "Merges go into HEAD.",
+                    "key_points": ["HEAD receives the merge"],
+                }
+            ],
+        },
     ),
     "subject_suggestions": (
         "A learner just met their goal: finish the Git basics course.\nTheir courses:\n- Git basics (100% done)\n"
         "Their weakest topics:\n- Merging (mastery 40%)\nPropose exactly 3 subjects to study next.",
-        {"suggestions": [
-            {"topic": "Git branching strategies", "reason": "You finished Git basics; team workflows build on it."},
-            {"topic": "Resolving merge conflicts", "reason": "Merging is your weakest topic so far."},
-            {"topic": "GitHub Actions", "reason": "Automating checks is the next step after version control."}]},
+        {
+            "suggestions": [
+                {"topic": "Git branching strategies", "reason": "You finished Git basics; team workflows build on it."},
+                {"topic": "Resolving merge conflicts", "reason": "Merging is your weakest topic so far."},
+                {"topic": "GitHub Actions", "reason": "Automating checks is the next step after version control."},
+            ]
+        },
     ),
     "nudge": (
         "Write one short message for a learner who has not studied for 3 days.",

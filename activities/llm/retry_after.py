@@ -5,7 +5,7 @@ wait is capped so a misbehaving provider cannot park a learner's generation for 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -13,7 +13,7 @@ import httpx
 
 def requested_wait(headers: httpx.Headers, *, cap: timedelta, now: datetime | None = None) -> timedelta | None:
     wait = _from_milliseconds(headers.get("retry-after-ms")) or _from_retry_after(
-        headers.get("retry-after"), now or datetime.now(timezone.utc)
+        headers.get("retry-after"), now or datetime.now(UTC)
     )
     if wait is None or wait <= timedelta(0):
         return None
@@ -39,5 +39,5 @@ def _from_retry_after(value: str | None, now: datetime) -> timedelta | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when - now

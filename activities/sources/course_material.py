@@ -15,7 +15,9 @@ async def spread_excerpts(session: AsyncSession, course_id: uuid.UUID, count: in
     ordered = (
         select(
             ContentChunk.text,
-            func.row_number().over(order_by=(CourseSource.position, ContentChunk.source_id, ContentChunk.chunk_index)).label("rank"),
+            func.row_number()
+            .over(order_by=(CourseSource.position, ContentChunk.source_id, ContentChunk.chunk_index))
+            .label("rank"),
             func.count().over().label("total"),
         )
         .join(CourseSource, CourseSource.source_id == ContentChunk.source_id)

@@ -96,7 +96,9 @@ class SourceIngestionActivities:
         if extracted.units == 0:
             raise SourceUnreadableError(NO_TEXT)
         if extracted.units > self._settings.source_max_units:
-            raise SourceUnreadableError(_too_many_units(extracted.units, self._settings.source_max_units, source.format))
+            raise SourceUnreadableError(
+                _too_many_units(extracted.units, self._settings.source_max_units, source.format)
+            )
         values: dict = {"units": extracted.units}
         if source.kind == SourceKind.url.value and extracted.title:
             values["name"] = extracted.title
@@ -198,10 +200,14 @@ class SourceIngestionActivities:
             chunks = await session.scalar(select(func.count()).where(ContentChunk.source_id == source.id))
             if not chunks:
                 raise SourceUnreadableError(NO_TEXT_LAYER if source.format == "pdf" else NO_TEXT)
-            source.status, source.chunk_count, source.skipped_units, source.error = "ready", chunks, data.skipped_units, None
+            source.status, source.chunk_count, source.skipped_units, source.error = (
+                "ready",
+                chunks,
+                data.skipped_units,
+                None,
+            )
         return True
 
     @activity.defn
     async def mark_source_failed(self, data: FailureInput) -> None:
         await fail_source(self._sessions, self._store, data.subject_id, data.error)
-

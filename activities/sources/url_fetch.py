@@ -45,7 +45,9 @@ async def fetch_page(
             if not allow_private:
                 await _refuse_private(host)
             try:
-                async with client.stream("GET", url, headers={"Accept": "text/html, text/plain, application/pdf"}) as response:
+                async with client.stream(
+                    "GET", url, headers={"Accept": "text/html, text/plain, application/pdf"}
+                ) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
@@ -65,7 +67,8 @@ async def fetch_page(
                     return FetchedPage(final_url=str(response.url), size_bytes=len(body))
             except httpx.TimeoutException:
                 raise SourceUnreadableError(
-                    f"The page did not answer within {timeout_seconds:g} seconds; try again later or upload it as a file."
+                    f"The page did not answer within {timeout_seconds:g} seconds; try again later "
+                    "or upload it as a file."
                 ) from None
             except httpx.HTTPError as error:
                 raise SourceUnreadableError(

@@ -19,8 +19,8 @@ from db.mastery import record_answer
 from db.models import QuizAttempt, RemediationPlan
 from db.user_counters import add_quiz_attempt, record_activity_day
 from studyflow import search_attributes, start_inputs, workflow_ids
-from studyflow.contracts.workflow_inputs import RemediationInput
 from studyflow.content_rules.grading import UnknownQuestionsError, grade
+from studyflow.contracts.workflow_inputs import RemediationInput
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 from studyflow.workflow_outbox import discard_start, record_start

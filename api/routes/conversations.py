@@ -24,9 +24,9 @@ from temporalio.service import RPCError
 
 from api.deps import CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.llm_budget import within_llm_budget
 from api.openapi_errors import NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_conversation, owned_course
-from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.schemas.conversations import (
     ConversationCreate,

@@ -11,13 +11,14 @@ from temporalio.service import RPCError
 
 from api.auth import Principal
 from api.conditional import NOT_MODIFIED, conditional_json
+from api.course_start import CourseRequest, start_course
 from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
+from api.learner_read import read_as_learner
+from api.llm_budget import within_llm_budget
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course
-from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
-from api.course_start import CourseRequest, start_course
 from api.schemas.courses import (
     Chapter,
     CourseAccepted,
@@ -27,9 +28,8 @@ from api.schemas.courses import (
     CourseSummary,
 )
 from api.schemas.topics import TopicSummary
-from api.learner_read import read_as_learner
-from db.polled_reads import COURSE
 from db.models import Course, RemediationPlan, Source, StudyContent, Topic
+from db.polled_reads import COURSE
 from studyflow import workflow_ids
 from workflows.course_generation import CourseGenerationWorkflow
 
@@ -131,9 +131,7 @@ async def get_course_progress(
     if detail.status == "generating" and detail.workflow_id:
         try:
             handle = temporal.get_workflow_handle(detail.workflow_id)
-            detail.generation_stage = await handle.query(
-                CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT
-            )
+            detail.generation_stage = await handle.query(CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT)
         except RPCError as exc:
             log.info("live stage of %s unavailable: %s", detail.workflow_id, exc)
     return detail
@@ -203,4 +201,3 @@ async def _running_workflow_ids(session: AsyncSession, course: Course) -> list[s
         )
     ]
     return running
-

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import SettingsDep
+from api.dev_auth import ensure_keypair, mint_session_token
 from api.schemas.web_config import DevToken, DevTokenRequest
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
 
 router = APIRouter(prefix="/v1/auth", tags=["web app"])
 TOKEN_TTL_SECONDS = 12 * 3600

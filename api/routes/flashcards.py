@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api import card_ids
+from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep, TemporalDep
 from api.owned import owned_card
 from api.schemas.flashcards import CardDetail, DueCard, DueCards, ReviewCreate, ReviewResult
 from db.due_cards import DUE_CARDS_FROM

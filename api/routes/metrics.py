@@ -8,8 +8,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from api.deps import SessionDep
+from api.process_metrics import MULTIPROC_DIR
 from api.status_gauges import status_metrics
-from studyflow.launch.api_server import MULTIPROC_DIR
 
 router = APIRouter(tags=["operations"])
 

@@ -16,9 +16,7 @@ router = APIRouter(prefix="/v1/remediation", tags=["weak areas"])
 
 
 @router.get("/{plan_id}", response_model=RemediationView, responses={**NOT_FOUND, **NOT_MODIFIED})
-async def get_remediation(
-    plan_id: uuid.UUID, request: Request, principal: PrincipalDep
-) -> Response:
+async def get_remediation(plan_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
     plan = await read_as_learner(request, principal, REMEDIATION_PLAN, plan_id=plan_id)
     if plan["id"] is None:
         raise ApiError(404, f"remediation plan {plan_id} not found")

@@ -98,7 +98,7 @@ async def add_source(
             new = await _named_url(request)
         else:
             raise ApiError(
-                415, "send a file as multipart/form-data in a field named 'file', or JSON {\"url\": \"https://...\"}"
+                415, 'send a file as multipart/form-data in a field named \'file\', or JSON {"url": "https://..."}'
             )
         source, admitted, record = await _admit(session, temporal, store, user.id, user.plan, settings, new)
     if admitted == "existing":
@@ -185,7 +185,8 @@ async def _admit(
         raise ApiError(
             413,
             f"storage quota: this file ({human_size(new.size)}) would take your sources to "
-            f"{human_size(used + new.size)} of the {human_size(storage)} on the {plan} plan; delete a source to make room",
+            f"{human_size(used + new.size)} of the {human_size(storage)} on the {plan} plan; "
+            "delete a source to make room",
         )
     key = object_key(user_id, new.content_hash) if new.file else None
     if key:

@@ -8,16 +8,15 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.anki_deck import build_apkg
-from api.citations import cited, citations_by_chunk
+from api.citations import citations_by_chunk, cited
 from api.conditional import NOT_MODIFIED, conditional_json
 from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.learner_read import read_as_learner
+from api.llm_budget import within_llm_budget
 from api.openapi_errors import BAD_REQUEST, CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_course, owned_study_content
-from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
-from api.workflow_launch import WorkflowNotStarted, launch
 from api.schemas.study_content import (
     FlashcardView,
     NearHitNotice,
@@ -27,6 +26,7 @@ from api.schemas.study_content import (
     StudyContentType,
     StudyContentView,
 )
+from api.workflow_launch import WorkflowNotStarted, launch
 from db.models import Course, StudyContent
 from db.polled_reads import STUDY_CONTENT
 from db.user_counters import consume_study_content_quota, refund_study_content_quota

@@ -36,7 +36,9 @@ async def list_suggestions(
     query = select(SubjectSuggestion).where(SubjectSuggestion.user_id == user.id)
     if status != "all":
         query = query.where(SubjectSuggestion.status == status)
-    rows = await session.scalars(query.order_by(SubjectSuggestion.created_at.desc(), SubjectSuggestion.position).limit(60))
+    rows = await session.scalars(
+        query.order_by(SubjectSuggestion.created_at.desc(), SubjectSuggestion.position).limit(60)
+    )
     return SuggestionList(suggestions=[SuggestionView.model_validate(row) for row in rows])
 
 
@@ -72,7 +74,9 @@ async def accept_suggestion(
         goal_ids.append(goal.id)
         suggestion.status, suggestion.course_id, suggestion.decided_at = "accepted", course_id, func.now()
 
-    request = CourseRequest(topic=suggestion.topic, course_type=body.course_type.value, difficulty=body.difficulty.value)
+    request = CourseRequest(
+        topic=suggestion.topic, course_type=body.course_type.value, difficulty=body.difficulty.value
+    )
     try:
         accepted = await start_course(session, temporal, settings, user, request, with_rows=goal_and_decision)
     except ApiError as exc:

@@ -9,9 +9,9 @@ from api.conditional import NOT_MODIFIED, conditional_json
 from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.learner_read import read_as_learner
+from api.llm_budget import within_llm_budget
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
 from api.owned import owned_topic
-from api.llm_budget import within_llm_budget
 from api.rate_limit import generation_rate_limit
 from api.schemas.topics import NotesState, TopicDetail
 from api.workflow_launch import WorkflowNotStarted, launch
@@ -26,9 +26,7 @@ router = APIRouter(prefix="/v1/topics", tags=["topics"])
 
 
 @router.get("/{topic_id}", response_model=TopicDetail, responses={**NOT_FOUND, **NOT_MODIFIED})
-async def get_topic(
-    topic_id: uuid.UUID, request: Request, principal: PrincipalDep
-) -> Response:
+async def get_topic(topic_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
     row = await read_as_learner(request, principal, TOPIC, topic_id=topic_id)
     if row["id"] is None:
         raise ApiError(404, f"topic {topic_id} not found")

@@ -20,7 +20,9 @@ _SPACE = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\
 _VISIBLE = "[^\\u0000-\\u0020\\u007f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 _PRINTABLE = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]"
 # A topic: printable, and at least three characters once its whitespace is collapsed.
-TOPIC_PATTERN = f"^{_SPACE}*({_VISIBLE}{_SPACE}*{_VISIBLE}{_SPACE}*{_VISIBLE}|{_VISIBLE}{_SPACE}+{_VISIBLE}){_PRINTABLE}*$"
+TOPIC_PATTERN = (
+    f"^{_SPACE}*({_VISIBLE}{_SPACE}*{_VISIBLE}{_SPACE}*{_VISIBLE}|{_VISIBLE}{_SPACE}+{_VISIBLE}){_PRINTABLE}*$"
+)
 
 
 def document_printable_text(schema: dict) -> None:

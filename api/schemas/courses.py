@@ -2,24 +2,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text
-
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
 
 
-class CourseType(str, Enum):
+class CourseType(StrEnum):
     practical = "practical"
     theoretical = "theoretical"
     exam_prep = "exam_prep"
     overview = "overview"
 
 
-class Difficulty(str, Enum):
+class Difficulty(StrEnum):
     beginner = "beginner"
     intermediate = "intermediate"
     advanced = "advanced"

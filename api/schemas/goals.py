@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
@@ -11,7 +11,7 @@ from api.schemas.api_input import ApiInput
 from api.schemas.courses import CourseAccepted, CourseType, Difficulty
 
 
-class GoalStatus(str, Enum):
+class GoalStatus(StrEnum):
     active = "active"
     met = "met"
     abandoned = "abandoned"
@@ -70,7 +70,11 @@ GoalCreate = Annotated[
     | Annotated[MasteryGoalCreate, Tag("mastery")]
     | Annotated[DailyMinutesGoalCreate, Tag("daily_minutes")]
     | Annotated[DailyReviewsGoalCreate, Tag("daily_reviews")],
-    Discriminator(_kind_of, custom_error_type="goal_kind", custom_error_message="kind must be one of course_by_date, mastery, daily_minutes, daily_reviews"),
+    Discriminator(
+        _kind_of,
+        custom_error_type="goal_kind",
+        custom_error_message="kind must be one of course_by_date, mastery, daily_minutes, daily_reviews",
+    ),
 ]
 
 
@@ -78,7 +82,9 @@ class GoalUpdate(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     due_date: date | None = Field(default=None, description="a new date, today or later")
-    status: Literal["active", "abandoned"] | None = Field(default=None, description="abandon a goal, or take it up again")
+    status: Literal["active", "abandoned"] | None = Field(
+        default=None, description="abandon a goal, or take it up again"
+    )
 
 
 class GoalProgressView(BaseModel):

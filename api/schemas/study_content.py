@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import uuid
-
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from api.schemas.api_input import ApiInput
-
 from api.schemas.sources import Citation
 from studyflow.content_rules.quality_gate import QualityReport
 
 
-class StudyContentType(str, Enum):
+class StudyContentType(StrEnum):
     flashcards = "flashcards"
     quiz = "quiz"
 
@@ -21,7 +19,9 @@ class StudyContentCreate(ApiInput):
     # A plain string so an unknown type is the contract's 400 naming the choices, not a 422.
     type: str = Field(
         description="flashcards or quiz (case-insensitive)",
-        json_schema_extra={"pattern": "^[ \\t\\n\\r]*([Ff][Ll][Aa][Ss][Hh][Cc][Aa][Rr][Dd][Ss]|[Qq][Uu][Ii][Zz])[ \\t\\n\\r]*$"},
+        json_schema_extra={
+            "pattern": "^[ \\t\\n\\r]*([Ff][Ll][Aa][Ss][Hh][Cc][Aa][Rr][Dd][Ss]|[Qq][Uu][Ii][Zz])[ \\t\\n\\r]*$"
+        },
     )
 
 

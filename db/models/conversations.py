@@ -38,9 +38,7 @@ class ConversationMessage(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
@@ -63,9 +61,7 @@ class TutorHandoff(Base):
     __tablename__ = "tutor_handoffs"
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
-    )
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     summary: Mapped[dict] = mapped_column(JSONB)

@@ -52,9 +52,7 @@ class Topic(Base):
     __tablename__ = "topics"
     __table_args__ = (
         UniqueConstraint("course_id", "chapter_index", "topic_index"),
-        CheckConstraint(
-            "status IN ('pending', 'generating', 'completed', 'failed')", name="status"
-        ),
+        CheckConstraint("status IN ('pending', 'generating', 'completed', 'failed')", name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

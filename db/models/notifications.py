@@ -13,7 +13,14 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         # One nudge a learner a day (kind engagement) …
-        Index("uq_notifications_user_id_kind_day", "user_id", "kind", "day", unique=True, postgresql_where=text("goal_id IS NULL")),
+        Index(
+            "uq_notifications_user_id_kind_day",
+            "user_id",
+            "kind",
+            "day",
+            unique=True,
+            postgresql_where=text("goal_id IS NULL"),
+        ),
         # … and one announcement per met goal, however many goals are met that day.
         Index("uq_notifications_goal_id", "goal_id", unique=True, postgresql_where=text("goal_id IS NOT NULL")),
     )

@@ -48,9 +48,7 @@ class ContentChunk(Base):
     # Where in the source the chunk comes from: {"page": 12}, {"heading": ...}, {"start": "00:12:04"}.
     locator: Mapped[dict | None] = mapped_column(JSONB)
     embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
-    tsv: Mapped[str] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('english', text)", persisted=True)
-    )
+    tsv: Mapped[str] = mapped_column(TSVECTOR, Computed("to_tsvector('english', text)", persisted=True))
     created_at: Mapped[datetime] = created_at()
 
 

@@ -52,9 +52,7 @@ class QuizAttempt(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    study_content_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("study_contents.id", ondelete="CASCADE")
-    )
+    study_content_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("study_contents.id", ondelete="CASCADE"))
     course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict] = mapped_column(JSONB)
@@ -84,14 +82,10 @@ class TopicMastery(Base):
 
 class RemediationPlan(Base):
     __tablename__ = "remediation_plans"
-    __table_args__ = (
-        CheckConstraint("status IN ('generating', 'completed', 'failed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('generating', 'completed', 'failed')", name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    quiz_attempt_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("quiz_attempts.id", ondelete="CASCADE"), unique=True
-    )
+    quiz_attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), server_default="generating")
@@ -110,9 +104,7 @@ class FlashcardState(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    study_content_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("study_contents.id", ondelete="CASCADE")
-    )
+    study_content_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("study_contents.id", ondelete="CASCADE"))
     card_key: Mapped[str] = mapped_column(String(64))
     fsrs_card: Mapped[dict] = mapped_column(JSONB)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -124,9 +116,7 @@ class FlashcardReview(Base):
     __tablename__ = "flashcard_reviews"
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    card_state_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("flashcard_states.id", ondelete="CASCADE"), index=True
-    )
+    card_state_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("flashcard_states.id", ondelete="CASCADE"), index=True)
     rating: Mapped[str] = mapped_column(String(8))
     review_log: Mapped[dict] = mapped_column(JSONB)
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,9 +15,7 @@ from db.models.base import Base, created_at
 
 class WorkflowStart(Base):
     __tablename__ = "workflow_outbox"
-    __table_args__ = (
-        Index("ix_workflow_outbox_unstarted", "created_at", postgresql_where=text("started_at IS NULL")),
-    )
+    __table_args__ = (Index("ix_workflow_outbox_unstarted", "created_at", postgresql_where=text("started_at IS NULL")),)
 
     # One record per workflow id: a later request for the same work (a retry after failure)
     # replaces the record of the earlier one.

@@ -2,9 +2,10 @@
 
 A question is grounded when the question stated with its correct answer is close to one of the
 excerpts (cosine similarity at least `min_similarity`) and closer than the question stated with
-any distractor (by more than a small margin): an excerpt that supports a wrong option better than the right one means the key
-is wrong or the excerpt says something else. A card is grounded when front and back together
-are close to an excerpt. With no excerpts there is nothing to check against, and no verdict.
+any distractor (by more than a small margin): an excerpt that supports a wrong option better
+than the right one means the key is wrong or the excerpt says something else. A card is
+grounded when front and back together are close to an excerpt. With no excerpts there is
+nothing to check against, and no verdict.
 """
 
 from __future__ import annotations

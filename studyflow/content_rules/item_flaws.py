@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Flaw(str, Enum):
+class Flaw(StrEnum):
     LONGEST_OPTION = "longest_option_is_answer"
     ALL_OR_NONE_OF_THE_ABOVE = "all_or_none_of_the_above"
     CLANG_CLUE = "clang_clue"
@@ -117,7 +117,8 @@ def _clang_clue(question: str, options: list[str], answer_index: int) -> Finding
     if clues:
         return Finding(
             Flaw.CLANG_CLUE,
-            f'only the correct option repeats a word of the question ("{sorted(clues)[0]}…"): reword it, or use the word in the distractors too',
+            f'only the correct option repeats a word of the question ("{sorted(clues)[0]}…"): '
+            "reword it, or use the word in the distractors too",
         )
     return None
 
@@ -150,9 +151,7 @@ def _may_say_the_same(a: str, b: str) -> bool:
     return polarity(a) == polarity(b)
 
 
-def _near_duplicates(
-    options: list[str], option_vectors: list[list[float]] | None, t: FlawThresholds
-) -> Finding | None:
+def _near_duplicates(options: list[str], option_vectors: list[list[float]] | None, t: FlawThresholds) -> Finding | None:
     words = [sorted(_stem(w) for w in _WORD.findall(o.casefold()) if w not in _STOPWORDS) for o in options]
     for i in range(len(options)):
         for j in range(i + 1, len(options)):
@@ -166,7 +165,8 @@ def _near_duplicates(
             if same_words or similar:
                 return Finding(
                     Flaw.NEAR_DUPLICATE_OPTIONS,
-                    f"options {LETTERS[i]} and {LETTERS[j]} say the same thing: replace one with a different plausible answer",
+                    f"options {LETTERS[i]} and {LETTERS[j]} say the same thing: replace one with "
+                    "a different plausible answer",
                 )
     return None
 
@@ -195,7 +195,8 @@ def _negative_stem(question: str) -> Finding | None:
         if not _emphasised(question, start, end):
             return Finding(
                 Flaw.NEGATIVE_STEM,
-                f'the question asks for what is "{question[start:end]}" without emphasis: write it in capitals (NOT, EXCEPT) or ask positively',
+                f'the question asks for what is "{question[start:end]}" without emphasis: write '
+                "it in capitals (NOT, EXCEPT) or ask positively",
             )
     return None
 
@@ -289,7 +290,9 @@ def card_flaws(front: str, back: str) -> list[Finding]:
 
 
 # --- outlines ----------------------------------------------------------------------------------
-_NUMBERING = re.compile(r"^\s*((chapter|part|unit|module|section|lesson)\s+)?([0-9]+|[ivx]+)\s*[:.)\-–]\s*", re.IGNORECASE)
+_NUMBERING = re.compile(
+    r"^\s*((chapter|part|unit|module|section|lesson)\s+)?([0-9]+|[ivx]+)\s*[:.)\-–]\s*", re.IGNORECASE
+)
 
 
 def title_key(title: str) -> tuple[frozenset[str], tuple[str, ...]]:

@@ -3,12 +3,12 @@ of distinct topics. Also builds the manual outline used when the LLM cannot prod
 
 from __future__ import annotations
 
+from studyflow.content_rules.item_flaws import title_key
 from studyflow.contracts.llm_drafts import (
     CourseOutlineDraft,
     OutlineChapterDraft,
     OutlineTopicDraft,
 )
-from studyflow.content_rules.item_flaws import title_key
 from studyflow.contracts.workflow_inputs import OutlineShape
 
 _CHAPTER_TEMPLATES = [
@@ -82,7 +82,10 @@ def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str
 
 
 def _unused_chapter_title(topic: str, index: int, taken: set[tuple]) -> str:
-    for candidate in [_chapter_title(topic, index), *(_chapter_title(topic, i) for i in range(len(_CHAPTER_TEMPLATES)))]:
+    for candidate in [
+        _chapter_title(topic, index),
+        *(_chapter_title(topic, i) for i in range(len(_CHAPTER_TEMPLATES))),
+    ]:
         if title_key(candidate) not in taken:
             return candidate
     return f"{topic}: chapter {index + 1}"

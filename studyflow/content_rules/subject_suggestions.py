@@ -48,8 +48,10 @@ def choose(
 def from_history(course_topics: list[str], weak_topics: list[str], goal: str) -> list[tuple[str, str]]:
     """Suggestions without a model: the weakest topics in depth, then the next step after the
     latest course."""
-    out = [(f"{topic} in depth", f"Your mastery of {topic} is still low: a course of its own makes it solid.")
-           for topic in weak_topics]
+    out = [
+        (f"{topic} in depth", f"Your mastery of {topic} is still low: a course of its own makes it solid.")
+        for topic in weak_topics
+    ]
     for course in course_topics[:2]:
         out += [
             (f"Advanced {course}", f"You reached your goal to {goal}: the advanced material is the next step."),

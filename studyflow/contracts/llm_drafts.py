@@ -110,7 +110,9 @@ class RemediationDraft(_LlmDraft):
 class TutorAnswerDraft(_LlmDraft):
     answer: str = Field(default="", json_schema_extra={"maxLength": 500})
     citations: list[int] = Field(
-        default_factory=list, description="numbers of the excerpts the answer rests on", json_schema_extra={"maxItems": 4}
+        default_factory=list,
+        description="numbers of the excerpts the answer rests on",
+        json_schema_extra={"maxItems": 4},
     )
     # Bounded in the request; a small model's 3 or -1 is clamped rather than costing a retry.
     confidence: float = Field(default=0.0, json_schema_extra={"minimum": 0, "maximum": 1})

@@ -33,11 +33,11 @@ import httpx
 import pgserver
 import psycopg
 
+from api.dev_auth import ensure_keypair, mint_session_token
+from cli.embedded_temporal import start_dev_server
+from cli.ports import wait_for_port
+from cli.schedules import reconcile_schedule
 from db import migrate
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
-from studyflow.launch.embedded_temporal import start_dev_server
-from studyflow.launch.ports import wait_for_port
-from studyflow.launch.schedules import reconcile_schedule
 from studyflow.temporal_client import connect
 from tests.support.api_process import spawn_api
 from tests.support.app import make_settings
@@ -51,7 +51,10 @@ QUIESCENCE_SECONDS = 240
 CLIENT_TIMEOUT = 30.0
 LLM_TIMEOUT = 4.0
 # Rows failed with their quota given back: the reconciler's, and a generation Temporal refused to start.
-REFUNDED = ("Generation was interrupted and could not be resumed; request it again.", "could not start generation; request it again")
+REFUNDED = (
+    "Generation was interrupted and could not be resumed; request it again.",
+    "could not start generation; request it again",
+)
 
 
 @dataclass
@@ -102,7 +105,10 @@ class Stack:
             outbox_relay_after_seconds=5,
             reconcile_stuck_after_seconds=60,
         )
-        self.worker_env = {"LLM_TIMEOUT_SECONDS": str(LLM_TIMEOUT), "LOG_LEVEL": os.environ.get("CHAOS_WORKER_LOG_LEVEL", "ERROR")}
+        self.worker_env = {
+            "LLM_TIMEOUT_SECONDS": str(LLM_TIMEOUT),
+            "LOG_LEVEL": os.environ.get("CHAOS_WORKER_LOG_LEVEL", "ERROR"),
+        }
         self.worker = spawn_worker(self.settings, self.address, **self.worker_env)
         self.api, self.base_url = spawn_api(
             self.settings,
@@ -206,21 +212,31 @@ class Learner:
         quiz_id = None
         for kind in ("flashcards", "quiz"):
             requested = await self.call(
-                "POST", f"/v1/courses/{course_id}/study-content", "POST study-content", give_up_at=give_up, json={"type": kind}
+                "POST",
+                f"/v1/courses/{course_id}/study-content",
+                "POST study-content",
+                give_up_at=give_up,
+                json={"type": kind},
             )
             if requested is not None and requested.status_code in (200, 202):
                 self.ledger.contents.append(requested.json()["id"])
                 quiz_id = requested.json()["id"] if kind == "quiz" else quiz_id
         if quiz_id is None:
             return
-        quiz = await self.poll(f"/v1/study-content/{quiz_id}", "GET /v1/study-content/{id}", {"completed", "failed"}, 120)
+        quiz = await self.poll(
+            f"/v1/study-content/{quiz_id}", "GET /v1/study-content/{id}", {"completed", "failed"}, 120
+        )
         if quiz is None or quiz["status"] != "completed":
             return
         answers = {question["id"]: 0 for question in quiz["questions"]}
         key = uuid.uuid4().hex
         attempt = await self.call(
-            "POST", f"/v1/quizzes/{quiz_id}/attempts", "POST /v1/quizzes/{id}/attempts",
-            give_up_at=give_up, json={"answers": answers}, headers={"Idempotency-Key": key},
+            "POST",
+            f"/v1/quizzes/{quiz_id}/attempts",
+            "POST /v1/quizzes/{id}/attempts",
+            give_up_at=give_up,
+            json={"answers": answers},
+            headers={"Idempotency-Key": key},
         )
         if attempt is not None and attempt.status_code == 201:
             self.ledger.attempts.append(attempt.json()["attempt_id"])
@@ -325,13 +341,16 @@ def check_invariants(database_url: str, ledger: Ledger, clerk_ids: dict[str, str
             problems.append("lost quiz attempts")
 
         duplicates = {
-            "topics": "SELECT count(*) FROM (SELECT 1 FROM topics GROUP BY course_id, lower(title) HAVING count(*) > 1) d",
-            "notifications": "SELECT count(*) FROM (SELECT 1 FROM notifications GROUP BY user_id, kind, day HAVING count(*) > 1) d",
+            "topics": "SELECT count(*) FROM (SELECT 1 FROM topics GROUP BY course_id, "
+            "lower(title) HAVING count(*) > 1) d",
+            "notifications": "SELECT count(*) FROM (SELECT 1 FROM notifications GROUP BY "
+            "user_id, kind, day HAVING count(*) > 1) d",
             "paid LLM replies": (
                 "SELECT count(*) FROM (SELECT 1 FROM llm_calls WHERE outcome = 'ok' AND idempotency_key IS NOT NULL "
                 "GROUP BY idempotency_key HAVING count(*) > 1) d"
             ),
-            "remediation plans": "SELECT count(*) FROM (SELECT 1 FROM remediation_plans GROUP BY quiz_attempt_id HAVING count(*) > 1) d",
+            "remediation plans": "SELECT count(*) FROM (SELECT 1 FROM remediation_plans GROUP BY "
+            "quiz_attempt_id HAVING count(*) > 1) d",
         }
         for name, sql in duplicates.items():
             if count := scalar(sql):
@@ -345,7 +364,8 @@ def check_invariants(database_url: str, ledger: Ledger, clerk_ids: dict[str, str
         wrong_counters = scalar(
             "SELECT count(*) FROM courses c WHERE c.status = 'ready' AND ("
             " c.topics_total <> (SELECT count(*) FROM topics t WHERE t.course_id = c.id) OR"
-            " c.topics_completed <> (SELECT count(*) FROM topics t WHERE t.course_id = c.id AND t.status = 'completed'))"
+            " c.topics_completed <> (SELECT count(*) FROM topics t WHERE t.course_id = c.id AND "
+            "t.status = 'completed'))"
         )
         if wrong_counters:
             problems.append(f"progress counters differ from the rows on {wrong_counters} courses")
@@ -358,7 +378,9 @@ def check_invariants(database_url: str, ledger: Ledger, clerk_ids: dict[str, str
                 continue
             user_id, courses_used, content_used = row
             kept_courses = scalar(
-                "SELECT count(*) FROM courses WHERE owner_id = %s AND (error IS NULL OR error <> ALL(%s))", user_id, list(REFUNDED)
+                "SELECT count(*) FROM courses WHERE owner_id = %s AND (error IS NULL OR error <> ALL(%s))",
+                user_id,
+                list(REFUNDED),
             )
             if courses_used != kept_courses:
                 problems.append(f"{name}: course quota {courses_used} but {kept_courses} courses were accepted")
@@ -369,7 +391,9 @@ def check_invariants(database_url: str, ledger: Ledger, clerk_ids: dict[str, str
                 list(REFUNDED),
             )
             if content_used != kept_contents:
-                problems.append(f"{name}: study-content quota {content_used} but {kept_contents} requests were accepted")
+                problems.append(
+                    f"{name}: study-content quota {content_used} but {kept_contents} requests were accepted"
+                )
 
     for record in ledger.answers:
         if record.status is None:
@@ -386,9 +410,15 @@ def print_counts(ledger: Ledger, database_url: str) -> None:
     print("API requests by route:", dict(by_label))
     with psycopg.connect(database_url) as conn:
         for table in ("courses", "topics", "study_contents", "quiz_attempts", "remediation_plans"):
-            rows = conn.execute(f"SELECT status, count(*) FROM {table} GROUP BY status" if table != "quiz_attempts" else "SELECT 'recorded', count(*) FROM quiz_attempts").fetchall()
+            rows = conn.execute(
+                f"SELECT status, count(*) FROM {table} GROUP BY status"
+                if table != "quiz_attempts"
+                else "SELECT 'recorded', count(*) FROM quiz_attempts"
+            ).fetchall()
             print(f"{table}: {dict(rows)}")
-        outcomes = conn.execute("SELECT provider, outcome, count(*) FROM llm_calls GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        outcomes = conn.execute(
+            "SELECT provider, outcome, count(*) FROM llm_calls GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
         print("LLM calls:", ", ".join(f"{p}/{o}: {n}" for p, o, n in outcomes))
 
 

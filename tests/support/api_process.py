@@ -18,10 +18,30 @@ def spawn_api(
     """One uvicorn process; or, given `processes`, `studyflow api` serving with that many."""
     port = free_port()
     env = {**service_env(settings, temporal_address), **env_overrides}
-    command = [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
     if processes is not None:
-        command = [sys.executable, "-m", "studyflow.launch.cli", "api", "--host", "127.0.0.1", "--port", str(port),
-                   "--processes", str(processes)]
+        command = [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "api",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--processes",
+            str(processes),
+        ]
         env["API_ACCESS_LOG"] = "false"
     process = subprocess.Popen(
         command,

@@ -12,7 +12,7 @@ import httpx
 from temporalio.client import Client
 
 from api.app import create_app
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
+from api.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 from tests.support.scripted_openai import ScriptedOpenAI
 

@@ -60,7 +60,9 @@ class WebStack:
     async def new_page(self) -> tuple[BrowserContext, Page]:
         # CSP is bypassed so axe can be injected, and so the XSS tests prove the *rendering* is
         # inert on its own rather than leaning on the Content-Security-Policy header.
-        context = await self.browser.new_context(base_url=self.base_url, bypass_csp=True, viewport={"width": 1280, "height": 900})
+        context = await self.browser.new_context(
+            base_url=self.base_url, bypass_csp=True, viewport={"width": 1280, "height": 900}
+        )
         context.set_default_timeout(30_000)
         page = await context.new_page()
         executed: list[str] = []
@@ -76,7 +78,9 @@ async def web_stack(settings: Settings, temporal_env, session_factory, chromium:
         activities = build_activities(settings, session_factory, temporal_env.client)
         for worker in build_workers(temporal_env.client, settings, activities):
             await stack.enter_async_context(worker)
-        base_url = await stack.enter_async_context(live_server(create_app(settings, temporal_client=temporal_env.client)))
+        base_url = await stack.enter_async_context(
+            live_server(create_app(settings, temporal_client=temporal_env.client))
+        )
         playwright = await stack.enter_async_context(async_playwright())
         args = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"]
         if os.geteuid() == 0:
@@ -93,7 +97,8 @@ async def assert_accessible(page: Page, screen: str) -> None:
     result = await page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        ".map(v => "
+        "({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
     )
     assert result == [], f"{screen}: accessibility violations {result}"
 

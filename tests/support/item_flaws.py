@@ -76,9 +76,9 @@ def scores(items: list[dict], predictions: list[set[str]]) -> dict[str, Score]:
     reasons = sorted({r for item in items for r in item["flaws"]} | {r for p in predictions for r in p})
     result = {}
     for reason in reasons:
-        tp = sum(1 for item, p in zip(items, predictions) if reason in p and reason in item["flaws"])
-        fp = sum(1 for item, p in zip(items, predictions) if reason in p and reason not in item["flaws"])
-        fn = sum(1 for item, p in zip(items, predictions) if reason not in p and reason in item["flaws"])
+        tp = sum(1 for item, p in zip(items, predictions, strict=False) if reason in p and reason in item["flaws"])
+        fp = sum(1 for item, p in zip(items, predictions, strict=False) if reason in p and reason not in item["flaws"])
+        fn = sum(1 for item, p in zip(items, predictions, strict=False) if reason not in p and reason in item["flaws"])
         result[reason] = Score(reason, tp, fp, fn)
     return result
 
@@ -86,7 +86,7 @@ def scores(items: list[dict], predictions: list[set[str]]) -> dict[str, Score]:
 def mistakes(items: list[dict], predictions: list[set[str]]) -> list[str]:
     """One line per item the checks got wrong (for tuning)."""
     lines = []
-    for item, predicted in zip(items, predictions):
+    for item, predicted in zip(items, predictions, strict=False):
         labelled = set(item["flaws"])
         if predicted != labelled:
             text = item.get("question") or item.get("front") or item["chapters"][0]["title"]

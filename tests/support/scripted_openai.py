@@ -116,9 +116,7 @@ class ScriptedOpenAI:
         return f"http://127.0.0.1:{self.port}/{provider}/v1"
 
     # --- scripting ---------------------------------------------------------------------
-    def on(
-        self, match: str, replies: list[Reply], *, provider: str | None = None, repeat_last: bool = False
-    ) -> Rule:
+    def on(self, match: str, replies: list[Reply], *, provider: str | None = None, repeat_last: bool = False) -> Rule:
         rule = Rule(match=match, replies=list(replies), provider=provider, repeat_last=repeat_last)
         with self._lock:
             self._rules.append(rule)
@@ -128,7 +126,9 @@ class ScriptedOpenAI:
         with self._lock:
             self._rules.clear()
 
-    def calls(self, match: str | None = None, *, provider: str | None = None, ok: bool | None = None) -> list[RecordedCall]:
+    def calls(
+        self, match: str | None = None, *, provider: str | None = None, ok: bool | None = None
+    ) -> list[RecordedCall]:
         with self._lock:
             calls = list(self._calls)
         return [
@@ -208,8 +208,14 @@ class ScriptedOpenAI:
         import asyncio
 
         def event(choices: list, usage: dict | None = None) -> str:
-            chunk = {"id": "chatcmpl-stream", "object": "chat.completion.chunk", "created": int(time.time()),
-                     "model": model, "choices": choices, "usage": usage}
+            chunk = {
+                "id": "chatcmpl-stream",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": choices,
+                "usage": usage,
+            }
             return f"data: {json.dumps(chunk)}\n\n"
 
         yield event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
@@ -218,8 +224,11 @@ class ScriptedOpenAI:
                 await asyncio.sleep(chunk_delay)
             yield event([{"index": 0, "delta": {"content": content[start : start + 12]}, "finish_reason": None}])
         yield event([{"index": 0, "delta": {}, "finish_reason": "stop"}])
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(content.split()),
-                 "total_tokens": prompt_tokens + len(content.split())}
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(content.split()),
+            "total_tokens": prompt_tokens + len(content.split()),
+        }
         yield event([], usage)
         yield "data: [DONE]\n\n"
 
@@ -377,8 +386,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import hmac
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from svix.webhooks import Webhook
 
@@ -18,7 +18,7 @@ STRIPE_SECRET = "whsec_studyflow_test_stripe_secret"
 def clerk_delivery(event: dict, *, secret: str = CLERK_SECRET, at: float | None = None, msg_id: str | None = None):
     body = json.dumps(event)
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    timestamp = datetime.fromtimestamp(at if at is not None else time.time(), tz=timezone.utc)
+    timestamp = datetime.fromtimestamp(at if at is not None else time.time(), tz=UTC)
     signature = Webhook(secret).sign(msg_id, timestamp, body)
     headers = {
         "svix-id": msg_id,

@@ -77,9 +77,7 @@ def vtt(cues: list[tuple[str, str, str]]) -> bytes:
 
 
 def srt_file(cues: list[tuple[str, str, str]]) -> bytes:
-    return "\n".join(
-        f"{i}\n{start} --> {end}\n{text}\n" for i, (start, end, text) in enumerate(cues, start=1)
-    ).encode()
+    return "\n".join(f"{i}\n{start} --> {end}\n{text}\n" for i, (start, end, text) in enumerate(cues, start=1)).encode()
 
 
 def html_page(title: str, sections: list[tuple[str, str]]) -> bytes:

@@ -32,9 +32,15 @@ async def generated(api, user: str, topic: str, kind: str = "quiz", **extra) -> 
 
 def valid_question(n: int, **overrides) -> dict:
     """A scripted question that passes validation and the quality gate (the automatic reply's options)."""
-    return {"question": f"Valid question {n}?", "options": [auto_option(n, c) for c in "ABCD"],
-            "answer": auto_option(n, "B"), "explanation": "B is right", "key_points": ["B"], "topic_ref": "T1",
-            **overrides}
+    return {
+        "question": f"Valid question {n}?",
+        "options": [auto_option(n, c) for c in "ABCD"],
+        "answer": auto_option(n, "B"),
+        "explanation": "B is right",
+        "key_points": ["B"],
+        "topic_ref": "T1",
+        **overrides,
+    }
 
 
 def valid_card(n: int) -> dict:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf import PasswordType
+from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError
 
 from activities.sources.extracted import Extracted, ReadLimits, Section, Unreadable, window_of

@@ -8,11 +8,11 @@ The API's `GET /v1/events` stream LISTENs on this channel. Triggers rather than 
 activity: every writer (workflow activities, API routes, operators' fixes) is covered, and the
 notification is delivered only when the writing transaction commits.
 """
+
 from alembic import op
 
-
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

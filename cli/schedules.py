@@ -71,7 +71,9 @@ def reconcile_schedule(settings: Settings) -> Schedule:
             id=workflow_ids.stuck_row_reconciler(),
             task_queue=settings.task_queue_interactive,
         ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval_seconds))]),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval_seconds))]
+        ),
         # A missed run is not worth catching up: the next one sees the same rows.
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)),
     )

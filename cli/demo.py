@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import httpx
 
-from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
+from api.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -45,7 +45,9 @@ class Demo:
             raise DemoError(f"{method} {path} → {response.status_code}: {response.text}")
         return response.json() if response.content else {}
 
-    def _wait(self, label: str, fetch: Callable[[], dict], done: Callable[[dict], bool], note: Callable[[dict], str]) -> dict:
+    def _wait(
+        self, label: str, fetch: Callable[[], dict], done: Callable[[dict], bool], note: Callable[[dict], str]
+    ) -> dict:
         """Poll until done. On a terminal a spinner line redraws in place; in a log or pipe one
         line is written per change of state, so the output stays readable there too."""
         live = self._out.isatty()
@@ -82,8 +84,14 @@ class Demo:
             "course outline",
             lambda: self._call("GET", f"/v1/courses/{accepted['course_id']}/progress"),
             lambda c: c["status"] != "generating",
-            lambda c: f"{c['status']} {c.get('generation_stage') or ''} "
-            f"{('· ' + str(c['topics_total']) + ' topics · by ' + str(c['outline_model'] or 'manual outline')) if c['status'] == 'ready' else ''}",
+            lambda c: (
+                f"{c['status']} {c.get('generation_stage') or ''} "
+                + (
+                    f"· {c['topics_total']} topics · by {c['outline_model'] or 'manual outline'}"
+                    if c["status"] == "ready"
+                    else ""
+                )
+            ),
         )
         if course["status"] != "ready":
             raise DemoError(f"course ended {course['status']}: {course['error']}")
@@ -109,7 +117,9 @@ class Demo:
                 kind,
                 lambda sid=started["id"]: self._call("GET", f"/v1/study-content/{sid}"),
                 lambda c: c["status"] in ("completed", "failed"),
-                lambda c: c["status"] + (f" · {c['served_from']} · by {c['model']}" if c["status"] == "completed" else ""),
+                lambda c: (
+                    c["status"] + (f" · {c['served_from']} · by {c['model']}" if c["status"] == "completed" else "")
+                ),
             )
             for record in (contents[kind].get("cards") or contents[kind].get("questions") or [])[:2]:
                 text = " ".join((record.get("front") or record.get("question") or "").split())
@@ -122,8 +132,12 @@ class Demo:
 
         # Answer the first question with option 0 and the rest with option 3: some will be wrong.
         answers = {q["id"]: (0 if i == 0 else 3) for i, q in enumerate(quiz["questions"])}
-        result = self._call("POST", f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": answers, "duration_seconds": 120})
-        self._print(f"  ✓ quiz attempt                 score {result['score']}/{result['total']} ({result['percentage']:.0f}%)")
+        result = self._call(
+            "POST", f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": answers, "duration_seconds": 120}
+        )
+        self._print(
+            f"  ✓ quiz attempt                 score {result['score']}/{result['total']} ({result['percentage']:.0f}%)"
+        )
         if result["remediation_plan_id"]:
             plan = self._wait(
                 "remediation plan",
@@ -149,4 +163,3 @@ def _quality_line(report: dict) -> str:
         f"{report['repaired']} repaired, {report['dropped']} dropped · found {found} · {report['gate_ms']} ms"
     )
     return line + (f" · {report['invalid']} not valid" if report["invalid"] else "")
-

@@ -14,13 +14,13 @@ import subprocess
 import sys
 import time
 
+from api.dev_auth import ensure_keypair
+from cli import local_llm
+from cli.embedded_postgres import EmbeddedPostgres
+from cli.embedded_temporal import start_dev_server
+from cli.ports import require_free, wait_for_port
+from cli.schedules import apply_schedules
 from db import migrate
-from studyflow.launch.schedules import apply_schedules
-from studyflow.launch import local_llm
-from studyflow.launch.dev_auth import ensure_keypair
-from studyflow.launch.embedded_postgres import EmbeddedPostgres
-from studyflow.launch.embedded_temporal import start_dev_server
-from studyflow.launch.ports import require_free, wait_for_port
 from studyflow.settings import Settings
 
 
@@ -115,8 +115,14 @@ def run(settings: Settings) -> int:
                 "api",
                 _spawn(
                     [
-                        sys.executable, "-m", "studyflow.launch.cli", "api",
-                        "--host", settings.api_host, "--port", str(settings.api_port),
+                        sys.executable,
+                        "-m",
+                        "cli.main",
+                        "api",
+                        "--host",
+                        settings.api_host,
+                        "--port",
+                        str(settings.api_port),
                     ],
                     env,
                 ),

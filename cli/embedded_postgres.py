@@ -20,9 +20,7 @@ class EmbeddedPostgres:
         """Start (or attach to) the server, make sure the database exists, return its URL."""
         self._pgdata.parent.mkdir(parents=True, exist_ok=True)
         self._server = pgserver.get_server(self._pgdata, cleanup_mode="stop")
-        exists = self._server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{self._database}';"
-        )
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self._database}';")
         if "1 row" not in exists:
             self._server.psql(f'CREATE DATABASE "{self._database}";')
         return self._server.get_uri(self._database)

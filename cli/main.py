@@ -11,13 +11,13 @@ from studyflow.settings import get_settings
 
 
 def _cmd_dev(_: argparse.Namespace) -> int:
-    from studyflow.launch import devstack
+    from cli import devstack
 
     return devstack.run(get_settings())
 
 
 def _cmd_api(args: argparse.Namespace) -> int:
-    from studyflow.launch.api_server import serve
+    from cli.api_server import serve
 
     serve(get_settings(), host=args.host, port=args.port, processes=args.processes)
     return 0
@@ -51,7 +51,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
-    from studyflow.launch.dev_auth import ensure_keypair, mint_session_token
+    from api.dev_auth import ensure_keypair, mint_session_token
 
     settings = get_settings()
     if not settings.uses_embedded_auth:
@@ -67,13 +67,13 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 
 def _cmd_apply_schedules(_: argparse.Namespace) -> int:
-    from studyflow.launch.schedules import apply_schedules
+    from cli.schedules import apply_schedules
 
     return asyncio.run(apply_schedules(get_settings()))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from studyflow.launch.demo import Demo
+    from cli.demo import Demo
 
     settings = get_settings()
     if not settings.uses_embedded_auth:
@@ -91,7 +91,7 @@ def _cmd_openapi(_: argparse.Namespace) -> int:
 
 
 def _cmd_costs(args: argparse.Namespace) -> int:
-    from studyflow.launch.costs import cost_report
+    from cli.costs import cost_report
 
     settings = get_settings()
     if not settings.database_url:
@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host")
     api.add_argument("--port", type=int)
     api.add_argument(
-        "--processes", type=_positive_int, help="server processes sharing the port (default: API_PROCESSES, one per CPU)"
+        "--processes",
+        type=_positive_int,
+        help="server processes sharing the port (default: API_PROCESSES, one per CPU)",
     )
     api.set_defaults(func=_cmd_api)
     sub.add_parser("worker", help="run the Temporal worker").set_defaults(func=_cmd_worker)
@@ -129,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
     tok.add_argument("--email")
     tok.set_defaults(func=_cmd_token)
-    sub.add_parser(
-        "apply-schedules", help="create or update the Temporal schedules"
-    ).set_defaults(func=_cmd_apply_schedules)
+    sub.add_parser("apply-schedules", help="create or update the Temporal schedules").set_defaults(
+        func=_cmd_apply_schedules
+    )
     sub.add_parser(
         "openapi", help="print the API's OpenAPI document (the web app's client is generated from it)"
     ).set_defaults(func=_cmd_openapi)

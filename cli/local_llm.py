@@ -49,13 +49,21 @@ def start_server(port: int, log_path: Path, threads: int = 2) -> subprocess.Pope
     if path is None or importlib.util.find_spec("llama_cpp") is None:
         raise SystemExit(f"the local model is not installed: {INSTALL_HINT}")
     command = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(path),
-        "--model_alias", MODEL_ALIAS,
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", "4096",
-        "--n_threads", str(threads),
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(path),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        str(threads),
     ]
     log = open(log_path, "ab")  # noqa: SIM115 (lives as long as the server)
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

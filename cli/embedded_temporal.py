@@ -10,7 +10,6 @@ from pathlib import Path
 from studyflow import search_attributes
 
 
-
 def temporal_binary() -> str:
     """The `temporal` executable installed next to this Python (venv bin), else on PATH."""
     beside_python = Path(sys.executable).parent / "temporal"

@@ -14,12 +14,14 @@ _BY = {
     "model": "SELECT model, count(*), coalesce(sum(cost_usd), 0) FROM llm_calls "
     "WHERE created_at >= %s AND outcome <> 'cache_hit' GROUP BY 1 ORDER BY 3 DESC, 1",
     "plan": "SELECT coalesce(u.plan, 'unattributed'), count(*), coalesce(sum(c.cost_usd), 0) FROM llm_calls c "
-    "LEFT JOIN users u ON u.id = c.user_id WHERE c.created_at >= %s AND c.outcome <> 'cache_hit' GROUP BY 1 ORDER BY 3 DESC, 1",
+    "LEFT JOIN users u ON u.id = c.user_id WHERE c.created_at >= %s AND c.outcome <> 'cache_hit' "
+    "GROUP BY 1 ORDER BY 3 DESC, 1",
 }
 _SAVED = """
     SELECT hits.purpose, hits.n, coalesce(paid.average, 0)
     FROM (SELECT purpose, count(*) AS n FROM llm_calls WHERE created_at >= %s AND outcome = 'cache_hit' GROUP BY 1) hits
-    LEFT JOIN (SELECT purpose, avg(cost_usd) AS average FROM llm_calls WHERE created_at >= %s AND outcome = 'ok' GROUP BY 1) paid
+    LEFT JOIN (SELECT purpose, avg(cost_usd) AS average FROM llm_calls
+               WHERE created_at >= %s AND outcome = 'ok' GROUP BY 1) paid
       ON paid.purpose = hits.purpose
     ORDER BY 1
 """

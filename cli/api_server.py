@@ -1,0 +1,30 @@
+"""`studyflow api`: the API as `API_PROCESSES` uvicorn processes sharing one port.
+
+One Python process serves one core; several share the port (the kernel spreads connections).
+Their Prometheus series live in per-process files under `PROMETHEUS_MULTIPROC_DIR`, which
+`/metrics` sums, so a scrape sees the whole server whichever process answers it."""
+
+from __future__ import annotations
+
+from api.process_metrics import fresh_metrics_dir
+from studyflow.settings import Settings
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None, processes: int | None = None) -> None:
+    import uvicorn
+
+    processes = processes or settings.api_processes
+    if processes > 1:
+        fresh_metrics_dir()
+    if settings.uses_embedded_auth:
+        # Before the processes start: they all verify with this one key.
+        from api.dev_auth import ensure_keypair
+
+        ensure_keypair(settings.dev_key_dir)
+    uvicorn.run(
+        "api.app:app",
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=processes,
+        access_log=settings.api_access_log,
+    )
