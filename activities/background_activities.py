@@ -25,6 +25,7 @@ from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.activity_io import CourseRef, DispatchResult
 from studyflow.contracts.workflow_inputs import BackgroundDispatchInput, TopicNotesInput
 from studyflow.settings import Settings
+from studyflow.statuses import TopicStatus
 
 _CLAIM = text(
     """
@@ -65,7 +66,7 @@ class BackgroundActivities:
             queued = (
                 await session.execute(
                     update(Topic)
-                    .where(Topic.course_id == ref.course_id, Topic.status == "pending")
+                    .where(Topic.course_id == ref.course_id, Topic.status == TopicStatus.pending)
                     .values(background_queued=True)
                 )
             ).rowcount
@@ -110,7 +111,9 @@ class BackgroundActivities:
             except Exception:
                 async with self._sessions.begin() as session:  # back to the backlog, retried later
                     await session.execute(
-                        update(Topic).where(Topic.id == topic_id, Topic.status == "generating").values(status="pending")
+                        update(Topic)
+                        .where(Topic.id == topic_id, Topic.status == TopicStatus.generating)
+                        .values(status=TopicStatus.pending)
                     )
                 raise
         async with self._sessions() as session:
@@ -142,5 +145,7 @@ class BackgroundActivities:
                     continue
             async with self._sessions.begin() as session:
                 await session.execute(
-                    update(Topic).where(Topic.id == topic_id, Topic.status == "generating").values(status="pending")
+                    update(Topic)
+                    .where(Topic.id == topic_id, Topic.status == TopicStatus.generating)
+                    .values(status=TopicStatus.pending)
                 )

@@ -46,6 +46,7 @@ from studyflow.contracts.conversation_io import (
 )
 from studyflow.contracts.llm_drafts import TutorAnswerDraft
 from studyflow.settings import Settings
+from studyflow.statuses import ConversationStatus
 
 NOT_IN_MATERIAL = (
     "That is not in your material: nothing in your sources or courses covers it closely enough to "
@@ -394,7 +395,7 @@ class ConversationActivities:
         async with self._sessions.begin() as session:
             conversation = await session.get(Conversation, ref.conversation_id)
             if conversation is not None:
-                conversation.status = "idle"
+                conversation.status = ConversationStatus.idle
 
 
 def _answer_of(row: ConversationMessage) -> TutorAnswer:

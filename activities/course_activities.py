@@ -27,6 +27,7 @@ from studyflow.contracts.activity_io import (
 from studyflow.contracts.llm_drafts import CourseOutlineDraft
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
+from studyflow.statuses import CourseStatus
 
 # A course from the learner's sources: enough of the material for the outline to follow it,
 # short enough for a small model's context.
@@ -109,8 +110,8 @@ class CourseActivities:
         async with self._sessions.begin() as session:
             owner_id = await session.scalar(
                 update(Course)
-                .where(Course.id == data.course_id, Course.status == "generating")
-                .values(status="ready")
+                .where(Course.id == data.course_id, Course.status == CourseStatus.generating)
+                .values(status=CourseStatus.ready)
                 .returning(Course.owner_id)
             )
             if owner_id is None:

@@ -22,6 +22,7 @@ from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, Topi
 from studyflow.contracts.llm_drafts import TopicNotesDraft
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
+from studyflow.statuses import TopicStatus
 
 
 class NotesActivities:
@@ -63,8 +64,8 @@ class NotesActivities:
             topic = await session.get(Topic, ref.topic_id)
             if topic is None:
                 raise SubjectGoneError(f"topic {ref.topic_id} no longer exists")
-            if topic.status == "completed":
-                return TopicNotesResult(status="completed")
+            if topic.status == TopicStatus.completed:
+                return TopicNotesResult(status=TopicStatus.completed)
             course = await load_course(session, topic.course_id)
             brief, course_id, owner_id = brief_of(course), course.id, course.owner_id
             title, chapter_title, summary = topic.title, topic.chapter_title, topic.summary or ""
@@ -85,11 +86,11 @@ class NotesActivities:
         async with self._sessions.begin() as session:
             completed = await session.scalar(
                 update(Topic)
-                .where(Topic.id == ref.topic_id, Topic.status != "completed")
+                .where(Topic.id == ref.topic_id, Topic.status != TopicStatus.completed)
                 .values(
                     notes_md=notes_md,
                     notes_model=result.model,
-                    status="completed",
+                    status=TopicStatus.completed,
                     error=None,
                     generated_at=func.now(),
                 )
@@ -113,7 +114,7 @@ class NotesActivities:
         if completed is not None and goal_starts:
             async with self._sessions() as session:
                 await start_after_commit(session, self._client, goal_starts)
-        return TopicNotesResult(status="completed")
+        return TopicNotesResult(status=TopicStatus.completed)
 
     @activity.defn
     async def mark_topic_failed(self, data: FailureInput) -> None:

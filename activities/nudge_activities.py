@@ -23,6 +23,7 @@ from studyflow.goal_progress import describe, progress
 from studyflow.local_day import today_in
 from studyflow.product_metrics import NUDGES_SENT
 from studyflow.settings import Settings
+from studyflow.statuses import GoalStatus
 
 KIND = "engagement"  # one kind for every nudge: UNIQUE(user, kind, day) = one nudge a day
 
@@ -153,7 +154,7 @@ class NudgeActivities:
 
     async def _goal_behind(self, session: AsyncSession, user_id, day) -> tuple[str, str] | None:
         """The first active goal the learner is behind on, in words, with its pace."""
-        for row in await goal_rows(session, user_id, day, self._settings.day_timezone, statuses=("active",)):
+        for row in await goal_rows(session, user_id, day, self._settings.day_timezone, statuses=(GoalStatus.active,)):
             measures = measures_of(row)
             judged = progress(measures, day)
             if judged.state == "behind":

@@ -22,6 +22,7 @@ from studyflow.contracts.activity_io import RelayInput, StuckRowsInput, StuckRow
 from studyflow.local_day import today_in
 from studyflow.object_store import ObjectStore
 from studyflow.settings import Settings
+from studyflow.statuses import CourseStatus, GenerationStatus, SourceStatus, TopicStatus
 from studyflow.workflow_outbox import mark_started, start_recorded
 
 log = logging.getLogger("studyflow.reconciler")
@@ -126,29 +127,29 @@ class ReconcilerActivities:
         rows: list[StuckRow] = []
         for course_id, workflow_id in await session.execute(
             select(Course.id, Course.workflow_id)
-            .where(Course.status == "generating", Course.updated_at < cutoff)
+            .where(Course.status == CourseStatus.generating, Course.updated_at < cutoff)
             .limit(limit)
         ):
             rows.append(StuckRow("course", course_id, workflow_id))
         for (content_id,) in await session.execute(
             select(StudyContent.id)
-            .where(StudyContent.status == "generating", StudyContent.updated_at < cutoff)
+            .where(StudyContent.status == GenerationStatus.generating, StudyContent.updated_at < cutoff)
             .limit(limit)
         ):
             rows.append(StuckRow("study_content", content_id, workflow_ids.study_content(content_id)))
         for (topic_id,) in await session.execute(
-            select(Topic.id).where(Topic.status == "generating", Topic.updated_at < cutoff).limit(limit)
+            select(Topic.id).where(Topic.status == TopicStatus.generating, Topic.updated_at < cutoff).limit(limit)
         ):
             rows.append(StuckRow("topic", topic_id, workflow_ids.topic_notes(topic_id)))
         for plan_id, attempt_id in await session.execute(
             select(RemediationPlan.id, RemediationPlan.quiz_attempt_id)
-            .where(RemediationPlan.status == "generating", RemediationPlan.updated_at < cutoff)
+            .where(RemediationPlan.status == GenerationStatus.generating, RemediationPlan.updated_at < cutoff)
             .limit(limit)
         ):
             rows.append(StuckRow("remediation", plan_id, workflow_ids.remediation(attempt_id)))
         for source_id, workflow_id in await session.execute(
             select(Source.id, Source.workflow_id)
-            .where(Source.status == "processing", Source.updated_at < cutoff)
+            .where(Source.status == SourceStatus.processing, Source.updated_at < cutoff)
             .limit(limit)
         ):
             rows.append(StuckRow("source", source_id, workflow_id))
@@ -163,8 +164,8 @@ class ReconcilerActivities:
                 failed = (
                     await session.execute(
                         update(Course)
-                        .where(Course.id == row.subject_id, Course.status == "generating")
-                        .values(status="failed", error=INTERRUPTED)
+                        .where(Course.id == row.subject_id, Course.status == CourseStatus.generating)
+                        .values(status=CourseStatus.failed, error=INTERRUPTED)
                         .returning(Course.owner_id, Course.created_at)
                     )
                 ).first()
@@ -178,7 +179,7 @@ class ReconcilerActivities:
                     await session.execute(
                         select(StudyContent.updated_at, Course.owner_id)
                         .join(Course, Course.id == StudyContent.course_id)
-                        .where(StudyContent.id == row.subject_id, StudyContent.status == "generating")
+                        .where(StudyContent.id == row.subject_id, StudyContent.status == GenerationStatus.generating)
                         .with_for_update(of=StudyContent)
                     )
                 ).first()
@@ -187,7 +188,7 @@ class ReconcilerActivities:
                     failed = await session.scalar(
                         update(StudyContent)
                         .where(StudyContent.id == row.subject_id)
-                        .values(status="failed", error=INTERRUPTED)
+                        .values(status=GenerationStatus.failed, error=INTERRUPTED)
                         .returning(StudyContent.id)
                     )
                     await refund_study_content_quota(
@@ -197,8 +198,8 @@ class ReconcilerActivities:
                 model = Topic if row.kind == "topic" else RemediationPlan
                 failed = await session.scalar(
                     update(model)
-                    .where(model.id == row.subject_id, model.status == "generating")
-                    .values(status="failed", error=INTERRUPTED)
+                    .where(model.id == row.subject_id, model.status == GenerationStatus.generating)
+                    .values(status=GenerationStatus.failed, error=INTERRUPTED)
                     .returning(model.id)
                 )
         return failed is not None

@@ -22,6 +22,7 @@ from studyflow.content_rules.study_validation import validate_quiz
 from studyflow.contracts.activity_io import FailureInput, PlanRef
 from studyflow.contracts.llm_drafts import QuizDraft, RemediationDraft
 from studyflow.settings import Settings
+from studyflow.statuses import GenerationStatus
 
 PRACTICE_QUESTIONS = 3
 CONTEXT_CHUNKS = 4
@@ -47,7 +48,7 @@ class RemediationActivities:
             plan = await session.get(RemediationPlan, ref.plan_id)
             if plan is None:
                 raise SubjectGoneError(f"remediation plan {ref.plan_id} no longer exists")
-            if plan.status == "completed":
+            if plan.status == GenerationStatus.completed:
                 return len((plan.plan or {}).get("topics", []))
             attempt = await session.get(QuizAttempt, plan.quiz_attempt_id)
             quiz = await session.get(StudyContent, attempt.study_content_id) if attempt else None
@@ -107,8 +108,8 @@ class RemediationActivities:
         async with self._sessions.begin() as session:
             await session.execute(
                 update(RemediationPlan)
-                .where(RemediationPlan.id == ref.plan_id, RemediationPlan.status == "generating")
-                .values(status="completed", plan={"topics": sections}, error=None)
+                .where(RemediationPlan.id == ref.plan_id, RemediationPlan.status == GenerationStatus.generating)
+                .values(status=GenerationStatus.completed, plan={"topics": sections}, error=None)
             )
         return len(sections)
 

@@ -43,6 +43,7 @@ from studyflow.contracts.activity_io import (
 from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
 from studyflow.product_metrics import CACHE_LOOKUPS
 from studyflow.settings import Settings
+from studyflow.statuses import GenerationStatus
 
 # Free-text preferences may describe the learner; such requests never enter the shared cache.
 _PERSONAL_PREFERENCES = ("goals", "learning_style")
@@ -132,9 +133,9 @@ class StudyContentActivities:
         async with self._sessions.begin() as session:
             done = await session.scalar(
                 update(StudyContent)
-                .where(StudyContent.id == content_id, StudyContent.status == "generating")
+                .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.generating)
                 .values(
-                    status="completed",
+                    status=GenerationStatus.completed,
                     payload=payload,
                     model=model,
                     served_from=served_from,
@@ -154,10 +155,12 @@ class StudyContentActivities:
             )
             if status is None:
                 raise SubjectGoneError(f"study content {ref.content_id} no longer exists")
-            if status == "completed":
+            if status == GenerationStatus.completed:
                 return BeginResult(already_completed=True)
             await session.execute(
-                update(StudyContent).where(StudyContent.id == ref.content_id).values(status="generating", error=None)
+                update(StudyContent)
+                .where(StudyContent.id == ref.content_id)
+                .values(status=GenerationStatus.generating, error=None)
             )
         return BeginResult(already_completed=False)
 
@@ -223,7 +226,7 @@ class StudyContentActivities:
     @activity.defn
     async def generate_study_content(self, data: GenerateStudyContentInput) -> GenerateStudyContentResult:
         job = await self._load(data.content_id)
-        if job.content.status == "completed":
+        if job.content.status == GenerationStatus.completed:
             return GenerateStudyContentResult(kept=len(_records(job.content.payload)), dropped=0)
         async with self._sessions() as session:
             found = {
@@ -291,7 +294,7 @@ class StudyContentActivities:
     @activity.defn
     async def store_in_cache(self, ref: ContentRef) -> bool:
         job = await self._load(ref.content_id)
-        if not job.cacheable or job.content.status != "completed" or job.content.served_from != "llm":
+        if not job.cacheable or job.content.status != GenerationStatus.completed or job.content.served_from != "llm":
             return False
         [vector] = await self._embedder.embed([job.request_text])
         # Course-specific ids stay out of the shared cache; topic titles are remapped on serve.

@@ -24,6 +24,7 @@ from studyflow.contracts.llm_drafts import SubjectSuggestionsDraft
 from studyflow.goal_progress import describe
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
+from studyflow.statuses import GoalStatus
 
 KIND = "suggestions"
 
@@ -70,7 +71,7 @@ class SuggestionActivities:
                 goal.user_id,
                 today,
                 self._settings.day_timezone,
-                statuses=("active", "met", "abandoned"),
+                statuses=(GoalStatus.active, GoalStatus.met, GoalStatus.abandoned),
                 goal_id=goal_id,
             )
             history = (await session.execute(_HISTORY, {"user_id": goal.user_id})).mappings().one()

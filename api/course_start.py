@@ -21,6 +21,7 @@ from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import CourseGenerationInput
 from studyflow.local_day import seconds_until_tomorrow, today_in
 from studyflow.settings import Settings
+from studyflow.statuses import CourseStatus
 from studyflow.workflow_outbox import discard_start, record_start
 from workflows.course_generation import CourseGenerationWorkflow
 
@@ -64,7 +65,7 @@ async def start_course(
             course_type=request.course_type,
             difficulty=request.difficulty,
             preferences=request.preferences,
-            status="generating",
+            status=CourseStatus.generating,
             workflow_id=workflow_id,
         )
     )
@@ -104,6 +105,6 @@ async def start_course(
     return CourseAccepted(
         course_id=course_id,
         workflow_id=workflow_id,
-        status="generating",
+        status=CourseStatus.generating,
         status_url=f"/v1/courses/{course_id}",
     )

@@ -12,6 +12,7 @@ from api.auth import CurrentUser
 from api.errors import ApiError
 from api.schemas.study_content import StudyContentType
 from db.models import Conversation, Course, Goal, RemediationPlan, Source, StudyContent, SubjectSuggestion, Topic
+from studyflow.statuses import GenerationStatus
 
 
 async def owned_course(session: AsyncSession, course_id: uuid.UUID, user: CurrentUser) -> Course:
@@ -58,7 +59,7 @@ async def owned_card(session: AsyncSession, card_id: str, user: CurrentUser) -> 
             .where(
                 StudyContent.id == parts[0],
                 StudyContent.type == "flashcards",
-                StudyContent.status == "completed",
+                StudyContent.status == GenerationStatus.completed,
                 Course.owner_id == user.id,
             )
         )

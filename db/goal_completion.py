@@ -21,6 +21,7 @@ from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import SubjectSuggestionsInput
 from studyflow.goal_progress import progress
 from studyflow.settings import Settings
+from studyflow.statuses import GoalStatus
 from studyflow.workflow_outbox import mark_started, record_start, start_recorded
 
 log = logging.getLogger("studyflow.goals")
@@ -31,7 +32,7 @@ async def complete_reached_goals(
     session: AsyncSession, client: Client, settings: Settings, user_id: uuid.UUID, today: date
 ) -> list[WorkflowStart]:
     """Marks every active goal the data now says is reached as met; returns the starts to make."""
-    rows = await goal_rows(session, user_id, today, settings.day_timezone, statuses=("active",))
+    rows = await goal_rows(session, user_id, today, settings.day_timezone, statuses=(GoalStatus.active,))
     reached = [row["id"] for row in rows if progress(measures_of(row), today).reached]
     return await mark_met(session, client, settings, user_id, reached)
 
@@ -44,8 +45,8 @@ async def mark_met(
     met = (
         await session.scalars(
             update(Goal)
-            .where(Goal.id.in_(goal_ids), Goal.user_id == user_id, Goal.status == "active")
-            .values(status="met", met_at=func.now())
+            .where(Goal.id.in_(goal_ids), Goal.user_id == user_id, Goal.status == GoalStatus.active)
+            .values(status=GoalStatus.met, met_at=func.now())
             .returning(Goal.id)
         )
     ).all()

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyflow.goal_progress import GoalMeasures
+from studyflow.statuses import GoalStatus
 
 # :today and :tz are bound by the caller; `g` is the goals row. A day counts in the learner's
 # day time zone (DAY_TIMEZONE), like streaks and quotas.
@@ -79,7 +80,7 @@ async def goal_rows(
     user_id: uuid.UUID,
     today: date,
     tz: str,
-    statuses: tuple[str, ...] = ("active", "met"),
+    statuses: tuple[str, ...] = (GoalStatus.active, GoalStatus.met),
     goal_id: uuid.UUID | None = None,
 ) -> list[dict]:
     """The learner's goals in these statuses (only `goal_id`, when given), newest first."""

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Source
+from studyflow.statuses import SourceStatus
 
 
 async def source_usage(
@@ -15,7 +16,7 @@ async def source_usage(
 ) -> tuple[int, int]:
     """(sources kept, bytes stored) for the learner, leaving out `excluding`."""
     query = select(func.count(), func.coalesce(func.sum(Source.size_bytes), 0)).where(
-        Source.owner_id == owner_id, Source.status != "failed"
+        Source.owner_id == owner_id, Source.status != SourceStatus.failed
     )
     if excluding is not None:
         query = query.where(Source.id != excluding)

@@ -11,6 +11,8 @@ import uuid
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from studyflow.statuses import GenerationStatus
+
 ERROR_LIMIT = 2000
 
 
@@ -19,7 +21,7 @@ async def mark_failed(sessions: async_sessionmaker[AsyncSession], model, subject
     async with sessions.begin() as session:
         result = await session.execute(
             update(model)
-            .where(model.id == subject_id, model.status == "generating")
-            .values(status="failed", error=error[:ERROR_LIMIT], retry_count=model.retry_count + 1)
+            .where(model.id == subject_id, model.status == GenerationStatus.generating)
+            .values(status=GenerationStatus.failed, error=error[:ERROR_LIMIT], retry_count=model.retry_count + 1)
         )
     return result.rowcount == 1

@@ -9,6 +9,7 @@ from typing import TypeVar
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 from studyflow.contracts.activity_io import FailureInput
+from studyflow.statuses import ErrorKind, GenerationStatus
 from workflows.retry import execute_db_activity
 
 T = TypeVar("T")
@@ -17,7 +18,7 @@ CANCELLED = "generation was cancelled"
 
 def is_subject_gone(error: ActivityError) -> bool:
     cause = error.cause
-    return isinstance(cause, ApplicationError) and cause.type == "SubjectGoneError"
+    return isinstance(cause, ApplicationError) and cause.type == ErrorKind.subject_gone
 
 
 def describe_failure(error: ActivityError) -> str:
@@ -35,7 +36,7 @@ def raise_if_cancelled(error: ActivityError) -> None:
 async def record_failure(mark_failed, subject_id: uuid.UUID, error: str) -> str:
     """The one way a workflow fails: the row goes `failed` with the reason the learner sees."""
     await execute_db_activity(mark_failed, FailureInput(subject_id=subject_id, error=error))
-    return "failed"
+    return GenerationStatus.failed
 
 
 async def cleaning_up_on_cancel(body: Awaitable[T], mark_cancelled: Callable[[], Awaitable[object]]) -> T:

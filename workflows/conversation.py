@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from temporalio import workflow
 
+from studyflow.statuses import ConversationStatus
+
 with workflow.unsafe.imports_passed_through():
     from activities.conversation_activities import ConversationActivities
     from studyflow.contracts.conversation_io import (
@@ -52,7 +54,7 @@ class ConversationWorkflow:
             ConversationActivities.mark_conversation_idle, ConversationRef(conversation_id=data.conversation_id)
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return "idle"
+        return ConversationStatus.idle
 
     @workflow.update
     async def ask(self, question: AskInput) -> TutorReply:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from studyflow.statuses import CourseStatus
+
 with workflow.unsafe.imports_passed_through():
     from activities.background_activities import BackgroundActivities
     from activities.course_activities import CourseActivities
@@ -85,7 +87,7 @@ class CourseGenerationWorkflow:
             raise_if_cancelled(error)
             self._stage = "failed"
             await record_failure(CourseActivities.mark_course_failed, data.course_id, describe_failure(error))
-            return "failed"
+            return CourseStatus.failed
         if workflow.patched("index-outline-chunks"):
             self._stage = "indexing"
             try:
@@ -112,4 +114,4 @@ class CourseGenerationWorkflow:
                 raise_if_cancelled(error)
                 workflow.logger.warning("background notes not queued: %s", describe_failure(error))
         self._stage = "ready"
-        return "ready"
+        return CourseStatus.ready

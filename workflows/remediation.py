@@ -3,6 +3,8 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from studyflow.statuses import GenerationStatus
+
 with workflow.unsafe.imports_passed_through():
     from activities.remediation_activities import RemediationActivities
     from studyflow.contracts.activity_io import PlanRef
@@ -39,5 +41,5 @@ class RemediationWorkflow:
             if is_subject_gone(error):
                 return "gone"
             await self._fail(data, describe_failure(error))
-            return "failed"
-        return "completed"
+            return GenerationStatus.failed
+        return GenerationStatus.completed

@@ -8,8 +8,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 from studyflow.contracts.workflow_inputs import LlmRetry
+from studyflow.statuses import ErrorKind
 
-NON_RETRYABLE = ["SubjectGoneError", "SourceUnreadableError"]
+NON_RETRYABLE = [ErrorKind.subject_gone.value, ErrorKind.source_unreadable.value]
 
 # Database-only activities: quick, retried until they succeed (a DB outage should not lose work).
 DB_RETRY = RetryPolicy(

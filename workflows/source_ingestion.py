@@ -6,6 +6,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from studyflow.statuses import ErrorKind, SourceStatus
+
 with workflow.unsafe.imports_passed_through():
     from activities.sources.ingestion_activities import SourceIngestionActivities
     from studyflow.contracts.activity_io import SourceBatch, SourceReadyInput, SourceRef
@@ -34,7 +36,7 @@ READ_RETRY = RetryPolicy(
 
 def learner_message(error: ActivityError) -> str:
     cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.type == "SourceUnreadableError":
+    if isinstance(cause, ApplicationError) and cause.type == ErrorKind.source_unreadable:
         return cause.message
     return f"We could not finish reading this source ({describe_failure(error)}). Upload it again to retry."
 
@@ -76,7 +78,7 @@ class SourceIngestionWorkflow:
                     SourceIngestionActivities.prepare_source, SourceRef(source_id=data.source_id)
                 )
                 if plan.already_ready:
-                    return "ready"
+                    return SourceStatus.ready
                 units = plan.units
             unit, skipped, batches = data.next_unit, data.skipped_units, 0
             while unit < units:
@@ -106,4 +108,4 @@ class SourceIngestionWorkflow:
                 SourceIngestionActivities.mark_source_failed, data.source_id, learner_message(error)
             )
         self._stage = "ready"
-        return "ready"
+        return SourceStatus.ready

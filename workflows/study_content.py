@@ -3,6 +3,8 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from studyflow.statuses import GenerationStatus
+
 with workflow.unsafe.imports_passed_through():
     from activities.study_content_activities import StudyContentActivities
     from studyflow.contracts.activity_io import (
@@ -43,7 +45,7 @@ class StudyContentWorkflow:
         try:
             begun = await execute_db_activity(StudyContentActivities.begin_study_content, ref)
             if begun.already_completed:
-                return "completed"
+                return GenerationStatus.completed
             self._stage = "cache"
             cached = await execute_db_activity(StudyContentActivities.lookup_cache, ref)
             if cached.hit_entry_id is not None:
@@ -56,7 +58,7 @@ class StudyContentWorkflow:
                         similarity=cached.similarity,
                     ),
                 )
-                return "completed"
+                return GenerationStatus.completed
             self._stage = "retrieval"
             context = await execute_db_activity(StudyContentActivities.retrieve_context, ref)
         except ActivityError as error:
@@ -87,7 +89,7 @@ class StudyContentWorkflow:
                     llm_error=llm_error,
                 ),
             )
-            return "completed"
+            return GenerationStatus.completed
 
         self._stage = "caching"
         try:
@@ -96,7 +98,7 @@ class StudyContentWorkflow:
             raise_if_cancelled(error)
             # The learner has the content; a missed cache store only costs a future LLM call.
             workflow.logger.warning("cache store failed: %s", describe_failure(error))
-        return "completed"
+        return GenerationStatus.completed
 
     async def _fail(self, data: StudyContentInput, error: str) -> str:
         self._stage = "failed"

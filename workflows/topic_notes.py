@@ -3,6 +3,8 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from studyflow.statuses import TopicStatus
+
 with workflow.unsafe.imports_passed_through():
     from activities.indexing_activities import IndexingActivities
     from activities.notes_activities import NotesActivities
@@ -43,7 +45,7 @@ class TopicNotesWorkflow:
             if is_subject_gone(error):
                 return "gone"
             await record_failure(NotesActivities.mark_topic_failed, data.topic_id, describe_failure(error))
-            return "failed"
+            return TopicStatus.failed
         if workflow.patched("index-notes-chunks"):
             try:
                 await workflow.execute_activity_method(
@@ -56,4 +58,4 @@ class TopicNotesWorkflow:
             except ActivityError as error:
                 raise_if_cancelled(error)
                 workflow.logger.warning("notes indexing failed: %s", describe_failure(error))
-        return result.status or "completed"
+        return result.status or TopicStatus.completed

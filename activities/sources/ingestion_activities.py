@@ -36,6 +36,7 @@ from studyflow.contracts.activity_io import (
 from studyflow.object_store import ObjectStore, object_key
 from studyflow.settings import Settings
 from studyflow.source_kinds import SourceKind, UnsupportedContent, sniff
+from studyflow.statuses import SourceStatus
 
 # chunk_index = batch_index * BATCH_SPAN + position: a retried batch replaces exactly its own chunks.
 BATCH_SPAN = 100_000
@@ -85,7 +86,7 @@ class SourceIngestionActivities:
     @activity.defn
     async def prepare_source(self, ref: SourceRef) -> SourcePlan:
         source = await self._load(ref.source_id)
-        if source.status == "ready":
+        if source.status == SourceStatus.ready:
             return SourcePlan(units=source.units or 0, already_ready=True)
         if source.kind == SourceKind.url.value and source.object_key is None:
             source = await self._fetch(source)
@@ -148,7 +149,7 @@ class SourceIngestionActivities:
     @activity.defn
     async def index_source_batch(self, batch: SourceBatch) -> SourceBatchResult:
         source = await self._load(batch.source_id)
-        if source.status != "processing":
+        if source.status != SourceStatus.processing:
             return SourceBatchResult(chunks=0, skipped=0)
         async with heartbeating():
             extracted = await self._read(source, (batch.start, batch.end))
@@ -162,7 +163,7 @@ class SourceIngestionActivities:
             status = await session.scalar(select(Source.status).where(Source.id == source.id).with_for_update())
             if status is None:
                 raise SubjectGoneError(f"source {source.id} no longer exists")
-            if status != "processing":
+            if status != SourceStatus.processing:
                 return SourceBatchResult(chunks=0, skipped=0)
             await session.execute(
                 delete(ContentChunk).where(
@@ -195,13 +196,13 @@ class SourceIngestionActivities:
             source = await session.scalar(select(Source).where(Source.id == data.source_id).with_for_update())
             if source is None:
                 raise SubjectGoneError(f"source {data.source_id} no longer exists")
-            if source.status != "processing":
+            if source.status != SourceStatus.processing:
                 return False
             chunks = await session.scalar(select(func.count()).where(ContentChunk.source_id == source.id))
             if not chunks:
                 raise SourceUnreadableError(NO_TEXT_LAYER if source.format == "pdf" else NO_TEXT)
             source.status, source.chunk_count, source.skipped_units, source.error = (
-                "ready",
+                SourceStatus.ready,
                 chunks,
                 data.skipped_units,
                 None,

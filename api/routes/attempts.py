@@ -23,6 +23,7 @@ from studyflow.content_rules.grading import UnknownQuestionsError, grade
 from studyflow.contracts.workflow_inputs import RemediationInput
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
+from studyflow.statuses import GenerationStatus
 from studyflow.workflow_outbox import discard_start, record_start
 from workflows.remediation import RemediationWorkflow
 
@@ -43,7 +44,7 @@ async def submit_attempt(
     quiz = await owned_study_content(session, quiz_id, user, kind=StudyContentType.quiz)
     if idempotency_key and (previous := await _by_key(session, user.id, idempotency_key)):
         return await _replay(session, previous, quiz_id, settings)
-    if quiz.status != "completed":
+    if quiz.status != GenerationStatus.completed:
         raise ApiError(409, f"quiz {quiz_id} is {quiz.status}; it can be attempted once generated")
     bad = [qid for qid, index in body.answers.items() if not 0 <= index <= 3]
     if bad:
@@ -91,7 +92,12 @@ async def submit_attempt(
     if graded.percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
         plan_id = await session.scalar(
             insert(RemediationPlan)
-            .values(quiz_attempt_id=attempt_id, user_id=user.id, course_id=quiz.course_id, status="generating")
+            .values(
+                quiz_attempt_id=attempt_id,
+                user_id=user.id,
+                course_id=quiz.course_id,
+                status=GenerationStatus.generating,
+            )
             .returning(RemediationPlan.id)
         )
         record = await record_start(
@@ -119,7 +125,7 @@ async def _start_remediation(session, temporal, settings, record, plan_id) -> No
         await session.execute(
             update(RemediationPlan)
             .where(RemediationPlan.id == plan_id)
-            .values(status="failed", error="could not start remediation; workflow service unavailable")
+            .values(status=GenerationStatus.failed, error="could not start remediation; workflow service unavailable")
         )
         await discard_start(session, record.workflow_id)
         await session.commit()

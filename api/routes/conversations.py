@@ -42,6 +42,7 @@ from db.models import Conversation, ConversationMessage
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.conversation_io import AskInput, ConversationInput
 from studyflow.settings import Settings
+from studyflow.statuses import ConversationStatus, ErrorKind
 from workflows.conversation import ConversationWorkflow
 
 log = logging.getLogger("studyflow.api.conversations")
@@ -155,8 +156,8 @@ async def ask(
     wait: bool = Query(False, description="wait for the answer instead of streaming it"),
 ) -> TutorReplyView | QuestionAccepted:
     conversation = await owned_conversation(session, conversation_id, user)
-    if conversation.status != "open":
-        conversation.status = "open"
+    if conversation.status != ConversationStatus.open:
+        conversation.status = ConversationStatus.open
         await session.commit()
     request_id = body.request_id or uuid.uuid4().hex
     question = AskInput(request_id=request_id, question=body.question)
@@ -177,7 +178,7 @@ async def ask(
         )
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type == "ValueError":
+        if isinstance(cause, ApplicationError) and cause.type == ErrorKind.invalid_question:
             raise ApiError(422, f"question: {cause.message}") from None
         log.warning("tutor could not answer %s: %s", request_id, cause)
         raise ApiError(503, "the tutor could not answer right now; ask again in a moment") from exc

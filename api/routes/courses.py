@@ -31,6 +31,7 @@ from api.schemas.topics import TopicSummary
 from db.models import Course, RemediationPlan, Source, StudyContent, Topic
 from db.polled_reads import COURSE
 from studyflow import workflow_ids
+from studyflow.statuses import CourseStatus, GenerationStatus, SourceStatus, TopicStatus
 from workflows.course_generation import CourseGenerationWorkflow
 
 log = logging.getLogger("studyflow.api.courses")
@@ -80,7 +81,7 @@ async def _ready_sources(session: AsyncSession, owner_id: uuid.UUID, source_ids:
         source = found.get(source_id)
         if source is None:
             raise ApiError(404, f"source {source_id} not found")
-        if source.status != "ready":
+        if source.status != SourceStatus.ready:
             raise ApiError(409, f"source {source.name!r} is {source.status}; a course needs ready sources")
     return [found[i] for i in source_ids]
 
@@ -128,7 +129,7 @@ async def get_course_progress(
 ) -> CourseDetail:
     """Like GET /v1/courses/{id}, plus the live stage queried from the running workflow."""
     detail = await _course_detail(request, principal, course_id)
-    if detail.status == "generating" and detail.workflow_id:
+    if detail.status == CourseStatus.generating and detail.workflow_id:
         try:
             handle = temporal.get_workflow_handle(detail.workflow_id)
             detail.generation_stage = await handle.query(CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT)
@@ -179,24 +180,26 @@ async def delete_course(
 async def _running_workflow_ids(session: AsyncSession, course: Course) -> list[str]:
     """Every workflow that may still be working on the course: outline, notes, study content and
     remediation; each would otherwise run into a missing subject."""
-    running = [workflow_ids.course_generation(course.id)] if course.status == "generating" else []
+    running = [workflow_ids.course_generation(course.id)] if course.status == CourseStatus.generating else []
     running += [
         workflow_ids.topic_notes(topic_id)
         for topic_id in await session.scalars(
-            select(Topic.id).where(Topic.course_id == course.id, Topic.status == "generating")
+            select(Topic.id).where(Topic.course_id == course.id, Topic.status == TopicStatus.generating)
         )
     ]
     running += [
         workflow_ids.study_content(content_id)
         for content_id in await session.scalars(
-            select(StudyContent.id).where(StudyContent.course_id == course.id, StudyContent.status == "generating")
+            select(StudyContent.id).where(
+                StudyContent.course_id == course.id, StudyContent.status == GenerationStatus.generating
+            )
         )
     ]
     running += [
         workflow_ids.remediation(attempt_id)
         for attempt_id in await session.scalars(
             select(RemediationPlan.quiz_attempt_id).where(
-                RemediationPlan.course_id == course.id, RemediationPlan.status == "generating"
+                RemediationPlan.course_id == course.id, RemediationPlan.status == GenerationStatus.generating
             )
         )
     ]

@@ -12,13 +12,14 @@ from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep, Temporal
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, NOT_FOUND
 from api.owned import owned_course, owned_goal
-from api.schemas.goals import GoalCreate, GoalList, GoalProgressView, GoalStatus, GoalUpdate, GoalView
+from api.schemas.goals import GoalCreate, GoalList, GoalProgressView, GoalUpdate, GoalView
 from db.goal_completion import complete_reached_goals, mark_met, start_after_commit
 from db.goal_measures import goal_rows, measures_of
 from db.models import Goal
 from studyflow.goal_progress import describe, progress
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
+from studyflow.statuses import GoalStatus
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
 
@@ -77,7 +78,7 @@ async def create_goal(session: AsyncSession, user: CurrentUser, body, today: dat
         select(Goal.id).where(
             Goal.user_id == user.id,
             Goal.kind == body.kind,
-            Goal.status == "active",
+            Goal.status == GoalStatus.active,
             Goal.course_id == course_id if course_id else Goal.course_id.is_(None),
         )
     )
@@ -148,7 +149,7 @@ async def update_goal(
 ) -> GoalView:
     today = _today(settings, clock)
     goal = await owned_goal(session, goal_id, user, lock=True)
-    if goal.status == "met":
+    if goal.status == GoalStatus.met:
         raise ApiError(409, f"goal {goal_id} is met; set a new goal instead")
     if body.due_date is not None:
         if goal.kind in ("daily_minutes", "daily_reviews"):
@@ -172,7 +173,7 @@ async def complete_goal(
 ) -> GoalView:
     """The learner says the goal is met. Repeating it changes nothing (one suggestions run)."""
     goal = await owned_goal(session, goal_id, user, lock=True)
-    if goal.status == "abandoned":
+    if goal.status == GoalStatus.abandoned:
         raise ApiError(409, f"goal {goal_id} was abandoned; take it up again (PATCH status=active) first")
     starts = await mark_met(session, temporal, settings, user.id, [goal_id])
     await session.commit()

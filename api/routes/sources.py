@@ -32,6 +32,7 @@ from studyflow.contracts.workflow_inputs import SourceIngestionInput
 from studyflow.object_store import ObjectStore, file_content_hash, object_key, url_content_hash
 from studyflow.settings import Settings
 from studyflow.source_kinds import SUPPORTED, SourceKind, UnsupportedContent, display_name, sniff
+from studyflow.statuses import SourceStatus
 from studyflow.workflow_outbox import discard_start, record_start
 from workflows.source_ingestion import SourceIngestionWorkflow
 
@@ -110,7 +111,11 @@ async def add_source(
         # Nothing half-written: no workflow, no source (and its bytes go with it).
         await discard_start(session, source.workflow_id)
         if admitted == "revived":
-            source.status, source.error, source.object_key = "failed", "could not start reading; upload it again", None
+            source.status, source.error, source.object_key = (
+                SourceStatus.failed,
+                "could not start reading; upload it again",
+                None,
+            )
         else:
             await session.delete(source)
         key = object_key(user.id, new.content_hash) if new.file else None
@@ -173,7 +178,7 @@ async def _admit(
     existing = await session.scalar(
         select(Source).where(Source.owner_id == user_id, Source.content_hash == new.content_hash)
     )
-    if existing is not None and existing.status != "failed":
+    if existing is not None and existing.status != SourceStatus.failed:
         await session.commit()
         return existing, "existing", None
     kept, used = await source_usage(session, user_id)
@@ -193,7 +198,9 @@ async def _admit(
         await asyncio.to_thread(store.put, key, new.file)
     if existing is not None:
         attempt = existing.retry_count + 1
-        values = dict(status="processing", error=None, retry_count=attempt, units=None, skipped_units=0, chunk_count=0)
+        values = dict(
+            status=SourceStatus.processing, error=None, retry_count=attempt, units=None, skipped_units=0, chunk_count=0
+        )
         values.update(size_bytes=new.size, object_key=key, format=_format(new))
         values.update(workflow_id=workflow_ids.source_ingestion(existing.id, attempt))
         for name, value in values.items():
@@ -211,7 +218,7 @@ async def _admit(
             content_hash=new.content_hash,
             size_bytes=new.size,
             object_key=key,
-            status="processing",
+            status=SourceStatus.processing,
             workflow_id=workflow_ids.source_ingestion(source_id),
         )
         session.add(source)
@@ -274,7 +281,7 @@ async def delete_source(
 ) -> Response:
     """The source, its chunks (and so its citations) and its stored bytes go; courses built from it stay."""
     source = await owned_source(session, source_id, user)
-    running = source.workflow_id if source.status == "processing" else None
+    running = source.workflow_id if source.status == SourceStatus.processing else None
     key = source.object_key
     await session.execute(delete(Source).where(Source.id == source.id))
     await session.commit()

@@ -33,6 +33,7 @@ from db.user_counters import consume_study_content_quota, refund_study_content_q
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import StudyContentInput
 from studyflow.local_day import seconds_until_tomorrow, today_in
+from studyflow.statuses import CourseStatus, GenerationStatus
 from studyflow.workflow_outbox import discard_start, record_start
 from workflows.study_content import StudyContentWorkflow
 
@@ -68,13 +69,13 @@ async def request_study_content(
         choices = ", ".join(t.value for t in StudyContentType)
         raise ApiError(400, f"type must be one of {choices} (got {body.type!r})") from None
     course = await owned_course(session, course_id, user)
-    if course.status != "ready":
+    if course.status != CourseStatus.ready:
         raise ApiError(409, f"course {course.id} is {course.status}; study content needs a ready course")
 
     # The unique (course, type) key decides races: one insert wins, the rest read its row.
     content_id = await session.scalar(
         insert(StudyContent)
-        .values(course_id=course.id, type=kind.value, status="generating")
+        .values(course_id=course.id, type=kind.value, status=GenerationStatus.generating)
         .on_conflict_do_nothing(index_elements=["course_id", "type"])
         .returning(StudyContent.id)
     )
@@ -88,12 +89,12 @@ async def request_study_content(
             )
         ).one()
         content_id = existing.id
-        if existing.status == "failed":
+        if existing.status == GenerationStatus.failed:
             start = (
                 await session.scalar(
                     update(StudyContent)
-                    .where(StudyContent.id == content_id, StudyContent.status == "failed")
-                    .values(status="generating", error=None)
+                    .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.failed)
+                    .values(status=GenerationStatus.generating, error=None)
                     .returning(StudyContent.id)
                 )
             ) is not None
@@ -126,7 +127,7 @@ async def request_study_content(
     accepted = StudyContentAccepted(
         id=content_id,
         type=kind,
-        status="generating",
+        status=GenerationStatus.generating,
         workflow_id=workflow_id,
         status_url=f"/v1/study-content/{content_id}",
     )
@@ -136,8 +137,8 @@ async def request_study_content(
         except WorkflowNotStarted as exc:
             await session.execute(
                 update(StudyContent)
-                .where(StudyContent.id == content_id, StudyContent.status == "generating")
-                .values(status="failed", error="could not start generation; request it again")
+                .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.generating)
+                .values(status=GenerationStatus.failed, error="could not start generation; request it again")
             )
             await discard_start(session, workflow_id)
             await refund_study_content_quota(session, user.id, today)
@@ -146,8 +147,8 @@ async def request_study_content(
         return accepted
 
     status = await session.scalar(select(StudyContent.status).where(StudyContent.id == content_id))
-    accepted.status = status
-    response.status_code = 200 if status == "completed" else 202
+    accepted.status = GenerationStatus(status)
+    response.status_code = 200 if status == GenerationStatus.completed else 202
     return accepted
 
 
@@ -168,7 +169,7 @@ async def get_study_content(content_id: uuid.UUID, request: Request, principal: 
         quality=content["quality_report"],
     )
     payload = content["payload"] or {}
-    if content["status"] == "completed":
+    if content["status"] == GenerationStatus.completed:
         records = payload.get("questions") or payload.get("cards") or []
         async with request.app.state.session_factory() as session:  # connects only if a record cites
             citations = await citations_by_chunk(session, content["user_id"], records)
@@ -203,7 +204,7 @@ async def export_anki_deck(
     content = await owned_study_content(session, content_id, user)
     if content.type != StudyContentType.flashcards:
         raise ApiError(409, f"study content {content_id} is a {content.type}; only flashcards export to Anki")
-    if content.status != "completed":
+    if content.status != GenerationStatus.completed:
         raise ApiError(409, f"flashcards {content_id} are {content.status}; export them once completed")
     course_topic = await session.scalar(select(Course.topic).where(Course.id == content.course_id))
     cards = (content.payload or {}).get("cards", [])

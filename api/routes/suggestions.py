@@ -23,6 +23,7 @@ from api.schemas.goals import (
 )
 from db.models import SubjectSuggestion
 from studyflow.local_day import today_in
+from studyflow.statuses import SuggestionStatus
 
 router = APIRouter(prefix="/v1/suggestions", tags=["goals"])
 
@@ -63,7 +64,7 @@ async def accept_suggestion(
     today = today_in(settings.day_timezone, clock())
     due = today + timedelta(days=body.days - 1)  # today counts: within 1 day means by today
     suggestion = await owned_suggestion(session, suggestion_id, user, lock=True)
-    if suggestion.status != "open":
+    if suggestion.status != SuggestionStatus.open:
         raise ApiError(409, f"suggestion {suggestion_id} is already {suggestion.status}")
     goal_ids: list[uuid.UUID] = []
 
@@ -72,7 +73,11 @@ async def accept_suggestion(
             session, user, CourseByDateGoalCreate(kind="course_by_date", course_id=course_id, due_date=due), today
         )
         goal_ids.append(goal.id)
-        suggestion.status, suggestion.course_id, suggestion.decided_at = "accepted", course_id, func.now()
+        suggestion.status, suggestion.course_id, suggestion.decided_at = (
+            SuggestionStatus.accepted,
+            course_id,
+            func.now(),
+        )
 
     request = CourseRequest(
         topic=suggestion.topic, course_type=body.course_type.value, difficulty=body.difficulty.value
@@ -84,7 +89,7 @@ async def accept_suggestion(
             await session.execute(
                 update(SubjectSuggestion)
                 .where(SubjectSuggestion.id == suggestion_id)
-                .values(status="open", course_id=None, decided_at=None)
+                .values(status=SuggestionStatus.open, course_id=None, decided_at=None)
             )
             await session.commit()
         raise
@@ -99,9 +104,9 @@ async def accept_suggestion(
 @router.post("/{suggestion_id}/dismiss", response_model=SuggestionView, responses={**NOT_FOUND, **CONFLICT})
 async def dismiss_suggestion(suggestion_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> SuggestionView:
     suggestion = await owned_suggestion(session, suggestion_id, user, lock=True)
-    if suggestion.status == "accepted":
+    if suggestion.status == SuggestionStatus.accepted:
         raise ApiError(409, f"suggestion {suggestion_id} was accepted; delete its course instead")
-    suggestion.status, suggestion.decided_at = "dismissed", func.now()
+    suggestion.status, suggestion.decided_at = SuggestionStatus.dismissed, func.now()
     await session.commit()
     await session.refresh(suggestion)
     return SuggestionView.model_validate(suggestion)

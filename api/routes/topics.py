@@ -19,6 +19,7 @@ from db.models import Topic
 from db.polled_reads import TOPIC
 from studyflow import search_attributes, start_inputs, workflow_ids
 from studyflow.contracts.workflow_inputs import TopicNotesInput
+from studyflow.statuses import TopicStatus
 from studyflow.workflow_outbox import discard_start, record_start
 from workflows.topic_notes import TopicNotesWorkflow
 
@@ -60,9 +61,9 @@ async def request_notes(
     previous, was_queued = topic.status, topic.background_queued
     claimed = await session.scalar(
         update(Topic)
-        .where(Topic.id == topic.id, Topic.status.in_(("pending", "failed")))
+        .where(Topic.id == topic.id, Topic.status.in_((TopicStatus.pending, TopicStatus.failed)))
         # Out of the background backlog: this generation is interactive.
-        .values(status="generating", error=None, background_queued=False)
+        .values(status=TopicStatus.generating, error=None, background_queued=False)
         .returning(Topic.id)
         .execution_options(synchronize_session=False)
     )
@@ -90,7 +91,7 @@ async def request_notes(
         except WorkflowNotStarted as exc:
             await session.execute(
                 update(Topic)
-                .where(Topic.id == topic.id, Topic.status == "generating")
+                .where(Topic.id == topic.id, Topic.status == TopicStatus.generating)
                 # Back where it was, backlog included: the background run still owes these notes.
                 .values(status=previous, background_queued=was_queued)
             )
@@ -98,21 +99,25 @@ async def request_notes(
             await session.commit()
             raise ApiError(503, "workflow service unavailable, notes were not requested") from exc
         response.status_code = 202
-        return NotesState(topic_id=topic.id, status="generating", workflow_id=workflow_id, status_url=status_url)
+        return NotesState(
+            topic_id=topic.id, status=TopicStatus.generating, workflow_id=workflow_id, status_url=status_url
+        )
 
     current = (
         await session.execute(select(Topic.status, Topic.notes_md, Topic.notes_model).where(Topic.id == topic.id))
     ).one()
-    if current.status == "completed":
+    if current.status == TopicStatus.completed:
         response.status_code = 200
         return NotesState(
             topic_id=topic.id,
-            status="completed",
+            status=TopicStatus.completed,
             status_url=status_url,
             notes_md=current.notes_md,
             notes_model=current.notes_model,
         )
-    if current.status == "generating":
+    if current.status == TopicStatus.generating:
         response.status_code = 202
-        return NotesState(topic_id=topic.id, status="generating", workflow_id=workflow_id, status_url=status_url)
+        return NotesState(
+            topic_id=topic.id, status=TopicStatus.generating, workflow_id=workflow_id, status_url=status_url
+        )
     raise ApiError(409, f"topic {topic.id} is {current.status}; notes cannot be requested now")

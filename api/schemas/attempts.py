@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.api_input import ApiInput
+from studyflow.statuses import GenerationStatus
 
 
 class AttemptCreate(ApiInput):
@@ -40,7 +41,7 @@ class AttemptResult(BaseModel):
 
 class PlanStatus(BaseModel):
     id: uuid.UUID
-    status: str
+    status: GenerationStatus
 
 
 class WeakAttempt(BaseModel):
@@ -88,7 +89,7 @@ class RemediationView(BaseModel):
     id: uuid.UUID
     quiz_attempt_id: uuid.UUID
     course_id: uuid.UUID
-    status: str
+    status: GenerationStatus
     error: str | None
     retry_count: int
     topics: list[RemediationSection]

@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.api_input import ApiInput
+from studyflow.statuses import ConversationStatus
 
 
 class ConversationCreate(ApiInput):
@@ -57,7 +58,9 @@ class ConversationView(BaseModel):
     id: uuid.UUID
     course_id: uuid.UUID | None
     title: str
-    status: str = Field(description="open, or idle when its run closed after a quiet spell (a question reopens it)")
+    status: ConversationStatus = Field(
+        description="open, or idle when its run closed after a quiet spell (a question reopens it)"
+    )
     workflow_id: str
     created_at: datetime
     messages: list[MessageView] = Field(default_factory=list)
@@ -67,7 +70,7 @@ class ConversationSummary(BaseModel):
     id: uuid.UUID
     course_id: uuid.UUID | None
     title: str
-    status: str
+    status: ConversationStatus
     created_at: datetime
 
 

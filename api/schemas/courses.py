@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
+from studyflow.statuses import CourseStatus, GenerationStatus
 
 
 class CourseType(StrEnum):
@@ -92,7 +93,7 @@ class CourseCreate(ApiInput):
 class CourseAccepted(BaseModel):
     course_id: uuid.UUID
     workflow_id: str
-    status: str
+    status: CourseStatus
     status_url: str
 
 
@@ -103,7 +104,7 @@ class CourseSummary(BaseModel):
     topic: str
     course_type: str
     difficulty: str
-    status: str
+    status: CourseStatus
     topics_total: int
     topics_completed: int
     progress_pct: float
@@ -119,7 +120,7 @@ class Chapter(BaseModel):
 class StudyContentRef(BaseModel):
     id: uuid.UUID
     type: StudyContentType
-    status: str
+    status: GenerationStatus
 
 
 class CourseSourceRef(BaseModel):

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas.goals import GoalView
+from studyflow.statuses import CourseStatus
 
 
 class DashboardCourse(BaseModel):
     id: uuid.UUID
     topic: str
-    status: str
+    status: CourseStatus
     topics_total: int
     topics_completed: int
     progress_pct: float

@@ -2,19 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from api.schemas.api_input import ApiInput
 from api.schemas.courses import CourseAccepted, CourseType, Difficulty
-
-
-class GoalStatus(StrEnum):
-    active = "active"
-    met = "met"
-    abandoned = "abandoned"
+from studyflow.statuses import GoalStatus, SuggestionStatus
 
 
 class _GoalCreate(ApiInput):
@@ -123,7 +117,7 @@ class SuggestionView(BaseModel):
     topic: str
     reason: str
     source: str = Field(description="llm, or template when the model could not answer")
-    status: Literal["open", "accepted", "dismissed"]
+    status: SuggestionStatus
     course_id: uuid.UUID | None = Field(description="the course made when it was accepted")
     created_at: datetime
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas.api_input import ApiInput
+from studyflow.statuses import SourceStatus
 
 
 class SourceUrlCreate(ApiInput):
@@ -28,7 +29,7 @@ class SourceView(BaseModel):
     kind: str = Field(description="pdf, markdown, text, html, url, docx or transcript")
     name: str = Field(description="the file name, or the page title of a URL")
     url: str | None
-    status: str = Field(description="processing, ready or failed")
+    status: SourceStatus = Field(description="processing, ready or failed")
     error: str | None = Field(description="why the source failed, written for the learner")
     size_bytes: int
     pages: int | None = Field(description="pages of a PDF (None for other kinds)")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from api.schemas.api_input import ApiInput
 from api.schemas.sources import Citation
 from studyflow.content_rules.quality_gate import QualityReport
+from studyflow.statuses import GenerationStatus
 
 
 class StudyContentType(StrEnum):
@@ -28,7 +29,7 @@ class StudyContentCreate(ApiInput):
 class StudyContentAccepted(BaseModel):
     id: uuid.UUID
     type: StudyContentType
-    status: str
+    status: GenerationStatus
     workflow_id: str | None
     status_url: str
 
@@ -69,7 +70,7 @@ class StudyContentView(BaseModel):
     id: uuid.UUID
     course_id: uuid.UUID
     type: StudyContentType
-    status: str
+    status: GenerationStatus
     served_from: str | None = Field(description="llm, cache_exact, cache_semantic or near_hit_fallback")
     model: str | None = Field(description="model that produced the content")
     error: str | None

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from studyflow.statuses import TopicStatus
+
 
 class TopicSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -14,7 +16,7 @@ class TopicSummary(BaseModel):
     topic_index: int
     title: str
     summary: str | None
-    status: str
+    status: TopicStatus
 
 
 class TopicDetail(TopicSummary):
@@ -29,7 +31,7 @@ class TopicDetail(TopicSummary):
 
 class NotesState(BaseModel):
     topic_id: uuid.UUID
-    status: str
+    status: TopicStatus
     workflow_id: str | None = None
     status_url: str
     notes_md: str | None = None

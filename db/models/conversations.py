@@ -8,20 +8,21 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
+from studyflow.statuses import ConversationStatus, check_in
 
 
 class Conversation(Base):
     """A tutor chat: a long-lived ConversationWorkflow answers its questions one Update each."""
 
     __tablename__ = "conversations"
-    __table_args__ = (CheckConstraint("status IN ('open', 'idle')", name="status"),)
+    __table_args__ = (CheckConstraint(check_in("status", ConversationStatus), name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # Scope of the material it answers from: one course (and its sources), or all of the learner's.
     course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    status: Mapped[str] = mapped_column(String(16), server_default=ConversationStatus.open.value)
     workflow_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

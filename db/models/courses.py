@@ -19,12 +19,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
+from studyflow.statuses import CourseStatus, TopicStatus, check_in
 
 
 class Course(Base):
     __tablename__ = "courses"
     __table_args__ = (
-        CheckConstraint("status IN ('generating', 'ready', 'failed')", name="status"),
+        CheckConstraint(check_in("status", CourseStatus), name="status"),
         CheckConstraint("topics_completed <= topics_total", name="progress"),
     )
 
@@ -35,7 +36,7 @@ class Course(Base):
     difficulty: Mapped[str] = mapped_column(String(32))
     preferences: Mapped[dict] = mapped_column(JSONB, server_default="{}")
     outline: Mapped[dict | None] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(String(16), server_default="generating")
+    status: Mapped[str] = mapped_column(String(16), server_default=CourseStatus.generating.value)
     error: Mapped[str | None] = mapped_column(Text)
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
     outline_source: Mapped[str | None] = mapped_column(String(16))  # llm | fallback
@@ -52,7 +53,7 @@ class Topic(Base):
     __tablename__ = "topics"
     __table_args__ = (
         UniqueConstraint("course_id", "chapter_index", "topic_index"),
-        CheckConstraint("status IN ('pending', 'generating', 'completed', 'failed')", name="status"),
+        CheckConstraint(check_in("status", TopicStatus), name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -64,7 +65,7 @@ class Topic(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     notes_md: Mapped[str | None] = mapped_column(Text)
     notes_model: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    status: Mapped[str] = mapped_column(String(16), server_default=TopicStatus.pending.value)
     error: Mapped[str | None] = mapped_column(Text)
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
     background_queued: Mapped[bool] = mapped_column(Boolean, server_default="false")

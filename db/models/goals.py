@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Num
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
+from studyflow.statuses import GoalStatus, SuggestionStatus, check_in
 
 
 class Goal(Base):
@@ -17,7 +18,7 @@ class Goal(Base):
     __tablename__ = "goals"
     __table_args__ = (
         CheckConstraint("kind IN ('course_by_date', 'daily_minutes', 'daily_reviews', 'mastery')", name="kind"),
-        CheckConstraint("status IN ('active', 'met', 'abandoned')", name="status"),
+        CheckConstraint(check_in("status", GoalStatus), name="status"),
         CheckConstraint("kind NOT IN ('course_by_date', 'mastery') OR course_id IS NOT NULL", name="course"),
     )
 
@@ -30,7 +31,7 @@ class Goal(Base):
     days: Mapped[int | None] = mapped_column(Integer)  # a habit: on how many days to reach the target
     due_date: Mapped[date | None] = mapped_column(Date)
     start_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    status: Mapped[str] = mapped_column(String(16), server_default=GoalStatus.active.value)
     met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
@@ -42,7 +43,7 @@ class SubjectSuggestion(Base):
     __tablename__ = "subject_suggestions"
     __table_args__ = (
         UniqueConstraint("goal_id", "position"),
-        CheckConstraint("status IN ('open', 'accepted', 'dismissed')", name="status"),
+        CheckConstraint(check_in("status", SuggestionStatus), name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -52,7 +53,7 @@ class SubjectSuggestion(Base):
     topic: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))  # llm | template
-    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    status: Mapped[str] = mapped_column(String(16), server_default=SuggestionStatus.open.value)
     course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

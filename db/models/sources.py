@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
+from studyflow.statuses import SourceStatus, check_in
 
 SOURCE_KINDS = ("pdf", "markdown", "text", "html", "url", "docx", "transcript")
 
@@ -18,7 +19,7 @@ class Source(Base):
     __tablename__ = "sources"
     __table_args__ = (
         UniqueConstraint("owner_id", "content_hash"),
-        CheckConstraint("status IN ('processing', 'ready', 'failed')", name="status"),
+        CheckConstraint(check_in("status", SourceStatus), name="status"),
         CheckConstraint(f"kind IN {SOURCE_KINDS}", name="kind"),
     )
 
@@ -32,7 +33,7 @@ class Source(Base):
     content_hash: Mapped[str] = mapped_column(String(80))
     size_bytes: Mapped[int] = mapped_column(BigInteger, server_default="0")
     object_key: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), server_default="processing")
+    status: Mapped[str] = mapped_column(String(16), server_default=SourceStatus.processing.value)
     error: Mapped[str | None] = mapped_column(Text)
     units: Mapped[int | None] = mapped_column(Integer)  # pages of a PDF, segments of anything else
     skipped_units: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
+from studyflow.statuses import GenerationStatus, check_in
 
 
 class StudyContent(Base):
@@ -28,14 +29,14 @@ class StudyContent(Base):
     __table_args__ = (
         UniqueConstraint("course_id", "type"),
         CheckConstraint("type IN ('flashcards', 'quiz')", name="type"),
-        CheckConstraint("status IN ('generating', 'completed', 'failed')", name="status"),
+        CheckConstraint(check_in("status", GenerationStatus), name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict | None] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(String(16), server_default="generating")
+    status: Mapped[str] = mapped_column(String(16), server_default=GenerationStatus.generating.value)
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(String(200))
@@ -82,13 +83,13 @@ class TopicMastery(Base):
 
 class RemediationPlan(Base):
     __tablename__ = "remediation_plans"
-    __table_args__ = (CheckConstraint("status IN ('generating', 'completed', 'failed')", name="status"),)
+    __table_args__ = (CheckConstraint(check_in("status", GenerationStatus), name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     quiz_attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), server_default="generating")
+    status: Mapped[str] = mapped_column(String(16), server_default=GenerationStatus.generating.value)
     plan: Mapped[dict | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")

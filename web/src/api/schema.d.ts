@@ -864,6 +864,11 @@ export interface components {
             /** Items */
             items: components["schemas"]["ConversationSummary"][];
         };
+        /**
+         * ConversationStatus
+         * @enum {string}
+         */
+        ConversationStatus: "open" | "idle";
         /** ConversationSummary */
         ConversationSummary: {
             /** Course Id */
@@ -878,8 +883,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["ConversationStatus"];
             /** Title */
             title: string;
         };
@@ -899,11 +903,8 @@ export interface components {
             id: string;
             /** Messages */
             messages?: components["schemas"]["MessageView"][];
-            /**
-             * Status
-             * @description open, or idle when its run closed after a quiet spell (a question reopens it)
-             */
-            status: string;
+            /** @description open, or idle when its run closed after a quiet spell (a question reopens it) */
+            status: components["schemas"]["ConversationStatus"];
             /** Title */
             title: string;
             /** Workflow Id */
@@ -916,8 +917,7 @@ export interface components {
              * Format: uuid
              */
             course_id: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["CourseStatus"];
             /** Status Url */
             status_url: string;
             /** Workflow Id */
@@ -1018,8 +1018,7 @@ export interface components {
              * @description the learner's sources it is built from
              */
             sources?: components["schemas"]["CourseSourceRef"][];
-            /** Status */
-            status: string;
+            status: components["schemas"]["CourseStatus"];
             /**
              * Study Content
              * @description the course's flashcard set and quiz, once requested
@@ -1071,6 +1070,11 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * CourseStatus
+         * @enum {string}
+         */
+        CourseStatus: "generating" | "ready" | "failed";
         /** CourseSummary */
         CourseSummary: {
             /** Course Type */
@@ -1089,8 +1093,7 @@ export interface components {
             id: string;
             /** Progress Pct */
             progress_pct: number;
-            /** Status */
-            status: string;
+            status: components["schemas"]["CourseStatus"];
             /** Topic */
             topic: string;
             /** Topics Completed */
@@ -1190,8 +1193,7 @@ export interface components {
             id: string;
             /** Progress Pct */
             progress_pct: number;
-            /** Status */
-            status: string;
+            status: components["schemas"]["CourseStatus"];
             /** Topic */
             topic: string;
             /** Topics Completed */
@@ -1343,6 +1345,12 @@ export interface components {
             /** Topic Title */
             topic_title: string | null;
         };
+        /**
+         * GenerationStatus
+         * @description Study content (flashcards, quizzes) and remediation plans.
+         * @enum {string}
+         */
+        GenerationStatus: "generating" | "completed" | "failed";
         /** GoalList */
         GoalList: {
             /** Goals */
@@ -1566,8 +1574,7 @@ export interface components {
             notes_md?: string | null;
             /** Notes Model */
             notes_model?: string | null;
-            /** Status */
-            status: string;
+            status: components["schemas"]["TopicStatus"];
             /** Status Url */
             status_url: string;
             /**
@@ -1633,8 +1640,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["GenerationStatus"];
         };
         /** PracticeQuestion */
         PracticeQuestion: {
@@ -1855,8 +1861,7 @@ export interface components {
             quiz_attempt_id: string;
             /** Retry Count */
             retry_count: number;
-            /** Status */
-            status: string;
+            status: components["schemas"]["GenerationStatus"];
             /** Topics */
             topics: components["schemas"]["RemediationSection"][];
         };
@@ -1932,11 +1937,8 @@ export interface components {
              * @description pages or segments left out because they could not be read in time
              */
             skipped: number;
-            /**
-             * Status
-             * @description processing, ready or failed
-             */
-            status: string;
+            /** @description processing, ready or failed */
+            status: components["schemas"]["SourceStatus"];
             /** Status Url */
             status_url: string;
             /** Url */
@@ -1960,6 +1962,11 @@ export interface components {
              */
             used_bytes: number;
         };
+        /**
+         * SourceStatus
+         * @enum {string}
+         */
+        SourceStatus: "processing" | "ready" | "failed";
         /** SourceView */
         SourceView: {
             /** Chunk Count */
@@ -2006,11 +2013,8 @@ export interface components {
              * @description pages or segments left out because they could not be read in time
              */
             skipped: number;
-            /**
-             * Status
-             * @description processing, ready or failed
-             */
-            status: string;
+            /** @description processing, ready or failed */
+            status: components["schemas"]["SourceStatus"];
             /** Url */
             url: string | null;
             /** Workflow Id */
@@ -2023,8 +2027,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["GenerationStatus"];
             /** Status Url */
             status_url: string;
             type: components["schemas"]["StudyContentType"];
@@ -2046,8 +2049,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
         };
         /**
@@ -2089,8 +2091,7 @@ export interface components {
              * @description llm, cache_exact, cache_semantic or near_hit_fallback
              */
             served_from: string | null;
-            /** Status */
-            status: string;
+            status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
         };
         /** SuggestionAccept */
@@ -2117,6 +2118,11 @@ export interface components {
             /** Suggestions */
             suggestions: components["schemas"]["SuggestionView"][];
         };
+        /**
+         * SuggestionStatus
+         * @enum {string}
+         */
+        SuggestionStatus: "open" | "accepted" | "dismissed";
         /** SuggestionView */
         SuggestionView: {
             /**
@@ -2146,11 +2152,7 @@ export interface components {
              * @description llm, or template when the model could not answer
              */
             source: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "accepted" | "dismissed";
+            status: components["schemas"]["SuggestionStatus"];
             /** Topic */
             topic: string;
         };
@@ -2180,8 +2182,7 @@ export interface components {
             notes_model: string | null;
             /** Retry Count */
             retry_count: number;
-            /** Status */
-            status: string;
+            status: components["schemas"]["TopicStatus"];
             /** Summary */
             summary: string | null;
             /** Title */
@@ -2213,6 +2214,11 @@ export interface components {
             /** Topic Title */
             topic_title: string;
         };
+        /**
+         * TopicStatus
+         * @enum {string}
+         */
+        TopicStatus: "pending" | "generating" | "completed" | "failed";
         /** TopicSummary */
         TopicSummary: {
             /** Chapter Index */
@@ -2222,8 +2228,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["TopicStatus"];
             /** Summary */
             summary: string | null;
             /** Title */

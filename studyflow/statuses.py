@@ -1,0 +1,72 @@
+"""Every status a row can be in, and every error kind a workflow reads from an activity failure.
+
+One definition shared by the models (their CHECK constraints), the API schemas (so the OpenAPI
+document, and the web app's generated client, list the values) and the workflows (StrEnum
+members are their values, so what they write into histories is unchanged)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CourseStatus(StrEnum):
+    generating = "generating"
+    ready = "ready"
+    failed = "failed"
+
+
+class TopicStatus(StrEnum):
+    pending = "pending"
+    generating = "generating"
+    completed = "completed"
+    failed = "failed"
+
+
+class GenerationStatus(StrEnum):
+    """Study content (flashcards, quizzes) and remediation plans."""
+
+    generating = "generating"
+    completed = "completed"
+    failed = "failed"
+
+
+class SourceStatus(StrEnum):
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
+
+
+class GoalStatus(StrEnum):
+    active = "active"
+    met = "met"
+    abandoned = "abandoned"
+
+
+class SuggestionStatus(StrEnum):
+    open = "open"
+    accepted = "accepted"
+    dismissed = "dismissed"
+
+
+class ConversationStatus(StrEnum):
+    open = "open"
+    idle = "idle"
+
+
+class Plan(StrEnum):
+    free = "free"
+    pro = "pro"
+
+
+class ErrorKind(StrEnum):
+    """`ApplicationError.type` of the failures workflows and the API tell apart: the activity's
+    exception class name (Temporal's convention), so a rename here is a rename there."""
+
+    subject_gone = "SubjectGoneError"
+    source_unreadable = "SourceUnreadableError"
+    invalid_question = "ValueError"
+
+
+def check_in(column: str, values: type[StrEnum]) -> str:
+    """The CHECK constraint text that keeps a status column within its enum."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
