@@ -128,7 +128,7 @@ class ActivitySet:
 def build_activities(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession], client: Client
 ) -> ActivitySet:
-    ledger = LlmLedger(session_factory, settings.llm_prices)
+    ledger = LlmLedger(session_factory, settings.llm_prices, settings.day_timezone)
     llm = LlmGateway(settings, ledger)
     embedder = build_embedder(settings)
     # The local model takes seconds to import and load (torch, transformers): not on the first

@@ -14,9 +14,11 @@ from activities.heartbeat import heartbeating
 from activities.llm import prompts
 from activities.llm.gateway import LlmGateway
 from activities.retrieval import Retriever
-from db.goal_completion import complete_reached_goals, start_after_commit
 from db.models import Course, CourseSource, Topic
 from db.status_guard import mark_failed
+from services.actor import actor_of
+from services.goal_completion import complete_reached_goals
+from services.workflow_starter import WorkflowStarter
 from studyflow.content_rules.notes_markdown import render_notes
 from studyflow.contracts.activity_io import FailureInput, TopicNotesResult, TopicRef
 from studyflow.contracts.llm_drafts import TopicNotesDraft
@@ -35,8 +37,8 @@ class NotesActivities:
         client: Client,
     ):
         self._settings = settings
-        self._client = client
         self._sessions = session_factory
+        self._starter = WorkflowStarter.with_client(client, session_factory)
         self._llm = llm
         self._embedder = embedder
         self._few_shot = settings.llm_few_shot
@@ -109,11 +111,10 @@ class NotesActivities:
                 )
                 # The course's progress changed: a goal to finish it may be met now (exactly once).
                 goal_starts = await complete_reached_goals(
-                    session, self._client, self._settings, owner_id, today_in(self._settings.day_timezone)
+                    session, self._settings, await actor_of(session, owner_id), today_in(self._settings.day_timezone)
                 )
         if completed is not None and goal_starts:
-            async with self._sessions() as session:
-                await start_after_commit(session, self._client, goal_starts)
+            await self._starter.start(goal_starts)
         return TopicNotesResult(status=TopicStatus.completed)
 
     @activity.defn

@@ -8,32 +8,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.sources.source_failure import fail_source
 from db.models import Course, RemediationPlan, Source, StudyContent, Topic, WorkflowStart
-from db.user_counters import refund_course_quota, refund_study_content_quota
+from services.outbox import discard_start, mark_started, start_recorded
+from services.undo import NOT_STARTED, undo
 from studyflow import workflow_ids
 from studyflow.contracts.activity_io import RelayInput, StuckRowsInput, StuckRowsRepaired
-from studyflow.local_day import today_in
 from studyflow.object_store import ObjectStore
 from studyflow.settings import Settings
-from studyflow.statuses import CourseStatus, GenerationStatus, SourceStatus, TopicStatus
-from studyflow.workflow_outbox import mark_started, start_recorded
+from studyflow.statuses import CourseStatus, GenerationStatus, SourceStatus, SubjectKind, TopicStatus
 
 log = logging.getLogger("studyflow.reconciler")
-
-INTERRUPTED = "Generation was interrupted and could not be resumed; request it again."
-SOURCE_INTERRUPTED = "Reading this file was interrupted; upload it again."
 
 
 @dataclass(frozen=True)
 class StuckRow:
-    kind: str  # course | study_content | topic | remediation | source
+    kind: SubjectKind
     subject_id: uuid.UUID
     workflow_id: str
 
@@ -57,6 +52,7 @@ class ReconcilerActivities:
                     .where(
                         WorkflowStart.started_at.is_(None),
                         WorkflowStart.created_at < func.now() - timedelta(seconds=data.relay_after_seconds),
+                        WorkflowStart.task_queue.in_(data.task_queues) if data.task_queues else true(),
                     )
                     .order_by(WorkflowStart.created_at)
                     .limit(data.batch_size)
@@ -65,15 +61,33 @@ class ReconcilerActivities:
             started = 0
             for record in records:
                 activity.heartbeat(record.workflow_id)
-                run = await self._describe(record.workflow_id)
-                # A run that began after the record was written is the API's own start: only mark it.
-                if run is None or run.start_time < record.created_at:
-                    await start_recorded(self._client, record)
-                    log.warning("relayed the start of %s (the API did not start it)", record.workflow_id)
-                    started += 1
+                try:
+                    run = await self._describe(record.workflow_id)
+                    # A run that began after the record was written is the API's own start: only mark it.
+                    if run is None or run.start_time < record.created_at:
+                        await start_recorded(self._client, record)
+                        log.warning("relayed the start of %s (the API did not start it)", record.workflow_id)
+                        started += 1
+                except RPCError as exc:
+                    await self._relay_failed(session, record, exc, data.max_failures)
+                    continue
                 await mark_started(session, record.workflow_id, recorded_at=record.created_at)
                 await session.commit()
         return started
+
+    async def _relay_failed(self, session: AsyncSession, record: WorkflowStart, exc: RPCError, limit: int) -> None:
+        """Counted; once a record has failed `limit` relays, its subject is undone the one way."""
+        record.relay_failures += 1
+        record.last_error = str(exc)[:2000]
+        if record.relay_failures < limit or record.subject_kind is None:
+            log.warning("relay of %s failed (%d of %d): %s", record.workflow_id, record.relay_failures, limit, exc)
+            await session.commit()
+            return
+        kind, subject_id = SubjectKind(record.subject_kind), record.subject_id
+        await discard_start(session, record.workflow_id)
+        await session.commit()
+        await undo(self._sessions, self._store, self._settings.day_timezone, kind, subject_id, NOT_STARTED)
+        log.error("gave up starting %s after %d relays (%s): its %s was failed", record.workflow_id, limit, exc, kind)
 
     @activity.defn
     async def repair_stuck_rows(self, data: StuckRowsInput) -> StuckRowsRepaired:
@@ -130,76 +144,31 @@ class ReconcilerActivities:
             .where(Course.status == CourseStatus.generating, Course.updated_at < cutoff)
             .limit(limit)
         ):
-            rows.append(StuckRow("course", course_id, workflow_id))
+            rows.append(StuckRow(SubjectKind.course, course_id, workflow_id))
         for (content_id,) in await session.execute(
             select(StudyContent.id)
             .where(StudyContent.status == GenerationStatus.generating, StudyContent.updated_at < cutoff)
             .limit(limit)
         ):
-            rows.append(StuckRow("study_content", content_id, workflow_ids.study_content(content_id)))
+            rows.append(StuckRow(SubjectKind.study_content, content_id, workflow_ids.study_content(content_id)))
         for (topic_id,) in await session.execute(
             select(Topic.id).where(Topic.status == TopicStatus.generating, Topic.updated_at < cutoff).limit(limit)
         ):
-            rows.append(StuckRow("topic", topic_id, workflow_ids.topic_notes(topic_id)))
+            rows.append(StuckRow(SubjectKind.topic, topic_id, workflow_ids.topic_notes(topic_id)))
         for plan_id, attempt_id in await session.execute(
             select(RemediationPlan.id, RemediationPlan.quiz_attempt_id)
             .where(RemediationPlan.status == GenerationStatus.generating, RemediationPlan.updated_at < cutoff)
             .limit(limit)
         ):
-            rows.append(StuckRow("remediation", plan_id, workflow_ids.remediation(attempt_id)))
+            rows.append(StuckRow(SubjectKind.remediation, plan_id, workflow_ids.remediation(attempt_id)))
         for source_id, workflow_id in await session.execute(
             select(Source.id, Source.workflow_id)
             .where(Source.status == SourceStatus.processing, Source.updated_at < cutoff)
             .limit(limit)
         ):
-            rows.append(StuckRow("source", source_id, workflow_id))
+            rows.append(StuckRow(SubjectKind.source, source_id, workflow_id))
         return rows
 
     async def _fail(self, row: StuckRow) -> bool:
         """Marks the row failed (only if still in progress) and gives back the daily quota it took."""
-        if row.kind == "source":
-            return await fail_source(self._sessions, self._store, row.subject_id, SOURCE_INTERRUPTED)
-        async with self._sessions.begin() as session:
-            if row.kind == "course":
-                failed = (
-                    await session.execute(
-                        update(Course)
-                        .where(Course.id == row.subject_id, Course.status == CourseStatus.generating)
-                        .values(status=CourseStatus.failed, error=INTERRUPTED)
-                        .returning(Course.owner_id, Course.created_at)
-                    )
-                ).first()
-                if failed:
-                    await refund_course_quota(
-                        session, failed.owner_id, today_in(self._settings.day_timezone, failed.created_at)
-                    )
-            elif row.kind == "study_content":
-                # The quota was taken on the day of the request, the row's last change.
-                requested = (
-                    await session.execute(
-                        select(StudyContent.updated_at, Course.owner_id)
-                        .join(Course, Course.id == StudyContent.course_id)
-                        .where(StudyContent.id == row.subject_id, StudyContent.status == GenerationStatus.generating)
-                        .with_for_update(of=StudyContent)
-                    )
-                ).first()
-                failed = None
-                if requested:
-                    failed = await session.scalar(
-                        update(StudyContent)
-                        .where(StudyContent.id == row.subject_id)
-                        .values(status=GenerationStatus.failed, error=INTERRUPTED)
-                        .returning(StudyContent.id)
-                    )
-                    await refund_study_content_quota(
-                        session, requested.owner_id, today_in(self._settings.day_timezone, requested.updated_at)
-                    )
-            else:
-                model = Topic if row.kind == "topic" else RemediationPlan
-                failed = await session.scalar(
-                    update(model)
-                    .where(model.id == row.subject_id, model.status == GenerationStatus.generating)
-                    .values(status=GenerationStatus.failed, error=INTERRUPTED)
-                    .returning(model.id)
-                )
-        return failed is not None
+        return await undo(self._sessions, self._store, self._settings.day_timezone, row.kind, row.subject_id)

@@ -58,6 +58,7 @@ class RemediationActivities:
             topic_ids = [uuid.UUID(t) for t in attempt.weak_topics]
             topics = {t.id: t for t in await session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
             retry = plan.retry_count
+            engine = plan.engine
         questions = {q["id"]: q for q in (quiz.payload or {}).get("questions", [])}
         missed_by_topic: dict[str, list[str]] = {}
         for item in attempt.feedback:
@@ -70,6 +71,9 @@ class RemediationActivities:
             topic = topics.get(topic_id)
             if topic is None:
                 continue  # the topic was removed with its course section: nothing to remediate
+            if engine == "template":
+                sections.append(_from_the_quiz(topic, attempt.feedback, questions))
+                continue
             context = await self._topic_context(course.owner_id, course.id, topic)
             prompt = prompts.remediation(
                 brief,
@@ -139,3 +143,33 @@ class RemediationActivities:
     @activity.defn
     async def mark_remediation_failed(self, data: FailureInput) -> None:
         await mark_failed(self._sessions, RemediationPlan, data.subject_id, data.error)
+
+
+def _from_the_quiz(topic: Topic, feedback: list[dict], questions: dict[str, dict]) -> dict:
+    """A plan section without the LLM (the learner's allowance for written plans is used up): the
+    explanations and key points of the questions missed on this topic, and those questions to
+    practise again — the quiz's own, already checked, material."""
+    missed = [
+        questions[item["question_id"]]
+        for item in feedback
+        if not item["correct"] and item.get("topic_id") == str(topic.id) and item["question_id"] in questions
+    ]
+    key_points = list(dict.fromkeys(point for q in missed for point in q.get("key_points", [])))
+    return {
+        "topic_id": str(topic.id),
+        "topic_title": topic.title,
+        "explanation": " ".join(q["explanation"] for q in missed if q.get("explanation"))
+        or f"Go back over {topic.title} in your notes, then try these questions again.",
+        "key_points": key_points,
+        "practice_questions": [
+            {
+                "question": q["question"],
+                "options": q["options"],
+                "answer_index": q["answer_index"],
+                "explanation": q.get("explanation", ""),
+                "key_points": q.get("key_points", []),
+            }
+            for q in missed
+        ],
+        "model": "template",
+    }

@@ -46,6 +46,7 @@ from api.temporal_provider import TemporalProvider
 from api.web_app import mount_web_app
 from db.engine import create_engine, create_session_factory
 from db.read_pool import create_read_pool
+from services.workflow_starter import WorkflowStarter
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.tracing import install_tracer_provider, instrument_io
@@ -65,6 +66,10 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         app.state.session_factory = create_session_factory(engine)
         app.state.read_pool = read_pool
         app.state.temporal = TemporalProvider(settings, temporal_client)
+        # Tests replace it (a starter that fails, or kills the process between commit and start).
+        app.state.workflow_starter = getattr(app.state, "workflow_starter", None) or WorkflowStarter(
+            app.state.temporal.get, app.state.session_factory
+        )
         app.state.authenticator = Authenticator(settings)
         app.state.event_hub = EventHub(settings.database_url)
         try:

@@ -7,7 +7,6 @@ take exactly the code path real Clerk tokens take.
 from __future__ import annotations
 
 import time
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from api.db_session import get_session
 from api.dev_auth import ensure_keypair
 from api.errors import ApiError
 from db.models import User
+from services.actor import Actor
 from studyflow.settings import Settings
 
 
@@ -32,11 +32,8 @@ class Principal:
     email: str | None
 
 
-@dataclass(frozen=True)
-class CurrentUser:
-    id: uuid.UUID
-    clerk_id: str
-    plan: str
+# The signed-in learner as the services see them.
+CurrentUser = Actor
 
 
 # Verified tokens kept per process: a poller sends the same token every two seconds, and the

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import CurrentUser, Principal, current_principal, current_user
 from api.db_session import get_session
 from api.errors import ApiError
+from services.admission import Admission
+from services.workflow_starter import WorkflowStarter
 from studyflow.object_store import ObjectStore
 from studyflow.settings import Settings
 
@@ -42,6 +44,23 @@ def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
+def get_admission(
+    request: Request,
+    background: BackgroundTasks,
+    user: Annotated[CurrentUser, Depends(current_user)],
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> Admission:
+    """The request's admission of work: what it records is started once the answer is sent."""
+    starter: WorkflowStarter = request.app.state.workflow_starter
+    return Admission(
+        session,
+        request.app.state.settings,
+        user,
+        after_commit=lambda records: background.add_task(starter.start, records),
+        now=request.app.state.clock(),
+    )
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 # The verified token alone, for a read that looks the learner up in its own query (api/learner_read.py).
@@ -50,3 +69,4 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 ObjectStoreDep = Annotated[ObjectStore, Depends(get_object_store)]
+AdmissionDep = Annotated[Admission, Depends(get_admission)]

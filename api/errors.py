@@ -14,32 +14,15 @@ from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporalio.service import RPCError
 
 from api.allowed_methods import allowed_methods
+from services.errors import CODES, ServiceError
 
 log = logging.getLogger("studyflow.api")
 RETRY_AFTER_SECONDS = 5
 
-_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    503: "unavailable",
-}
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code or _CODES.get(status, "error")
-        self.message = message
-        self.headers = headers
+class ApiError(ServiceError):
+    """A refusal decided by the API layer itself (authentication, parsing, limits of the HTTP
+    request); services raise ServiceError. Both answer the same way."""
 
 
 def _body(code: str, message: str, **extra) -> dict:
@@ -61,8 +44,8 @@ def _field_error(err: dict) -> dict[str, str]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(ServiceError)
+    async def _refused(_: Request, exc: ServiceError) -> JSONResponse:
         headers = exc.headers
         if exc.status == 503 and not (headers and "Retry-After" in headers):
             # Every "unavailable" is temporary by definition: say when to come back.
@@ -102,7 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _CODES.get(exc.status_code, "error")
+        code = CODES.get(exc.status_code, "error")
         message = str(exc.detail)
         limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
         headers = getattr(exc, "headers", None)

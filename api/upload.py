@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.errors import ApiError
+from studyflow.sizes import human_size
 
 # Multipart framing and the small text fields around the file.
 _FRAMING_BYTES = 64 * 1024
@@ -24,10 +25,6 @@ class ReceivedFile:
     path: Path
     filename: str | None
     size: int
-
-
-def human_size(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
 
 
 def _too_large(limit: int) -> ApiError:

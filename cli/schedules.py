@@ -65,6 +65,8 @@ def reconcile_schedule(settings: Settings) -> Schedule:
             StuckRowReconcilerWorkflow.run,
             ReconcileInput(
                 relay_after_seconds=settings.outbox_relay_after_seconds,
+                relay_max_failures=settings.outbox_relay_max_failures,
+                task_queues=[settings.task_queue_interactive, settings.task_queue_background],
                 stuck_after_seconds=settings.reconcile_stuck_after_seconds,
                 max_restarts=settings.reconcile_max_restarts,
             ),

@@ -1,16 +1,18 @@
-"""A learner's LLM spend: the ledger's costs since the start of their month."""
+"""A learner's LLM spend this month: one counter row per (learner, month), added to in the
+transaction that writes each priced ledger row, read in one primary-key lookup."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LlmCall
+from db.models import LlmMonthlySpend
 
 
 def month_start(tz_name: str, now: datetime | None = None) -> datetime:
@@ -23,10 +25,26 @@ def next_month_start(tz_name: str, now: datetime | None = None) -> datetime:
     return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
 
 
-async def spend_since(session: AsyncSession, user_id: uuid.UUID, since: datetime) -> Decimal:
+def month_of(tz_name: str, now: datetime | None = None) -> date:
+    return month_start(tz_name, now).date()
+
+
+async def month_spend(session: AsyncSession, user_id: uuid.UUID, month: date) -> Decimal:
     spent = await session.scalar(
-        select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
-            LlmCall.user_id == user_id, LlmCall.created_at >= since
+        select(LlmMonthlySpend.cost_usd).where(LlmMonthlySpend.user_id == user_id, LlmMonthlySpend.month == month)
+    )
+    return Decimal(spent or 0)
+
+
+async def add_spend(session: AsyncSession, user_id: uuid.UUID, month: date, cost: Decimal) -> None:
+    """Atomic: concurrent calls for one learner add up (`x = x + n`, never read-modify-write)."""
+    statement = insert(LlmMonthlySpend).values(user_id=user_id, month=month, cost_usd=cost, calls=1)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[LlmMonthlySpend.user_id, LlmMonthlySpend.month],
+            set_={
+                "cost_usd": LlmMonthlySpend.cost_usd + statement.excluded.cost_usd,
+                "calls": LlmMonthlySpend.calls + 1,
+            },
         )
     )
-    return Decimal(spent)

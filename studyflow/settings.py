@@ -90,9 +90,6 @@ class Settings(BaseSettings):
     temporal_connect_wait_seconds: float = Field(
         default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
     )
-    fault_kill_api_after_commit: bool = Field(
-        default=False, description="tests only: the API kills itself between a commit and the workflow start"
-    )
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body outside uploads (413 while reading)"
     )
@@ -186,6 +183,21 @@ class Settings(BaseSettings):
     pro_study_content_per_day: int = Field(default=200, ge=0)
     rate_limit_burst: int = Field(default=10, ge=1, description="generation requests allowed at once")
     rate_limit_per_minute: float = Field(default=30, gt=0, description="sustained generation requests")
+    # Every other path that can spend LLM calls has its own limit (services/llm_allowance.py).
+    chat_rate_burst: int = Field(default=5, ge=1, description="tutor questions a learner may send at once")
+    chat_rate_per_minute: float = Field(default=10, gt=0, description="sustained tutor questions per minute")
+    conversation_rate_burst: int = Field(default=5, ge=1, description="new tutor chats at once")
+    conversations_per_hour: float = Field(default=30, gt=0, description="sustained new tutor chats per hour")
+    remediation_rate_burst: int = Field(default=3, ge=1, description="LLM remediation plans at once")
+    remediations_per_hour: float = Field(
+        default=10, gt=0, description="LLM remediation plans per hour; beyond, plans are built from the quiz itself"
+    )
+    suggestions_burst: int = Field(default=3, ge=1, description="LLM subject-suggestion runs at once")
+    suggestions_per_day: float = Field(
+        default=3, gt=0, description="LLM subject-suggestion runs per day; beyond, suggestions come from history"
+    )
+    quiz_attempts_burst: int = Field(default=5, ge=1, description="attempts on one quiz at once")
+    quiz_attempts_per_hour: float = Field(default=20, gt=0, description="sustained attempts on one quiz per hour")
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
@@ -230,6 +242,11 @@ class Settings(BaseSettings):
     )
     outbox_relay_after_seconds: float = Field(
         default=10, ge=0, description="a recorded workflow start the API has not made after this long is relayed"
+    )
+    outbox_relay_max_failures: int = Field(
+        default=10,
+        ge=1,
+        description="relays of a recorded start that may fail before its row is failed (quota refunded)",
     )
     reconcile_stuck_after_seconds: float = Field(
         default=900, ge=1, description="a row in progress this long with no running workflow is restarted or failed"

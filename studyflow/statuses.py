@@ -53,6 +53,13 @@ class ConversationStatus(StrEnum):
     idle = "idle"
 
 
+class StudyContentType(StrEnum):
+    """Not a status, but the other closed set a row is typed by (UNIQUE with its course)."""
+
+    flashcards = "flashcards"
+    quiz = "quiz"
+
+
 class Plan(StrEnum):
     free = "free"
     pro = "pro"
@@ -70,3 +77,16 @@ class ErrorKind(StrEnum):
 def check_in(column: str, values: type[StrEnum]) -> str:
     """The CHECK constraint text that keeps a status column within its enum."""
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class SubjectKind(StrEnum):
+    """What a recorded workflow start works on: the relay and the stuck-row repair undo an
+    admission by its kind (services/undo.py)."""
+
+    course = "course"
+    topic = "topic"
+    study_content = "study_content"
+    remediation = "remediation"
+    source = "source"
+    goal = "goal"
+    clerk_event = "clerk_event"

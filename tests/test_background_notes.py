@@ -9,11 +9,12 @@ from contextlib import AsyncExitStack
 
 from sqlalchemy import select
 
-from db.models import Topic, User
+from db.models import Topic, User, WorkflowStart
 from studyflow import search_attributes, workflow_ids
 from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, unique_topic, wait_for_course
 from tests.support.polling import poll_until
+from tests.support.reconcile import reconcile
 from tests.support.scripted_openai import Reply
 from tests.support.temporal_outage import client_that_cannot_start
 from worker import build_activities, build_workers
@@ -180,7 +181,7 @@ async def _queued(session_factory, topic_id: str) -> bool:
         return bool(await session.scalar(select(Topic.background_queued).where(Topic.id == uuid.UUID(topic_id))))
 
 
-async def test_a_failed_interactive_start_leaves_the_topic_in_the_backlog_and_background_runs_are_tagged(
+async def test_an_opened_topic_whose_start_failed_is_relayed_and_background_runs_are_tagged(
     database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
 ):
     async with AsyncExitStack() as stack:
@@ -206,10 +207,16 @@ async def test_a_failed_interactive_start_leaves_the_topic_in_the_backlog_and_ba
             stack, api.settings, temporal_env, temporal_client=await client_that_cannot_start(temporal_env)
         )
         opened = await down.http.post(f"/v1/topics/{last['id']}/notes", headers=down.auth(user_a))
-        assert opened.status_code == 503
+        # Answered before the start: the topic is the learner's, out of the backlog, and its
+        # recorded start is the relay's to make.
+        assert opened.status_code == 202, opened.text
         async with session_factory() as session:
             row = await session.get(Topic, uuid.UUID(last["id"]))
-            assert (row.status, row.background_queued) == ("pending", True)
+            assert (row.status, row.background_queued) == ("generating", False)
+            record = await session.get(WorkflowStart, workflow_ids.topic_notes(last["id"]))
+            assert record.started_at is None
+        repaired = await reconcile(temporal_env, api.settings, relay_after_seconds=0)
+        assert repaired.relayed == 1
         await poll_until(
             lambda: _statuses(session_factory, accepted["course_id"]),
             lambda s: set(s.values()) == {"completed"},

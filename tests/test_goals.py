@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
-from db.goal_completion import complete_reached_goals
 from db.models import (
     Course,
     FlashcardReview,
@@ -26,6 +25,8 @@ from db.models import (
     User,
     WorkflowStart,
 )
+from services.actor import actor_of
+from services.goal_completion import complete_reached_goals
 from studyflow.contracts.activity_io import GoalRef
 from studyflow.contracts.workflow_inputs import NudgeRunInput
 from tests.support.courses import ready_course
@@ -222,7 +223,7 @@ async def test_a_met_goal_completes_once_when_two_observers_see_it_together(
 
     async def observe():
         async with session_factory.begin() as session:
-            return await complete_reached_goals(session, temporal_env.client, settings, user_id, today)
+            return await complete_reached_goals(session, settings, await actor_of(session, user_id), today)
 
     results = await asyncio.gather(*(observe() for _ in range(4)))
     assert sorted(len(r) for r in results) == [0, 0, 0, 1]

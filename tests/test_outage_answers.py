@@ -6,7 +6,6 @@ import uuid
 from contextlib import AsyncExitStack
 
 from tests.support.app import make_settings, open_api_client
-from tests.support.temporal_outage import client_that_cannot_start
 
 
 async def test_a_database_that_does_not_answer_is_a_503_with_retry_after(llm_server, tmp_path, temporal_env, user_a):
@@ -24,15 +23,3 @@ async def test_a_database_that_does_not_answer_is_a_503_with_retry_after(llm_ser
                 "code": "unavailable",
                 "message": "the database is unavailable; retry shortly",
             }
-
-
-async def test_a_workflow_service_that_refuses_the_start_is_a_503_with_retry_after(
-    settings, temporal_env, worker, user_a
-):
-    async with AsyncExitStack() as stack:
-        api = await open_api_client(
-            stack, settings, temporal_env, temporal_client=await client_that_cannot_start(temporal_env)
-        )
-        response = await api.http.post("/v1/courses", json={"topic": "Outages"}, headers=api.auth(user_a))
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "5"

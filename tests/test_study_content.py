@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from contextlib import AsyncExitStack
 
 from sqlalchemy import func, select
 
 from db.models import StudyContent
-from tests.support.app import open_api_client
 from tests.support.courses import ready_course, unique_topic
 from tests.support.scripted_openai import Reply
 from tests.support.study import generated, ready_course_on, request_content, valid_question, wait_content
-from tests.support.temporal_outage import client_that_cannot_start
 
 
 async def test_quiz_is_served_without_answers_or_explanations(api, user_a):
@@ -134,17 +131,3 @@ async def test_study_content_of_another_user_is_404(api, user_a, user_b):
     assert (await api.http.get(f"/v1/study-content/{quiz['id']}", headers=api.auth(user_b))).status_code == 404
     response = await request_content(api, user_b, quiz["course_id"], "quiz")
     assert response.status_code == 404
-
-
-async def test_quota_is_given_back_when_generation_cannot_start(api, temporal_env, user_a):
-    course = await ready_course(api, user_a, "refund")
-    limited = api.settings.model_copy(update={"free_study_content_per_day": 1})
-    async with AsyncExitStack() as stack:
-        down = await open_api_client(
-            stack, limited, temporal_env, temporal_client=await client_that_cannot_start(temporal_env)
-        )
-        for _ in range(2):  # the second request still finds the one unit of quota it had
-            response = await request_content(down, user_a, course["id"], "quiz")
-            assert response.status_code == 503, response.text
-        me = (await down.http.get("/v1/me", headers=down.auth(user_a))).json()
-    assert me["usage_today"]["study_content"] == 0

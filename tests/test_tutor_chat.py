@@ -224,14 +224,16 @@ async def test_a_long_conversation_continues_as_new_and_keeps_its_history(stack_
     api = await stack_with(conversation_questions_per_run=2)
     await ingested(api, user_a, "recursion.md", NOTES)
     conversation = await _conversation(api, user_a)
-    first_run = (await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()).run_id
     questions = [
         "What is a base case?",
         "What is the recursive case?",
         "What does memoisation store?",
         "Why use a base case?",
     ]
-    for question in questions:
+    await _ask(api, user_a, conversation["id"], questions[0])
+    # The first question started the workflow (a conversation nobody asks anything costs none).
+    first_run = (await temporal_env.client.get_workflow_handle(conversation["workflow_id"]).describe()).run_id
+    for question in questions[1:]:
         await _ask(api, user_a, conversation["id"], question)
     history = (await api.http.get(f"/v1/conversations/{conversation['id']}", headers=api.auth(user_a))).json()
     assert [m["text"] for m in history["messages"] if m["role"] == "learner"] == questions

@@ -21,7 +21,12 @@ class StuckRowReconcilerWorkflow:
     async def run(self, data: ReconcileInput) -> StuckRowsRepaired:
         relayed = await workflow.execute_activity_method(
             ReconcilerActivities.relay_workflow_starts,
-            RelayInput(relay_after_seconds=data.relay_after_seconds, batch_size=data.batch_size),
+            RelayInput(
+                relay_after_seconds=data.relay_after_seconds,
+                batch_size=data.batch_size,
+                max_failures=data.relay_max_failures,
+                task_queues=data.task_queues,
+            ),
             start_to_close_timeout=timedelta(minutes=5),
             heartbeat_timeout=timedelta(seconds=30),
             retry_policy=DB_RETRY,

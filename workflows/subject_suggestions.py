@@ -19,13 +19,14 @@ class SubjectSuggestionsWorkflow:
     @workflow.run
     async def run(self, data: SubjectSuggestionsInput) -> str:
         ref = GoalRef(goal_id=data.goal_id)
-        try:
-            await execute_llm_activity(SuggestionActivities.suggest_subjects, ref, data.retry)
-            return "suggested"
-        except ActivityError as error:
-            raise_if_cancelled(error)
-            if is_subject_gone(error):
-                return "gone"
-            workflow.logger.warning("suggestions from history: %s", describe_failure(error))
+        if data.llm_allowed:
+            try:
+                await execute_llm_activity(SuggestionActivities.suggest_subjects, ref, data.retry)
+                return "suggested"
+            except ActivityError as error:
+                raise_if_cancelled(error)
+                if is_subject_gone(error):
+                    return "gone"
+                workflow.logger.warning("suggestions from history: %s", describe_failure(error))
         await execute_db_activity(SuggestionActivities.suggest_from_history, ref)
         return "suggested_from_history"

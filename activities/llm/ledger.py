@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.llm.call_metrics import count_llm_call
+from db.llm_spend import add_spend, month_of
 from db.models import LlmCall
 from studyflow.llm_prices import LlmPrice, call_cost
 
@@ -33,9 +34,15 @@ class LedgerEntry:
 
 
 class LlmLedger:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], prices: dict[str, LlmPrice] | None = None):
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        prices: dict[str, LlmPrice] | None = None,
+        day_timezone: str = "UTC",
+    ):
         self._sessions = session_factory
         self._prices = prices or {}
+        self._day_timezone = day_timezone
 
     async def record(self, entry: LedgerEntry) -> None:
         values = {k: v for k, v in entry.__dict__.items()}
@@ -49,7 +56,11 @@ class LlmLedger:
                 index_elements=["idempotency_key"], index_where=LlmCall.outcome == "ok"
             )
         async with self._sessions.begin() as session:
-            await session.execute(statement)
+            written = await session.scalar(statement.returning(LlmCall.id))
+            # The learner's month counter moves with the row: only a row actually written counts
+            # (a duplicate reply kept the first one and its cost).
+            if written is not None and entry.user_id is not None:
+                await add_spend(session, entry.user_id, month_of(self._day_timezone), values["cost_usd"])
         count_llm_call(
             entry.purpose,
             entry.provider,

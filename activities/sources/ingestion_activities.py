@@ -21,10 +21,10 @@ from activities.errors import SourceUnreadableError, SubjectGoneError
 from activities.heartbeat import heartbeating
 from activities.sources.extracted import Extracted
 from activities.sources.sandboxed_read import SandboxLimits, read_in_sandbox
-from activities.sources.source_failure import fail_source
 from activities.sources.url_fetch import fetch_page
 from db.models import ContentChunk, Source, User
 from db.source_usage import source_usage
+from services.source_failure import fail_source
 from studyflow.contracts.activity_io import (
     FailureInput,
     SourceBatch,

@@ -4,21 +4,16 @@ import logging
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import func, select
 from temporalio.service import RPCError
 
 from api.auth import Principal
 from api.conditional import NOT_MODIFIED, conditional_json
-from api.course_start import CourseRequest, start_course
-from api.deps import CurrentUserDep, PrincipalDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import AdmissionDep, CurrentUserDep, PrincipalDep, SessionDep, TemporalDep
 from api.errors import ApiError
 from api.learner_read import read_as_learner
-from api.llm_budget import within_llm_budget
-from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED, UNAVAILABLE
-from api.owned import owned_course
-from api.rate_limit import generation_rate_limit
+from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED
 from api.schemas.courses import (
     Chapter,
     CourseAccepted,
@@ -28,11 +23,14 @@ from api.schemas.courses import (
     CourseSummary,
 )
 from api.schemas.topics import TopicSummary
-from db.models import Course, RemediationPlan, Source, StudyContent, Topic
+from api.views.courses import course_accepted
+from db.models import Course
 from db.polled_reads import COURSE
-from studyflow import workflow_ids
-from studyflow.statuses import CourseStatus, GenerationStatus, SourceStatus, TopicStatus
-from workflows.course_generation import CourseGenerationWorkflow
+from services import courses
+from services.courses import CourseRequest, admit_course
+from services.owned import owned_course
+from studyflow import workflow_types
+from studyflow.statuses import CourseStatus
 
 log = logging.getLogger("studyflow.api.courses")
 router = APIRouter(prefix="/v1/courses", tags=["courses"])
@@ -43,54 +41,21 @@ _QUERY_TIMEOUT = timedelta(seconds=2)
     "",
     status_code=202,
     response_model=CourseAccepted,
-    dependencies=[Depends(generation_rate_limit), Depends(within_llm_budget)],
     # 404/409: a named source is not yours or not ready.
-    responses={**NOT_FOUND, **CONFLICT, **RATE_LIMITED, **UNAVAILABLE},
+    responses={**NOT_FOUND, **CONFLICT, **RATE_LIMITED},
 )
-async def create_course(
-    body: CourseCreate,
-    user: CurrentUserDep,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-) -> CourseAccepted:
-    sources = await _ready_sources(session, user.id, body.source_ids)
-    return await start_course(
-        session,
-        temporal,
-        settings,
-        user,
+async def create_course(body: CourseCreate, admission: AdmissionDep) -> CourseAccepted:
+    admitted = await admit_course(
+        admission,
         CourseRequest(
-            topic=body.topic or _topic_from(sources[0].name),
+            topic=body.topic,
             course_type=body.course_type.value,
             difficulty=body.difficulty.value,
             preferences=body.preferences.model_dump(exclude_none=True),
-            source_ids=[source.id for source in sources],
+            source_ids=body.source_ids,
         ),
     )
-
-
-async def _ready_sources(session: AsyncSession, owner_id: uuid.UUID, source_ids: list[uuid.UUID]) -> list[Source]:
-    if not source_ids:
-        return []
-    found = {
-        s.id: s
-        for s in await session.scalars(select(Source).where(Source.id.in_(source_ids), Source.owner_id == owner_id))
-    }
-    for source_id in source_ids:
-        source = found.get(source_id)
-        if source is None:
-            raise ApiError(404, f"source {source_id} not found")
-        if source.status != SourceStatus.ready:
-            raise ApiError(409, f"source {source.name!r} is {source.status}; a course needs ready sources")
-    return [found[i] for i in source_ids]
-
-
-def _topic_from(name: str) -> str:
-    """A course named after its first source: "lecture-3.pdf" → "lecture 3"."""
-    stem = name.rsplit(".", 1)[0] if "." in name[-6:] else name
-    topic = " ".join(stem.replace("_", " ").replace("-", " ").split())[:200]
-    return topic if len(topic) >= 3 else f"Notes: {topic}".strip()
+    return course_accepted(admitted)
 
 
 @router.get("", response_model=CourseList)
@@ -132,7 +97,9 @@ async def get_course_progress(
     if detail.status == CourseStatus.generating and detail.workflow_id:
         try:
             handle = temporal.get_workflow_handle(detail.workflow_id)
-            detail.generation_stage = await handle.query(CourseGenerationWorkflow.stage, rpc_timeout=_QUERY_TIMEOUT)
+            detail.generation_stage = await handle.query(
+                workflow_types.COURSE_STAGE_QUERY, rpc_timeout=_QUERY_TIMEOUT, result_type=str
+            )
         except RPCError as exc:
             log.info("live stage of %s unavailable: %s", detail.workflow_id, exc)
     return detail
@@ -165,42 +132,5 @@ async def delete_course(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> Response:
-    course = await owned_course(session, course_id, user)
-    running = await _running_workflow_ids(session, course)
-    await session.execute(delete(Course).where(Course.id == course.id))
-    await session.commit()
-    for workflow_id in running:
-        try:
-            await temporal.get_workflow_handle(workflow_id).cancel()
-        except RPCError as exc:  # already finished: nothing to cancel
-            log.info("cancel %s: %s", workflow_id, exc)
+    await courses.delete_course(session, temporal, await owned_course(session, course_id, user))
     return Response(status_code=204)
-
-
-async def _running_workflow_ids(session: AsyncSession, course: Course) -> list[str]:
-    """Every workflow that may still be working on the course: outline, notes, study content and
-    remediation; each would otherwise run into a missing subject."""
-    running = [workflow_ids.course_generation(course.id)] if course.status == CourseStatus.generating else []
-    running += [
-        workflow_ids.topic_notes(topic_id)
-        for topic_id in await session.scalars(
-            select(Topic.id).where(Topic.course_id == course.id, Topic.status == TopicStatus.generating)
-        )
-    ]
-    running += [
-        workflow_ids.study_content(content_id)
-        for content_id in await session.scalars(
-            select(StudyContent.id).where(
-                StudyContent.course_id == course.id, StudyContent.status == GenerationStatus.generating
-            )
-        )
-    ]
-    running += [
-        workflow_ids.remediation(attempt_id)
-        for attempt_id in await session.scalars(
-            select(RemediationPlan.quiz_attempt_id).where(
-                RemediationPlan.course_id == course.id, RemediationPlan.status == GenerationStatus.generating
-            )
-        )
-    ]
-    return running

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Request, Response
 from api.conditional import NOT_MODIFIED, conditional_json
 from api.deps import ClockDep, PrincipalDep, SettingsDep
 from api.learner_read import read_as_learner
-from api.routes.goals import goal_view
 from api.schemas.dashboard import Dashboard
+from api.views.goals import goal_view
 from db.due_cards import DUE_CARDS_FROM
 from db.goal_measures import GOAL_MEASURES
 from db.read_pool import PolledRead

@@ -5,7 +5,8 @@ import json
 from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import CurrentUserDep, SettingsDep
+from api.auth import current_user
+from api.deps import PrincipalDep, SettingsDep
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -25,10 +26,14 @@ Comment lines are heartbeats."""
 )
 async def status_events(
     request: Request,
-    user: CurrentUserDep,
+    principal: PrincipalDep,
     settings: SettingsDep,
     last_event_id: str | None = Header(default=None, max_length=64),
 ) -> EventSourceResponse:
+    # The learner is looked up in a session of its own that ends before the stream starts: an
+    # open stream holds no database connection (forty of them once held the pool for everyone).
+    async with request.app.state.session_factory() as session:
+        user = await current_user(principal, session)
     hub = request.app.state.event_hub
     queue = await hub.subscribe(user.id, last_event_id)
 

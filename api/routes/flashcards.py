@@ -6,14 +6,14 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from api import card_ids
-from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep, TemporalDep
-from api.owned import owned_card
+from api.deps import AdmissionDep, ClockDep, CurrentUserDep, SessionDep
 from api.schemas.flashcards import CardDetail, DueCard, DueCards, ReviewCreate, ReviewResult
 from db.due_cards import DUE_CARDS_FROM
-from db.goal_completion import complete_reached_goals, start_after_commit
 from db.models import FlashcardReview, FlashcardState
 from db.user_counters import record_activity_day
+from services.goal_completion import complete_reached_goals
+from services.owned import owned_card
+from studyflow import card_ids
 from studyflow.local_day import today_in
 from studyflow.spaced_repetition import review, state_name
 
@@ -84,12 +84,10 @@ async def reveal_card(
 async def review_card(
     card_id: str,
     body: ReviewCreate,
-    user: CurrentUserDep,
-    session: SessionDep,
+    admission: AdmissionDep,
     clock: ClockDep,
-    settings: SettingsDep,
-    temporal: TemporalDep,
 ) -> ReviewResult:
+    session, user, settings = admission.session, admission.actor, admission.settings
     content, card = await owned_card(session, card_id, user)
     now: datetime = clock()
     # Create the state row if missing, then lock it: concurrent reviews of one card apply in turn.
@@ -115,9 +113,8 @@ async def review_card(
     session.add(FlashcardReview(card_state_id=state.id, rating=body.rating, review_log=log, reviewed_at=now))
     today = today_in(settings.day_timezone, now)
     await record_activity_day(session, user.id, today)
-    goal_starts = await complete_reached_goals(session, temporal, settings, user.id, today)
-    await session.commit()
-    await start_after_commit(session, temporal, goal_starts)
+    admission.adopt(await complete_reached_goals(session, settings, user, today, now))
+    await admission.commit()
     return ReviewResult(
         card_id=card_id,
         rating=body.rating,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import CurrentUser
 from api.deps import CurrentUserDep, SessionDep, SettingsDep
 from api.schemas.me import LlmSpend, Me, MeStats, PlanLimits, UsageToday
-from db.llm_spend import month_start, next_month_start, spend_since
+from db.llm_spend import month_of, month_spend, next_month_start
 from db.models import User
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
@@ -44,7 +44,7 @@ async def me(
             study_content=row.study_content_today if today else 0,
         ),
         llm_spend=LlmSpend(
-            spent_this_month_usd=float(await spend_since(session, user.id, month_start(settings.day_timezone))),
+            spent_this_month_usd=float(await month_spend(session, user.id, month_of(settings.day_timezone))),
             budget_usd=float(settings.llm_budget(row.plan)),
             renews_on=next_month_start(settings.day_timezone).date(),
         ),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from api.schemas.api_input import ApiInput
 from studyflow.statuses import GenerationStatus
@@ -12,7 +12,8 @@ from studyflow.statuses import GenerationStatus
 class AttemptCreate(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, int] = Field(description="question id → index of the chosen option (0-3)")
+    # Strict: `true`, `1.0` and `"1"` are not option indexes (they used to be coerced to 1).
+    answers: dict[str, StrictInt] = Field(description="question id → index of the chosen option (0-3)")
     duration_seconds: int = Field(default=0, ge=0, le=24 * 3600)
 
 

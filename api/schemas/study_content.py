@@ -1,19 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from api.schemas.api_input import ApiInput
 from api.schemas.sources import Citation
 from studyflow.content_rules.quality_gate import QualityReport
-from studyflow.statuses import GenerationStatus
-
-
-class StudyContentType(StrEnum):
-    flashcards = "flashcards"
-    quiz = "quiz"
+from studyflow.statuses import GenerationStatus, StudyContentType
 
 
 class StudyContentCreate(ApiInput):

@@ -6,6 +6,7 @@ from db.models.conversations import Conversation, ConversationMessage, TutorHand
 from db.models.courses import Course, Topic
 from db.models.goals import Goal, SubjectSuggestion
 from db.models.llm_calls import LlmCall
+from db.models.llm_spend import LlmMonthlySpend
 from db.models.notifications import Notification
 from db.models.rate_limits import RateLimitBucket
 from db.models.retrieval import ContentChunk, SemanticCacheEntry
@@ -33,6 +34,7 @@ __all__ = [
     "FlashcardState",
     "Goal",
     "LlmCall",
+    "LlmMonthlySpend",
     "Notification",
     "Payment",
     "RateLimitBucket",

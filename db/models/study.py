@@ -91,6 +91,9 @@ class RemediationPlan(Base):
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), server_default=GenerationStatus.generating.value)
     plan: Mapped[dict | None] = mapped_column(JSONB)
+    # llm, or template: built from the quiz's own explanations when the learner's LLM allowance
+    # (rate or monthly budget) is used up (services/llm_allowance.py).
+    engine: Mapped[str] = mapped_column(String(16), server_default="llm")
     error: Mapped[str | None] = mapped_column(Text)
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = created_at()

@@ -1,13 +1,15 @@
 """The transactional outbox: a workflow start recorded in the same transaction as the row it
 works on, so "row written" and "workflow started" cannot disagree. The API starts the workflow
-right after the commit and marks the record; if it dies in between, the reconciler's relay starts
-it from the record (same deterministic id)."""
+after answering and marks the record; if that fails or it dies first, the reconciler's relay
+starts it from the record (same deterministic id)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, text
+from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at
@@ -30,3 +32,8 @@ class WorkflowStart(Base):
     created_at: Mapped[datetime] = created_at()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     restarts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # What the start works on, so a start that can never be made is undone the way its kind is.
+    subject_kind: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    relay_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)

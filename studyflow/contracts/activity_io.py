@@ -179,6 +179,9 @@ class SourceReadyInput(BaseModel):
 class RelayInput(BaseModel):
     relay_after_seconds: float
     batch_size: int
+    # Relays of one record that may fail before its subject is undone (failed, quota refunded).
+    max_failures: int = 10
+    task_queues: list[str] = []  # empty: every queue
 
 
 class StuckRowsInput(BaseModel):

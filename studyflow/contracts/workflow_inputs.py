@@ -60,6 +60,8 @@ class RemediationInput(BaseModel):
 class SubjectSuggestionsInput(BaseModel):
     goal_id: uuid.UUID
     retry: LlmRetry = LlmRetry()
+    # False when the learner's allowance for suggestions is used up: from their history alone.
+    llm_allowed: bool = True
 
 
 class UserProvisioningInput(BaseModel):
@@ -99,6 +101,9 @@ class ReconcileInput(BaseModel):
     """One run of the stuck-row reconciler (started by its schedule)."""
 
     relay_after_seconds: float = 10.0
+    relay_max_failures: int = 10
+    # The deployment's task queues: its relay starts only what was recorded for them (empty: all).
+    task_queues: list[str] = []
     stuck_after_seconds: float = 900.0
     max_restarts: int = 1
     batch_size: int = 100

@@ -13,16 +13,23 @@ from tests.support.worker_process import REPO, service_env
 
 
 def spawn_api(
-    settings, temporal_address: str, *, processes: int | None = None, **env_overrides: str
+    settings,
+    temporal_address: str,
+    *,
+    processes: int | None = None,
+    factory: str | None = None,
+    **env_overrides: str,
 ) -> tuple[subprocess.Popen, str]:
-    """One uvicorn process; or, given `processes`, `studyflow api` serving with that many."""
+    """One uvicorn process; or, given `processes`, `studyflow api` serving with that many; or,
+    given `factory`, the app a test-support factory builds (with a fault injected)."""
     port = free_port()
     env = {**service_env(settings, temporal_address), **env_overrides}
+    app = ["--factory", factory] if factory else ["api.app:app"]
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "api.app:app",
+        *app,
         "--host",
         "127.0.0.1",
         "--port",

@@ -39,6 +39,17 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         free_study_content_per_day=1000,
         rate_limit_burst=1000,
         rate_limit_per_minute=60000,
+        # Every other LLM-spending path's limit too: tests of a limit lower the one they test.
+        chat_rate_burst=1000,
+        chat_rate_per_minute=60000,
+        conversation_rate_burst=1000,
+        conversations_per_hour=60000,
+        remediation_rate_burst=1000,
+        remediations_per_hour=60000,
+        suggestions_burst=1000,
+        suggestions_per_day=60000,
+        quiz_attempts_burst=1000,
+        quiz_attempts_per_hour=60000,
         background_notes_enabled=False,
         source_url_allow_private=True,  # the test web server listens on loopback
     )

@@ -2054,6 +2054,7 @@ export interface components {
         };
         /**
          * StudyContentType
+         * @description Not a status, but the other closed set a row is typed by (UNIQUE with its course).
          * @enum {string}
          */
         StudyContentType: "flashcards" | "quiz";
@@ -2626,8 +2627,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description a service behind the API is unavailable; retry later */
-            503: {
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2742,6 +2743,15 @@ export interface operations {
             };
             /** @description no such object for this learner */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2906,15 +2916,6 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description a service behind the API is unavailable; retry later */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3163,15 +3164,6 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description a service behind the API is unavailable; retry later */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3534,6 +3526,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_goal_v1_goals__goal_id__get: {
@@ -3761,6 +3762,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4027,6 +4037,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_remediation_v1_remediation__plan_id__get: {
@@ -4204,15 +4223,6 @@ export interface operations {
             };
             /** @description source quota reached */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description the workflow service is unavailable; nothing was stored */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4559,15 +4569,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description a service behind the API is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
         };
     };
     dismiss_suggestion_v1_suggestions__suggestion_id__dismiss_post: {
@@ -4749,15 +4750,6 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description a service behind the API is unavailable; retry later */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
