@@ -43,11 +43,35 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     if not settings.database_url:
         print("DATABASE_URL is not set: tell migrate which database to upgrade", file=sys.stderr)
         return 2
+    if args.wait is not None:
+        return _wait_for_migrations(settings.database_url, args.wait)
     if args.downgrade:
         migrate.downgrade(settings.database_url, args.revision or "base")
     else:
         migrate.upgrade(settings.database_url, args.revision or "head")
     return 0
+
+
+def _wait_for_migrations(database_url: str, timeout: float) -> int:
+    """Migrates nothing: waits until another process (the release's migrations Job) has."""
+    import time
+
+    from db import migrate
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if migrate.at_head(database_url):
+                print("migrate: the database is at this release's head revision")
+                return 0
+            reason = "behind this release's head revision"
+        except Exception as error:  # not reachable yet: keep waiting, say why
+            reason = f"not reachable ({type(error).__name__})"
+        if time.monotonic() >= deadline:
+            print(f"migrate: the database is still {reason} after {timeout:.0f}s", file=sys.stderr)
+            return 1
+        print(f"migrate: waiting, the database is {reason}", flush=True)
+        time.sleep(3)
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
@@ -125,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     mig = sub.add_parser("migrate", help="apply database migrations (alembic)")
     mig.add_argument("--downgrade", action="store_true", help="roll back instead (default: to base)")
     mig.add_argument("--revision")
+    mig.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="migrate nothing: wait up to SECONDS until the database is at this release's head (init containers)",
+    )
     mig.set_defaults(func=_cmd_migrate)
     tok = sub.add_parser("token", help="print a bearer token for a user (embedded auth only)")
     tok.add_argument("user")

@@ -270,6 +270,13 @@ class Settings(BaseSettings):
         description="queues this worker process polls; run them in separate processes to isolate CPU",
     )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
+    worker_shutdown_grace_seconds: float = Field(
+        default=30,
+        ge=0,
+        description=(
+            "on SIGTERM the worker stops polling and lets running activities finish this long before cancelling them"
+        ),
+    )
     background_notes_enabled: bool = True
     background_global_concurrency: int = Field(default=4, ge=1)
     background_per_user_concurrency: int = Field(default=2, ge=1)
