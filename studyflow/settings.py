@@ -314,6 +314,22 @@ class Settings(BaseSettings):
         # docker-compose passes `VAR=` for unset variables; treat it as "not configured"
         return value or None
 
+    @field_validator(
+        "llm_repeat_penalty",
+        "llm_max_tokens",
+        "worker_metrics_port",
+        "temporal_metrics_port",
+        "temporal_tls_client_cert_path",
+        "temporal_tls_client_key_path",
+        "source_storage_dir",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_none(cls, value):
+        # The same for numbers and paths, before parsing: "" is no number, and Path("") is "." (a
+        # directory, read as a certificate file).
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _bucket_named(self) -> Settings:
         if self.object_store == "s3" and not self.s3_bucket:
