@@ -220,7 +220,8 @@ def consistency_problems(objects: list[dict]) -> list[str]:
             if trigger.get(field) != value:
                 problems.append(f"{_name(scaled)}: {field} is {trigger.get(field)!r}, the ConfigMap says {value!r}")
         auth = scaled["spec"]["triggers"][0].get("authenticationRef")
-        if auth and not [t for t in _by_kind(objects, "TriggerAuthentication") if t["metadata"]["name"] == auth["name"]]:
+        auths = {t["metadata"]["name"] for t in _by_kind(objects, "TriggerAuthentication")}
+        if auth and auth["name"] not in auths:
             problems.append(f"{_name(scaled)}: authenticationRef {auth['name']} does not exist")
     for hpa in _by_kind(objects, "HorizontalPodAutoscaler"):
         if hpa["spec"]["scaleTargetRef"]["name"] not in deployments:
