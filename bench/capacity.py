@@ -339,7 +339,7 @@ def _session_transcript(minutes: int) -> bytes:
 
 def _unit_table(costs: dict[str, model.UnitCost]) -> str:
     rows = [
-        "| unit | API CPU ms | worker CPU ms | Temporal CPU ms | PostgreSQL CPU ms | commits | rows written "
+        "| unit | API CPU ms | worker CPU ms | Temporal CPU ms | PostgreSQL CPU ms | transactions | rows written "
         "| WAL KB | DB growth KB | upload KB | Temporal actions | LLM calls | prompt tokens |",
         "|---|" + "---:|" * 12,
     ]
@@ -375,7 +375,7 @@ def _population_table(needs: list[model.Need]) -> str:
         row("Temporal actions per month", [f"{n.actions_per_month / 1e6:.1f} M" for n in needs]),
         row("Temporal dev-server CPU at the peak (proxy)", [f"{n.temporal_cores:.1f} cores" for n in needs]),
         row("PostgreSQL rows written/s at the peak", [f"{n.writes_per_second:,.0f}" for n in needs]),
-        row("PostgreSQL commits/s at the peak", [f"{n.commits_per_second:,.0f}" for n in needs]),
+        row("PostgreSQL transactions/s at the peak (reads included)", [f"{n.commits_per_second:,.0f}" for n in needs]),
         row("database growth per month", [f"{n.storage_gb_per_month:,.1f} GB" for n in needs]),
         row("uploads growth per month", [f"{n.uploads_gb_per_month:,.1f} GB" for n in needs]),
         row("LLM cost per month", [f"${n.llm_usd_per_month:,.0f}" for n in needs]),
