@@ -90,6 +90,15 @@ class Meter:
     def cpu(self) -> dict[str, float]:
         return {role: _tree_cpu(pid) for role, pid in self._roles.items()}
 
+    def rss_mb(self) -> dict[str, float]:
+        """Resident memory per role now (the pods' memory requests are sized from it)."""
+        sizes = {}
+        for role, pid in self._roles.items():
+            root = psutil.Process(pid)
+            members = [root, *root.children(recursive=True)]
+            sizes[role] = sum(p.memory_info().rss for p in members if p.is_running()) / 1e6
+        return sizes
+
     def _actions(self) -> float:
         url = f"http://127.0.0.1:{self._stack.temporal_metrics_port}/metrics"
         text = urllib.request.urlopen(url, timeout=10).read().decode()
@@ -445,10 +454,17 @@ async def run(scale: float) -> None:
             await bench.chat(n(32))
             await bench.transcripts(n(4))
             await bench.gets(courses, n(3000))
+            memory = meter.rss_mb()
         costs = dict(bench.costs)
         costs["session analysis"] = model.session_analysis(costs["transcript ingestion"], costs["chat"])
         print()
         print(report(costs, settings))
+        print()
+        print(
+            "Resident memory after the phases: "
+            + ", ".join(f"{role} {mb:.0f} MB" for role, mb in memory.items())
+            + f" (API: {stack.api_processes} processes and their parent)"
+        )
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -139,6 +140,8 @@ def _database_for(settings, command: str):
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
+    import psycopg
+
     from cli.backup import take_backup
     from studyflow.object_store import object_store_from
 
@@ -146,7 +149,9 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     url, embedded = _database_for(settings, "backup")
     try:
         manifest = take_backup(url, object_store_from(settings), settings.object_store, args.directory)
-    except (ValueError, RuntimeError) as error:
+    except (ValueError, RuntimeError, psycopg.Error, subprocess.CalledProcessError) as error:
+        if isinstance(error, subprocess.CalledProcessError):
+            error = f"pg_dump failed: {error.stderr.strip()}"
         print(f"backup: {error}", file=sys.stderr)
         return 2
     finally:
@@ -162,6 +167,8 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
+    import psycopg
+
     from cli.restore import RestoreRefused, restore_backup
     from studyflow.object_store import object_store_from
 
@@ -169,7 +176,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     url, embedded = _database_for(settings, "restore")
     try:
         timings = restore_backup(args.directory, url, object_store_from(settings))
-    except (RestoreRefused, ValueError, RuntimeError) as error:
+    except (RestoreRefused, ValueError, RuntimeError, psycopg.Error) as error:
         print(f"restore: {error}", file=sys.stderr)
         return 2
     finally:
