@@ -17,6 +17,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY db ./db
+COPY cli ./cli
 COPY worker.py ./
 COPY --from=web /web/dist ./web/dist
 ENV WEB_DIST_DIR=/app/web/dist

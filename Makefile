@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm web web-api screenshots dev demo test chaos token bench clean
+.PHONY: install local-llm web web-api screenshots dev demo test chaos token bench k8s-check clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -73,6 +73,11 @@ token: install
 
 bench: install
 	$(BIN)/python -m bench.course_bench
+
+# Renders every Kubernetes overlay (kubectl kustomize, offline) and validates each object against
+# the Kubernetes and KEDA schemas, plus the settings wiring (cli/k8s_check.py). Fails without kubectl.
+k8s-check: install
+	$(BIN)/python -m cli.k8s_check
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache web/node_modules web/dist

@@ -169,7 +169,7 @@ def build_workers(client: Client, settings: Settings, activities: ActivitySet) -
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=workflow_runner(),
-        graceful_shutdown_timeout=timedelta(seconds=30),
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
     )
     slots = {
         "interactive": (settings.task_queue_interactive, settings.worker_interactive_slots),

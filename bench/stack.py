@@ -35,6 +35,7 @@ class BenchStack:
     start_temporal: bool = True
     worker_processes: list[dict[str, str]] = field(default_factory=lambda: [{}])  # env per process
     api_processes: int = field(default_factory=lambda: Settings(_env_file=None).api_processes)
+    temporal_metrics: bool = False  # the Temporal server's own /metrics on self.temporal_metrics_port
 
     def __post_init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="studyflow-bench-")
@@ -46,8 +47,11 @@ class BenchStack:
         self.database_url = self._postgres.start()
         migrate.upgrade(self.database_url)
         temporal_port, ui_port = free_port(), free_port()
+        self.temporal_metrics_port = free_port() if self.temporal_metrics else None
         if self.start_temporal:
-            self._processes.append(start_dev_server(self.data_dir, temporal_port, ui_port, "default"))
+            self._processes.append(
+                start_dev_server(self.data_dir, temporal_port, ui_port, "default", self.temporal_metrics_port)
+            )
             self.temporal_pid = self._processes[-1].pid
             if not wait_for_port("127.0.0.1", temporal_port, 60):
                 raise RuntimeError("Temporal dev server did not start")

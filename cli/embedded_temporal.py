@@ -28,7 +28,9 @@ def temporal_binary() -> str:
 SQLITE_PRAGMAS = ("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal")
 
 
-def start_dev_server(data_dir: Path, port: int, ui_port: int, namespace: str) -> subprocess.Popen:
+def start_dev_server(
+    data_dir: Path, port: int, ui_port: int, namespace: str, metrics_port: int | None = None
+) -> subprocess.Popen:
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         temporal_binary(),
@@ -50,5 +52,8 @@ def start_dev_server(data_dir: Path, port: int, ui_port: int, namespace: str) ->
     ]
     for key in search_attributes.ALL:
         command += ["--search-attribute", f"{key.name}=Keyword"]
+    if metrics_port:
+        # The server's own Prometheus series, e.g. `action` (what Temporal Cloud would bill).
+        command += ["--metrics-port", str(metrics_port)]
     log_file = open(data_dir / "temporal.log", "ab")  # noqa: SIM115 (lives as long as the server)
     return subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)

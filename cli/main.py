@@ -1,11 +1,13 @@
-"""The `studyflow` console script: dev, api, worker, migrate, token, apply-schedules."""
+"""The `studyflow` console script: dev, api, worker, migrate, token, apply-schedules, backup, restore."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from studyflow.settings import get_settings
 
@@ -43,11 +45,35 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     if not settings.database_url:
         print("DATABASE_URL is not set: tell migrate which database to upgrade", file=sys.stderr)
         return 2
+    if args.wait is not None:
+        return _wait_for_migrations(settings.database_url, args.wait)
     if args.downgrade:
         migrate.downgrade(settings.database_url, args.revision or "base")
     else:
         migrate.upgrade(settings.database_url, args.revision or "head")
     return 0
+
+
+def _wait_for_migrations(database_url: str, timeout: float) -> int:
+    """Migrates nothing: waits until another process (the release's migrations Job) has."""
+    import time
+
+    from db import migrate
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if migrate.at_head(database_url):
+                print("migrate: the database is at this release's head revision")
+                return 0
+            reason = "behind this release's head revision"
+        except Exception as error:  # not reachable yet: keep waiting, say why
+            reason = f"not reachable ({type(error).__name__})"
+        if time.monotonic() >= deadline:
+            print(f"migrate: the database is still {reason} after {timeout:.0f}s", file=sys.stderr)
+            return 1
+        print(f"migrate: waiting, the database is {reason}", flush=True)
+        time.sleep(3)
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
@@ -101,6 +127,69 @@ def _cmd_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_for(settings, command: str):
+    """DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (started for the command when the
+    dev stack is not running it already). Returns the URL and what to stop afterwards."""
+    if settings.database_url:
+        return settings.database_url, None
+    from cli.embedded_postgres import EmbeddedPostgres
+
+    print(f"{command}: DATABASE_URL is not set, using the embedded PostgreSQL in {settings.data_dir / 'pg'}")
+    postgres = EmbeddedPostgres(settings.data_dir)
+    return postgres.start(), postgres
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from cli.backup import take_backup
+    from studyflow.object_store import object_store_from
+
+    settings = get_settings()
+    url, embedded = _database_for(settings, "backup")
+    try:
+        manifest = take_backup(url, object_store_from(settings), settings.object_store, args.directory)
+    except (ValueError, RuntimeError, psycopg.Error, subprocess.CalledProcessError) as error:
+        if isinstance(error, subprocess.CalledProcessError):
+            error = f"pg_dump failed: {error.stderr.strip()}"
+        print(f"backup: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if embedded:
+            embedded.stop()
+    print(
+        f"backup: {args.directory} — database {manifest.database_bytes / 1e6:.1f} MB in "
+        f"{manifest.seconds['database']:.1f}s ({manifest.pg_dump}), {len(manifest.objects)} uploads "
+        f"{manifest.object_bytes / 1e6:.1f} MB in {manifest.seconds['objects']:.1f}s"
+        + (f", {len(manifest.objects_missing)} deleted meanwhile" if manifest.objects_missing else "")
+    )
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from cli.restore import RestoreRefused, restore_backup
+    from studyflow.object_store import object_store_from
+
+    settings = get_settings()
+    url, embedded = _database_for(settings, "restore")
+    try:
+        timings = restore_backup(args.directory, url, object_store_from(settings))
+    except (RestoreRefused, ValueError, RuntimeError, psycopg.Error) as error:
+        print(f"restore: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if embedded:
+            embedded.stop()
+    print(
+        f"restore: database in {timings['database']:.1f}s ({timings['pg_restore']}), uploads in "
+        f"{timings['objects']:.1f}s. Work that was in progress is restarted by the reconciler "
+        "(docs/backups.md); run `studyflow apply-schedules` against an empty Temporal namespace."
+    )
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -125,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     mig = sub.add_parser("migrate", help="apply database migrations (alembic)")
     mig.add_argument("--downgrade", action="store_true", help="roll back instead (default: to base)")
     mig.add_argument("--revision")
+    mig.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="migrate nothing: wait up to SECONDS until the database is at this release's head (init containers)",
+    )
     mig.set_defaults(func=_cmd_migrate)
     tok = sub.add_parser("token", help="print a bearer token for a user (embedded auth only)")
     tok.add_argument("user")
@@ -140,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     costs = sub.add_parser("costs", help="LLM spend by purpose, model and plan, and what the cache saved")
     costs.add_argument("--since", type=_day, required=True, help="first day to count (YYYY-MM-DD)")
     costs.set_defaults(func=_cmd_costs)
+    backup = sub.add_parser("backup", help="dump the database and the uploads it references, with checksums")
+    backup.add_argument("directory", type=Path, help="a new (or empty) directory to write the backup into")
+    backup.set_defaults(func=_cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty database and the object store")
+    restore.add_argument("directory", type=Path, help="a directory written by `studyflow backup`")
+    restore.set_defaults(func=_cmd_restore)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")

@@ -1,6 +1,6 @@
 """Where learners' uploads live. Content-addressed per owner, so the same file uploaded twice is
-stored once and a retried write changes nothing. Local files by default; a bucket-backed store
-(S3-compatible) only has to implement these four methods."""
+stored once and a retried write changes nothing. Local files by default (`LocalObjectStore`), or
+an S3-compatible bucket (`studyflow/s3_object_store.py`) chosen by OBJECT_STORE."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def keys(self) -> Iterator[str]:
+        """Every stored key (backups walk the whole store)."""
+        ...
+
 
 class LocalObjectStore:
     def __init__(self, root: Path):
@@ -84,6 +88,18 @@ class LocalObjectStore:
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
 
+    def keys(self) -> Iterator[str]:
+        if not self._root.exists():
+            return
+        for path in sorted(self._root.rglob("*")):
+            # Half-written uploads (`.upload-*` beside their target) are not objects yet.
+            if path.is_file() and not path.name.startswith(".upload-"):
+                yield path.relative_to(self._root).as_posix()
+
 
 def object_store_from(settings) -> ObjectStore:
+    if settings.object_store == "s3":
+        from studyflow.s3_object_store import S3ObjectStore
+
+        return S3ObjectStore.from_settings(settings)
     return LocalObjectStore(settings.source_store_root)

@@ -205,6 +205,20 @@ class Settings(BaseSettings):
     source_storage_dir: Path | None = Field(
         default=None, description="where uploads are stored, content-addressed. Unset: DATA_DIR/sources"
     )
+    object_store: Literal["local", "s3"] = Field(
+        default="local",
+        description="where uploads live: local files (SOURCE_STORAGE_DIR) or an S3-compatible bucket (S3_*)",
+    )
+    s3_bucket: str | None = Field(default=None, description="the bucket for uploads (OBJECT_STORE=s3)")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="an S3-compatible endpoint (MinIO, R2, GCS interop); unset: AWS S3"
+    )
+    s3_region: str | None = Field(default=None, description="the bucket's region; unset: the SDK's default chain")
+    s3_access_key_id: SecretStr | None = Field(
+        default=None, description="unset: the SDK's default credentials (workload identity, instance role)"
+    )
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = Field(default="", description="key prefix inside the bucket, e.g. sources/")
     source_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, description="largest upload (413 above it)")
     free_sources: int = Field(default=20, ge=0, description="sources a free learner may keep")
     pro_sources: int = Field(default=500, ge=0)
@@ -273,6 +287,13 @@ class Settings(BaseSettings):
         description="queues this worker process polls; run them in separate processes to isolate CPU",
     )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
+    worker_shutdown_grace_seconds: float = Field(
+        default=30,
+        ge=0,
+        description=(
+            "on SIGTERM the worker stops polling and lets running activities finish this long before cancelling them"
+        ),
+    )
     background_notes_enabled: bool = True
     background_global_concurrency: int = Field(default=4, ge=1)
     background_per_user_concurrency: int = Field(default=2, ge=1)
@@ -296,12 +317,41 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
 
     @field_validator(
-        "openai_base_url", "openai_fallback_base_url", "database_url", "temporal_address", "clerk_publishable_key"
+        "openai_base_url",
+        "openai_fallback_base_url",
+        "database_url",
+        "temporal_address",
+        "clerk_publishable_key",
+        "s3_bucket",
+        "s3_endpoint_url",
+        "s3_region",
     )
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         # docker-compose passes `VAR=` for unset variables; treat it as "not configured"
         return value or None
+
+    @field_validator(
+        "llm_repeat_penalty",
+        "llm_max_tokens",
+        "worker_metrics_port",
+        "temporal_metrics_port",
+        "temporal_tls_client_cert_path",
+        "temporal_tls_client_key_path",
+        "source_storage_dir",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_none(cls, value):
+        # The same for numbers and paths, before parsing: "" is no number, and Path("") is "." (a
+        # directory, read as a certificate file).
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _bucket_named(self) -> Settings:
+        if self.object_store == "s3" and not self.s3_bucket:
+            raise ValueError("OBJECT_STORE=s3 needs S3_BUCKET")
+        return self
 
     @model_validator(mode="after")
     def _topic_bounds(self) -> Settings:

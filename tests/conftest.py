@@ -19,6 +19,7 @@ from db.engine import create_engine, create_session_factory
 from studyflow import search_attributes
 from studyflow.settings import Settings
 from tests.support.app import ApiClient, make_settings, open_api_client
+from tests.support.s3_server import S3Server
 from tests.support.scripted_openai import ScriptedOpenAI
 from worker import build_activities, build_workers
 
@@ -91,6 +92,14 @@ def _fresh_llm_script(request):
     yield
     if "llm_server" in request.fixturenames:
         request.getfixturevalue("llm_server").clear_rules()
+
+
+# --- S3-compatible object store -----------------------------------------------------------
+@pytest.fixture(scope="session")
+def s3_server() -> S3Server:
+    server = S3Server().start()
+    yield server
+    server.stop()
 
 
 # --- settings, worker, API ----------------------------------------------------------------

@@ -60,3 +60,15 @@ def test_dev_refuses_a_taken_port_with_a_clear_message(tmp_path, taken):
         result = _studyflow("dev", env=env)
     assert result.returncode != 0
     assert f"API port {port} already in use" in result.stderr
+
+
+def test_migrate_wait_returns_once_the_database_is_at_head(database_url, tmp_path):
+    from tests.support.databases import empty_database
+
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "DATABASE_URL": database_url}
+    ready = _studyflow("migrate", "--wait", "5", env=env)
+    assert ready.returncode == 0, ready.stderr
+    with empty_database(database_url) as behind:
+        waiting = _studyflow("migrate", "--wait", "1", env={**env, "DATABASE_URL": behind})
+    assert waiting.returncode == 1
+    assert "behind this release's head revision" in waiting.stderr
