@@ -18,6 +18,7 @@ COPY activities ./activities
 COPY api ./api
 COPY db ./db
 COPY cli ./cli
+COPY services ./services
 COPY worker.py ./
 COPY --from=web /web/dist ./web/dist
 ENV WEB_DIST_DIR=/app/web/dist
