@@ -271,6 +271,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["interactive", "background", "cpu"],
         description="queues this worker process polls; run them in separate processes to isolate CPU",
     )
+    worker_cpu_nice: int = Field(
+        default=10, ge=0, le=19, description="niceness a worker process serving only the cpu queue adds to itself"
+    )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
     background_notes_enabled: bool = True
     background_global_concurrency: int = Field(default=4, ge=1)

@@ -79,9 +79,7 @@ class LocalEmbedder:
         # and must not starve them (torch would otherwise take every core).
         torch.set_num_threads(self._threads)
         model = SentenceTransformer(str(get_model_path()), device="cpu")
-        return lambda texts: model.encode(
-            texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False
-        )
+        return lambda texts: model.encode(texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False)
 
     def preload(self) -> None:
         # On the embedder's own thread, so a call that arrives meanwhile queues behind the load.

@@ -224,6 +224,7 @@ async def _admit(
             source_id=source.id,
             batch_units=settings.source_batch_units,
             batches_per_run=settings.source_batches_per_run,
+            cpu_task_queue=settings.task_queue_cpu,
         ),
         id=source.workflow_id,
         task_queue=settings.task_queue_interactive,

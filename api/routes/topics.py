@@ -76,6 +76,7 @@ async def request_notes(
                 topic_id=topic.id,
                 retry=start_inputs.llm_retry(settings),
                 background_task_queue=settings.task_queue_background,
+                cpu_task_queue=settings.task_queue_cpu,
             ),
             id=workflow_id,
             task_queue=settings.task_queue_interactive,
