@@ -1,9 +1,9 @@
 """The 1,000 texts the ONNX and torch embedders are compared on (tests/data/embedding_texts.jsonl).
 
-Half from the item sets in tests/data (the labelled questions and cards, the cache pairs, the
-chat evaluation and its document: a deterministic sample), half deterministic texts of mixed lengths: single words, outlines,
-chunk-sized passages, passages longer than the model reads (truncation), punctuation, accents,
-code and an empty string. Regenerate: `.venv/bin/python -m tests.support.embedding_texts`.
+Half a deterministic sample of the item sets in tests/data (the labelled questions and cards, the
+cache pairs, the chat evaluation and its document), half generated texts of mixed lengths: single
+words, outlines, chunk-sized passages, passages longer than the model reads (truncation), and
+punctuation, accents, code and an empty string. Regenerate: `.venv/bin/python -m tests.support.embedding_texts`.
 """
 
 from __future__ import annotations
