@@ -43,8 +43,8 @@ WORDS = (
 ).split()
 
 
-def lecture(pages: int) -> bytes:
-    rng = random.Random(13)
+def lecture(pages: int, seed: int = 13) -> bytes:
+    rng = random.Random(seed)
     texts = []
     for page in range(pages):
         sentences = [" ".join(rng.choice(WORDS) for _ in range(12)).capitalize() + "." for _ in range(25)]
