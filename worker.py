@@ -122,6 +122,7 @@ class ActivitySet:
             self.sources.mark_source_ready,
             self.sources.mark_source_failed,
             self.conversations.answer_question,
+            self.conversations.answer_and_judge,
             self.conversations.assess_tutor_need,
             self.conversations.mark_conversation_idle,
             self.reconciler.relay_workflow_starts,

@@ -44,6 +44,7 @@ from studyflow.contracts.conversation_io import (
     ConversationRef,
     TutorAnswer,
     TutorJudgement,
+    TutorReply,
 )
 from studyflow.contracts.llm_drafts import TutorAnswerDraft
 from studyflow.settings import Settings
@@ -86,9 +87,24 @@ class ConversationActivities:
     async def answer_question(self, request: AnswerRequest) -> TutorAnswer:
         # Heartbeat the whole answer: a fresh worker's first embedding loads the model (seconds).
         async with heartbeating():
-            return await self._answer(request)
+            answer, _ = await self._answer(request, judge=False)
+        return answer
 
-    async def _answer(self, request: AnswerRequest) -> TutorAnswer:
+    @activity.defn
+    async def answer_and_judge(self, request: AnswerRequest) -> TutorReply:
+        """The answer and the tutor-routing judgement in one activity, the judgement in the
+        transaction that persists the answer: one step of the workflow instead of two."""
+        async with heartbeating():
+            answer, judgement = await self._answer(request, judge=True)
+        assert judgement is not None
+        return TutorReply(
+            **answer.model_dump(),
+            suggest_tutor=judgement.suggest_tutor,
+            tutor_reason=judgement.reason,
+            handoff_id=judgement.handoff_id,
+        )
+
+    async def _answer(self, request: AnswerRequest, *, judge: bool) -> tuple[TutorAnswer, TutorJudgement | None]:
         async with self._sessions() as session:
             conversation = await self._conversation(session, request.conversation_id)
             # One statement for the last four messages (the prompt's context) and this request's
@@ -113,7 +129,10 @@ class ConversationActivities:
             )
         answered = next((m for m in rows if m.role == "tutor" and m.request_id == request.request_id), None)
         if answered is not None:
-            return _answer_of(answered)
+            if not judge:
+                return _answer_of(answered), None
+            async with self._sessions.begin() as session:
+                return _answer_of(answered), await self._judge(session, conversation, request.request_id)
         recent = [(m.role, m.text) for m in reversed(rows[:4])]
         owner_id, course_id = conversation.owner_id, conversation.course_id
         [vector] = await self._embedder.embed([request.question])
@@ -138,8 +157,8 @@ class ConversationActivities:
         except BaseException:
             topic.cancel()
             raise
-        await self._persist(request, answer, await topic)
-        return answer
+        judgement = await self._persist(request, answer, await topic, conversation if judge else None)
+        return answer, judgement
 
     async def _ask_model(
         self, request: AnswerRequest, owner_id: uuid.UUID, chunks: list[RetrievedChunk], recent: list[tuple[str, str]]
@@ -247,7 +266,14 @@ class ConversationActivities:
             self._title_vectors.update(zip(missing, await self._embedder.embed(missing), strict=True))
         return [self._title_vectors[t] for t in titles]
 
-    async def _persist(self, request: AnswerRequest, answer: TutorAnswer, topic_id: uuid.UUID | None) -> None:
+    async def _persist(
+        self,
+        request: AnswerRequest,
+        answer: TutorAnswer,
+        topic_id: uuid.UUID | None,
+        judged: Conversation | None,
+    ) -> TutorJudgement | None:
+        """With `judged`, the tutor-routing judgement runs in the same transaction."""
         async with self._sessions.begin() as session:
             await session.execute(
                 select(Conversation.id).where(Conversation.id == request.conversation_id).with_for_update()
@@ -285,66 +311,68 @@ class ConversationActivities:
                 .values([question, reply])
                 .on_conflict_do_nothing(index_elements=["conversation_id", "request_id", "role"])
             )
+            return await self._judge(session, judged, request.request_id) if judged is not None else None
 
     @activity.defn
     async def assess_tutor_need(self, data: AssessInput) -> TutorJudgement:
         async with self._sessions.begin() as session:
             conversation = await self._conversation(session, data.conversation_id)
-            of_conversation = ConversationMessage.conversation_id == conversation.id
-            pair = {
-                m.role: m
-                for m in await session.scalars(
-                    select(ConversationMessage).where(
-                        of_conversation, ConversationMessage.request_id == data.request_id
-                    )
-                )
-            }
-            reply, question = pair.get("tutor"), pair.get("learner")
-            if reply is None or question is None:
-                raise SubjectGoneError(f"no answer to {data.request_id} in conversation {conversation.id}")
-            if reply.suggest_tutor:
-                return TutorJudgement(suggest_tutor=True, reason=reply.tutor_reason, handoff_id=reply.handoff_id)
-            # Only what the rules read (the reply before this one, the questions on this topic):
-            # the whole conversation is loaded only to write a hand-off summary.
-            reasons = []
-            if (reply.confidence or 0) < LOW_CONFIDENCE:
-                earlier = (
-                    await session.execute(
-                        select(ConversationMessage.confidence)
-                        .where(
-                            of_conversation,
-                            ConversationMessage.role == "tutor",
-                            ConversationMessage.position < reply.position,
-                        )
-                        .order_by(ConversationMessage.position.desc())
-                        .limit(1)
-                    )
-                ).first()
-                if earlier is not None and (earlier.confidence or 0) < LOW_CONFIDENCE:
-                    reasons.append("two answers in a row were uncertain: your material may not cover what you need")
-            if question.topic_id is not None:
-                reason = await self._struggling(session, conversation, question.topic_id)
-                if reason:
-                    reasons.append(reason)
-            if not reasons:
-                return TutorJudgement()
-            reason = "; ".join(reasons)
-            messages = list(
-                await session.scalars(
-                    select(ConversationMessage).where(of_conversation).order_by(ConversationMessage.position)
-                )
+            return await self._judge(session, conversation, data.request_id)
+
+    async def _judge(self, session: AsyncSession, conversation: Conversation, request_id: str) -> TutorJudgement:
+        of_conversation = ConversationMessage.conversation_id == conversation.id
+        pair = {
+            m.role: m
+            for m in await session.scalars(
+                select(ConversationMessage).where(of_conversation, ConversationMessage.request_id == request_id)
             )
-            summary = await self._handoff_summary(session, conversation, messages, reason)
-            handoff_id = await session.scalar(
-                insert(TutorHandoff)
-                .values(conversation_id=conversation.id, owner_id=conversation.owner_id, reason=reason, summary=summary)
-                .on_conflict_do_update(
-                    index_elements=["conversation_id"],
-                    set_={"reason": reason, "summary": summary, "updated_at": func.now()},
+        }
+        reply, question = pair.get("tutor"), pair.get("learner")
+        if reply is None or question is None:
+            raise SubjectGoneError(f"no answer to {request_id} in conversation {conversation.id}")
+        if reply.suggest_tutor:
+            return TutorJudgement(suggest_tutor=True, reason=reply.tutor_reason, handoff_id=reply.handoff_id)
+        # Only what the rules read (the reply before this one, the questions on this topic):
+        # the whole conversation is loaded only to write a hand-off summary.
+        reasons = []
+        if (reply.confidence or 0) < LOW_CONFIDENCE:
+            earlier = (
+                await session.execute(
+                    select(ConversationMessage.confidence)
+                    .where(
+                        of_conversation,
+                        ConversationMessage.role == "tutor",
+                        ConversationMessage.position < reply.position,
+                    )
+                    .order_by(ConversationMessage.position.desc())
+                    .limit(1)
                 )
-                .returning(TutorHandoff.id)
+            ).first()
+            if earlier is not None and (earlier.confidence or 0) < LOW_CONFIDENCE:
+                reasons.append("two answers in a row were uncertain: your material may not cover what you need")
+        if question.topic_id is not None:
+            reason = await self._struggling(session, conversation, question.topic_id)
+            if reason:
+                reasons.append(reason)
+        if not reasons:
+            return TutorJudgement()
+        reason = "; ".join(reasons)
+        messages = list(
+            await session.scalars(
+                select(ConversationMessage).where(of_conversation).order_by(ConversationMessage.position)
             )
-            reply.suggest_tutor, reply.tutor_reason, reply.handoff_id = True, reason, handoff_id
+        )
+        summary = await self._handoff_summary(session, conversation, messages, reason)
+        handoff_id = await session.scalar(
+            insert(TutorHandoff)
+            .values(conversation_id=conversation.id, owner_id=conversation.owner_id, reason=reason, summary=summary)
+            .on_conflict_do_update(
+                index_elements=["conversation_id"],
+                set_={"reason": reason, "summary": summary, "updated_at": func.now()},
+            )
+            .returning(TutorHandoff.id)
+        )
+        reply.suggest_tutor, reply.tutor_reason, reply.handoff_id = True, reason, handoff_id
         return TutorJudgement(suggest_tutor=True, reason=reason, handoff_id=handoff_id)
 
     async def _struggling(self, session: AsyncSession, conversation: Conversation, topic_id: uuid.UUID) -> str | None:
