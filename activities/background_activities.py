@@ -102,6 +102,7 @@ class BackgroundActivities:
                         topic_id=topic_id,
                         retry=data.retry,
                         background_task_queue=self._settings.task_queue_background,
+                        cpu_task_queue=self._settings.task_queue_cpu,
                     ),
                     id=workflow_ids.topic_notes(topic_id),
                     task_queue=self._settings.task_queue_background,

@@ -8,10 +8,11 @@ and the answer persisted together under the Update's request id. A retried activ
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -43,6 +44,7 @@ from studyflow.contracts.conversation_io import (
     ConversationRef,
     TutorAnswer,
     TutorJudgement,
+    TutorReply,
 )
 from studyflow.contracts.llm_drafts import TutorAnswerDraft
 from studyflow.settings import Settings
@@ -86,48 +88,81 @@ class ConversationActivities:
     async def answer_question(self, request: AnswerRequest) -> TutorAnswer:
         # Heartbeat the whole answer: a fresh worker's first embedding loads the model (seconds).
         async with heartbeating():
-            return await self._answer(request)
-
-    async def _answer(self, request: AnswerRequest) -> TutorAnswer:
-        async with self._sessions() as session:
-            conversation = await self._conversation(session, request.conversation_id)
-            answered = await session.scalar(
-                select(ConversationMessage).where(
-                    ConversationMessage.conversation_id == conversation.id,
-                    ConversationMessage.request_id == request.request_id,
-                    ConversationMessage.role == "tutor",
-                )
-            )
-            if answered is not None:
-                return _answer_of(answered)
-            recent = (
-                await session.execute(
-                    select(ConversationMessage.role, ConversationMessage.text)
-                    .where(ConversationMessage.conversation_id == conversation.id)
-                    .order_by(ConversationMessage.position.desc())
-                    .limit(4)
-                )
-            ).all()
-        owner_id, course_id = conversation.owner_id, conversation.course_id
-        [vector] = await self._embedder.embed([request.question])
-        chunks = await self._retriever.search_material(
-            owner_id=owner_id,
-            course_id=course_id,
-            query_text=request.question,
-            query_vector=vector,
-            k=self._settings.retrieval_top_k,
-            threshold=self._settings.tutor_min_similarity,
-        )
-        if not chunks:
-            answer = TutorAnswer(request_id=request.request_id, text=NOT_IN_MATERIAL, confidence=0.0, answerable=False)
-        else:
-            answer = await self._ask_model(request, owner_id, chunks, list(reversed(recent)))
-        topic_id = await self._nearest_topic(owner_id, course_id, vector)
-        await self._persist(request, answer, topic_id)
+            answer, _ = await self._answer(request, judge=False)
         return answer
 
+    @activity.defn
+    async def answer_and_judge(self, request: AnswerRequest) -> TutorReply:
+        """The answer and the tutor-routing judgement in one activity, the judgement in the
+        transaction that persists the answer: one step of the workflow instead of two."""
+        async with heartbeating():
+            answer, judgement = await self._answer(request, judge=True)
+        assert judgement is not None
+        return TutorReply(
+            **answer.model_dump(),
+            suggest_tutor=judgement.suggest_tutor,
+            tutor_reason=judgement.reason,
+            handoff_id=judgement.handoff_id,
+        )
+
+    async def _answer(self, request: AnswerRequest, *, judge: bool) -> tuple[TutorAnswer, TutorJudgement | None]:
+        async with self._sessions() as session:
+            conversation = await self._conversation(session, request.conversation_id)
+            # One statement for the last four messages (the prompt's context) and this request's
+            # answer, if a previous attempt persisted it.
+            latest = (
+                select(func.max(ConversationMessage.position))
+                .where(ConversationMessage.conversation_id == conversation.id)
+                .scalar_subquery()
+            )
+            rows = list(
+                await session.scalars(
+                    select(ConversationMessage)
+                    .where(
+                        ConversationMessage.conversation_id == conversation.id,
+                        or_(
+                            ConversationMessage.request_id == request.request_id,
+                            ConversationMessage.position > latest - 4,
+                        ),
+                    )
+                    .order_by(ConversationMessage.position.desc())
+                )
+            )
+        answered = next((m for m in rows if m.role == "tutor" and m.request_id == request.request_id), None)
+        if answered is not None:
+            if not judge:
+                return _answer_of(answered), None
+            async with self._sessions.begin() as session:
+                return _answer_of(answered), await self._judge(session, conversation, request.request_id)
+        recent = [(m.role, m.text) for m in reversed(rows[:4])]
+        owner_id, course_id = conversation.owner_id, conversation.course_id
+        [vector] = await self._embedder.embed([request.question])
+        # The topic the question is about only matters once the answer is persisted: look it up
+        # while retrieval and the model run, not after them.
+        topic = asyncio.create_task(self._nearest_topic(owner_id, course_id, vector))
+        try:
+            chunks = await self._retriever.search_material(
+                owner_id=owner_id,
+                course_id=course_id,
+                query_text=request.question,
+                query_vector=vector,
+                k=self._settings.retrieval_top_k,
+                threshold=self._settings.tutor_min_similarity,
+            )
+            if not chunks:
+                answer = TutorAnswer(
+                    request_id=request.request_id, text=NOT_IN_MATERIAL, confidence=0.0, answerable=False
+                )
+            else:
+                answer = await self._ask_model(request, owner_id, chunks, recent)
+        except BaseException:
+            topic.cancel()
+            raise
+        judgement = await self._persist(request, answer, await topic, conversation if judge else None)
+        return answer, judgement
+
     async def _ask_model(
-        self, request: AnswerRequest, owner_id: uuid.UUID, chunks: list[RetrievedChunk], recent: list
+        self, request: AnswerRequest, owner_id: uuid.UUID, chunks: list[RetrievedChunk], recent: list[tuple[str, str]]
     ) -> TutorAnswer:
         labels = await self._labels(chunks)
         excerpts = [f"{labels[c.chunk_id]}: {c.text}" for c in chunks]
@@ -137,9 +172,7 @@ class ConversationActivities:
             await stream(partial_string_field(reply_so_far, "answer"))
 
         result = await self._llm.generate(
-            prompts.tutor_answer(
-                request.question, excerpts, [(r.role, r.text) for r in recent], few_shot=self._settings.llm_few_shot
-            ),
+            prompts.tutor_answer(request.question, excerpts, recent, few_shot=self._settings.llm_few_shot),
             TutorAnswerDraft,
             subject_id=str(request.conversation_id),
             user_id=owner_id,
@@ -234,7 +267,14 @@ class ConversationActivities:
             self._title_vectors.update(zip(missing, await self._embedder.embed(missing), strict=True))
         return [self._title_vectors[t] for t in titles]
 
-    async def _persist(self, request: AnswerRequest, answer: TutorAnswer, topic_id: uuid.UUID | None) -> None:
+    async def _persist(
+        self,
+        request: AnswerRequest,
+        answer: TutorAnswer,
+        topic_id: uuid.UUID | None,
+        judged: Conversation | None,
+    ) -> TutorJudgement | None:
+        """With `judged`, the tutor-routing judgement runs in the same transaction."""
         async with self._sessions.begin() as session:
             await session.execute(
                 select(Conversation.id).where(Conversation.id == request.conversation_id).with_for_update()
@@ -272,55 +312,81 @@ class ConversationActivities:
                 .values([question, reply])
                 .on_conflict_do_nothing(index_elements=["conversation_id", "request_id", "role"])
             )
+            return await self._judge(session, judged, request.request_id) if judged is not None else None
 
     @activity.defn
     async def assess_tutor_need(self, data: AssessInput) -> TutorJudgement:
         async with self._sessions.begin() as session:
             conversation = await self._conversation(session, data.conversation_id)
-            messages = list(
-                await session.scalars(
-                    select(ConversationMessage)
-                    .where(ConversationMessage.conversation_id == conversation.id)
-                    .order_by(ConversationMessage.position)
-                )
+            return await self._judge(session, conversation, data.request_id)
+
+    async def _judge(self, session: AsyncSession, conversation: Conversation, request_id: str) -> TutorJudgement:
+        of_conversation = ConversationMessage.conversation_id == conversation.id
+        pair = {
+            m.role: m
+            for m in await session.scalars(
+                select(ConversationMessage).where(of_conversation, ConversationMessage.request_id == request_id)
             )
-            replies = [m for m in messages if m.role == "tutor"]
-            reply = next((m for m in replies if m.request_id == data.request_id), None)
-            question = next((m for m in messages if m.role == "learner" and m.request_id == data.request_id), None)
-            if reply is None or question is None:
-                raise SubjectGoneError(f"no answer to {data.request_id} in conversation {conversation.id}")
-            if reply.suggest_tutor:
-                return TutorJudgement(suggest_tutor=True, reason=reply.tutor_reason, handoff_id=reply.handoff_id)
-            reasons = []
-            earlier = [m for m in replies if m.position < reply.position]
-            if (reply.confidence or 0) < LOW_CONFIDENCE and earlier and (earlier[-1].confidence or 0) < LOW_CONFIDENCE:
+        }
+        reply, question = pair.get("tutor"), pair.get("learner")
+        if reply is None or question is None:
+            raise SubjectGoneError(f"no answer to {request_id} in conversation {conversation.id}")
+        if reply.suggest_tutor:
+            return TutorJudgement(suggest_tutor=True, reason=reply.tutor_reason, handoff_id=reply.handoff_id)
+        # Only what the rules read (the reply before this one, the questions on this topic):
+        # the whole conversation is loaded only to write a hand-off summary.
+        reasons = []
+        if (reply.confidence or 0) < LOW_CONFIDENCE:
+            earlier = (
+                await session.execute(
+                    select(ConversationMessage.confidence)
+                    .where(
+                        of_conversation,
+                        ConversationMessage.role == "tutor",
+                        ConversationMessage.position < reply.position,
+                    )
+                    .order_by(ConversationMessage.position.desc())
+                    .limit(1)
+                )
+            ).first()
+            if earlier is not None and (earlier.confidence or 0) < LOW_CONFIDENCE:
                 reasons.append("two answers in a row were uncertain: your material may not cover what you need")
-            if question.topic_id is not None:
-                reason = await self._struggling(session, conversation.owner_id, question.topic_id, messages)
-                if reason:
-                    reasons.append(reason)
-            if not reasons:
-                return TutorJudgement()
-            reason = "; ".join(reasons)
-            summary = await self._handoff_summary(session, conversation, messages, reason)
-            handoff_id = await session.scalar(
-                insert(TutorHandoff)
-                .values(conversation_id=conversation.id, owner_id=conversation.owner_id, reason=reason, summary=summary)
-                .on_conflict_do_update(
-                    index_elements=["conversation_id"],
-                    set_={"reason": reason, "summary": summary, "updated_at": func.now()},
-                )
-                .returning(TutorHandoff.id)
+        if question.topic_id is not None:
+            reason = await self._struggling(session, conversation, question.topic_id)
+            if reason:
+                reasons.append(reason)
+        if not reasons:
+            return TutorJudgement()
+        reason = "; ".join(reasons)
+        messages = list(
+            await session.scalars(
+                select(ConversationMessage).where(of_conversation).order_by(ConversationMessage.position)
             )
-            reply.suggest_tutor, reply.tutor_reason, reply.handoff_id = True, reason, handoff_id
+        )
+        summary = await self._handoff_summary(session, conversation, messages, reason)
+        handoff_id = await session.scalar(
+            insert(TutorHandoff)
+            .values(conversation_id=conversation.id, owner_id=conversation.owner_id, reason=reason, summary=summary)
+            .on_conflict_do_update(
+                index_elements=["conversation_id"],
+                set_={"reason": reason, "summary": summary, "updated_at": func.now()},
+            )
+            .returning(TutorHandoff.id)
+        )
+        reply.suggest_tutor, reply.tutor_reason, reply.handoff_id = True, reason, handoff_id
         return TutorJudgement(suggest_tutor=True, reason=reason, handoff_id=handoff_id)
 
-    async def _struggling(
-        self, session: AsyncSession, owner_id: uuid.UUID, topic_id: uuid.UUID, messages: list[ConversationMessage]
-    ) -> str | None:
-        asked = sum(1 for m in messages if m.role == "learner" and m.topic_id == topic_id)
+    async def _struggling(self, session: AsyncSession, conversation: Conversation, topic_id: uuid.UUID) -> str | None:
+        asked = await session.scalar(
+            select(func.count()).where(
+                ConversationMessage.conversation_id == conversation.id,
+                ConversationMessage.role == "learner",
+                ConversationMessage.topic_id == topic_id,
+            )
+        )
         if asked < REPEATS_BEFORE_TUTOR:
             return None
+        owner_id = conversation.owner_id
         title = await session.scalar(select(Topic.title).where(Topic.id == topic_id))
         mastery = await session.scalar(
             select(TopicMastery.mastery).where(TopicMastery.user_id == owner_id, TopicMastery.topic_id == topic_id)

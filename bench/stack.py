@@ -18,6 +18,13 @@ from db import migrate
 from studyflow.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
+MODEL_CACHE = Path(tempfile.gettempdir()) / "studyflow-bench-models"
+
+# Worker topologies a bench can compare (environment per worker process). `make dev` runs SPLIT.
+SPLIT = [{"WORKER_QUEUES": '["interactive","background"]'}, {"WORKER_QUEUES": '["cpu"]'}]
+# The topology before issue 37: one process polling every queue, embedding on torch.
+SINGLE_TORCH = [{"WORKER_QUEUES": '["interactive","background","cpu"]', "EMBEDDING_RUNTIME": "torch"}]
+TOPOLOGIES = {"split": SPLIT, "single-torch": SINGLE_TORCH, "single": [{}]}
 
 
 def free_port() -> int:
@@ -33,7 +40,7 @@ class BenchStack:
     start_api: bool = True
     start_worker: bool = True
     start_temporal: bool = True
-    worker_processes: list[dict[str, str]] = field(default_factory=lambda: [{}])  # env per process
+    worker_processes: list[dict[str, str]] = field(default_factory=lambda: SPLIT)  # env per process
     api_processes: int = field(default_factory=lambda: Settings(_env_file=None).api_processes)
     temporal_metrics: bool = False  # the Temporal server's own /metrics on self.temporal_metrics_port
 
@@ -82,15 +89,22 @@ class BenchStack:
             "OPENAI_FALLBACK_BASE_URL": f"http://127.0.0.1:{llm_port}/fallback/v1",
             "FREE_COURSES_PER_DAY": "1000000",
             "LOG_LEVEL": "WARNING",
+            # Exported once per machine, not once per bench run's temporary data directory.
+            "MODEL_CACHE_DIR": str(MODEL_CACHE),
             **self.extra_env,
         }
         self.worker_pids: list[int] = []
+        self.sdk_metric_ports: list[int] = []
         if self.start_worker:
             for overrides in self.worker_processes:
                 # Each process its own metrics ports: two on the defaults cannot both bind.
-                ports = {"WORKER_METRICS_PORT": str(free_port()), "TEMPORAL_METRICS_PORT": str(free_port())}
+                sdk_port = free_port()
+                ports = {"WORKER_METRICS_PORT": str(free_port()), "TEMPORAL_METRICS_PORT": str(sdk_port)}
                 self._spawn([sys.executable, "-m", "worker"], {**ports, **overrides})
                 self.worker_pids.append(self._processes[-1].pid)
+                self.sdk_metric_ports.append(sdk_port)
+            for port in self.sdk_metric_ports:
+                wait_for_port("127.0.0.1", port, 120)
         if self.start_api:
             # As production serves it (`studyflow api`), minus the access log.
             self._spawn(
@@ -110,6 +124,15 @@ class BenchStack:
             if not wait_for_port("127.0.0.1", self.api_port, 60):
                 raise RuntimeError("API did not start")
         return self
+
+    def roles(self) -> dict[str, int]:
+        """Process group name → root pid, for bench/cpu_share.py: the API, each worker named by
+        the queues it polls, Temporal and the scripted LLM."""
+        names = {}
+        for n, (pid, overrides) in enumerate(zip(self.worker_pids, self.worker_processes, strict=True)):
+            queues = overrides.get("WORKER_QUEUES", "all").strip("[]").replace('"', "")
+            names[f"worker{n}[{queues}]"] = pid
+        return {"api": self.api_pid, **names, "temporal": self.temporal_pid, "llm": self.llm_pid}
 
     def _spawn(self, command: list[str], overrides: dict[str, str] | None = None) -> None:
         env = {**getattr(self, "env", os.environ), **(overrides or {})}

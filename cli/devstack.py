@@ -108,8 +108,12 @@ def run(settings: Settings) -> int:
         schedule_settings = settings.model_copy(update={"temporal_address": temporal_address})
         asyncio.run(apply_schedules(schedule_settings))
 
-        print("▸ starting worker and API", flush=True)
-        children.append(("worker", _spawn([sys.executable, "-m", "worker"], env)))
+        print("▸ starting workers (interactive and background; cpu) and API", flush=True)
+        # Embedding (sources, outline and notes indexing) in a process of its own, at a lower
+        # priority: a learner's 200-page PDF never delays another learner's workflow tasks or tutor
+        # answer (bench.chat_bench, bench.ingest_bench). Explicit WORKER_QUEUES keeps one process.
+        for name, queues in _worker_processes(env):
+            children.append((name, _spawn([sys.executable, "-m", "worker"], {**env, **queues})))
         children.append(
             (
                 "api",
@@ -162,6 +166,17 @@ def run(settings: Settings) -> int:
         if postgres is not None:
             postgres.stop()
         print("▸ stopped", flush=True)
+
+
+def _worker_processes(env: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    if "WORKER_QUEUES" in env:
+        return [("worker", {})]
+    # Two processes cannot bind the same metrics ports: the cpu worker serves its own.
+    cpu_ports = {"WORKER_METRICS_PORT": "9467", "TEMPORAL_METRICS_PORT": "9466"}
+    return [
+        ("worker", {"WORKER_QUEUES": '["interactive","background"]'}),
+        ("cpu worker", {"WORKER_QUEUES": '["cpu"]', **cpu_ports}),
+    ]
 
 
 def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen:

@@ -39,15 +39,14 @@ NOT_IN_PRODUCTION = {
     "TEMPORAL_PORT": "the embedded Temporal dev server's port (production names TEMPORAL_ADDRESS)",
     "TEMPORAL_UI_PORT": "the embedded Temporal dev server's UI",
     "LOCAL_LLM_PORT": "the embedded local model server (production names OPENAI_BASE_URL)",
-    "FAULT_KILL_API_AFTER_COMMIT": "fault injection for tests",
     "STRIPE_API_BASE": "stripe-mock in tests; production talks to Stripe",
     "SOURCE_STORAGE_DIR": "read only with OBJECT_STORE=local; the manifests use a bucket",
     "WEB_DIST_DIR": "set by the image itself (Dockerfile: ENV WEB_DIST_DIR)",
     "WORKER_QUEUES": "per worker Deployment, in its own env (checked below), not shared",
 }
-# Settings the manifests wire ahead of the code that reads them (another branch adds the
-# CPU-heavy task queue). Remove an entry once Settings has the field.
-PENDING_SETTINGS = {"TASK_QUEUE_CPU"}
+# Settings the manifests wire ahead of the code that reads them; remove an entry once Settings
+# has the field.
+PENDING_SETTINGS: set[str] = set()
 WORKER_QUEUES = {
     "studyflow-worker-interactive": '["interactive"]',
     "studyflow-worker-background": '["background"]',

@@ -83,6 +83,7 @@ async def admit_course(
                 retry=start_inputs.llm_retry(settings),
                 background_notes=settings.background_notes_enabled,
                 background_task_queue=settings.task_queue_background,
+                cpu_task_queue=settings.task_queue_cpu,
             ),
             workflow_id=workflow_id,
             task_queue=settings.task_queue_interactive,

@@ -57,6 +57,7 @@ async def request_notes(admission: Admission, topic: Topic) -> NotesState:
                 topic_id=topic_id,
                 retry=start_inputs.llm_retry(settings),
                 background_task_queue=settings.task_queue_background,
+                cpu_task_queue=settings.task_queue_cpu,
             ),
             workflow_id=workflow_id,
             task_queue=settings.task_queue_interactive,

@@ -115,6 +115,7 @@ async def _insert(admission: Admission, new: NewSource, key: str | None) -> tupl
                 source_id=source.id,
                 batch_units=settings.source_batch_units,
                 batches_per_run=settings.source_batches_per_run,
+                cpu_task_queue=settings.task_queue_cpu,
             ),
             workflow_id=source.workflow_id,
             task_queue=settings.task_queue_interactive,

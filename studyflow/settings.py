@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # --- task queues: interactive work never waits behind background work --------------
     task_queue_interactive: str = "studyflow-interactive"
     task_queue_background: str = "studyflow-background"
+    # Embedding-heavy activities (reading and embedding sources, indexing outlines and notes): a
+    # queue of their own, so a process serving it can never delay workflow tasks or a tutor answer.
+    task_queue_cpu: str = "studyflow-cpu"
 
     # --- processes ----------------------------------------------------------------------
     api_host: str = "127.0.0.1"
@@ -133,6 +136,19 @@ class Settings(BaseSettings):
     # --- embeddings -------------------------------------------------------------------------
     embedding_backend: Literal["local", "openai"] = "local"
     embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_runtime: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="local model runtime: onnx (exported once under DATA_DIR), torch, or auto (onnx when importable)",
+    )
+    embedding_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="threads per local embedding; 0: every core in a process serving only the cpu queue, else 1",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None, description="where the exported ONNX embedding model is kept. Unset: DATA_DIR/models"
+    )
 
     # --- semantic cache and retrieval ---------------------------------------------------
     semantic_cache_threshold: float = Field(
@@ -282,9 +298,12 @@ class Settings(BaseSettings):
     smtp_sender: str = "studyflow@localhost"
 
     # --- lazy background generation ------------------------------------------------------
-    worker_queues: list[Literal["interactive", "background"]] = Field(
-        default_factory=lambda: ["interactive", "background"],
+    worker_queues: list[Literal["interactive", "background", "cpu"]] = Field(
+        default_factory=lambda: ["interactive", "background", "cpu"],
         description="queues this worker process polls; run them in separate processes to isolate CPU",
+    )
+    worker_cpu_nice: int = Field(
+        default=10, ge=0, le=19, description="niceness a worker process serving only the cpu queue adds to itself"
     )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
     worker_shutdown_grace_seconds: float = Field(
@@ -389,6 +408,23 @@ class Settings(BaseSettings):
 
     def courses_per_day(self, plan: str) -> int:
         return self.pro_courses_per_day if plan == "pro" else self.free_courses_per_day
+
+    @property
+    def model_cache_root(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def serves_only_cpu_queue(self) -> bool:
+        return set(self.worker_queues) == {"cpu"}
+
+    @property
+    def embedding_thread_count(self) -> int:
+        """A process serving only the cpu queue runs at a lower priority (worker.py), so it may
+        use every core the interactive work leaves idle; anywhere else one thread, so a
+        long embedding never takes the core workflow tasks need."""
+        if self.embedding_threads:
+            return self.embedding_threads
+        return (os.cpu_count() or 1) if self.serves_only_cpu_queue else 1
 
     @property
     def source_store_root(self) -> Path:

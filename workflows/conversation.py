@@ -20,6 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.retry import execute_db_activity, execute_llm_activity
 
 MAX_QUESTION_CHARS = 2000
+# Runs that record this marker answer and judge in one activity (the judgement in the answer's
+# transaction): one workflow step and one database transaction fewer per question.
+ANSWER_AND_JUDGE = "tutor-answer-and-judge"
 
 
 @workflow.defn
@@ -62,15 +65,16 @@ class ConversationWorkflow:
         self._busy += 1
         try:
             async with self._turn:
-                answer = await execute_llm_activity(
-                    ConversationActivities.answer_question,
-                    AnswerRequest(
-                        conversation_id=self._data.conversation_id,
-                        request_id=question.request_id,
-                        question=question.question,
-                    ),
-                    self._data.retry,
+                request = AnswerRequest(
+                    conversation_id=self._data.conversation_id,
+                    request_id=question.request_id,
+                    question=question.question,
                 )
+                if workflow.patched(ANSWER_AND_JUDGE):
+                    return await execute_llm_activity(
+                        ConversationActivities.answer_and_judge, request, self._data.retry
+                    )
+                answer = await execute_llm_activity(ConversationActivities.answer_question, request, self._data.retry)
                 judgement = await execute_db_activity(
                     ConversationActivities.assess_tutor_need,
                     AssessInput(conversation_id=self._data.conversation_id, request_id=question.request_id),

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         execute_db_activity,
         execute_llm_activity,
     )
+    from workflows.task_queues import cpu_heavy_queue
 
 
 @workflow.defn
@@ -94,8 +95,8 @@ class CourseGenerationWorkflow:
                 await workflow.execute_activity_method(
                     IndexingActivities.index_course_outline,
                     CourseRef(course_id=data.course_id),
-                    # Nobody waits on indexing: keep it off the interactive slots.
-                    task_queue=data.background_task_queue,
+                    # Nobody waits on indexing: keep it off the interactive slots and process.
+                    task_queue=cpu_heavy_queue(data.cpu_task_queue, data.background_task_queue),
                     start_to_close_timeout=INDEX_TIMEOUT,
                     retry_policy=INDEX_RETRY,
                 )

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         record_failure,
     )
     from workflows.retry import NON_RETRYABLE, execute_db_activity
+    from workflows.task_queues import cpu_heavy_queue
 
 CANCELLED = "Reading this source was cancelled."
 # Reading and embedding a batch of pages: a crashed worker's attempt is retried after the
@@ -60,10 +61,11 @@ class SourceIngestionWorkflow:
             lambda: record_failure(SourceIngestionActivities.mark_source_failed, data.source_id, CANCELLED),
         )
 
-    async def _read_activity(self, activity, argument):
+    async def _read_activity(self, activity, argument, data: SourceIngestionInput):
         return await workflow.execute_activity_method(
             activity,
             argument,
+            task_queue=cpu_heavy_queue(data.cpu_task_queue, None),
             start_to_close_timeout=READ_TIMEOUT,
             heartbeat_timeout=READ_HEARTBEAT,
             retry_policy=READ_RETRY,
@@ -75,7 +77,7 @@ class SourceIngestionWorkflow:
             if units is None:
                 self._stage = "reading"
                 plan = await self._read_activity(
-                    SourceIngestionActivities.prepare_source, SourceRef(source_id=data.source_id)
+                    SourceIngestionActivities.prepare_source, SourceRef(source_id=data.source_id), data
                 )
                 if plan.already_ready:
                     return SourceStatus.ready
@@ -91,6 +93,7 @@ class SourceIngestionWorkflow:
                 result = await self._read_activity(
                     SourceIngestionActivities.index_source_batch,
                     SourceBatch(source_id=data.source_id, batch_index=unit // data.batch_units, start=unit, end=end),
+                    data,
                 )
                 skipped += result.skipped
                 unit, batches = end, batches + 1

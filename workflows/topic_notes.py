@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         INDEX_TIMEOUT,
         execute_llm_activity,
     )
+    from workflows.task_queues import cpu_heavy_queue
 
 
 @workflow.defn
@@ -51,7 +52,7 @@ class TopicNotesWorkflow:
                 await workflow.execute_activity_method(
                     IndexingActivities.index_topic_notes,
                     ref,
-                    task_queue=data.background_task_queue,
+                    task_queue=cpu_heavy_queue(data.cpu_task_queue, data.background_task_queue),
                     start_to_close_timeout=INDEX_TIMEOUT,
                     retry_policy=INDEX_RETRY,
                 )

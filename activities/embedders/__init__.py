@@ -13,7 +13,7 @@ def build_embedder(settings: Settings) -> Embedder:
         return OpenAIEmbedder(settings)
     from activities.embedders.local import shared_local_embedder
 
-    return shared_local_embedder()
+    return shared_local_embedder(settings.embedding_runtime, settings.embedding_thread_count, settings.model_cache_root)
 
 
 __all__ = ["Embedder", "build_embedder"]

@@ -39,12 +39,14 @@ class CourseGenerationInput(BaseModel):
     retry: LlmRetry = LlmRetry()
     background_notes: bool = False  # queue every topic's notes for low-priority generation
     background_task_queue: str | None = None  # where indexing runs (None: the workflow's queue)
+    cpu_task_queue: str | None = None  # where indexing runs when set (workflows/task_queues.py)
 
 
 class TopicNotesInput(BaseModel):
     topic_id: uuid.UUID
     retry: LlmRetry = LlmRetry()
     background_task_queue: str | None = None  # where indexing runs (None: the workflow's queue)
+    cpu_task_queue: str | None = None  # where indexing runs when set (workflows/task_queues.py)
 
 
 class StudyContentInput(BaseModel):
@@ -93,6 +95,7 @@ class SourceIngestionInput(BaseModel):
     batch_units: int = Field(default=25, ge=1)
     batches_per_run: int = Field(default=40, ge=1, description="then continue-as-new")
     units: int | None = None  # known after the first run's preparation
+    cpu_task_queue: str | None = None  # where reading and embedding run (None: the workflow's queue)
     next_unit: int = 0
     skipped_units: int = 0
 

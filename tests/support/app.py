@@ -3,6 +3,7 @@ bound to an app instance (in process, through httpx's ASGI transport)."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from api.dev_auth import ensure_keypair, mint_session_token
 from studyflow.settings import Settings
 from tests.support.scripted_openai import ScriptedOpenAI
 
+MODEL_CACHE = Path(tempfile.gettempdir()) / "studyflow-test-models"
+
 
 def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path, **overrides) -> Settings:
     suffix = uuid.uuid4().hex[:8]
@@ -25,6 +28,9 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         data_dir=data_dir,
         task_queue_interactive=f"test-interactive-{suffix}",
         task_queue_background=f"test-background-{suffix}",
+        task_queue_cpu=f"test-cpu-{suffix}",
+        # One ONNX export per machine, not one per test's data directory (keyed by the model's hash).
+        model_cache_dir=MODEL_CACHE,
         openai_api_key="sk-test-primary",
         openai_base_url=llm_server.base_url("primary"),
         openai_model="primary-model",

@@ -21,6 +21,8 @@ def service_env(settings, temporal_address: str) -> dict[str, str]:
         "DATA_DIR": str(settings.data_dir),
         "TASK_QUEUE_INTERACTIVE": settings.task_queue_interactive,
         "TASK_QUEUE_BACKGROUND": settings.task_queue_background,
+        "TASK_QUEUE_CPU": settings.task_queue_cpu,
+        "MODEL_CACHE_DIR": str(settings.model_cache_root),
         "OPENAI_API_KEY": settings.openai_api_key.get_secret_value(),
         "OPENAI_BASE_URL": settings.openai_base_url,
         "OPENAI_MODEL": settings.openai_model,
