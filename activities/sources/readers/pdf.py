@@ -36,7 +36,9 @@ LOOK_BACK_PAGES = 3
 class _Place:
     """The chapter and heading the text read so far sits under."""
 
-    def __init__(self) -> None:
+    def __init__(self, title: str | None) -> None:
+        # Text before the first chapter sits under the document's title (as in Markdown).
+        self.title = title
         self.chapter: str | None = None
         self.topic: str | None = None
         self.last: Heading | None = None
@@ -52,8 +54,8 @@ class _Place:
         locator: dict = {"page": page}
         if self.chapter:
             locator["chapter"] = self.chapter
-        if self.topic or self.chapter:
-            locator["heading"] = self.topic or self.chapter
+        if self.topic or self.chapter or self.title:
+            locator["heading"] = self.topic or self.chapter or self.title
         return locator
 
 
@@ -74,7 +76,7 @@ def read(path: Path, window: tuple[int, int] | None, limits: ReadLimits) -> Extr
     except Exception:  # structure is a bonus: a PDF whose metadata or outline is broken is still read
         title, bookmarks = None, []
     result = Extracted(units=units, title=title)
-    place = _Place()
+    place = _Place(title)
     read_pages: dict[int, tuple[str, list]] = {}
     for index in pages:
         try:

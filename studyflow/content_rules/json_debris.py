@@ -1,0 +1,28 @@
+"""JSON left in text meant for a learner, in any form a small model leaves it: quoted keys
+(`"answer":`), and unquoted ones too (`answer_index:2,`, `key_points:`, `explanation:`), key
+names followed by a value and a comma, brackets opening an object or a list of strings."""
+
+from __future__ import annotations
+
+import re
+
+# snake_case names never occur in prose; with a colon after them they are keys.
+_SNAKE_KEY = re.compile(r"(?<![\w`])[a-z]+(?:_[a-z0-9]+)+\s*:", re.IGNORECASE)
+# A key of the product's schemas with a colon, where a field would start: at the start of the
+# text, of a line or after punctuation ("…, explanation: …", "1. Explanation, 2.").
+# (Not "example", "summary" or "note": "Example: …" is how a worked example may well begin.)
+_FIELD_NAMES = "question|options|answer|explanation|citations|confidence|answerable|chapters|topics|front|back"
+_FIELD_KEY = re.compile(rf"(?:^|[\n,;{{\[(]|\d\.)\s*[\"']?(?:{_FIELD_NAMES})[\"']?\s*:", re.IGNORECASE)
+# key:value, — a value with a comma straight after it ("answer_index:2," "confidence:0.9,")
+_KEY_VALUE_COMMA = re.compile(r"\b[A-Za-z_]+\s*:\s*(?:\d+(?:\.\d+)?|true|false|null)\s*,", re.IGNORECASE)
+_QUOTED_KEY = re.compile(r"[\"']\s*[A-Za-z_]+\s*[\"']\s*:")
+_OPEN_STRUCTURE = re.compile(r"[{\[]\s*[\"'{\[]|[\"']\s*[}\]]|^\s*[}\]],?\s*$", re.MULTILINE)
+
+
+def json_fragment(text: str) -> str | None:
+    """The fragment found, or None."""
+    for pattern in (_SNAKE_KEY, _FIELD_KEY, _KEY_VALUE_COMMA, _QUOTED_KEY, _OPEN_STRUCTURE):
+        match = pattern.search(text)
+        if match:
+            return match.group().strip()
+    return None

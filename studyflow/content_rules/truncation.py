@@ -1,0 +1,27 @@
+"""Text a model stopped writing mid-way (its token limit, a grammar that ran out): the last word
+cut ("the congestion win"), or the text ending on a word no sentence ends with ("… and the")."""
+
+from __future__ import annotations
+
+import re
+
+_ENDS_BADLY = frozenset(
+    "a an the and or but of to in on at by for with from into as is are was were be that which who "
+    "whose than then if because while when where its their his her our your my this these those "
+    "such very more most not no".split()
+)
+_TERMINAL = re.compile(r"[.!?:;)\]\"'”’`*]$")
+
+
+def truncated(text: str, *, sentence: bool = True) -> bool:
+    """`sentence`: the text should end like a sentence (an explanation); a list item or a title
+    need not, but still must not end on "the" or a hyphen."""
+    flat = text.strip()
+    if not flat:
+        return False
+    last = flat.split()[-1].casefold().strip(",")
+    if flat.endswith(("-", ",", "(")) or last in _ENDS_BADLY:
+        return True
+    if sentence and len(flat.split()) >= 12 and not _TERMINAL.search(flat):
+        return True
+    return False
