@@ -18,6 +18,7 @@ from db.models import Course, Topic
 from db.status_guard import mark_failed
 from db.user_counters import record_activity_day
 from studyflow.content_rules.outline_shape import manual_outline, normalize_outline
+from studyflow.content_rules.output_checks import outline_problems, plain_reason
 from studyflow.contracts.activity_io import (
     CourseReadyInput,
     FailureInput,
@@ -26,7 +27,6 @@ from studyflow.contracts.activity_io import (
     PersistOutlineInput,
     PersistOutlineResult,
 )
-from studyflow.content_rules.output_checks import outline_problems, plain_reason
 from studyflow.contracts.llm_drafts import CourseOutlineDraft, OutlineChapterDraft, OutlineTopicDraft
 from studyflow.engines import EXTRACTIVE
 from studyflow.extractive.outline import OutlinePlan, document_outline
@@ -70,7 +70,11 @@ class CourseActivities:
         key = f"course-outline:{request.course_id}"
         async with heartbeating():
             result = await self._llm.generate(
-                prompt, CourseOutlineDraft, subject_id=str(request.course_id), user_id=course.owner_id, idempotency_key=key
+                prompt,
+                CourseOutlineDraft,
+                subject_id=str(request.course_id),
+                user_id=course.owner_id,
+                idempotency_key=key,
             )
         reference = prompts.reference_for(prompt, [brief.topic, *material])
         problems = outline_problems(result.value, reference)

@@ -45,7 +45,9 @@ async def course_documents(session: AsyncSession, course_id: uuid.UUID) -> list[
     """Each linked source's chunks in reading order, the sources in the learner's order."""
     rows = (
         await session.execute(
-            select(ContentChunk.id, ContentChunk.source_id, ContentChunk.text, ContentChunk.locator, ContentChunk.embedding)
+            select(
+                ContentChunk.id, ContentChunk.source_id, ContentChunk.text, ContentChunk.locator, ContentChunk.embedding
+            )
             .join(CourseSource, CourseSource.source_id == ContentChunk.source_id)
             .where(CourseSource.course_id == course_id)
             .order_by(CourseSource.position, ContentChunk.source_id, ContentChunk.chunk_index)

@@ -46,7 +46,9 @@ def text_findings(
     if not text or not text.strip():
         return found
     if fragment := json_fragment(text):
-        found.append(Finding(Flaw.JSON_FRAGMENT, f'the {name} holds a piece of JSON ("{fragment[:30]}"): write plain text'))
+        found.append(
+            Finding(Flaw.JSON_FRAGMENT, f'the {name} holds a piece of JSON ("{fragment[:30]}"): write plain text')
+        )
     if field := schema_echo(text):
         found.append(Finding(Flaw.SCHEMA_FIELD_ECHO, f'the {name} is the field name "{field}", not its content'))
     if prompt_echo(text, reference):

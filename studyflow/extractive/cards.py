@@ -20,10 +20,12 @@ from studyflow.extractive.sentences import Sentence
 BLANK = "_____"
 _DEFINITION = re.compile(
     r"^(?P<article>An?\s+|The\s+)?(?P<term>[A-Za-z][\w\-'/ ]{1,60}?)(?:\s*\((?P<abbr>[^)]{1,20})\))?\s+"
-    r"(?P<verb>is|are|refers to|means|is called|describes)\s+(?P<rest>(?:an?|the|one|any|a\s+set|how|when|where)\b.{12,})$"
+    r"(?P<verb>is|are|refers to|means|is called|describes)\s+"
+    r"(?P<rest>(?:an?|the|one|any|a\s+set|how|when|where)\b.{12,})$"
 )
 _NOT_A_TERM = re.compile(
-    r"^(it|this|that|there|these|those|they|he|she|we|you|one|each|which|what|here|such|the result|the reason|the answer|the idea|the point|the same|the first|the second|the main|the key)\b",
+    r"^(it|this|that|there|these|those|they|he|she|we|you|one|each|which|what|here|such|the result|the reason"
+    r"|the answer|the idea|the point|the same|the first|the second|the main|the key|pattern|example)\b",
     re.IGNORECASE,
 )
 
@@ -114,9 +116,7 @@ def distractors(
     return None
 
 
-def question(
-    stem: str, answer: str, others: list[str], explanation: str, topic_ref: str, salt: int
-) -> dict:
+def question(stem: str, answer: str, others: list[str], explanation: str, topic_ref: str, salt: int) -> dict:
     """Options in a fixed but varied order (the answer's place depends on `salt`)."""
     options = list(others)
     position = salt % (len(others) + 1)
@@ -139,11 +139,18 @@ def definition_question(
     if others is None:
         return None
     explanation = f'Your material says: "{definition.sentence.text}"'
-    return question(stem, _upper_first(definition.term), [_upper_first(o) for o in others], explanation, topic_ref, salt)
+    return question(
+        stem, _upper_first(definition.term), [_upper_first(o) for o in others], explanation, topic_ref, salt
+    )
 
 
 def cloze_question(
-    sentence: Sentence, terms: list[str], pool: list[str], topic_ref: str, salt: int, defined: frozenset[str] = frozenset()
+    sentence: Sentence,
+    terms: list[str],
+    pool: list[str],
+    topic_ref: str,
+    salt: int,
+    defined: frozenset[str] = frozenset(),
 ) -> dict | None:
     cut = cloze(sentence, terms)
     if cut is None:

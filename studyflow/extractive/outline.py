@@ -95,7 +95,9 @@ def _cut_points(vectors: list[list[float]], parts: int, min_size: int) -> list[i
     if parts <= 1 or n < 2 * min_size:
         return []
     matrix = np.asarray(vectors, dtype=np.float32)
-    matrix /= np.where(np.linalg.norm(matrix, axis=1, keepdims=True) == 0, 1, np.linalg.norm(matrix, axis=1, keepdims=True))
+    matrix /= np.where(
+        np.linalg.norm(matrix, axis=1, keepdims=True) == 0, 1, np.linalg.norm(matrix, axis=1, keepdims=True)
+    )
     scores = []
     for gap in range(min_size, n - min_size + 1):
         before, after = matrix[max(0, gap - 2) : gap].mean(0), matrix[gap : gap + 2].mean(0)
