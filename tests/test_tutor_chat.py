@@ -99,8 +99,10 @@ async def test_a_question_the_material_does_not_answer_gets_no_invention(api, us
     assert reply["text"].startswith("The model could not answer this from your material")
     assert "not in your material" not in reply["text"]
     assert reply["citations"] and all(c["label"].startswith("recursion-2.md") for c in reply["citations"])
-    assert all(f"“" in line and line.endswith(tuple(c["label"] for c in reply["citations"]))
-               for line in reply["text"].splitlines()[1:])
+    assert all(
+        f"“" in line and line.endswith(tuple(c["label"] for c in reply["citations"]))
+        for line in reply["text"].splitlines()[1:]
+    )
 
 
 async def test_another_learners_material_never_reaches_an_answer(api, user_a, user_b, llm_server):
