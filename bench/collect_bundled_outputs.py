@@ -154,8 +154,9 @@ async def collect(topic_limit: int, document_limit: int) -> None:
                 first = entry["chapters"][0]
                 topic_title = (first["topics"] or [first["title"]])[0]
                 context = texts[1:4]
-                await run(origin, prompts.topic_notes(brief, first["title"], topic_title, "", few_shot=few, context=context),
-                          TopicNotesDraft, "topic_notes", [brief.topic, first["title"], topic_title, *context])  # fmt: skip
+                notes = prompts.topic_notes(brief, first["title"], topic_title, "", few_shot=few, context=context)
+                exclude = [brief.topic, first["title"], topic_title, *context]
+                await run(origin, notes, TopicNotesDraft, "topic_notes", exclude)
                 refs = [(f"T{i + 1}", c["title"]) for i, c in enumerate(entry["chapters"][:3])]
                 titles = [t for _, t in refs]
                 cited = texts[:: max(1, len(texts) // 6)][:6]

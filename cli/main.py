@@ -83,6 +83,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return Demo(settings, base, args.topic, args.timeout).run()
 
 
+def _cmd_models(_: argparse.Namespace) -> int:
+    from cli.models_check import run
+
+    return run(get_settings())
+
+
 def _cmd_openapi(_: argparse.Namespace) -> int:
     from api.openapi_document import openapi_json
 
@@ -140,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     costs = sub.add_parser("costs", help="LLM spend by purpose, model and plan, and what the cache saved")
     costs.add_argument("--since", type=_day, required=True, help="first day to count (YYYY-MM-DD)")
     costs.set_defaults(func=_cmd_costs)
+    sub.add_parser(
+        "models", help="check the primary and fallback LLM endpoints: reachable, model listed, JSON mode, latency"
+    ).set_defaults(func=_cmd_models)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")

@@ -100,7 +100,7 @@ async def test_a_question_the_material_does_not_answer_gets_no_invention(api, us
     assert "not in your material" not in reply["text"]
     assert reply["citations"] and all(c["label"].startswith("recursion-2.md") for c in reply["citations"])
     assert all(
-        f"“" in line and line.endswith(tuple(c["label"] for c in reply["citations"]))
+        "“" in line and line.endswith(tuple(c["label"] for c in reply["citations"]))
         for line in reply["text"].splitlines()[1:]
     )
 
