@@ -21,4 +21,5 @@ def raw_html(text: str) -> str | None:
 
 
 def unclosed_fence(text: str) -> bool:
-    return len(_FENCE.findall(text)) % 2 == 1
+    # Counted anywhere, not only at a line's start: a small model opens fences mid-sentence.
+    return text.count("```") % 2 == 1 or (text.count("~~~") % 2 == 1 and bool(_FENCE.search(text)))

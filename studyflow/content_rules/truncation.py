@@ -22,6 +22,6 @@ def truncated(text: str, *, sentence: bool = True) -> bool:
     last = flat.split()[-1].casefold().strip(",")
     if flat.endswith(("-", ",", "(")) or last in _ENDS_BADLY:
         return True
-    if sentence and len(flat.split()) >= 12 and not _TERMINAL.search(flat):
+    if sentence and len(flat.split()) >= 10 and not _TERMINAL.search(flat):
         return True
     return False
