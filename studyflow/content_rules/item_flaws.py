@@ -38,6 +38,20 @@ class Flaw(StrEnum):
     TRUNCATED = "truncated"
 
 
+# Scored on real outputs of the bundled model (tests/data/bundled_outputs.jsonl), not on the
+# hand-written set (tests/data/item_flaws.jsonl), whose items were written for the other reasons.
+MODEL_FAILURES = frozenset(
+    {
+        Flaw.JSON_FRAGMENT,
+        Flaw.SCHEMA_FIELD_ECHO,
+        Flaw.PROMPT_ECHO,
+        Flaw.RAW_HTML,
+        Flaw.UNCLOSED_FENCE,
+        Flaw.TRUNCATED,
+    }
+)
+
+
 @dataclass(frozen=True)
 class Finding:
     flaw: Flaw

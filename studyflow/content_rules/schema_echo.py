@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 
+# Field names that never stand alone as content. Not "summary", "example", "practice", "title",
+# "question" or "topics": a chapter may well be called "Summary", "Practice" or "Examples".
 SCHEMA_FIELDS = frozenset(
     {
-        "question", "options", "answer", "answer_index", "explanation", "key_points", "key points",
-        "topic_ref", "source_refs", "front", "back", "citations", "confidence", "answerable", "title",
-        "summary", "chapters", "topics", "example", "interview_questions", "interview questions",
-        "practice_questions", "practice questions", "fields",
+        "answer_index", "explanation", "key_points", "key points", "topic_ref", "source_refs", "front", "back",
+        "citations", "confidence", "answerable", "interview_questions", "interview questions",
+        "practice_questions", "practice questions", "fields", "options",
     }
 )  # fmt: skip
-_FIELD_WORDS = frozenset(w for f in SCHEMA_FIELDS for w in f.replace("_", " ").split())
+_FIELD_WORDS = frozenset({"answer", "index", "explanation", "key", "points", "front", "back", "options", "fields"})
 
 
 def schema_echo(text: str, fields: frozenset[str] = SCHEMA_FIELDS) -> str | None:
