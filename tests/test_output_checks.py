@@ -28,6 +28,16 @@ BRIEF = prompts.CourseBrief("How TCP congestion control works", "practical", "be
 SPEC = ["Slow start doubles the congestion window every round-trip time until it reaches ssthresh."]
 
 
+def _outline(title: str, chapters: list[tuple[str, list[str]]], summaries: dict[str, str]) -> CourseOutlineDraft:
+    return CourseOutlineDraft(
+        title=title,
+        chapters=[
+            {"title": chapter, "topics": [{"title": t, "summary": summaries.get(t, "")} for t in topics]}
+            for chapter, topics in chapters
+        ],
+    )
+
+
 def _flaws(found) -> set[str]:
     return {f.flaw.value for f in found}
 
@@ -36,16 +46,15 @@ def _flaws(found) -> set[str]:
 def test_the_git_course_copied_from_the_outline_example_is_caught():
     prompt = prompts.course_outline(BRIEF, 3, 3, 5, few_shot=True, material=SPEC)
     reference = prompts.reference_for(prompt, [BRIEF.topic, *SPEC])
-    draft = CourseOutlineDraft.model_validate(
-        {
-            "title": "TCP congestion control specification, revised edition",
-            "chapters": [
-                {"title": "Getting started", "topics": [{"title": "Installing Git", "summary": "Install Git and set your name and email."}, {"title": "First repository", "summary": ""}]},
-                {"title": "Working with branches", "topics": [{"title": "Creating branches", "summary": "Create and switch between branches."}]},
-                {"title": "<h1>Understanding what it does</h1>", "topics": [{"title": "Slow start", "summary": ""}]},
-            ],
-        }
-    )  # fmt: skip
+    draft = _outline(
+        "TCP congestion control specification, revised edition",
+        [
+            ("Getting started", ["Installing Git", "First repository"]),
+            ("Working with branches", ["Creating branches"]),
+            ("<h1>Understanding what it does</h1>", ["Slow start"]),
+        ],
+        summaries={"Installing Git": "Install Git and set your name and email."},
+    )
     found = outline_problems(draft, reference)
     assert {"prompt_echo", "raw_html"} <= _flaws(found)
     echoed = {f.detail for f in found if f.flaw == Flaw.PROMPT_ECHO}
@@ -56,15 +65,11 @@ def test_the_git_course_copied_from_the_outline_example_is_caught():
 def test_a_course_of_its_own_passes_the_outline_checks():
     prompt = prompts.course_outline(BRIEF, 2, 2, 3, few_shot=True, material=SPEC)
     reference = prompts.reference_for(prompt, [BRIEF.topic, *SPEC])
-    draft = CourseOutlineDraft.model_validate(
-        {
-            "title": "How TCP congestion control works",
-            "chapters": [
-                {"title": "Growing the window", "topics": [{"title": "Slow start", "summary": "Why the window doubles each round trip."}, {"title": "Congestion avoidance", "summary": "Linear growth near capacity."}]},
-                {"title": "Recovering from loss", "topics": [{"title": "Fast retransmit", "summary": "Three duplicate ACKs trigger a resend."}, {"title": "Timeouts", "summary": "When acknowledgments stop."}]},
-            ],
-        }
-    )  # fmt: skip
+    draft = _outline(
+        "How TCP congestion control works",
+        [("Growing the window", ["Slow start", "Congestion avoidance"]), ("Recovering from loss", ["Fast retransmit"])],
+        summaries={"Slow start": "Why the window doubles each round trip.", "Fast retransmit": "Three duplicate ACKs."},
+    )
     assert outline_problems(draft, reference) == []
 
 
