@@ -172,8 +172,10 @@ def test_each_check_on_its_own():
     assert raw_html("<h1>Understanding what it does</h1>") and raw_html("use `<div>` for blocks") is None
     assert raw_html("a < b and c > d") is None
     assert unclosed_fence("```python\nx = 1\n") and not unclosed_fence("```python\nx = 1\n```")
-    assert truncated("It grows until the") and truncated(
-        "The congestion window is cut in half when three duplicate ACKs"
+    assert (
+        truncated("It grows until the")
+        and not truncated("A function that keeps the scope it was defined in", sentence=False)
+        and truncated("The congestion window is cut in half when three duplicate ACKs")
     )
     assert not truncated("Slow start") and not truncated("It doubles every round trip.")
     reference = PromptReference.of(["Each card: a short question or term on the front, a precise answer on the back"])

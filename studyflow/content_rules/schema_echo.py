@@ -14,7 +14,8 @@ SCHEMA_FIELDS = frozenset(
         "practice_questions", "practice questions", "fields", "options",
     }
 )  # fmt: skip
-_FIELD_WORDS = frozenset({"answer", "index", "explanation", "key", "points", "front", "back", "options", "fields"})
+# Words that make "1. Explanation, 2." an echo; not "answer": a card's back "Answer 3." is not one.
+_FIELD_WORDS = frozenset({"explanation", "key", "points", "options", "fields"})
 
 
 def schema_echo(text: str, fields: frozenset[str] = SCHEMA_FIELDS) -> str | None:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import re
 
-_ENDS_BADLY = frozenset(
-    "a an the and or but of to in on at by for with from into as is are was were be that which who "
-    "whose than then if because while when where its their his her our your my this these those "
-    "such very more most not no".split()
-)
+# Words no finished sentence ends with. Not prepositions: "the scope it was defined in" is English.
+_ENDS_BADLY = frozenset("a an the and or but nor because although than whose their its our your my his very".split())
 _TERMINAL = re.compile(r"[.!?:;)\]\"'”’`*]$")
 
 
