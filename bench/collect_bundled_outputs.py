@@ -2,7 +2,7 @@
 and gateway settings, over bare topics (bench/local_topics.txt) and over the evaluation documents
 (tests/data/documents) as the learner's material: outlines, notes, flashcards, quizzes,
 remediation plans and tutor answers. Each text a learner would read becomes one unit of
-`tests/data/bundled_outputs.raw.jsonl` (kind, field, text, the prompt reference's inputs); labels
+`tests/data/bundled_outputs.raw.jsonl` (origin, kind, field, text); labels
 are added by reading them (`tests/data/bundled_outputs.jsonl`, see bench/bundled_outputs_bench.py).
 
 Run: `.venv/bin/python -m bench.collect_bundled_outputs [--topics 8] [--documents 12]` (needs the
@@ -119,7 +119,9 @@ async def collect(topic_limit: int, document_limit: int) -> None:
                     return
                 for field, text in units_of(kind, value):
                     if text and text.strip():
-                        record = {"origin": origin, "kind": kind, "field": field, "text": text, "exclude": exclude}
+                        # The prompt's reference is rebuilt from `kind` and `origin` when the checks are
+                        # scored (bench/bundled_outputs_bench.py), so it is not stored with each text.
+                        record = {"origin": origin, "kind": kind, "field": field, "text": text}
                         out.write(json.dumps(record, ensure_ascii=False) + "\n")
                         written += 1
                 out.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, replace
 
 from activities.llm.request import Prompt
@@ -520,6 +521,15 @@ def _flatten(value) -> list[str]:
     return []
 
 
+# The worked examples' subjects (Git, Python tuples): words that, in a course that is not about them,
+# only come from the examples.
+# ("branch", "merge" and "tuple" alone are ordinary words of other subjects: only Git's own terms.)
+_EXAMPLE_SUBJECT = re.compile(
+    r"\b(?:git|github|gitlab|commits?|repositor(?:y|ies))\b|\b(?:creat\w*|switch\w*|merg\w*)\s+(?:a\s+|two\s+)?branch",
+    re.IGNORECASE,
+)
+
+
 def reference_for(prompt: Prompt, exclude: list[str] = ()) -> PromptReference:
     """What the model was told, for `prompt_echo`: the prompt's wording and every worked example
     (whether or not this request carried one: a model may have seen it in an earlier turn of the
@@ -533,4 +543,5 @@ def reference_for(prompt: Prompt, exclude: list[str] = ()) -> PromptReference:
         texts.append(text)
     examples = [text for request, answer in _EXAMPLES.values() for text in [request, *_flatten(answer)]]
     phrases = [text for _, answer in _EXAMPLES.values() for text in _flatten(answer)]
-    return PromptReference.of(texts + examples, phrases)
+    about_the_example = _EXAMPLE_SUBJECT.search(" ".join(e for e in exclude if e))
+    return PromptReference.of(texts + examples, phrases, None if about_the_example else _EXAMPLE_SUBJECT)

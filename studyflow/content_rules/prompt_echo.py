@@ -32,14 +32,20 @@ class PromptReference:
     grams: frozenset = frozenset()
     runs: frozenset = frozenset()
     phrases: frozenset = field(default_factory=frozenset)  # example titles and list items, whole
+    # The worked examples' own subject ("git", "branch"…): in a course on anything else, text about
+    # it was carried over from the example, copied or not (the Git course inside a TCP course).
+    example_subject: re.Pattern | None = None
 
     @classmethod
-    def of(cls, texts: list[str], phrases: list[str] = ()) -> PromptReference:
+    def of(
+        cls, texts: list[str], phrases: list[str] = (), example_subject: re.Pattern | None = None
+    ) -> PromptReference:
         tokens = [words(t) for t in texts]
         return cls(
             grams=frozenset(g for t in tokens for g in ngrams(t, N)),
             runs=frozenset(g for t in tokens for g in ngrams(t, ECHO_RUN)),
             phrases=frozenset(" ".join(words(p)) for p in phrases if len(words(p)) >= 2),
+            example_subject=example_subject,
         )
 
 
@@ -48,6 +54,8 @@ def prompt_echo(text: str, reference: PromptReference) -> bool:
     if not tokens:
         return False
     if " ".join(tokens) in reference.phrases:
+        return True
+    if reference.example_subject is not None and reference.example_subject.search(text):
         return True
     if ngrams(tokens, ECHO_RUN) & reference.runs:
         return True

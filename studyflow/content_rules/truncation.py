@@ -10,6 +10,11 @@ _ENDS_BADLY = frozenset("a an the and or but nor because although than whose the
 _TERMINAL = re.compile(r"[.!?:;)\]\"'”’`*]$")
 
 
+# The longest a text may be in the schemas the product sends (studyflow/contracts/llm_drafts.py,
+# activities/llm/prompts.py): a text that reaches one without ending is where the grammar cut it.
+LENGTH_CAPS = (80, 120, 160, 500)
+
+
 def truncated(text: str, *, sentence: bool = True) -> bool:
     """`sentence`: the text should end like a sentence (an explanation); a list item or a title
     need not, but still must not end on "the" or a hyphen."""
@@ -17,7 +22,9 @@ def truncated(text: str, *, sentence: bool = True) -> bool:
     if not flat:
         return False
     last = flat.split()[-1].casefold().strip(",")
-    if flat.endswith(("-", ",", "(")) or last in _ENDS_BADLY:
+    if flat.endswith(("-", ",", "(")) or last in _ENDS_BADLY or flat.startswith((",", ";")):
+        return True
+    if any(cap - 2 <= len(text.rstrip("\n")) <= cap for cap in LENGTH_CAPS) and not _TERMINAL.search(flat):
         return True
     if sentence and len(flat.split()) >= 10 and not _TERMINAL.search(flat):
         return True
