@@ -44,7 +44,7 @@ def schema_echo(text: str, fields: frozenset[str] = SCHEMA_FIELDS) -> str | None
         return text.strip()
     words = re.findall(r"[a-z_]+", text.casefold())
     # "1. Explanation, 2." — nothing but field names and numbering
-    if words and len(words) <= 4 and all(w in fields or w in _FIELD_WORDS for w in words):
+    if words and len(words) <= 4 and all(w in _FIELD_WORDS for w in words):
         return words[0]
     if any(w in _ECHO_WORDS for w in words):
         return next(w for w in words if w in _ECHO_WORDS)
