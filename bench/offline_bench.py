@@ -93,10 +93,13 @@ async def _extractive_answer(embedder, question: str, vector, found: list[Passag
     return [shown[c.sentence.passage] for c in choose(question, sentences, similarity)]
 
 
-async def run(bundled: bool) -> None:
+async def run(bundled: bool, chat_only: bool = False) -> None:
     settings = Settings(_env_file=None)
     threshold = settings.tutor_min_similarity
     embedder = shared_local_embedder()
+    if chat_only:
+        await _chat_eval(embedder, threshold, bundled)
+        return
     sys.path.insert(0, str(DOCUMENTS))
     from build import build  # noqa: PLC0415 (the corpus's own renderer)
 
@@ -319,7 +322,9 @@ class _BundledModel:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bundled", action="store_true", help="also ask chat_eval through the bundled model")
-    asyncio.run(run(parser.parse_args().bundled))
+    parser.add_argument("--chat-only", action="store_true", help="only the chat_eval part")
+    args = parser.parse_args()
+    asyncio.run(run(args.bundled, args.chat_only))
 
 
 if __name__ == "__main__":
