@@ -86,6 +86,10 @@ def _model_failures(kind: str, record: dict, reference: PromptReference, already
     found = []
     for name, text in texts.items():
         for finding in text_findings(name, text, reference):
+            # A card or question may be about HTML ("What does <br> do?"); it is shown as text,
+            # never rendered. Tags are a failure in titles, notes, plans and answers.
+            if finding.flaw is Flaw.RAW_HTML:
+                continue
             if finding.flaw not in already:
                 already.add(finding.flaw)
                 found.append(finding)
