@@ -90,6 +90,9 @@ def _model_failures(kind: str, record: dict, reference: PromptReference, already
             # never rendered. Tags are a failure in titles, notes, plans and answers.
             if finding.flaw is Flaw.RAW_HTML:
                 continue
+            # 'Rome",' ends on a comma because JSON was left in it: that is debris, not a cut sentence.
+            if finding.flaw is Flaw.TRUNCATED and Flaw.DEBRIS in already:
+                continue
             if finding.flaw not in already:
                 already.add(finding.flaw)
                 found.append(finding)

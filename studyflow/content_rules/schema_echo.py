@@ -22,7 +22,8 @@ _FIELD_WORDS = frozenset({"explanation", "key", "points", "options", "fields"})
 # "[S1]", "S2.The regression line", an answer "T1"), option letters and list labels run into the
 # text ("B: Using Python…", "A4.", "E9.6],", "A-3. Macrophages") and the prompt's "S-number".
 _LABEL = re.compile(
-    r"^\s*\[?(?:[TtSs]\d{1,2}(?:[._]\d+)*|[A-Ha-h](?:-?\d{1,2}(?:\.\d+)?)?)\]?\s*(?:[:.)\]]|$)"
+    r"^\s*\[?(?:[TtSs]\d{1,2}(?:[._]\d+)*|[A-Ha-h](?:-?\d{1,2}(?:\.\d+)?)?)\]?\s*[:.)\]]"
+    r"|^\s*\[?(?:[TtSs]\d{1,2}(?:[._]\d+)*|[A-Ha-h]-?\d{1,2}(?:\.\d+)?)\]?\s*$"
     r"|\[\s*[ST]\d{1,2}\s*\]"
     r"|\b[A-Z]-number\b|\bS-numbers?\b"
 )
