@@ -511,11 +511,11 @@ async def test_with_the_bundled_model_a_pdf_becomes_a_course_quoted_from_it(open
 
     await page.get_by_role("link", name="Ask a tutor").click()
     await page.get_by_role("button", name="New conversation").click()
-    await page.get_by_label("Your question").fill("What does a sender do when three duplicate ACKs arrive?")
+    await page.get_by_label("Your question").fill("How much does CUBIC cut its window when it detects a loss?")
     await page.get_by_role("button", name="Ask").click()
     answer = page.locator(".message.tutor").last
     await expect(answer).to_contain_text("Your material says")
-    await expect(answer).to_contain_text("retransmits the missing segment")
+    await expect(answer).to_contain_text("CUBIC reduces the window by a factor of 0.7")
     await expect(answer.get_by_role("list", name="Where this comes from")).to_contain_text("tcp-congestion.pdf, p.")
     await assert_accessible(page, "tutor answer quoted from the material")
     await context.close()
