@@ -218,3 +218,12 @@ def test_every_check_that_drops_items_is_precise_on_the_labelled_set(labelled_pr
             assert score.precision >= 0.9, (flaw, score, labelled.mistakes(items, predictions))
         # Recall below this would mean a check that stopped working, not one that is strict.
         assert score.recall >= 0.6, (flaw, score, labelled.mistakes(items, predictions))
+
+
+def test_the_model_failure_checks_spare_every_good_hand_written_item(labelled_predictions):
+    """They are scored on real outputs (test_bundled_outputs.py); here they must not drop an item
+    the hand-written set calls good (code like `d = {'k': 1}`, "Vitamin A", the OPTIONS method)."""
+    items, predictions = labelled_predictions
+    model_failures = {flaw.value for flaw in MODEL_FAILURES}
+    wrongly = [i["id"] for i, p in zip(items, predictions, strict=True) if not i["flaws"] and set(p) & model_failures]
+    assert wrongly == []

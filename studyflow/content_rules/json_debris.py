@@ -25,7 +25,8 @@ _BRACKET_RUN = re.compile(r"[}\]]\s*[}\]]|[}\]]\s*,\s*[{\[]|\{\{|^\s*[}\]]\s*,?\
 
 
 def json_fragment(text: str) -> str | None:
-    """The fragment found, or None."""
+    """The fragment found, or None. Code spans are code (`d = {'k': 1}`), not left-over JSON."""
+    text = re.sub(r"`[^`\n]*`", " ", text)
     for pattern in (_SNAKE_KEY, _FIELD_KEY, _KEY_VALUE_COMMA, _QUOTED_KEY, _OPEN_STRUCTURE, _BRACKET_RUN):
         match = pattern.search(text)
         if match:

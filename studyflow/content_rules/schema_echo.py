@@ -6,16 +6,17 @@ from __future__ import annotations
 import re
 
 # Field names that never stand alone as content. Not "summary", "example", "practice", "title",
-# "question" or "topics": a chapter may well be called "Summary", "Practice" or "Examples".
+# "question" or "topics" (a chapter may be called "Summary"), nor "options", "front" or "back"
+# (an HTTP method is OPTIONS; "Back" may answer a question).
 SCHEMA_FIELDS = frozenset(
     {
-        "answer_index", "explanation", "key_points", "key points", "topic_ref", "source_refs", "front", "back",
+        "answer_index", "explanation", "key_points", "key points", "topic_ref", "source_refs",
         "citations", "confidence", "answerable", "interview_questions", "interview questions",
-        "practice_questions", "practice questions", "fields", "options",
+        "practice_questions", "practice questions", "fields",
     }
 )  # fmt: skip
 # Words that make "1. Explanation, 2." an echo; not "answer": a card's back "Answer 3." is not one.
-_FIELD_WORDS = frozenset({"explanation", "key", "points", "options", "fields"})
+_FIELD_WORDS = frozenset({"explanation", "key", "points", "fields"})
 
 
 # The prompt's own labels written as content: topic and excerpt references ("T1: Introduction to…",

@@ -21,7 +21,11 @@ def truncated(text: str, *, sentence: bool = True) -> bool:
     flat = text.strip()
     if not flat:
         return False
-    last = flat.split()[-1].casefold().strip(",")
+    word = flat.split()[-1]
+    last = word.casefold().strip(",")
+    # "Vitamin A", "Plan B": a capital letter standing alone is a name, not the article "a".
+    if word.isupper() and len(word) == 1:
+        last = ""
     if flat.endswith(("-", ",", "(")) or last in _ENDS_BADLY or flat.startswith((",", ";")):
         return True
     if any(cap - 2 <= len(text.rstrip("\n")) <= cap for cap in LENGTH_CAPS) and not _TERMINAL.search(flat):
