@@ -37,6 +37,7 @@ from db.models import (
     TutorHandoff,
 )
 from studyflow.citations import citation_label
+from studyflow.content_rules.output_checks import answer_problems
 from studyflow.contracts.conversation_io import (
     AnswerRequest,
     AssessInput,
@@ -47,6 +48,10 @@ from studyflow.contracts.conversation_io import (
     TutorReply,
 )
 from studyflow.contracts.llm_drafts import TutorAnswerDraft
+from studyflow.engines import EXTRACTIVE
+from studyflow.extractive import answers as extractive_answers
+from studyflow.extractive.centrality import most_similar
+from studyflow.extractive.sentences import sentences_of
 from studyflow.settings import Settings
 from studyflow.statuses import ConversationStatus
 
@@ -59,6 +64,8 @@ REPEATS_BEFORE_TUTOR = 3
 STRUGGLING_MASTERY = 0.6
 TOPIC_MATCH = 0.5
 _EXCERPT_CHARS = 300
+# An extractive answer quotes from the best passages retrieval found, at most this many.
+QUOTED_PASSAGES = 3
 TITLE_CACHE_SIZE = 20_000
 
 
@@ -153,8 +160,12 @@ class ConversationActivities:
                 answer = TutorAnswer(
                     request_id=request.request_id, text=NOT_IN_MATERIAL, confidence=0.0, answerable=False
                 )
+            elif self._settings.engine(has_material=True) == EXTRACTIVE:
+                stream = AnswerStream(self._sessions, owner_id, request.conversation_id, request.request_id)
+                answer = await self._quote_material(request, chunks, vector, extractive_answers.BUNDLED_MODEL)
+                await stream.flush(answer.text)
             else:
-                answer = await self._ask_model(request, owner_id, chunks, recent)
+                answer = await self._ask_model(request, owner_id, chunks, recent, vector)
         except BaseException:
             topic.cancel()
             raise
@@ -162,7 +173,12 @@ class ConversationActivities:
         return answer, judgement
 
     async def _ask_model(
-        self, request: AnswerRequest, owner_id: uuid.UUID, chunks: list[RetrievedChunk], recent: list[tuple[str, str]]
+        self,
+        request: AnswerRequest,
+        owner_id: uuid.UUID,
+        chunks: list[RetrievedChunk],
+        recent: list[tuple[str, str]],
+        vector: list[float],
     ) -> TutorAnswer:
         labels = await self._labels(chunks)
         excerpts = [f"{labels[c.chunk_id]}: {c.text}" for c in chunks]
@@ -171,8 +187,9 @@ class ConversationActivities:
         async def on_text(reply_so_far: str) -> None:
             await stream(partial_string_field(reply_so_far, "answer"))
 
+        prompt = prompts.tutor_answer(request.question, excerpts, recent, few_shot=self._settings.llm_few_shot)
         result = await self._llm.generate(
-            prompts.tutor_answer(request.question, excerpts, recent, few_shot=self._settings.llm_few_shot),
+            prompt,
             TutorAnswerDraft,
             subject_id=str(request.conversation_id),
             user_id=owner_id,
@@ -182,15 +199,14 @@ class ConversationActivities:
         draft = result.value
         shown = {number: chunk for number, chunk in enumerate(chunks, start=1)}
         cited = [shown[n] for n in dict.fromkeys(draft.citations) if n in shown]
-        if not draft.answerable or not draft.answer.strip():
-            await stream.flush(NOT_IN_MATERIAL)
-            return TutorAnswer(
-                request_id=request.request_id,
-                text=NOT_IN_MATERIAL,
-                confidence=min(draft.confidence, 0.2),
-                answerable=False,
-                model=result.model,
-            )
+        reference = prompts.reference_for(prompt, [request.question, *excerpts, *(text for _, text in recent)])
+        if not draft.answerable or not draft.answer.strip() or answer_problems(draft.answer, reference):
+            # Retrieval found passages relevant to the question: the model declining (or writing
+            # something unusable) is the model's failure, not the material's. The learner gets the
+            # passages themselves, and is told that this is what happened.
+            answer = await self._quote_material(request, chunks, vector, extractive_answers.MODEL_DECLINED)
+            await stream.flush(answer.text)
+            return answer
         await stream.flush(draft.answer)
         numbers = {chunk.chunk_id: n for n, chunk in shown.items()}
         return TutorAnswer(
@@ -211,6 +227,44 @@ class ConversationActivities:
             confidence=draft.confidence if cited else min(draft.confidence, 0.3),
             answerable=True,
             model=result.model,
+        )
+
+    async def _quote_material(
+        self, request: AnswerRequest, chunks: list[RetrievedChunk], vector: list[float], lead: str
+    ) -> TutorAnswer:
+        """The answer as the material's own sentences: those most similar to the question, from
+        the best passages retrieval found, quoted with where they come from."""
+        labels = await self._labels(chunks)
+        shown = chunks[:QUOTED_PASSAGES]
+        sentences = sentences_of([(c.text, [(c.locator or {}).get("heading") or ""]) for c in shown])
+        if sentences:
+            similarity = most_similar(vector, await self._embedder.embed([s.text for s in sentences]))
+            chosen = extractive_answers.choose(request.question, sentences, similarity)
+            quoted = [(c.sentence.text, labels[shown[c.sentence.passage].chunk_id]) for c in chosen]
+            by_id = {c.chunk_id: c for c in shown}
+            cited = [by_id[i] for i in dict.fromkeys(shown[c.sentence.passage].chunk_id for c in chosen)]
+            confidence = max(0.0, min(0.9, max(c.score for c in chosen)))
+        else:  # passages with no whole sentence (a table, a list): the best one as it is
+            quoted = [(" ".join(shown[0].text.split())[:_EXCERPT_CHARS], labels[shown[0].chunk_id])]
+            cited, confidence = [shown[0]], shown[0].similarity
+        numbers = {chunk.chunk_id: n for n, chunk in enumerate(chunks, start=1)}
+        return TutorAnswer(
+            request_id=request.request_id,
+            text=extractive_answers.compose(lead, quoted),
+            citations=[
+                CitedExcerpt(
+                    number=numbers[c.chunk_id],
+                    chunk_id=c.chunk_id,
+                    source_id=c.source_id,
+                    course_id=c.course_id,
+                    label=labels[c.chunk_id],
+                    excerpt=c.text[:_EXCERPT_CHARS],
+                )
+                for c in cited
+            ],
+            confidence=confidence,
+            answerable=True,
+            model=EXTRACTIVE,
         )
 
     async def _labels(self, chunks: list[RetrievedChunk]) -> dict[uuid.UUID, str]:

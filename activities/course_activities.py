@@ -10,12 +10,15 @@ from temporalio import activity
 from activities.course_brief import brief_of, load_course
 from activities.heartbeat import heartbeating
 from activities.llm import prompts
+from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
+from activities.material import course_documents, has_material
 from activities.sources.course_material import spread_excerpts
 from db.models import Course, Topic
 from db.status_guard import mark_failed
 from db.user_counters import record_activity_day
 from studyflow.content_rules.outline_shape import manual_outline, normalize_outline
+from studyflow.content_rules.output_checks import outline_problems, plain_reason
 from studyflow.contracts.activity_io import (
     CourseReadyInput,
     FailureInput,
@@ -24,7 +27,9 @@ from studyflow.contracts.activity_io import (
     PersistOutlineInput,
     PersistOutlineResult,
 )
-from studyflow.contracts.llm_drafts import CourseOutlineDraft
+from studyflow.contracts.llm_drafts import CourseOutlineDraft, OutlineChapterDraft, OutlineTopicDraft
+from studyflow.engines import EXTRACTIVE
+from studyflow.extractive.outline import OutlinePlan, document_outline
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 from studyflow.statuses import CourseStatus
@@ -46,23 +51,39 @@ class CourseActivities:
         async with self._sessions() as session:
             course = await load_course(session, request.course_id)
             brief = brief_of(course)
+            sourced = await has_material(session, course.id)
+            if self._settings.engine(has_material=sourced) == EXTRACTIVE:
+                documents = await course_documents(session, course.id)
+                plan = document_outline(documents, course.topic)
+                if plan is not None:
+                    return _extractive_outline(plan)
             material = await spread_excerpts(session, course.id, OUTLINE_EXCERPTS, OUTLINE_EXCERPT_WORDS)
         shape = request.shape
+        prompt = prompts.course_outline(
+            brief,
+            shape.chapters,
+            shape.min_topics,
+            shape.max_topics,
+            few_shot=self._settings.llm_few_shot,
+            material=material,
+        )
+        key = f"course-outline:{request.course_id}"
         async with heartbeating():
             result = await self._llm.generate(
-                prompts.course_outline(
-                    brief,
-                    shape.chapters,
-                    shape.min_topics,
-                    shape.max_topics,
-                    few_shot=self._settings.llm_few_shot,
-                    material=material,
-                ),
+                prompt,
                 CourseOutlineDraft,
                 subject_id=str(request.course_id),
                 user_id=course.owner_id,
-                idempotency_key=f"course-outline:{request.course_id}",
+                idempotency_key=key,
             )
+        reference = prompts.reference_for(prompt, [brief.topic, *material])
+        problems = outline_problems(result.value, reference)
+        if problems:
+            # An outline copied from the prompt's worked example, or with markup in its titles,
+            # is no outline of this course: the next attempt asks afresh, and after the last one
+            # the course gets the manual outline (the error says why).
+            await self._llm.reject([key])
+            raise LlmOutputInvalidError(f"the outline the model wrote is unusable: {plain_reason(problems)}")
         return GeneratedOutline(outline=normalize_outline(result.value, shape, brief.topic), model=result.model)
 
     @activity.defn
@@ -76,8 +97,10 @@ class CourseActivities:
                 return PersistOutlineResult(
                     course_found=True, topics_total=course.topics_total, outline_source=course.outline_source
                 )
+            sections = None
             if data.generated is not None:
-                outline, source, model = data.generated.outline, "llm", data.generated.model
+                outline, source, model = data.generated.outline, data.generated.engine, data.generated.model
+                sections = data.generated.sections
             else:
                 outline, source, model = manual_outline(course.topic, data.shape), "fallback", None
             rows = [
@@ -93,7 +116,12 @@ class CourseActivities:
                 for topic_index, topic in enumerate(chapter.topics)
             ]
             await session.execute(insert(Topic).on_conflict_do_nothing(), rows)
-            course.outline = outline.model_dump()
+            stored = outline.model_dump()
+            if sections:  # each topic keeps the chunks of the learner's material it covers
+                for chapter, chapter_sections in zip(stored["chapters"], sections, strict=False):
+                    for topic, chunk_ids in zip(chapter["topics"], chapter_sections, strict=False):
+                        topic["chunk_ids"] = chunk_ids
+            course.outline = stored
             course.outline_source = source
             course.outline_model = model
             course.error = data.llm_error if source == "fallback" else None
@@ -122,3 +150,18 @@ class CourseActivities:
     @activity.defn
     async def mark_course_failed(self, data: FailureInput) -> None:
         await mark_failed(self._sessions, Course, data.subject_id, data.error)
+
+
+def _extractive_outline(plan: OutlinePlan) -> GeneratedOutline:
+    outline = CourseOutlineDraft(
+        title=plan.title[:300],
+        chapters=[
+            OutlineChapterDraft(
+                title=chapter.title[:300],
+                topics=[OutlineTopicDraft(title=topic.title[:300], summary=topic.summary) for topic in chapter.topics],
+            )
+            for chapter in plan.chapters
+        ],
+    )
+    sections = [[topic.chunk_ids for topic in chapter.topics] for chapter in plan.chapters]
+    return GeneratedOutline(outline=outline, model=EXTRACTIVE, engine=EXTRACTIVE, sections=sections)

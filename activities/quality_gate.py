@@ -15,6 +15,8 @@ from activities.llm import prompts
 from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from studyflow.content_rules.item_flaws import Finding, FlawThresholds
+from studyflow.content_rules.output_checks import NO_REFERENCE
+from studyflow.content_rules.prompt_echo import PromptReference
 from studyflow.content_rules.quality_gate import (
     GateTally,
     GateThresholds,
@@ -77,11 +79,13 @@ class QualityGate:
         self._embedder = embedder
         self._thresholds = thresholds
 
-    async def _inspect(self, kind: str, records: list[dict], excerpts: list[list[float]]) -> list[list[Finding]]:
+    async def _inspect(
+        self, kind: str, records: list[dict], excerpts: list[list[float]], reference: PromptReference
+    ) -> list[list[Finding]]:
         plans = [texts_to_embed(kind, record, grounding=bool(excerpts)) for record in records]
         vectors = iter(await self._embedder.embed([text for plan in plans for text in plan]))
         return [
-            findings(kind, record, [next(vectors) for _ in plan], excerpts, self._thresholds)
+            findings(kind, record, [next(vectors) for _ in plan], excerpts, self._thresholds, reference)
             for record, plan in zip(records, plans, strict=True)
         ]
 
@@ -94,12 +98,13 @@ class QualityGate:
         invalid: int,
         excerpts: list[list[float]],
         repair: Repairer,
+        reference: PromptReference = NO_REFERENCE,
     ) -> GateResult:
         """`records` passed structural validation; `excerpts` are the vectors of the chunks the
         generation saw (none: no groundedness verdicts)."""
         started = time.perf_counter()
         tally = GateTally(requested=requested, invalid=invalid)
-        found = await self._inspect(kind, records, excerpts)
+        found = await self._inspect(kind, records, excerpts, reference)
         tally.first_check(found)
         flawed = [i for i, item in enumerate(found) if blocking(item)]
         kept = {i: _with_flags(records[i], found[i]) for i in range(len(records)) if i not in flawed}
@@ -107,7 +112,11 @@ class QualityGate:
             rewrites = await repair([(records[i], [f.detail for f in blocking(found[i])]) for i in flawed])
             usable = [(i, r) for i, r in zip(flawed, rewrites, strict=False) if r is not None]
             rechecked = dict(
-                zip([i for i, _ in usable], await self._inspect(kind, [r for _, r in usable], excerpts), strict=False)
+                zip(
+                    [i for i, _ in usable],
+                    await self._inspect(kind, [r for _, r in usable], excerpts, reference),
+                    strict=False,
+                )
             )
             rewritten = dict(usable)
             taken = {record_key(kind, record) for record in kept.values()}
@@ -121,3 +130,9 @@ class QualityGate:
                     tally.drop(found[i])
         served = [kept[i] for i in sorted(kept)]
         return GateResult(served, tally.report(served, gate_ms=int((time.perf_counter() - started) * 1000)))
+
+
+async def no_repair(flawed: list[tuple[dict, list[str]]]) -> list[dict | None]:
+    """Items cut from the learner's material have no writer to send them back to: a flawed one
+    is dropped."""
+    return []

@@ -15,12 +15,18 @@ from activities.heartbeat import heartbeating
 from activities.llm import prompts
 from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
+from activities.material import chunks_by_id, has_material, outline_chunk_ids, topic_material, topic_sentences
 from activities.retrieval import Retriever
 from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
 from db.status_guard import mark_failed
+from studyflow.content_rules.output_checks import WAY_FORWARD, plain_reason, remediation_problems
 from studyflow.content_rules.study_validation import validate_quiz
 from studyflow.contracts.activity_io import FailureInput, PlanRef
 from studyflow.contracts.llm_drafts import QuizDraft, RemediationDraft
+from studyflow.engines import EXTRACTIVE
+from studyflow.extractive.cards import definitions
+from studyflow.extractive.centrality import key_indexes
+from studyflow.extractive.study_set import study_set
 from studyflow.settings import Settings
 from studyflow.statuses import GenerationStatus
 
@@ -36,6 +42,7 @@ class RemediationActivities:
         llm: LlmGateway,
         embedder: Embedder,
     ):
+        self._settings = settings
         self._sessions = session_factory
         self._llm = llm
         self._embedder = embedder
@@ -59,6 +66,8 @@ class RemediationActivities:
             topics = {t.id: t for t in await session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
             retry = plan.retry_count
             engine = plan.engine
+            sourced = await has_material(session, course.id)
+        extractive = self._settings.engine(has_material=sourced) == EXTRACTIVE
         questions = {q["id"]: q for q in (quiz.payload or {}).get("questions", [])}
         missed_by_topic: dict[str, list[str]] = {}
         for item in attempt.feedback:
@@ -71,8 +80,11 @@ class RemediationActivities:
             topic = topics.get(topic_id)
             if topic is None:
                 continue  # the topic was removed with its course section: nothing to remediate
-            if engine == "template":
+            if engine == "template":  # the learner's allowance for written plans is used up
                 sections.append(_from_the_quiz(topic, attempt.feedback, questions))
+                continue
+            if extractive:
+                sections.append(await self._from_material(course, topic))
                 continue
             context = await self._topic_context(course.owner_id, course.id, topic)
             prompt = prompts.remediation(
@@ -92,6 +104,12 @@ class RemediationActivities:
                     idempotency_key=f"remediation:{ref.plan_id}:{topic_id}:{retry}",
                 )
             draft = result.value
+            missed = missed_by_topic.get(str(topic_id), [])
+            reference = prompts.reference_for(prompt, [brief.topic, topic.title, *missed, *context])
+            if problems := remediation_problems(draft, reference):
+                raise LlmOutputInvalidError(
+                    f"The plan for '{topic.title}' could not be written: {plain_reason(problems)}. {WAY_FORWARD}"
+                )
             for question in draft.practice_questions:
                 question.topic_ref = "T1"
             practice = validate_quiz(QuizDraft(questions=draft.practice_questions), {"T1"})
@@ -116,6 +134,34 @@ class RemediationActivities:
                 .values(status=GenerationStatus.completed, plan={"topics": sections}, error=None)
             )
         return len(sections)
+
+    async def _from_material(self, course, topic: Topic) -> dict:
+        """A plan from the topic's own passages: its key sentences as the explanation, the terms it
+        defines as key points, and practice questions cut from it, like the quiz's."""
+        chunk_ids = outline_chunk_ids(course, topic)
+        if not chunk_ids:
+            [vector] = await self._embedder.embed([topic.title])
+            found = await self._retriever.search(
+                owner_id=course.owner_id, course_id=course.id, query_text=topic.title, query_vector=vector, k=4
+            )
+            chunk_ids = [c.chunk_id for c in found if c.source_id is not None]
+        async with self._sessions() as session:
+            chunks = await chunks_by_id(session, chunk_ids)
+        material = await topic_sentences(self._embedder, chunks)
+        if not material.sentences:
+            raise LlmOutputInvalidError(f"Your material has no sentences on '{topic.title}' to build a plan from.")
+        key = [material.sentences[i] for i in key_indexes(material.vectors, 3)]
+        explanation = " ".join(f"“{s.text}” ({material.label_of(s)})" for s in key)
+        points = [f"{d.term}: {d.rest}" for d in definitions(material.sentences)[:5]] or [s.text for s in key]
+        practice = study_set("quiz", [topic_material("T1", topic.title, material)], PRACTICE_QUESTIONS)
+        return {
+            "topic_id": str(topic.id),
+            "topic_title": topic.title,
+            "explanation": f"What your material says about {topic.title}: {explanation}",
+            "key_points": points,
+            "practice_questions": [{k: v for k, v in m.record.items() if k != "topic_ref"} for m in practice],
+            "model": EXTRACTIVE,
+        }
 
     async def _topic_context(self, owner_id: uuid.UUID, course_id: uuid.UUID, topic: Topic) -> list[str]:
         async with self._sessions() as session:

@@ -24,10 +24,12 @@ from activities.llm import prompts
 from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LedgerEntry, LlmLedger
-from activities.quality_gate import QualityGate, llm_repairer, thresholds_from
+from activities.material import chunks_by_id, outline_chunk_ids, topic_material, topic_sentences
+from activities.quality_gate import QualityGate, llm_repairer, no_repair, thresholds_from
 from activities.retrieval import Retriever
 from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
+from studyflow.content_rules.output_checks import WAY_FORWARD
 from studyflow.content_rules.quality_gate import summary
 from studyflow.content_rules.study_validation import validate_set
 from studyflow.contracts.activity_io import (
@@ -41,6 +43,8 @@ from studyflow.contracts.activity_io import (
     ServeCachedInput,
 )
 from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
+from studyflow.engines import EXTRACTIVE
+from studyflow.extractive.study_set import study_set
 from studyflow.product_metrics import CACHE_LOOKUPS
 from studyflow.settings import Settings
 from studyflow.statuses import GenerationStatus
@@ -228,6 +232,8 @@ class StudyContentActivities:
         job = await self._load(data.content_id)
         if job.content.status == GenerationStatus.completed:
             return GenerateStudyContentResult(kept=len(_records(job.content.payload)), dropped=0)
+        if self._settings.engine(has_material=job.has_sources) == EXTRACTIVE:
+            return await self._extractive_set(data, job)
         async with self._sessions() as session:
             found = {
                 row.id: row
@@ -271,16 +277,18 @@ class StudyContentActivities:
             invalid=len(validated.dropped),
             excerpts=[list(row.embedding) for row in chunks],
             repair=repair,
+            reference=prompts.reference_for(prompt, [brief.topic, *(t for _, t in topic_list), *context]),
         )
         report = gated.report
         minimum = math.ceil(size * self._settings.study_content_min_kept_share)
         if len(gated.records) < minimum:
             # This reply (and its rewrite) will not be served: the next attempt asks afresh.
             await self._ledger.reject([key, f"{key}:repair"])
+            noun = "questions" if kind == "quiz" else "cards"
             raise LlmOutputInvalidError(
-                f"{kind}: {len(gated.records)} of {size} items passed the quality gate, at least {minimum} "
-                f"needed (dropped for {summary(report.dropped_by_reason)}; {report.invalid} not valid"
-                f"{': ' + '; '.join(validated.dropped[:3]) if validated.dropped else ''})"
+                f"Only {len(gated.records)} of the {size} {noun} the model wrote passed the quality checks; "
+                f"at least {minimum} are needed. {WAY_FORWARD} (Dropped for {summary(report.dropped_by_reason)}; "
+                f"{report.invalid} not valid{': ' + '; '.join(validated.dropped[:3]) if validated.dropped else ''}.)"
             )
         records = []
         for index, record in enumerate(gated.records, start=1):
@@ -290,6 +298,52 @@ class StudyContentActivities:
         payload = {_records_key(kind): records, "dropped": validated.dropped}
         await self._complete(data.content_id, payload, result.model, "llm", quality_report=report.model_dump())
         return GenerateStudyContentResult(kept=len(records), dropped=report.invalid + report.dropped)
+
+    async def _extractive_set(self, data: GenerateStudyContentInput, job: _Job) -> GenerateStudyContentResult:
+        """Cards or questions cut from the course's material, each from one sentence of one
+        passage, which it cites. No model is called; the quality gate still checks every item
+        (a flawed one is dropped: there is no writer to send it back to)."""
+        kind, size = job.content.type, self._size(job.content.type)
+        materials, chunk_of = [], {}
+        for ref, topic in job.refs.items():
+            chunk_ids = outline_chunk_ids(job.course, topic)
+            if not chunk_ids:
+                [vector] = await self._embedder.embed([topic.title])
+                found = await self._retriever.search(
+                    owner_id=job.course.owner_id,
+                    course_id=job.course.id,
+                    query_text=topic.title,
+                    query_vector=vector,
+                    k=self._settings.retrieval_top_k,
+                )
+                chunk_ids = [c.chunk_id for c in found if c.source_id is not None]
+            async with self._sessions() as session:
+                chunks = await chunks_by_id(session, chunk_ids)
+            found_sentences = await topic_sentences(self._embedder, chunks)
+            materials.append(topic_material(ref, topic.title, found_sentences))
+            chunk_of[ref] = found_sentences
+        made = study_set(kind, materials, size)
+        records, excerpts = [], {}
+        for item in made:
+            chunk = chunk_of[item.record["topic_ref"]].chunk_of(item.sentence)
+            excerpts[chunk.id] = chunk.embedding
+            records.append({**item.record, "chunk_ids": [str(chunk.id)]})
+        gated = await self._gate.apply(
+            kind, records, requested=size, invalid=0, excerpts=list(excerpts.values()), repair=no_repair
+        )
+        if not gated.records:
+            noun = "questions" if kind == "quiz" else "cards"
+            raise LlmOutputInvalidError(
+                f"Your material gave no {noun} that pass the quality checks: it has too few definitions and "
+                f"explanatory sentences. Add a source that explains its terms, or connect a capable model."
+            )
+        out = []
+        for index, record in enumerate(gated.records, start=1):
+            topic = job.refs[record.pop("topic_ref")]
+            out.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
+        payload = {_records_key(kind): out, "dropped": []}
+        await self._complete(data.content_id, payload, EXTRACTIVE, EXTRACTIVE, quality_report=gated.report.model_dump())
+        return GenerateStudyContentResult(kept=len(out), dropped=gated.report.dropped)
 
     @activity.defn
     async def store_in_cache(self, ref: ContentRef) -> bool:

@@ -32,6 +32,7 @@ class Demo:
         self._timeout = timeout
         self._out = out
         self._http = httpx.Client(base_url=self._base, timeout=30)
+        self._failures: list[tuple[str, str]] = []  # (step, why): the demo exits non-zero with them
 
     def _print(self, text: str = "") -> None:
         print(text, file=self._out, flush=True)
@@ -57,7 +58,13 @@ class Demo:
             state = fetch()
             elapsed, status = time.monotonic() - started, note(state)
             if done(state):
-                self._out.write(f"\r  ✓ {label:<28} {elapsed:6.1f}s  {status}" + ("\033[K\n" if live else "\n"))
+                # A step that ended failed is a failure, said as one: never a tick before "failed".
+                failed = state.get("status") == "failed"
+                if failed:
+                    self._failures.append((label, state.get("error") or "no reason given"))
+                    status = f"failed: {' '.join((state.get('error') or '').split())[:200]}"
+                mark = "✗" if failed else "✓"
+                self._out.write(f"\r  {mark} {label:<28} {elapsed:6.1f}s  {status}" + ("\033[K\n" if live else "\n"))
                 self._out.flush()
                 return state
             if elapsed > self._timeout:
@@ -86,11 +93,7 @@ class Demo:
             lambda c: c["status"] != "generating",
             lambda c: (
                 f"{c['status']} {c.get('generation_stage') or ''} "
-                + (
-                    f"· {c['topics_total']} topics · by {c['outline_model'] or 'manual outline'}"
-                    if c["status"] == "ready"
-                    else ""
-                )
+                + (f"· {c['topics_total']} topics · {_by(c['outline_model'])}" if c["status"] == "ready" else "")
             ),
         )
         if course["status"] != "ready":
@@ -104,7 +107,7 @@ class Demo:
             f"notes: {topic['title'][:20]}",
             lambda: self._call("GET", f"/v1/topics/{topic['id']}"),
             lambda t: t["status"] in ("completed", "failed"),
-            lambda t: t["status"] + (f" · by {t['notes_model']}" if t.get("notes_model") else ""),
+            lambda t: t["status"] + (f" · {_by(t['notes_model'])}" if t.get("notes_model") else ""),
         )
         if notes["status"] == "completed":
             preview = " ".join(notes["notes_md"].split())[:160]
@@ -118,17 +121,17 @@ class Demo:
                 lambda sid=started["id"]: self._call("GET", f"/v1/study-content/{sid}"),
                 lambda c: c["status"] in ("completed", "failed"),
                 lambda c: (
-                    c["status"] + (f" · {c['served_from']} · by {c['model']}" if c["status"] == "completed" else "")
+                    c["status"] + (f" · {c['served_from']} · {_by(c['model'])}" if c["status"] == "completed" else "")
                 ),
             )
             for record in (contents[kind].get("cards") or contents[kind].get("questions") or [])[:2]:
                 text = " ".join((record.get("front") or record.get("question") or "").split())
                 self._print(f"      {'card' if kind == 'flashcards' else 'question'}: {text[:120]}")
-            if quality := contents[kind].get("quality"):
+            if contents[kind]["status"] == "completed" and (quality := contents[kind].get("quality")):
                 self._print(f"      quality gate: {_quality_line(quality)}")
         quiz = contents["quiz"]
         if quiz["status"] != "completed":
-            raise DemoError(f"quiz {quiz['status']}: {quiz['error']}")
+            return self._finish(total, stopped_at="quiz attempt")
 
         # Answer the first question with option 0 and the rest with option 3: some will be wrong.
         answers = {q["id"]: (0 if i == 0 else 3) for i, q in enumerate(quiz["questions"])}
@@ -151,8 +154,20 @@ class Demo:
                     self._print(f"        practice: {' '.join(question['question'].split())[:120]}")
         else:
             self._print("      passed: no remediation needed")
-        self._print(f"\ndone in {time.monotonic() - total:.1f}s — dashboard: GET {self._base}/v1/dashboard")
-        return 0
+        return self._finish(total)
+
+    def _finish(self, started: float, stopped_at: str | None = None) -> int:
+        """0 only when every step succeeded; otherwise which failed, why, and a non-zero exit."""
+        elapsed = time.monotonic() - started
+        if not self._failures:
+            self._print(f"\ndone in {elapsed:.1f}s — dashboard: GET {self._base}/v1/dashboard")
+            return 0
+        self._print(f"\n✗ {len(self._failures)} step(s) failed after {elapsed:.1f}s:")
+        for step, why in self._failures:
+            self._print(f"  - {step}: {' '.join(why.split())[:300]}")
+        if stopped_at:
+            self._print(f"  (stopped before the {stopped_at}: it needs what failed)")
+        return 1
 
 
 def _quality_line(report: dict) -> str:
@@ -163,3 +178,10 @@ def _quality_line(report: dict) -> str:
         f"{report['repaired']} repaired, {report['dropped']} dropped · found {found} · {report['gate_ms']} ms"
     )
     return line + (f" · {report['invalid']} not valid" if report["invalid"] else "")
+
+
+def _by(model: str | None) -> str:
+    """Who wrote an artifact, in words: the learner's material quoted, a model, or the template."""
+    if model is None:
+        return "by the manual outline"
+    return "from your material (quoted, no model)" if model == "extractive" else f"by {model}"

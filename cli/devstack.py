@@ -15,7 +15,7 @@ import sys
 import time
 
 from api.dev_auth import ensure_keypair
-from cli import local_llm
+from cli import local_llm, local_servers
 from cli.embedded_postgres import EmbeddedPostgres
 from cli.embedded_temporal import start_dev_server
 from cli.ports import require_free, wait_for_port
@@ -51,7 +51,10 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     needed = {"API": settings.api_port}
-    use_local_llm = not (settings.openai_base_url or settings.openai_api_key) and local_llm.available()
+    configured = bool(settings.openai_base_url or settings.openai_api_key)
+    use_local_llm = not configured and local_llm.available()
+    if not configured and (offer := local_servers.offer(local_servers.probe())):
+        print(offer, flush=True)
     if use_local_llm:
         needed["local model"] = settings.local_llm_port
     if not settings.temporal_address:
@@ -92,6 +95,11 @@ def run(settings: Settings) -> int:
                 raise SystemExit(f"the local model did not start; see {settings.data_dir / 'local-llm.log'}")
             env.update(local_llm.LOCAL_ENV)
             env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{settings.local_llm_port}/v1"
+            print(
+                "  demo mode: the bundled 135M model cannot write courses; courses from your own documents\n"
+                "  (My material) are made from them, quoted and cited. Connect a real model for the rest.",
+                flush=True,
+            )
         elif not (settings.openai_base_url or settings.openai_api_key):
             print(
                 "! no LLM endpoint configured and the local model is not installed: outlines will use the\n"

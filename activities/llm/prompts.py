@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, replace
 
 from activities.llm.request import Prompt
+from studyflow.content_rules.prompt_echo import PromptReference
 from studyflow.contracts.llm_drafts import (
     CourseOutlineDraft,
     FlashcardSetDraft,
@@ -507,3 +509,39 @@ def _finished(prompt: Prompt, few_shot: bool) -> Prompt:
     system, *rest = prompt.messages
     shots = [{"role": "user", "content": request}, {"role": "assistant", "content": json.dumps(answer)}]
     return replace(prompt, messages=[system, *shots, *rest])
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _flatten(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _flatten(item)]
+    return []
+
+
+# The worked examples' subjects (Git, Python tuples): words that, in a course that is not about them,
+# only come from the examples.
+# ("branch", "merge" and "tuple" alone are ordinary words of other subjects: only Git's own terms.)
+_EXAMPLE_SUBJECT = re.compile(
+    r"\b(?:git|github|gitlab|commits?|repositor(?:y|ies))\b|\b(?:creat\w*|switch\w*|merg\w*)\s+(?:a\s+|two\s+)?branch",
+    re.IGNORECASE,
+)
+
+
+def reference_for(prompt: Prompt, exclude: list[str] = ()) -> PromptReference:
+    """What the model was told, for `prompt_echo`: the prompt's wording and every worked example
+    (whether or not this request carried one: a model may have seen it in an earlier turn of the
+    same server, and copying it is wrong anywhere), without the learner's own words in it — their
+    topic, titles, question and material (`exclude`), which an answer may rightly repeat."""
+    texts = []
+    for message in prompt.messages:
+        text = str(message.get("content", ""))
+        for own in sorted((e for e in exclude if e), key=len, reverse=True):
+            text = text.replace(own, " ")
+        texts.append(text)
+    examples = [text for request, answer in _EXAMPLES.values() for text in [request, *_flatten(answer)]]
+    phrases = [text for _, answer in _EXAMPLES.values() for text in _flatten(answer)]
+    about_the_example = _EXAMPLE_SUBJECT.search(" ".join(e for e in exclude if e))
+    return PromptReference.of(texts + examples, phrases, None if about_the_example else _EXAMPLE_SUBJECT)

@@ -14,4 +14,6 @@ async def web_config(settings: SettingsDep) -> WebConfig:
         auth_mode="embedded" if settings.uses_embedded_auth else "clerk",
         clerk_publishable_key=None if settings.uses_embedded_auth else settings.clerk_publishable_key,
         dev_sign_in=settings.offers_dev_sign_in,
+        bundled_model=settings.uses_bundled_model,
+        content_engine=settings.content_engine,
     )

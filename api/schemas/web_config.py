@@ -13,6 +13,14 @@ class WebConfig(BaseModel):
     auth_mode: Literal["embedded", "clerk"]
     clerk_publishable_key: str | None = Field(description="set when auth_mode is clerk")
     dev_sign_in: bool = Field(description="POST /v1/auth/dev-token exists (embedded auth on a loopback address)")
+    bundled_model: bool = Field(
+        default=False,
+        description="the configured model is the bundled demo model (SmolLM2-135M): study material comes from "
+        "the learner's own documents; courses on a bare topic are beyond it",
+    )
+    content_engine: Literal["auto", "llm", "extractive"] = Field(
+        default="auto", description="CONTENT_ENGINE: who writes material-based content (see studyflow/engines.py)"
+    )
 
 
 class DevTokenRequest(ApiInput):

@@ -28,6 +28,28 @@ class Flaw(StrEnum):
     BACK_REPEATS_FRONT = "back_repeats_front"
     DUPLICATE_TITLE = "duplicate_title"
     UNGROUNDED = "ungrounded"
+    # Failures of a model that cannot do the task (the bundled 135M one): checked on every text a
+    # model writes, notes, outlines, plans and chat answers included (`output_checks`).
+    JSON_FRAGMENT = "json_fragment"
+    SCHEMA_FIELD_ECHO = "schema_field_echo"
+    PROMPT_ECHO = "prompt_echo"
+    RAW_HTML = "raw_html"
+    UNCLOSED_FENCE = "unclosed_fence"
+    TRUNCATED = "truncated"
+
+
+# Scored on real outputs of the bundled model (tests/data/bundled_outputs.jsonl), not on the
+# hand-written set (tests/data/item_flaws.jsonl), whose items were written for the other reasons.
+MODEL_FAILURES = frozenset(
+    {
+        Flaw.JSON_FRAGMENT,
+        Flaw.SCHEMA_FIELD_ECHO,
+        Flaw.PROMPT_ECHO,
+        Flaw.RAW_HTML,
+        Flaw.UNCLOSED_FENCE,
+        Flaw.TRUNCATED,
+    }
+)
 
 
 @dataclass(frozen=True)

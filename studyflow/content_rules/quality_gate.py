@@ -21,6 +21,8 @@ from studyflow.content_rules.groundedness import (
     question_grounding,
 )
 from studyflow.content_rules.item_flaws import Finding, Flaw, FlawThresholds, card_flaws, question_flaws
+from studyflow.content_rules.output_checks import NO_REFERENCE, text_findings
+from studyflow.content_rules.prompt_echo import PromptReference
 
 FLAGS_ONLY = frozenset({Flaw.UNGROUNDED})
 
@@ -45,8 +47,10 @@ def findings(
     vectors: list[list[float]],
     excerpt_vectors: list[list[float]],
     thresholds: GateThresholds = GateThresholds(),
+    reference: PromptReference = NO_REFERENCE,
 ) -> list[Finding]:
-    """Every finding for a structurally valid record; `vectors` as `texts_to_embed` listed them."""
+    """Every finding for a structurally valid record; `vectors` as `texts_to_embed` listed them.
+    `reference`: what the model was told, for the prompt-echo check."""
     if kind == "quiz":
         options = record["options"]
         found = question_flaws(
@@ -67,7 +71,32 @@ def findings(
     else:
         found = card_flaws(record["front"], record["back"])
         grounding = card_grounding(vectors[0], excerpt_vectors, thresholds.grounded_similarity) if vectors else None
+    found += _model_failures(kind, record, reference, {f.flaw for f in found})
     return found + ([grounding] if grounding else [])
+
+
+def _model_failures(kind: str, record: dict, reference: PromptReference, already: set) -> list[Finding]:
+    """The checks every model-written text gets (`output_checks`), one finding per flaw."""
+    if kind == "quiz":
+        texts = {"question": record["question"], "explanation": record.get("explanation", "")}
+        texts.update({f"option {'ABCD'[i]}": o for i, o in enumerate(record["options"])})
+        texts.update({f"key point {i + 1}": p for i, p in enumerate(record.get("key_points", []))})
+    else:
+        texts = {"front": record["front"], "back": record["back"]}
+    found = []
+    for name, text in texts.items():
+        for finding in text_findings(name, text, reference):
+            # A card or question may be about HTML ("What does <br> do?"); it is shown as text,
+            # never rendered. Tags are a failure in titles, notes, plans and answers.
+            if finding.flaw is Flaw.RAW_HTML:
+                continue
+            # 'Rome",' ends on a comma because JSON was left in it: that is debris, not a cut sentence.
+            if finding.flaw is Flaw.TRUNCATED and Flaw.DEBRIS in already:
+                continue
+            if finding.flaw not in already:
+                already.add(finding.flaw)
+                found.append(finding)
+    return found
 
 
 def blocking(found: list[Finding]) -> list[Finding]:

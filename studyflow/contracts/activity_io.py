@@ -17,6 +17,11 @@ class OutlineRequest(BaseModel):
 class GeneratedOutline(BaseModel):
     outline: CourseOutlineDraft
     model: str
+    # "extractive": built from the learner's documents; then `sections` holds, per chapter and
+    # topic, the ids of the chunks that topic covers (its notes and items are cut from them).
+    # Defaults keep histories recorded before these fields replaying unchanged.
+    engine: str = "llm"
+    sections: list[list[list[str]]] | None = None
 
 
 class PersistOutlineInput(BaseModel):

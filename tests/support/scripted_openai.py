@@ -87,6 +87,8 @@ class ScriptedOpenAI:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = _free_port()
+        # What `GET /{provider}/v1/models` lists (`studyflow models` checks the configured one is there).
+        self.models: dict[str, list[str]] = {"primary": ["primary-model"], "fallback": ["fallback-model"]}
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> ScriptedOpenAI:
@@ -94,6 +96,7 @@ class ScriptedOpenAI:
             routes=[
                 Route("/{provider}/v1/chat/completions", self._chat, methods=["POST"]),
                 Route("/{provider}/v1/embeddings", self._embeddings, methods=["POST"]),
+                Route("/{provider}/v1/models", self._models, methods=["GET"]),
             ]
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
@@ -145,6 +148,10 @@ class ScriptedOpenAI:
             return sum(1 for text in self._arrivals if match in text)
 
     # --- handlers ----------------------------------------------------------------------
+    async def _models(self, request: Request) -> JSONResponse:
+        listed = self.models.get(request.path_params["provider"], [])
+        return JSONResponse({"object": "list", "data": [{"id": m, "object": "model"} for m in listed]})
+
     def _take(self, provider: str, text: str) -> Reply | None:
         with self._lock:
             for rule in self._rules:
@@ -349,6 +356,8 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
                 for i in range(3)
             ],
         }
+    if schema_name == "models_check":
+        return {"ok": True}
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import trafilatura
 
 from activities.sources.extracted import Extracted, ReadLimits, Unreadable, window_of
-from activities.sources.readers.markdown import sections_of
+from activities.sources.readers.markdown import structured
 
 NO_TEXT = "We found no readable text on this page (it may need JavaScript, or be mostly images)."
 
@@ -21,9 +21,9 @@ def read(path: Path, window: tuple[int, int] | None, limits: ReadLimits) -> Extr
         raise Unreadable("no_text", NO_TEXT)
     metadata = trafilatura.extract_metadata(html)
     title = (metadata.title or "").strip() if metadata else ""
-    sections = sections_of(markdown)
+    sections, first_heading = structured(markdown)
     return Extracted(
         units=len(sections),
         sections=[sections[i] for i in window_of(len(sections), window)],
-        title=title[:300] or None,
+        title=(title or first_heading or "")[:300] or None,
     )

@@ -2338,10 +2338,23 @@ export interface components {
              */
             auth_mode: "embedded" | "clerk";
             /**
+             * Bundled Model
+             * @description the configured model is the bundled demo model (SmolLM2-135M): study material comes from the learner's own documents; courses on a bare topic are beyond it
+             * @default false
+             */
+            bundled_model: boolean;
+            /**
              * Clerk Publishable Key
              * @description set when auth_mode is clerk
              */
             clerk_publishable_key: string | null;
+            /**
+             * Content Engine
+             * @description CONTENT_ENGINE: who writes material-based content (see studyflow/engines.py)
+             * @default auto
+             * @enum {string}
+             */
+            content_engine: "auto" | "llm" | "extractive";
             /**
              * Dev Sign In
              * @description POST /v1/auth/dev-token exists (embedded auth on a loopback address)

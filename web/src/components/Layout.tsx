@@ -5,6 +5,7 @@ import { api } from "../api/client";
 import { unwrap } from "../api/problem";
 import { useLiveEvents } from "../api/liveEvents";
 import { useSession } from "../auth/session";
+import { DemoModeNotice } from "./DemoModeNotice";
 import { LiveStatus } from "./LiveStatus";
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -53,6 +54,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <DemoModeNotice />
         {children}
       </main>
     </>

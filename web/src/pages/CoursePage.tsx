@@ -8,6 +8,7 @@ import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
+import { writtenBy } from "../components/writtenBy";
 
 type Course = Schemas["CourseDetail"];
 
@@ -47,7 +48,7 @@ export function CoursePage() {
       <h1>{c.title ?? c.topic}</h1>
       <p className="meta">
         {c.course_type.replace("_", " ")} · {c.difficulty} · <StatusBadge status={c.status} />
-        {c.outline_model && <span> · outline by {c.outline_model}</span>}
+        {c.outline_model && <span> · outline {writtenBy(c.outline_model)}</span>}
       </p>
       {(c.sources ?? []).length > 0 && (
         <p className="meta">Built from your material: {(c.sources ?? []).map((s) => s.name).join(", ")}</p>

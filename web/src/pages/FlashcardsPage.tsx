@@ -49,7 +49,7 @@ export function FlashcardsPage() {
       </p>
       <h1>Flashcards</h1>
       {c.near_hit && <p className="notice">These cards come from a similar course: {c.near_hit.reason}</p>}
-      <QualityNote report={c.quality} noun="cards" />
+      <QualityNote report={c.quality} noun="cards" model={c.model} />
       {card ? (
         <>
           <p className="meta" aria-live="polite">

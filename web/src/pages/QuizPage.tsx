@@ -53,7 +53,7 @@ export function QuizPage() {
         <Link to={`/courses/${q.course_id}`}>Back to the course</Link>
       </p>
       <h1>Quiz</h1>
-      <QualityNote report={q.quality} noun="questions" />
+      <QualityNote report={q.quality} noun="questions" model={q.model} />
       <label className="choice">
         <input type="checkbox" checked={!onePerPage} onChange={(e) => setOnePerPage(!e.target.checked)} />
         Show all questions on one page

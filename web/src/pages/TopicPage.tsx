@@ -8,6 +8,7 @@ import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { SafeMarkdown } from "../components/SafeMarkdown";
 import { StatusBadge } from "../components/StatusBadge";
+import { writtenBy } from "../components/writtenBy";
 
 export default function TopicPage() {
   const { topicId = "" } = useParams();
@@ -34,7 +35,7 @@ export default function TopicPage() {
       <h1>{t.title}</h1>
       <p className="meta">
         <StatusBadge status={t.status} />
-        {t.notes_model && <span> · notes by {t.notes_model}</span>}
+        {t.notes_model && <span> · notes {writtenBy(t.notes_model)}</span>}
       </p>
       {t.status === "completed" && t.notes_md && <SafeMarkdown text={t.notes_md} />}
       {t.status === "generating" && (
