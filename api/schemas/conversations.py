@@ -21,7 +21,8 @@ class ConversationCreate(ApiInput):
 class QuestionCreate(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    question: str = Field(min_length=1, max_length=2000)
+    # The pattern says what the stripping implies: a question of only spaces is no question.
+    question: str = Field(min_length=1, max_length=2000, pattern=r"\S")
     request_id: str | None = Field(
         default=None,
         min_length=1,
