@@ -69,7 +69,7 @@ chaos: install
 	$(BIN)/python -m tests.chaos.fault_injection
 
 token: install
-	@$(BIN)/studyflow token "$(USER)"
+	@$(BIN)/studyflow token "$(USER)" $(if $(ORG),--org "$(ORG)") $(if $(ROLE),--role "$(ROLE)")
 
 bench: install
 	$(BIN)/python -m bench.course_bench

@@ -30,6 +30,7 @@ from activities.llm.ledger import LlmLedger
 from activities.notes_activities import NotesActivities
 from activities.notifiers import build_notifier
 from activities.nudge_activities import NudgeActivities
+from activities.organization_activities import OrganizationActivities
 from activities.reconciler_activities import ReconcilerActivities
 from activities.remediation_activities import RemediationActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
@@ -42,10 +43,12 @@ from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect_when_up
 from studyflow.tracing import install_tracer_provider, instrument_io
+from workflows.assignment_fan_out import AssignmentFanOutWorkflow
 from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.learner_context import LearnerContextWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
 from workflows.source_ingestion import SourceIngestionWorkflow
@@ -73,6 +76,8 @@ WORKFLOWS = [
     ConversationWorkflow,
     StuckRowReconcilerWorkflow,
     SubjectSuggestionsWorkflow,
+    AssignmentFanOutWorkflow,
+    LearnerContextWorkflow,
 ]
 
 
@@ -90,6 +95,7 @@ class ActivitySet:
     conversations: ConversationActivities
     reconciler: ReconcilerActivities
     suggestions: SuggestionActivities
+    organizations: OrganizationActivities
 
     def all(self) -> list:
         return [
@@ -129,6 +135,8 @@ class ActivitySet:
             self.reconciler.repair_stuck_rows,
             self.suggestions.suggest_subjects,
             self.suggestions.suggest_from_history,
+            self.organizations.fan_out_assignment,
+            self.organizations.write_learner_context,
         ]
 
     def cpu_heavy(self) -> list:
@@ -164,6 +172,7 @@ def build_activities(
         conversations=ConversationActivities(settings, session_factory, llm, embedder),
         reconciler=ReconcilerActivities(settings, session_factory, client, store),
         suggestions=SuggestionActivities(settings, session_factory, llm),
+        organizations=OrganizationActivities(settings, session_factory, llm),
     )
 
 

@@ -17,6 +17,7 @@ from api.openapi_errors import install_openapi_document
 from api.process_metrics import forget_process_metrics
 from api.request_id import RequestIdMiddleware
 from api.routes import (
+    assignments,
     attempts,
     billing,
     conversations,
@@ -30,11 +31,13 @@ from api.routes import (
     me,
     metrics,
     notifications,
+    organizations,
     remediation,
     sources,
     study_content,
     suggestions,
     topics,
+    tutor,
     tutor_handoffs,
     weak_areas,
     web_config,
@@ -135,6 +138,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         webhooks.router,
         web_config.router,
         events.router,
+        organizations.router,
+        assignments.router,
+        tutor.router,
     ):
         app.include_router(router)
     if settings.metrics_enabled:

@@ -8,29 +8,20 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from clerk_backend_api.security import authenticate_request_async
 from clerk_backend_api.security.types import AuthenticateRequestOptions
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db_session import get_session
 from api.dev_auth import ensure_keypair
 from api.errors import ApiError
-from db.models import User
+from api.token_claims import ClaimError, Principal, principal_from
 from services.actor import Actor
+from services.identity import resolve_actor
 from studyflow.settings import Settings
-
-
-@dataclass(frozen=True)
-class Principal:
-    clerk_id: str
-    email: str | None
-
 
 # The signed-in learner as the services see them.
 CurrentUser = Actor
@@ -40,6 +31,7 @@ CurrentUser = Actor
 # signature check (an RSA verify plus the SDK's parsing) is the same answer until it expires.
 # Only the token is cached; the learner's row (a deleted account) is read on every request.
 VERIFIED_TOKENS_KEPT = 10_000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Authenticator:
@@ -54,39 +46,47 @@ class Authenticator:
             authorized_parties=settings.clerk_authorized_parties or None,
             accepts_token=["session_token"],
         )
+        self._parties = list(settings.clerk_authorized_parties)
+        self._max_lifetime = settings.token_max_lifetime_seconds
 
     async def authenticate(self, request: Request) -> Principal:
-        if not request.headers.get("authorization") and "__session" not in request.headers.get("cookie", ""):
+        bearer = request.headers.get("authorization")
+        cookie = "__session" in request.headers.get("cookie", "")
+        if not bearer and cookie and request.method not in SAFE_METHODS:
+            # A browser sends cookies with cross-site form and multipart posts too (CSRF): a change
+            # needs the bearer header, which only the app's own code can set.
+            raise unauthenticated("a session cookie alone cannot change anything; send the bearer token")
+        if not bearer and not cookie:
             raise unauthenticated("missing bearer token")
         # The SDK reads the header when there is one, else the cookie: the same key means the same token.
-        credential = request.headers.get("authorization") or request.headers.get("cookie", "")
+        credential = bearer or request.headers.get("cookie", "")
         known = self._verified.get(credential)
         if known is not None and known[1] > time.time():
             self._verified.move_to_end(credential)
             return known[0]
         principal, expires_at = await self._verify(request)
-        if expires_at is not None:
-            self._verified[credential] = (principal, expires_at)
-            if len(self._verified) > VERIFIED_TOKENS_KEPT:
-                self._verified.popitem(last=False)
+        self._verified[credential] = (principal, expires_at)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
         return principal
 
-    async def _verify(self, request: Request) -> tuple[Principal, float | None]:
+    async def _verify(self, request: Request) -> tuple[Principal, float]:
         try:
             state = await authenticate_request_async(request, self._options)
         except Exception as exc:  # PyJWT raises on garbage the SDK does not map (e.g. bad base64)
             raise unauthenticated("malformed token") from exc
         if not state.is_signed_in or not state.payload:
             raise unauthenticated(state.reason.value[0] if state.reason else "invalid token")
-        subject = state.payload.get("sub")
-        if not isinstance(subject, str) or not subject:
-            raise unauthenticated("token has no subject")
-        email = state.payload.get("email")
-        expires_at = state.payload.get("exp")
-        return (
-            Principal(clerk_id=subject, email=email if isinstance(email, str) else None),
-            float(expires_at) if isinstance(expires_at, (int, float)) else None,
-        )
+        try:
+            principal = principal_from(
+                state.payload,
+                now=time.time(),
+                max_lifetime_seconds=self._max_lifetime,
+                authorized_parties=self._parties,
+            )
+        except ClaimError as exc:
+            raise unauthenticated(str(exc)) from None
+        return principal, float(state.payload["exp"])
 
 
 def unauthenticated(reason: str) -> ApiError:
@@ -105,23 +105,14 @@ async def current_principal(request: Request, _: HTTPAuthorizationCredentials | 
 async def current_user(
     principal: Principal = Depends(current_principal), session: AsyncSession = Depends(get_session)
 ) -> CurrentUser:
-    """The learner named by the verified token; created on first sight (webhooks can arrive late).
-    ON CONFLICT makes concurrent first requests and the webhook converge on one row."""
-    row = (
-        await session.execute(select(User.id, User.plan, User.deleted_at).where(User.clerk_id == principal.clerk_id))
-    ).first()
-    if row is None:
-        await session.execute(
-            insert(User)
-            .values(clerk_id=principal.clerk_id, email=principal.email)
-            .on_conflict_do_nothing(index_elements=["clerk_id"])
-        )
-        await session.commit()
-        row = (
-            await session.execute(
-                select(User.id, User.plan, User.deleted_at).where(User.clerk_id == principal.clerk_id)
-            )
-        ).one()
-    if row.deleted_at is not None:
-        raise unauthenticated("account deleted")
-    return CurrentUser(id=row.id, clerk_id=principal.clerk_id, plan=row.plan)
+    """The person named by the verified token (created on first sight: webhooks can arrive late),
+    in the organisation and role their session names."""
+    org = principal.org
+    return await resolve_actor(
+        session,
+        principal.clerk_id,
+        email=principal.email,
+        name=principal.name,
+        org_external_id=org.external_id if org else None,
+        org_role=org.role if org else None,
+    )

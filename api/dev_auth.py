@@ -63,8 +63,13 @@ def mint_session_token(
     *,
     ttl_seconds: int = 3600,
     email: str | None = None,
+    name: str | None = None,
+    org_id: str | None = None,
+    org_role: str | None = None,
     now: float | None = None,
 ) -> str:
+    """`org_id` (an organisation's external id) and `org_role` (admin | tutor | learner) put the
+    session in that organisation, as Clerk's `org_id`/`org_role` claims do."""
     issued = int(now if now is not None else time.time())
     claims = {
         "sub": user_id,
@@ -76,4 +81,9 @@ def mint_session_token(
     }
     if email:
         claims["email"] = email
+    if name:
+        claims["name"] = name
+    if org_id:
+        claims["org_id"] = org_id
+        claims["org_role"] = f"org:{org_role or 'learner'}"
     return jwt.encode(claims, private_pem, algorithm="RS256")

@@ -9,19 +9,40 @@ names the others."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 from opentelemetry import trace
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, current_user, unauthenticated
+from api.errors import ApiError
+from db.models import User
 from db.read_pool import PolledRead
+from services.actor import Actor
 
 _tracer = trace.get_tracer("studyflow.polled_reads")
 
 
-async def read_as_learner(request: Request, principal: Principal, read: PolledRead, **params: object) -> dict[str, Any]:
-    """401 for a deleted account; a learner's first request provisions them, as every route does."""
+OwnerOf = Callable[[AsyncSession, Actor], Awaitable[uuid.UUID]]
+
+
+async def read_as_learner(
+    request: Request,
+    principal: Principal,
+    read: PolledRead,
+    *,
+    what: str | None = None,
+    owner_of: OwnerOf | None = None,
+    **params: object,
+) -> dict[str, Any]:
+    """401 for a deleted account; a learner's first request provisions them, as every route does.
+    A read of a resource (`what`) the learner does not own answers 404 — unless the policy lets
+    them see it (`owner_of` authorises and names its owner: their tutor, an admin, an assignee),
+    then it is read as its owner sees it."""
     params["clerk_id"] = principal.clerk_id
     row = await _fetch(request, read, params)
     if row is None:
@@ -32,7 +53,16 @@ async def read_as_learner(request: Request, principal: Principal, read: PolledRe
             raise RuntimeError(f"{read.name}: no row for a learner just provisioned")
     if row["deleted_at"] is not None:
         raise unauthenticated("account deleted")
-    return row
+    if what is None or row["id"] is not None:
+        return row
+    if owner_of is not None:
+        async with request.app.state.session_factory() as session:
+            owner_id = await owner_of(session, await current_user(principal, session))
+            params["clerk_id"] = await session.scalar(select(User.clerk_id).where(User.id == owner_id))
+        row = await _fetch(request, read, params)
+        if row is not None and row["id"] is not None:
+            return row
+    raise ApiError(404, f"{what} not found")
 
 
 async def _fetch(request: Request, read: PolledRead, params: dict[str, object]) -> dict[str, Any] | None:

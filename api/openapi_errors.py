@@ -29,8 +29,9 @@ class ErrorBody(BaseModel):
 _DESCRIPTIONS = {
     400: "the request cannot be carried out as sent (e.g. a body that cannot be parsed)",
     401: "no valid bearer token (or webhook signature)",
+    403: "the object exists for you to know of, but your role does not allow this (services/policy.py)",
     409: "the object is not in a state that allows this",
-    404: "no such object for this learner",
+    404: "no such object for you (another learner's or organisation's answers this too)",
     413: "the body is over the size limit",
     422: "invalid input; `fields` names each problem",
     429: "rate limit or quota reached (`Retry-After` says when to retry)",
@@ -45,6 +46,7 @@ BAD_REQUEST = {400: {"description": _DESCRIPTIONS[400]}}
 CONFLICT = {409: {"description": _DESCRIPTIONS[409]}}
 UNSIGNED = {401: {"description": _DESCRIPTIONS[401]}}
 NOT_FOUND = {404: {"description": _DESCRIPTIONS[404]}}
+FORBIDDEN = {403: {"description": _DESCRIPTIONS[403]}}
 
 
 def install_openapi_document(app: FastAPI) -> None:
@@ -71,6 +73,9 @@ def _build(app: FastAPI) -> dict:
                 statuses.add(401)
             if "{" in path:
                 statuses.add(404)
+                if operation.get("security"):
+                    # Someone else's object: their tutor or an admin may know it, not always act on it.
+                    statuses.add(403)
             if "requestBody" in operation:
                 statuses |= {400, 413}
             responses = operation.setdefault("responses", {})

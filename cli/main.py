@@ -88,7 +88,10 @@ def _cmd_token(args: argparse.Namespace) -> int:
         print("token: give a user id of 1 to 255 characters", file=sys.stderr)
         return 2
     private_pem, _ = ensure_keypair(settings.dev_key_dir)
-    print(mint_session_token(private_pem, user, ttl_seconds=args.ttl, email=args.email))
+    org = args.org.strip() if args.org else None
+    if org and not org.startswith("org_"):
+        org = f"org_{org}"  # `ORG=demo` names the embedded organisation org_demo
+    print(mint_session_token(private_pem, user, ttl_seconds=args.ttl, email=args.email, org_id=org, org_role=args.role))
     return 0
 
 
@@ -229,8 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     mig.set_defaults(func=_cmd_migrate)
     tok = sub.add_parser("token", help="print a bearer token for a user (embedded auth only)")
     tok.add_argument("user")
-    tok.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
+    tok.add_argument(
+        "--ttl", type=int, default=12 * 3600, help="lifetime in seconds (at most TOKEN_MAX_LIFETIME_SECONDS)"
+    )
     tok.add_argument("--email")
+    tok.add_argument("--org", help="an organisation's external id (org_...; a bare name becomes org_<name>)")
+    tok.add_argument("--role", choices=["admin", "tutor", "learner"], help="the role in --org (default learner)")
     tok.set_defaults(func=_cmd_token)
     sub.add_parser("apply-schedules", help="create or update the Temporal schedules").set_defaults(
         func=_cmd_apply_schedules

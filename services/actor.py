@@ -1,5 +1,5 @@
-"""Who is asking: the signed-in person as the services see them (the API builds it from the
-verified token and the user's row)."""
+"""Who is asking: the signed-in person as the services see them — their account, and their role
+in the organisation their session is in (none: the personal space of a learner on their own)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
+from studyflow.statuses import Role
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,16 @@ class Actor:
     id: uuid.UUID
     clerk_id: str
     plan: str
+    organization_id: uuid.UUID | None = None
+    role: Role | None = None  # in `organization_id`
+
+    @property
+    def is_admin(self) -> bool:
+        return self.organization_id is not None and self.role == Role.admin
+
+    @property
+    def is_tutor(self) -> bool:
+        return self.organization_id is not None and self.role == Role.tutor
 
 
 async def actor_of(session: AsyncSession, user_id: uuid.UUID) -> Actor:

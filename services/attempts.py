@@ -16,8 +16,10 @@ from db.mastery import record_answer
 from db.models import QuizAttempt, RemediationPlan, StudyContent
 from db.user_counters import add_quiz_attempt, record_activity_day
 from services.admission import Admission
+from services.assignment_targets import complete_by_attempt
 from services.errors import ServiceError
 from services.goal_completion import complete_reached_goals
+from services.learner_context import mark_stale
 from services.llm_allowance import Allowance, LlmWork
 from services.outbox import StartRequest
 from studyflow import search_attributes, start_inputs, workflow_ids, workflow_types
@@ -81,8 +83,11 @@ async def submit_attempt(
     for item in graded.feedback:
         if item["topic_id"]:
             await record_answer(session, actor.id, uuid.UUID(item["topic_id"]), item["correct"])
-    # Minutes and mastery changed: goals they meet are completed with the attempt.
+    # Minutes and mastery changed: goals they meet are completed with the attempt, assignments of
+    # this quiz are done, and the learner's tutors' context of them is due to be written again.
     admission.adopt(await complete_reached_goals(session, settings, actor, admission.today))
+    await complete_by_attempt(session, actor.id, quiz, graded.percentage)
+    admission.adopt(await mark_stale(session, settings, actor.id))
     plan_id = None
     if graded.percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
         allowance = await admission.allow_llm(LlmWork.remediation)

@@ -328,7 +328,13 @@ class Settings(BaseSettings):
     clerk_jwt_key: str | None = Field(
         default=None, description="PEM public key for networkless session-token verification"
     )
-    clerk_authorized_parties: list[str] = Field(default_factory=list)
+    clerk_authorized_parties: list[str] = Field(
+        default_factory=list,
+        description="origins a token's azp may name (JSON list); a token naming another is refused",
+    )
+    token_max_lifetime_seconds: float = Field(
+        default=86400, gt=0, description="a session token expiring further ahead than this is refused"
+    )
     clerk_webhook_secret: SecretStr | None = None
     clerk_publishable_key: str | None = Field(
         default=None, description="pk_... for the web app's Clerk sign-in; unset with embedded auth"

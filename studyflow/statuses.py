@@ -90,3 +90,37 @@ class SubjectKind(StrEnum):
     source = "source"
     goal = "goal"
     clerk_event = "clerk_event"
+    assignment = "assignment"  # a group's fan-out
+    learner_context = "learner_context"
+
+
+class Role(StrEnum):
+    """A person's role in an organisation (memberships); one person may hold different roles in
+    different organisations."""
+
+    admin = "admin"
+    tutor = "tutor"
+    learner = "learner"
+
+
+class AssignmentKind(StrEnum):
+    course = "course"
+    quiz = "quiz"
+    flashcards = "flashcards"
+    practice_set = "practice_set"  # a quiz made for practice (e.g. from a session's gaps)
+
+
+class AssignmentStatus(StrEnum):
+    open = "open"
+    completed = "completed"
+
+
+class HandoffStatus(StrEnum):
+    """A tutor hand-off from the chat: written for the learner (`draft`), sent by them to their
+    tutor, then accepted, resolved or declined by the tutor."""
+
+    draft = "draft"
+    sent = "sent"
+    accepted = "accepted"
+    resolved = "resolved"
+    declined = "declined"

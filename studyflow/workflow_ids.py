@@ -53,3 +53,13 @@ def stuck_row_reconciler() -> str:
 def subject_suggestions(goal_id: uuid.UUID) -> str:
     """One suggestions run per met goal, however often its completion is observed."""
     return f"subject-suggestions-{goal_id}"
+
+
+def assignment_fan_out(assignment_id: uuid.UUID) -> str:
+    return f"assignment-fan-out-{assignment_id}"
+
+
+def learner_context(organization_id: uuid.UUID, learner_id: uuid.UUID) -> str:
+    """One writer of a learner's context per organisation; evidence arriving while it runs makes
+    it write again (it loops while its row is stale)."""
+    return f"learner-context-{organization_id}-{learner_id}"

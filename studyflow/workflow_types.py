@@ -12,6 +12,8 @@ USER_PROVISIONING = "UserProvisioningWorkflow"
 SOURCE_INGESTION = "SourceIngestionWorkflow"
 CONVERSATION = "ConversationWorkflow"
 SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
+ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
+LEARNER_CONTEXT = "LearnerContextWorkflow"
 
 # Queries and updates the API sends by name.
 COURSE_STAGE_QUERY = "stage"

@@ -63,8 +63,9 @@ async def _usage(api, user) -> dict:
 
 
 async def test_a_course_whose_start_fails_after_the_answer_is_started_by_the_relay(
-    api, temporal_env, session_factory, user_a
+    stack_with, temporal_env, session_factory, user_a
 ):
+    api = await stack_with()  # its own task queues: the relay below sees this test's records only
     async with AsyncExitStack() as stack:
         down = await _down(stack, api, temporal_env)
         accepted = await down.http.post(

@@ -177,3 +177,17 @@ async def test_only_completed_flashcards_export(api, user_a):
     await wait_content(api, user_a, quiz["id"])
     response = await api.http.get(f"/v1/study-content/{quiz['id']}/anki", headers=api.auth(user_a))
     assert response.status_code == 409 and "only flashcards" in response.json()["error"]["message"]
+
+
+async def test_the_dev_sign_in_refuses_requests_not_to_and_from_this_machine(api):
+    """DNS rebinding: a page on another site pointing a name of its own at 127.0.0.1."""
+    rebound = await api.http.post("/v1/auth/dev-token", json={"user": "mallory"}, headers={"Host": "evil.example:8000"})
+    assert rebound.status_code == 403
+    cross = await api.http.post(
+        "/v1/auth/dev-token", json={"user": "mallory"}, headers={"Origin": "https://evil.example"}
+    )
+    assert cross.status_code == 403
+    local = await api.http.post(
+        "/v1/auth/dev-token", json={"user": "alice"}, headers={"Origin": "http://127.0.0.1:8000"}
+    )
+    assert local.status_code == 200

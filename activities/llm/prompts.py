@@ -13,6 +13,7 @@ from studyflow.content_rules.prompt_echo import PromptReference
 from studyflow.contracts.llm_drafts import (
     CourseOutlineDraft,
     FlashcardSetDraft,
+    LearnerContextDraft,
     QuizDraft,
     RemediationDraft,
     SubjectSuggestionsDraft,
@@ -545,3 +546,24 @@ def reference_for(prompt: Prompt, exclude: list[str] = ()) -> PromptReference:
     phrases = [text for _, answer in _EXAMPLES.values() for text in _flatten(answer)]
     about_the_example = _EXAMPLE_SUBJECT.search(" ".join(e for e in exclude if e))
     return PromptReference.of(texts + examples, phrases, None if about_the_example else _EXAMPLE_SUBJECT)
+
+
+def learner_context(facts: str, *, few_shot: bool = False) -> Prompt:
+    """`facts`: what the data says about the learner, as lines (profile, challenges, strengths,
+    practice, assignments); the summary may say nothing they do not."""
+    request = (
+        f"Facts about a learner, from their study data:\n{facts}\n\n"
+        "Write `summary`: 3-5 sentences a human tutor reads in a minute before a session with this "
+        "learner: where they struggle, what they do well, what to focus on next. Use only the facts "
+        "above; name topics exactly as written there; no advice the facts do not support."
+    )
+    return _finished(
+        Prompt(
+            purpose="learner_context",
+            schema_name="learner_context",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=LearnerContextDraft.model_json_schema(),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
+    )

@@ -10,6 +10,7 @@ from api.schemas.attempts import AttemptCreate, AttemptResult
 from api.schemas.study_content import StudyContentType
 from services import attempts
 from services.owned import owned_study_content
+from services.policy import Action
 
 router = APIRouter(prefix="/v1/quizzes", tags=["quiz attempts"])
 
@@ -24,7 +25,9 @@ async def submit_attempt(
     idempotency_key: str | None = Header(default=None, max_length=200),
     admission: AdmissionDep,
 ) -> AttemptResult:
-    quiz = await owned_study_content(admission.session, quiz_id, admission.actor, kind=StudyContentType.quiz)
+    quiz = await owned_study_content(
+        admission.session, quiz_id, admission.actor, kind=StudyContentType.quiz, action=Action.study
+    )
     outcome = await attempts.submit_attempt(admission, quiz, body.answers, body.duration_seconds, idempotency_key)
     attempt = outcome.attempt
     return AttemptResult(

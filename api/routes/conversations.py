@@ -29,6 +29,7 @@ from api.schemas.conversations import (
 from db.models import Conversation, ConversationMessage
 from services import conversations
 from services.owned import owned_conversation, owned_course
+from services.policy import Action
 
 log = logging.getLogger("studyflow.api.conversations")
 router = APIRouter(prefix="/v1/conversations", tags=["tutor chat"])
@@ -55,7 +56,7 @@ async def list_conversations(user: CurrentUserDep, session: SessionDep) -> Conve
 
 @router.get("/{conversation_id}", response_model=ConversationView)
 async def get_conversation(conversation_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> ConversationView:
-    conversation = await owned_conversation(session, conversation_id, user)
+    conversation = await owned_conversation(session, conversation_id, user, Action.read)
     messages = await session.scalars(
         select(ConversationMessage)
         .where(ConversationMessage.conversation_id == conversation.id)

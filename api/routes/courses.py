@@ -11,7 +11,6 @@ from temporalio.service import RPCError
 from api.auth import Principal
 from api.conditional import NOT_MODIFIED, conditional_json
 from api.deps import AdmissionDep, CurrentUserDep, PrincipalDep, SessionDep, TemporalDep
-from api.errors import ApiError
 from api.learner_read import read_as_learner
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED
 from api.schemas.courses import (
@@ -29,6 +28,7 @@ from db.polled_reads import COURSE
 from services import courses
 from services.courses import CourseRequest, admit_course
 from services.owned import owned_course
+from services.policy import Action
 from studyflow import workflow_types
 from studyflow.statuses import CourseStatus
 
@@ -106,9 +106,14 @@ async def get_course_progress(
 
 
 async def _course_detail(request: Request, principal: Principal, course_id: uuid.UUID) -> CourseDetail:
-    row = await read_as_learner(request, principal, COURSE, course_id=course_id)
-    if row["id"] is None:
-        raise ApiError(404, f"course {course_id} not found")
+    row = await read_as_learner(
+        request,
+        principal,
+        COURSE,
+        what=f"course {course_id}",
+        owner_of=lambda session, actor: _course_owner(session, actor, course_id),
+        course_id=course_id,
+    )
     chapters: dict[int, Chapter] = {}
     for topic in row["topics"]:
         chapter = chapters.setdefault(
@@ -134,3 +139,7 @@ async def delete_course(
 ) -> Response:
     await courses.delete_course(session, temporal, await owned_course(session, course_id, user))
     return Response(status_code=204)
+
+
+async def _course_owner(session, actor, course_id: uuid.UUID) -> uuid.UUID:
+    return (await owned_course(session, course_id, actor, Action.read)).owner_id

@@ -15,6 +15,7 @@ from db.goal_measures import goal_rows
 from db.models import Goal
 from services import goals
 from services.owned import owned_goal
+from services.policy import Action
 from studyflow.local_day import today_in
 from studyflow.settings import Settings
 from studyflow.statuses import GoalStatus
@@ -58,8 +59,8 @@ async def list_goals(
 async def get_goal(
     goal_id: uuid.UUID, user: CurrentUserDep, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> GoalView:
-    await owned_goal(session, goal_id, user)
-    return await load_goal_view(session, settings, user.id, goal_id, _today(settings, clock))
+    goal = await owned_goal(session, goal_id, user, action=Action.read)
+    return await load_goal_view(session, settings, goal.user_id, goal_id, _today(settings, clock))
 
 
 @router.patch("/{goal_id}", response_model=GoalView, responses={**NOT_FOUND, **CONFLICT})

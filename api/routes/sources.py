@@ -22,6 +22,7 @@ from db.models import Source
 from db.source_usage import source_usage
 from services import sources
 from services.owned import owned_source
+from services.policy import Action
 from services.sources import Admitted, NewSource
 from studyflow.object_store import file_content_hash, url_content_hash
 from studyflow.settings import Settings
@@ -138,7 +139,7 @@ async def list_sources(user: CurrentUserDep, session: SessionDep, settings: Sett
 
 @router.get("/{source_id}", response_model=SourceView)
 async def get_source(source_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> SourceView:
-    return SourceView.of(await owned_source(session, source_id, user))
+    return SourceView.of(await owned_source(session, source_id, user, Action.read))
 
 
 @router.delete("/{source_id}", status_code=204, response_class=Response)

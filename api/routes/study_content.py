@@ -26,6 +26,7 @@ from db.models import Course
 from db.polled_reads import STUDY_CONTENT
 from services import study_content
 from services.owned import owned_course, owned_study_content
+from services.policy import Action
 from studyflow.statuses import GenerationStatus
 
 router = APIRouter(prefix="/v1", tags=["study content"])
@@ -54,7 +55,7 @@ async def request_study_content(
     except ValueError:
         choices = ", ".join(t.value for t in StudyContentType)
         raise ApiError(400, f"type must be one of {choices} (got {body.type!r})") from None
-    course = await owned_course(admission.session, course_id, admission.actor)
+    course = await owned_course(admission.session, course_id, admission.actor, Action.study)
     admitted = await study_content.request_study_content(admission, course, kind.value)
     response.status_code = 200 if admitted.status == GenerationStatus.completed else 202
     return StudyContentAccepted(
@@ -68,9 +69,14 @@ async def request_study_content(
 
 @router.get("/study-content/{content_id}", response_model=StudyContentView, responses={**NOT_FOUND, **NOT_MODIFIED})
 async def get_study_content(content_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
-    content = await read_as_learner(request, principal, STUDY_CONTENT, content_id=content_id)
-    if content["id"] is None:
-        raise ApiError(404, f"study content {content_id} not found")
+    content = await read_as_learner(
+        request,
+        principal,
+        STUDY_CONTENT,
+        what=f"study content {content_id}",
+        owner_of=lambda session, actor: _content_owner(session, actor, content_id),
+        content_id=content_id,
+    )
     view = StudyContentView(
         id=content["id"],
         course_id=content["course_id"],
@@ -115,7 +121,7 @@ async def export_anki_deck(
     user: CurrentUserDep,
     session: SessionDep,
 ) -> Response:
-    content = await owned_study_content(session, content_id, user)
+    content = await owned_study_content(session, content_id, user, action=Action.read)
     if content.type != StudyContentType.flashcards:
         raise ApiError(409, f"study content {content_id} is a {content.type}; only flashcards export to Anki")
     if content.status != GenerationStatus.completed:
@@ -129,3 +135,8 @@ async def export_anki_deck(
         media_type="application/apkg",
         headers={"Content-Disposition": f'attachment; filename="studyflow-{content.id}.apkg"'},
     )
+
+
+async def _content_owner(session, actor, content_id: uuid.UUID) -> uuid.UUID:
+    content = await owned_study_content(session, content_id, actor, action=Action.read)
+    return (await owned_course(session, content.course_id, actor, Action.read)).owner_id

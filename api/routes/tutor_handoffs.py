@@ -1,32 +1,40 @@
-"""What a human tutor reads before a session with a learner the chat routed to them."""
+"""A hand-off from the tutor chat: read by its learner and the tutor it was sent to, sent by the
+learner, decided by the tutor."""
 
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from api.deps import CurrentUserDep, SessionDep
-from api.errors import ApiError
-from api.schemas.conversations import TutorHandoffView
-from db.models import TutorHandoff
+from api.deps import AdmissionDep, CurrentUserDep, SessionDep
+from api.openapi_errors import CONFLICT, FORBIDDEN, NOT_FOUND
+from api.schemas.organizations import HandoffDecision, HandoffSend, HandoffView
+from api.views.handoffs import handoff_view
+from services import handoffs
 
 router = APIRouter(prefix="/v1/tutor-handoffs", tags=["tutor chat"])
 
 
-@router.get("/{handoff_id}", response_model=TutorHandoffView)
-async def get_handoff(handoff_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> TutorHandoffView:
-    handoff = await session.scalar(
-        select(TutorHandoff).where(TutorHandoff.id == handoff_id, TutorHandoff.owner_id == user.id)
-    )
-    if handoff is None:
-        raise ApiError(404, f"tutor hand-off {handoff_id} not found")
-    return TutorHandoffView(
-        id=handoff.id,
-        conversation_id=handoff.conversation_id,
-        reason=handoff.reason,
-        summary=handoff.summary,
-        created_at=handoff.created_at,
-        updated_at=handoff.updated_at,
-    )
+@router.get("/{handoff_id}", response_model=HandoffView, responses=NOT_FOUND)
+async def get_handoff(handoff_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> HandoffView:
+    return handoff_view(await handoffs.handoff_for(session, user, handoff_id))
+
+
+@router.post("/{handoff_id}/send", response_model=HandoffView, responses={**NOT_FOUND, **CONFLICT, **FORBIDDEN})
+async def send_handoff(
+    handoff_id: uuid.UUID, admission: AdmissionDep, body: HandoffSend = HandoffSend()
+) -> HandoffView:
+    """The learner sends it to their tutor (409, saying so plainly, when they have none)."""
+    handoff = await handoffs.send(admission, handoff_id, body.tutor_id)
+    await admission.session.refresh(handoff)
+    return handoff_view(handoff)
+
+
+@router.post("/{handoff_id}/decision", response_model=HandoffView, responses={**NOT_FOUND, **CONFLICT, **FORBIDDEN})
+async def decide_handoff(
+    handoff_id: uuid.UUID, body: HandoffDecision, user: CurrentUserDep, session: SessionDep
+) -> HandoffView:
+    handoff = await handoffs.decide(session, user, handoff_id, body.decision, body.note)
+    await session.refresh(handoff)
+    return handoff_view(handoff)

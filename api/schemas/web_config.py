@@ -30,6 +30,13 @@ class DevTokenRequest(ApiInput):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$",
         description="the learner to sign in as: letters, digits, and _ . @ -",
     )
+    organization: str | None = Field(
+        default=None,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="an organisation's external id to sign in to (e.g. org_demo); none: the personal space",
+    )
+    role: Literal["admin", "tutor", "learner"] = Field(default="learner", description="the role in the organisation")
 
 
 class DevToken(BaseModel):

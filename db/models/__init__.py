@@ -1,13 +1,16 @@
 """All tables; importing this package registers them on `Base.metadata` (Alembic relies on it)."""
 
+from db.models.assignments import Assignment, AssignmentTarget
 from db.models.base import EMBEDDING_DIMENSIONS, Base
 from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
 from db.models.goals import Goal, SubjectSuggestion
+from db.models.learner_context import LearnerContext
 from db.models.llm_calls import LlmCall
 from db.models.llm_spend import LlmMonthlySpend
 from db.models.notifications import Notification
+from db.models.organizations import Group, GroupMember, Invitation, Membership, Organization, TutorLink
 from db.models.rate_limits import RateLimitBucket
 from db.models.retrieval import ContentChunk, SemanticCacheEntry
 from db.models.sources import CourseSource, Source
@@ -23,6 +26,15 @@ from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
 __all__ = [
+    "TutorLink",
+    "Organization",
+    "Membership",
+    "Invitation",
+    "GroupMember",
+    "Group",
+    "LearnerContext",
+    "AssignmentTarget",
+    "Assignment",
     "EMBEDDING_DIMENSIONS",
     "Base",
     "ContentChunk",

@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
-from studyflow.statuses import ConversationStatus, check_in
+from studyflow.statuses import ConversationStatus, HandoffStatus, check_in
 
 
 class Conversation(Base):
@@ -60,11 +60,19 @@ class TutorHandoff(Base):
     learner is routed again."""
 
     __tablename__ = "tutor_handoffs"
+    __table_args__ = (CheckConstraint(check_in("status", HandoffStatus), name="status"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     summary: Mapped[dict] = mapped_column(JSONB)
+    # Sent by the learner to one of their tutors, who accepts, resolves or declines it.
+    status: Mapped[str] = mapped_column(String(16), server_default=HandoffStatus.draft.value)
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    tutor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tutor_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

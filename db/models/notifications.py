@@ -19,10 +19,14 @@ class Notification(Base):
             "kind",
             "day",
             unique=True,
-            postgresql_where=text("goal_id IS NULL"),
+            postgresql_where=text("goal_id IS NULL AND dedupe_key IS NULL"),
         ),
         # … and one announcement per met goal, however many goals are met that day.
         Index("uq_notifications_goal_id", "goal_id", unique=True, postgresql_where=text("goal_id IS NOT NULL")),
+        # … and one per event of the product's (an assignment given, a hand-off sent): its key.
+        Index(
+            "uq_notifications_dedupe_key", "dedupe_key", unique=True, postgresql_where=text("dedupe_key IS NOT NULL")
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -33,5 +37,7 @@ class Notification(Base):
     source: Mapped[str | None] = mapped_column(String(16))  # llm | template
     day: Mapped[date] = mapped_column(Date)
     goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    link: Mapped[str | None] = mapped_column(String(300))  # where the app takes the reader
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

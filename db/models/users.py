@@ -18,6 +18,8 @@ class User(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     clerk_id: Mapped[str] = mapped_column(String(255), unique=True)
     email: Mapped[str | None] = mapped_column(String(320))
+    # What tutors and admins see of the person (the token's name claim, or the dev sign-in's).
+    display_name: Mapped[str | None] = mapped_column(String(200))
     plan: Mapped[str] = mapped_column(String(16), server_default="free")
     subscription_status: Mapped[str | None] = mapped_column(String(32))
     streak_current: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -135,3 +135,7 @@ class SubjectSuggestionDraft(_LlmDraft):
 
 class SubjectSuggestionsDraft(_LlmDraft):
     suggestions: list[SubjectSuggestionDraft] = Field(min_length=1, json_schema_extra={"maxItems": 3})
+
+
+class LearnerContextDraft(_LlmDraft):
+    summary: str = Field(min_length=40, json_schema_extra={"maxLength": 1200})

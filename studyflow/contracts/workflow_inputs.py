@@ -110,3 +110,16 @@ class ReconcileInput(BaseModel):
     stuck_after_seconds: float = 900.0
     max_restarts: int = 1
     batch_size: int = 100
+
+
+class AssignmentFanOutInput(BaseModel):
+    assignment_id: uuid.UUID
+    batch_size: int = 500
+
+
+class LearnerContextInput(BaseModel):
+    organization_id: uuid.UUID
+    learner_id: uuid.UUID
+    retry: LlmRetry = LlmRetry()
+    max_rounds: int = 5  # rewrites while new evidence keeps arriving, then the next start takes over
+    template_only: bool = False  # the model failed every attempt: the facts in words

@@ -84,6 +84,6 @@ async def open_api_client(
     app = create_app(settings, temporal_client=temporal_client or temporal_env.client)
     await stack.enter_async_context(app.router.lifespan_context(app))
     http = await stack.enter_async_context(
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://studyflow.test")
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost")
     )
     return ApiClient(http=http, settings=settings, app=app)

@@ -358,6 +358,12 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
         }
     if schema_name == "models_check":
         return {"ok": True}
+    if schema_name == "learner_context":
+        struggling = _number(r"Struggling with: ([^(;\n]+)", prompt, "their last course").strip()
+        return {
+            "summary": f"They are working hard but {struggling} is not yet secure; start the session there, "
+            "then practise with short questions."
+        }
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
 
 
