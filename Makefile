@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm web web-api screenshots dev demo test chaos token bench k8s-check clean
+.PHONY: install local-llm web web-api screenshots dev demo demo-org test chaos token bench k8s-check clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -60,6 +60,10 @@ dev: install local-llm web
 
 demo: install
 	$(BIN)/studyflow demo
+
+# A tutoring centre to look at from the tutor's and the admin's side (against a running `make dev`).
+demo-org: install
+	$(BIN)/studyflow demo-org
 
 test: install web
 	$(BIN)/python -m pytest

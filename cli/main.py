@@ -112,6 +112,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return Demo(settings, base, args.topic, args.timeout).run()
 
 
+def _cmd_demo_org(args: argparse.Namespace) -> int:
+    from cli.demo_org import DemoOrganization
+
+    settings = get_settings()
+    if not settings.uses_embedded_auth:
+        print("demo-org: Clerk keys are configured; the demo mints embedded dev tokens only", file=sys.stderr)
+        return 2
+    base = args.api or f"http://{settings.api_host}:{settings.api_port}"
+    return DemoOrganization(settings, base, args.name).run()
+
+
 def _cmd_models(_: argparse.Namespace) -> int:
     from cli.models_check import run
 
@@ -262,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--topic", default="Python list comprehensions")
     demo.add_argument("--timeout", type=float, default=900, help="seconds to wait for each step")
     demo.set_defaults(func=_cmd_demo)
+    demo_org = sub.add_parser("demo-org", help="seed a tutoring centre (admin, tutors, learners, groups, assignments)")
+    demo_org.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
+    demo_org.add_argument("--name", default="Riverside Tutoring", help="the organisation's name")
+    demo_org.set_defaults(func=_cmd_demo_org)
     return parser
 
 

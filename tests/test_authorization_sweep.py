@@ -22,6 +22,9 @@ from tests.support.study import generated, ready_course_on, request_content, wai
 PUBLIC = {"/healthz", "/readyz", "/v1/webhooks/clerk", "/v1/webhooks/stripe", "/v1/config", "/v1/auth/dev-token"}
 # Endless streams: only the anonymous check fits here; test_events proves each learner sees only theirs.
 STREAMS = {"/v1/events"}
+# Organisation routes: strangers (no organisation, another one) are part of test_permission_matrix,
+# which builds the organisation these need; only the anonymous check runs here.
+ORGANISATION_PARAMS = {"organization_id", "user_id", "link_id", "group_id", "learner_id", "assignment_id", "token"}
 BODIES = {
     ("POST", "/v1/courses"): {"topic": "Sweep topic"},
     ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},
@@ -30,6 +33,13 @@ BODIES = {
     ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What is in my notes?"},
     ("POST", "/v1/goals"): {"kind": "daily_minutes", "target": 10},
     ("PATCH", "/v1/goals/{goal_id}"): {"status": "abandoned"},
+    ("POST", "/v1/tutor-handoffs/{handoff_id}/decision"): {"decision": "accept"},
+    ("POST", "/v1/organizations"): {"name": "Sweep centre"},
+    ("POST", "/v1/assignments"): {
+        "kind": "course",
+        "course_id": "00000000-0000-0000-0000-000000000000",
+        "learner_id": "00000000-0000-0000-0000-000000000000",
+    },
 }
 
 
@@ -114,6 +124,12 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
         for method in operations:
             method = method.upper()
             params = re.findall(r"{(\w+)}", path)
+            if set(params) & ORGANISATION_PARAMS:
+                unknown = path.format(**{p: (str(uuid.uuid4()) if p != "token" else "some-token") for p in params})
+                anonymous = await api.http.request(method, unknown, json=BODIES.get((method, path), {}))
+                assert anonymous.status_code == 401, f"{method} {path} without a token: {anonymous.status_code}"
+                checked += 1
+                continue
             missing = [p for p in params if p not in ids]
             assert not missing, f"{method} {path}: the sweep does not know how to fill {missing}"
             url = path.format(**{p: ids[p] for p in params})

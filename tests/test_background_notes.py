@@ -142,7 +142,7 @@ async def test_dispatcher_and_nudge_histories_replay(
     from temporalio.worker import Replayer
 
     from studyflow.contracts.workflow_inputs import NudgeRunInput
-    from tests.test_replay import HISTORIES, RECORDING_LABEL
+    from tests.support.replay import HISTORIES, RECORDING_LABEL
     from worker import WORKFLOWS
     from workflows.engagement_nudges import EngagementNudgesWorkflow
 

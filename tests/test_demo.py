@@ -12,6 +12,7 @@ import uvicorn
 
 from api.app import create_app
 from cli.demo import Demo
+from cli.demo_org import DemoOrganization
 from tests.support.scripted_openai import Reply, _free_port
 
 
@@ -67,3 +68,27 @@ async def test_demo_completes_the_study_loop(settings, temporal_env, worker):
     assert "done in" in text
     assert "quality gate: 12 asked · 12 checked: 12 passed" in text and "quality gate: 8 asked" in text, text
     assert time.monotonic() - started < 60
+
+
+async def test_demo_org_seeds_a_centre_a_tutor_can_look_at(settings, temporal_env, worker):
+    """`studyflow demo-org`: an admin, two tutors, six learners linked through invitations, a group
+    per tutor and the quiz of a course made from a study sheet assigned to each group."""
+    served = settings.model_copy(update={"temporal_address": temporal_env.client.service_client.config.target_host})
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        await asyncio.sleep(0.05)
+    out = io.StringIO()
+    name = f"Centre {uuid.uuid4().hex[:6]}"
+    try:
+        demo = DemoOrganization(served, f"http://127.0.0.1:{port}", name, 120, out)
+        code = await asyncio.to_thread(demo.run)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    text = out.getvalue()
+    assert code == 0, text
+    assert text.count("joined as learner") == 6 and text.count("joined as tutor") == 2, text
+    assert "make token USER=tutor_ana ORG=org_" in text and "ROLE=tutor" in text

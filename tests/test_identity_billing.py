@@ -288,7 +288,7 @@ async def test_user_provisioning_history_replays(billing_api, temporal_env, sess
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Replayer
 
-    from tests.test_replay import HISTORIES, RECORDING_LABEL
+    from tests.support.replay import HISTORIES, RECORDING_LABEL
     from worker import WORKFLOWS
 
     clerk_id = f"user_{uuid.uuid4().hex[:10]}"

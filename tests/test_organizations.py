@@ -5,6 +5,7 @@ tutor's inbox, the context a tutor reads, and revocation taking effect at once."
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 
 from sqlalchemy import func, insert, select
@@ -13,6 +14,7 @@ from db.models import Conversation, LlmCall, TutorHandoff
 from tests.support.courses import unique_topic
 from tests.support.organization_world import organization
 from tests.support.polling import poll_until
+from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
 
 
 async def _course(api, person, label: str) -> dict:
@@ -233,3 +235,38 @@ async def test_the_tutor_reads_a_context_written_by_a_workflow(api):
     assert written["summary_by"]
     peer = await api.http.get(f"/v1/tutor/learners/{learner.user_id}/context", headers=world["peer"].headers(api))
     assert peer.status_code == 404
+
+
+async def test_organisation_workflow_histories_replay(api, temporal_env):
+    """A group's fan-out and a learner context's writing, recorded from a real run and replayed."""
+    world = await organization(api)
+    tutor, learner = world["tutor"], world["learner"]
+    course = await _course(api, tutor, "replayed")
+    group = (
+        await api.http.post(f"/v1/organizations/{world.org_id}/groups", json={"name": "G"}, headers=tutor.headers(api))
+    ).json()
+    await api.http.post(
+        f"/v1/groups/{group['id']}/members", json={"learner_id": learner.user_id}, headers=tutor.headers(api)
+    )
+    assignment = (
+        await api.http.post(
+            "/v1/assignments",
+            json={"kind": "course", "course_id": course["id"], "group_id": group["id"]},
+            headers=tutor.headers(api),
+        )
+    ).json()
+    context_url = f"/v1/tutor/learners/{learner.user_id}/context"
+
+    async def context():
+        return (await api.http.get(context_url, headers=tutor.headers(api))).json()
+
+    await poll_until(context, lambda c: c["summary"] is not None, timeout=60)
+    fan_out = temporal_env.client.get_workflow_handle(f"assignment-fan-out-{assignment['id']}")
+    assert await fan_out.result() == 1
+    writer = temporal_env.client.get_workflow_handle(f"learner-context-{world.org_id}-{learner.user_id}")
+    assert await writer.result() == "written"
+    for name, handle in (("AssignmentFanOutWorkflow", fan_out), ("LearnerContextWorkflow", writer)):
+        history = await handle.fetch_history()
+        await replayer().replay_workflow(history)
+        if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+            (HISTORIES / f"{name}__{RECORDING_LABEL}.json").write_text(history.to_json())

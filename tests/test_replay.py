@@ -12,25 +12,21 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from studyflow.contracts.workflow_inputs import ReconcileInput
 from tests.support import source_files
 from tests.support.courses import ready_course
 from tests.support.polling import poll_until
+from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
 from tests.support.sources import ingested
 from tests.support.study import request_content, wait_content
-from worker import WORKFLOWS, workflow_runner
+from worker import WORKFLOWS
 from workflows.reconciler import StuckRowReconcilerWorkflow
-
-HISTORIES = Path(__file__).parent / "data" / "histories"
-RECORDING_LABEL = os.environ.get("STUDYFLOW_RECORD_HISTORIES", "recorded")
 
 
 def _replayer() -> Replayer:
-    # The worker's own sandbox configuration: what replays here is what production runs.
-    return Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner())
+    return replayer()
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
