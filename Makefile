@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm web web-api screenshots dev demo demo-org test chaos token bench k8s-check clean
+.PHONY: install local-llm web web-api screenshots dev demo demo-org test test-fast lint chaos token bench k8s-check clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -66,7 +66,18 @@ demo-org: install
 	$(BIN)/studyflow demo-org
 
 test: install web
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
+
+# The fast tier: no browser, no process of its own, no fuzzing, nothing slow (tests/conftest.py TIERS).
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not process and not fuzz and not slow"
+
+# Formatting, lint and import order, the layer contracts, and the web app's types and lint.
+lint: install web/node_modules/.package-lock.json
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	@cd web && env $(WEB_ENV) sh -c 'npx tsc --noEmit -p . && npx eslint src'
 
 # The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load.
 chaos: install

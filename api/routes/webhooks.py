@@ -18,9 +18,8 @@ from api.openapi_errors import BAD_REQUEST, UNAVAILABLE, UNSIGNED
 from api.schemas.webhooks import WebhookAck
 from api.stripe_events import apply_stripe_event
 from db.models import WebhookEvent
-from studyflow import workflow_ids
+from studyflow import workflow_ids, workflow_types
 from studyflow.contracts.workflow_inputs import UserProvisioningInput
-from workflows.user_provisioning import UserProvisioningWorkflow
 
 log = logging.getLogger("studyflow.webhooks")
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -62,7 +61,7 @@ async def clerk_webhook(
     await session.commit()
     try:
         await temporal.start_workflow(
-            UserProvisioningWorkflow.run,
+            workflow_types.USER_PROVISIONING,
             UserProvisioningInput(event_row_id=row_id),
             id=workflow_ids.clerk_event(delivery_id),
             task_queue=settings.task_queue_interactive,
