@@ -23,7 +23,6 @@ from tests.support.s3_server import S3Server
 from tests.support.scripted_openai import ScriptedOpenAI
 from worker import build_activities, build_workers
 
-
 # --- tiers: `make test` runs them all; `make test-fast` leaves out every marked one ---------------
 # Marked here, in one table, rather than test by test: a new slow or process-spawning test is one
 # line to add, and the fast tier's promise (no browser, no subprocess, under 90 s) is read here.
