@@ -332,6 +332,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="origins a token's azp may name (JSON list); a token naming another is refused",
     )
+    token_clock_skew_seconds: float = Field(
+        default=5, ge=0, le=60, description="how far a token's times may be off this server's clock (Clerk's default)"
+    )
     token_max_lifetime_seconds: float = Field(
         default=86400, gt=0, description="a session token expiring further ahead than this is refused"
     )
