@@ -59,7 +59,12 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     async def lifespan(app: FastAPI):
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
-        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=10)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=10,
+            pool_timeout=settings.database_pool_timeout_seconds,
+        )
         read_pool = create_read_pool(settings.database_url, settings.database_read_pool_size)
         await read_pool.open()
         instrument_io(settings, engine)
@@ -71,7 +76,11 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
             app.state.temporal.get, app.state.session_factory
         )
         app.state.authenticator = Authenticator(settings)
-        app.state.event_hub = EventHub(settings.database_url)
+        app.state.event_hub = EventHub(
+            settings.database_url,
+            max_per_user=settings.events_max_streams_per_user,
+            max_streams=settings.events_max_streams,
+        )
         try:
             yield
         finally:

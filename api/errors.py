@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporalio.service import RPCError
@@ -57,6 +58,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("Temporal unavailable: %s", exc)
         return JSONResponse(
             _body("unavailable", "the workflow service is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_: Request, exc: Exception) -> JSONResponse:
+        # No connection free in the engine's pool within DATABASE_POOL_TIMEOUT_SECONDS: overloaded,
+        # not broken, and nothing was done; the client should come back, so 503 and not a 500.
+        log.warning("database pool exhausted: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse(
+            _body("unavailable", "the server is busy (no database connection free); retry shortly"),
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         le=200,
         description="connections each API process keeps for transactions (10 more under bursts)",
     )
+    database_pool_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=120,
+        description="how long a request waits for a pooled connection before it answers 503 with Retry-After",
+    )
     database_read_pool_size: int = Field(
         default=16,
         ge=1,
@@ -101,6 +107,12 @@ class Settings(BaseSettings):
     )
     events_heartbeat_seconds: float = Field(
         default=15, gt=0, description="comment lines on GET /v1/events so proxies keep the stream open"
+    )
+    events_max_streams_per_user: int = Field(
+        default=5, ge=1, description="open GET /v1/events streams one learner may hold in one API process (429 beyond)"
+    )
+    events_max_streams: int = Field(
+        default=500, ge=1, description="open GET /v1/events streams one API process serves, all learners (429 beyond)"
     )
     web_dist_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "web" / "dist",
