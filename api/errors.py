@@ -26,12 +26,23 @@ class ApiError(ServiceError):
     request); services raise ServiceError. Both answer the same way."""
 
 
+# What a refusal may echo of the request: a 1 MB invalid value (or dict key) was once sent back
+# whole. Enough to recognise the field and the value, never the whole of either.
+ECHO_PART = 64
+ECHO_MESSAGE = 300
+MAX_FIELDS = 20
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _body(code: str, message: str, **extra) -> dict:
-    return {"error": {"code": code, "message": message, **extra}}
+    return {"error": {"code": code, "message": _clip(message, 4 * ECHO_MESSAGE), **extra}}
 
 
 def _field_path(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+    return ".".join(_clip(str(part), ECHO_PART) for part in loc if part not in ("body",)) or "body"
 
 
 def _field_error(err: dict) -> dict[str, str]:
@@ -41,7 +52,7 @@ def _field_error(err: dict) -> dict[str, str]:
         reason = (err.get("ctx") or {}).get("error", "invalid JSON")
         where = f" at character {position}" if position is not None else ""
         return {"field": "body", "message": f"malformed JSON{where}: {reason}"}
-    return {"field": _field_path(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
+    return {"field": _field_path(tuple(err.get("loc", ()))), "message": _clip(err.get("msg", "invalid"), ECHO_MESSAGE)}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -91,7 +102,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [_field_error(err) for err in exc.errors()]
+        # A body of 10,000 bad values is named by its first few.
+        fields = [_field_error(err) for err in exc.errors()[:MAX_FIELDS]]
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
         return JSONResponse(_body("validation_error", message, fields=fields), status_code=422)
 
@@ -113,4 +125,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(_body("internal_error", "internal server error"), status_code=500)
+        # The connection may be in any state now: the client is told to open a new one, not
+        # left to find this one reset.
+        return JSONResponse(
+            _body("internal_error", "internal server error"), status_code=500, headers={"Connection": "close"}
+        )

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body outside uploads (413 while reading)"
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=4096, description="largest request head (request line and headers); 431 beyond"
+    )
+    max_headers: int = Field(default=100, ge=10, description="most headers a request may have; 431 beyond")
+    max_url_bytes: int = Field(default=8 * 1024, ge=1024, description="longest request URL; 414 beyond")
     cors_allowed_origins: list[str] = Field(
         default_factory=list, description="browser origins allowed to call the API (JSON list); none by default"
     )
