@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         ),
     )
     metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics answers only `Authorization: Bearer <token>` (401 otherwise)"
+    )
+    metrics_rows_cache_seconds: float = Field(
+        default=15, ge=0, description="row counts on /metrics are read at most this often per API process"
+    )
     worker_metrics_port: int | None = Field(
         default=9465,
         description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off",
