@@ -2,8 +2,9 @@
 
 FastAPI's request-body limit and its last-resort 500 handler sit outside the app's own middleware,
 so their answers went out as plain text ("Content Too Large", 413) without the JSON error shape or
-the security headers, and a 500 left the connection to be reset. Here an error answer whose body
-is not already `{"error": {...}}` is rewritten into it (its status kept), and a 500 says
+the security headers, and a 500 left the connection to be reset. Here an error answer in plain
+text or JSON whose body is not already `{"error": {...}}` is rewritten into it (its status kept;
+the web app's HTML pages stay as they are), and a 5xx says
 `Connection: close` so the client opens a fresh connection rather than meeting a reset. The
 security headers are added outside this (api/security_headers.py)."""
 
@@ -29,11 +30,17 @@ def _has_error_shape(body: bytes) -> bool:
     return isinstance(document, dict) and isinstance(document.get("error"), dict)
 
 
+def _rewritable(start: Message) -> bool:
+    """Plain text or JSON (or nothing said); a page meant for a browser (the web app's HTML) stays."""
+    kind = MutableHeaders(scope=start).get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("", "text/plain", "application/json")
+
+
 def _message(status: int, scope: Scope, body: bytes) -> str:
     limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
     if status == 413 and limit is not None:
         return f"the request body is larger than the {limit:,}-byte limit"
-    if status >= 500:
+    if status == 500:
         return "internal server error"
     text = body.decode("utf-8", errors="replace").strip()
     try:
@@ -80,7 +87,7 @@ class ErrorShapeMiddleware:
             held, body = start, b"".join(chunks)
             start = None
             chunks.clear()
-            if final and not _has_error_shape(body):
+            if final and _rewritable(held) and not _has_error_shape(body):
                 status = held["status"]
                 body = json.dumps(
                     {"error": {"code": CODES.get(status, "error"), "message": _message(status, scope, body)}}

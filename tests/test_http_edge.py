@@ -232,3 +232,21 @@ def test_the_openapi_document_states_the_printable_rule():
 
     document = json.dumps(openapi_document())
     assert json.dumps(PRINTABLE_PATTERN) in document
+
+
+async def test_the_docs_page_loads_only_its_own_assets_which_its_policy_allows(api):
+    page = await api.http.get("/docs")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    # No inline script (the policy would refuse it) and nothing from another origin.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts and all('src="/' in attributes and not body.strip() for attributes, body in scripts)
+    referenced = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert all(url.startswith("/") and not url.startswith("//") for url in referenced), referenced
+    for url in referenced:
+        asset = await api.http.get(url)
+        assert asset.status_code == 200 and asset.content, url
+    assert "/openapi.json" in (await api.http.get("/docs/start.js")).text
+    assert (await api.http.get("/docs/assets/index.html")).status_code == 404
+    assert (await api.http.get("/redoc")).status_code == 404
