@@ -15,7 +15,10 @@ from sqlalchemy import text
 from api.app import create_app
 from tests.support.app import ApiClient, make_settings
 from tests.support.live_server import live_server
+from tests.support.scripted_openai import Reply
+from tests.support.sources import ingested
 from tests.support.sse import open_events
+from tests.test_tutor_chat import NOTES
 
 
 async def test_many_open_streams_leave_other_learners_working_and_beyond_the_limits_are_refused(
@@ -109,3 +112,36 @@ async def test_an_exhausted_connection_pool_answers_503_with_retry_after(
             "message": "the server is busy (no database connection free); retry shortly",
         }
         assert time.monotonic() - started < 3
+
+
+async def test_learners_waiting_for_tutor_answers_hold_no_connection(stack_with, llm_server, user_a, user_b):
+    """Fifteen `?wait=true` questions waiting on a slow model, on a pool of 1 (+10 overflow):
+    another learner's requests still answer at once."""
+    api = await stack_with(database_pool_size=1, database_pool_timeout_seconds=2)
+    source = await ingested(api, user_a, "recursion.md", NOTES)
+    assert source["status"] == "ready"
+    # Three chats of five: Temporal takes at most ten updates in flight per workflow.
+    conversations = [
+        (await api.http.post("/v1/conversations", json={}, headers=api.auth(user_a))).json() for _ in range(3)
+    ]
+    marker = f"slow-{uuid.uuid4().hex[:6]}"
+    llm_server.on(marker, [Reply.auto(delay=4)], repeat_last=True)
+
+    async def ask(n: int):
+        return await api.http.post(
+            f"/v1/conversations/{conversations[n % 3]['id']}/messages",
+            params={"wait": "true"},
+            json={"question": f"What does every recursive function need to stop? ({marker} {n})"},
+            headers=api.auth(user_a),
+            timeout=60,
+        )
+
+    waiting = [asyncio.create_task(ask(n)) for n in range(15)]
+    await asyncio.sleep(1.5)  # all of them are waiting on the model now
+    started = time.monotonic()
+    for _ in range(10):
+        me = await api.http.get("/v1/me", headers=api.auth(user_b))
+        assert me.status_code == 200, me.text
+    assert time.monotonic() - started < 3
+    answers = await asyncio.gather(*waiting)
+    assert [a.status_code for a in answers] == [200] * 15

@@ -7,7 +7,8 @@ field, before a route sees it:
 - the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which make text read
   differently from what it holds ("Trojan Source");
 - a string that is nothing but invisible format characters (zero-width spaces and joiners, the
-  BOM, soft hyphens, variation selectors), perhaps with whitespace: it looks empty but is not.
+  BOM, soft hyphens, variation selectors), perhaps with whitespace: it looks empty but is not;
+  and one that is nothing but whitespace (the empty string is left to each field's own rule).
 
 The OpenAPI document states the same rule as a pattern on every string (`PRINTABLE_PATTERN`), so
 generated clients and the fuzzers know it; tests/test_input_hardening.py checks the two agree."""
@@ -33,8 +34,9 @@ _REFUSED_CHARACTER = re.compile(f"[{_REFUSED}]")
 _INVISIBLE_CHARACTER = re.compile(f"[{_INVISIBLE}]")
 _SHOWN_CHARACTER = re.compile(f"[^{_REFUSED}{_WS}{_INVISIBLE}]")
 
-# Empty or only whitespace; or anything printable with at least one character that shows.
-PRINTABLE_PATTERN = f"^(?:[{_WS}]*|[^{_REFUSED}]*[^{_REFUSED}{_WS}{_INVISIBLE}][^{_REFUSED}]*)$"
+# Empty, or anything printable with at least one character that shows (whitespace alone is blank:
+# the models strip it, and a required field is then empty).
+PRINTABLE_PATTERN = f"^(?:|[^{_REFUSED}]*[^{_REFUSED}{_WS}{_INVISIBLE}][^{_REFUSED}]*)$"
 
 # A topic: printable (the pattern above), and at least three characters once its whitespace is
 # collapsed (this one, beside it in the document).
@@ -63,8 +65,10 @@ def refuse_unprintable(value: object) -> None:
             character = ord(found.group())
             kind = "bidirectional control" if 0x202A <= character <= 0x2069 else "control character"
             raise ValueError(f"contains the {kind} U+{character:04X}, which text may not hold")
-        if _INVISIBLE_CHARACTER.search(value) and not _SHOWN_CHARACTER.search(value):
-            raise ValueError("holds only invisible characters (zero-width or format characters)")
+        if value and not _SHOWN_CHARACTER.search(value):
+            if _INVISIBLE_CHARACTER.search(value):
+                raise ValueError("holds only invisible characters (zero-width or format characters)")
+            raise ValueError("is blank: it holds only whitespace")
     elif isinstance(value, dict):
         for key, item in value.items():
             refuse_unprintable(key)
