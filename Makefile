@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm web web-api screenshots dev demo demo-org test test-fast lint chaos token bench k8s-check clean
+.PHONY: install local-llm web web-api screenshots dev demo demo-org test test-fast lint chaos abuse token bench k8s-check clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -79,9 +79,16 @@ lint: install web/node_modules/.package-lock.json
 	$(BIN)/lint-imports
 	@cd web && env $(WEB_ENV) sh -c 'npx tsc --noEmit -p . && npx eslint src'
 
-# The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load.
+# The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load;
+# then the abuse suite.
 chaos: install
 	$(BIN)/python -m tests.chaos.fault_injection
+	$(BIN)/python -m tests.chaos.abuse
+
+# One learner abuses every path (streams, LLM-spending loops, large uploads) while two others study:
+# their p99s against a quiet run, and the abuser's admitted work and LLM calls against its limits.
+abuse: install
+	$(BIN)/python -m tests.chaos.abuse
 
 token: install
 	@$(BIN)/studyflow token "$(USER)" $(if $(ORG),--org "$(ORG)") $(if $(ROLE),--role "$(ROLE)")

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporalio.service import RPCError
@@ -25,12 +26,23 @@ class ApiError(ServiceError):
     request); services raise ServiceError. Both answer the same way."""
 
 
+# What a refusal may echo of the request: a 1 MB invalid value (or dict key) was once sent back
+# whole. Enough to recognise the field and the value, never the whole of either.
+ECHO_PART = 64
+ECHO_MESSAGE = 300
+MAX_FIELDS = 20
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _body(code: str, message: str, **extra) -> dict:
-    return {"error": {"code": code, "message": message, **extra}}
+    return {"error": {"code": code, "message": _clip(message, 4 * ECHO_MESSAGE), **extra}}
 
 
 def _field_path(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+    return ".".join(_clip(str(part), ECHO_PART) for part in loc if part not in ("body",)) or "body"
 
 
 def _field_error(err: dict) -> dict[str, str]:
@@ -40,7 +52,7 @@ def _field_error(err: dict) -> dict[str, str]:
         reason = (err.get("ctx") or {}).get("error", "invalid JSON")
         where = f" at character {position}" if position is not None else ""
         return {"field": "body", "message": f"malformed JSON{where}: {reason}"}
-    return {"field": _field_path(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
+    return {"field": _field_path(tuple(err.get("loc", ()))), "message": _clip(err.get("msg", "invalid"), ECHO_MESSAGE)}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -57,6 +69,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("Temporal unavailable: %s", exc)
         return JSONResponse(
             _body("unavailable", "the workflow service is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_: Request, exc: Exception) -> JSONResponse:
+        # No connection free in the engine's pool within DATABASE_POOL_TIMEOUT_SECONDS: overloaded,
+        # not broken, and nothing was done; the client should come back, so 503 and not a 500.
+        log.warning("database pool exhausted: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse(
+            _body("unavailable", "the server is busy (no database connection free); retry shortly"),
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
@@ -79,7 +102,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [_field_error(err) for err in exc.errors()]
+        # A body of 10,000 bad values is named by its first few.
+        fields = [_field_error(err) for err in exc.errors()[:MAX_FIELDS]]
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
         return JSONResponse(_body("validation_error", message, fields=fields), status_code=422)
 
@@ -101,4 +125,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(_body("internal_error", "internal server error"), status_code=500)
+        # The connection may be in any state now: the client is told to open a new one, not
+        # left to find this one reset.
+        return JSONResponse(
+            _body("internal_error", "internal server error"), status_code=500, headers={"Connection": "close"}
+        )

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         le=200,
         description="connections each API process keeps for transactions (10 more under bursts)",
     )
+    database_pool_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=120,
+        description="how long a request waits for a pooled connection before it answers 503 with Retry-After",
+    )
     database_read_pool_size: int = Field(
         default=16,
         ge=1,
@@ -82,6 +88,12 @@ class Settings(BaseSettings):
         ),
     )
     metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics answers only `Authorization: Bearer <token>` (401 otherwise)"
+    )
+    metrics_rows_cache_seconds: float = Field(
+        default=15, ge=0, description="row counts on /metrics are read at most this often per API process"
+    )
     worker_metrics_port: int | None = Field(
         default=9465,
         description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off",
@@ -96,11 +108,22 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body outside uploads (413 while reading)"
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=4096, description="largest request head (request line and headers); 431 beyond"
+    )
+    max_headers: int = Field(default=100, ge=10, description="most headers a request may have; 431 beyond")
+    max_url_bytes: int = Field(default=8 * 1024, ge=1024, description="longest request URL; 414 beyond")
     cors_allowed_origins: list[str] = Field(
         default_factory=list, description="browser origins allowed to call the API (JSON list); none by default"
     )
     events_heartbeat_seconds: float = Field(
         default=15, gt=0, description="comment lines on GET /v1/events so proxies keep the stream open"
+    )
+    events_max_streams_per_user: int = Field(
+        default=5, ge=1, description="open GET /v1/events streams one learner may hold in one API process (429 beyond)"
+    )
+    events_max_streams: int = Field(
+        default=500, ge=1, description="open GET /v1/events streams one API process serves, all learners (429 beyond)"
     )
     web_dist_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "web" / "dist",

@@ -72,6 +72,7 @@ class ErrorKind(StrEnum):
     subject_gone = "SubjectGoneError"
     source_unreadable = "SourceUnreadableError"
     invalid_question = "ValueError"
+    provider_event_invalid = "ProviderEventInvalidError"
 
 
 def check_in(column: str, values: type[StrEnum]) -> str:

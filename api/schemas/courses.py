@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text
+from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text, refuse_unprintable
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
 from studyflow.statuses import CourseStatus, GenerationStatus
@@ -82,6 +82,9 @@ class CourseCreate(ApiInput):
     @field_validator("topic", mode="before")
     @classmethod
     def _collapse_whitespace(cls, value: object) -> object:
+        # Checked first: str.split() counts some control characters (U+001C–U+001F, U+0085) as
+        # whitespace and would collapse them away unseen.
+        refuse_unprintable(value)
         return " ".join(value.split()) if isinstance(value, str) else value
 
     @field_validator("course_type", "difficulty", mode="before")
