@@ -6,6 +6,8 @@ or with the API reachable from other machines, the route does not exist at all.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter
 
 from api.deps import SettingsDep
@@ -18,6 +20,15 @@ TOKEN_TTL_SECONDS = 12 * 3600
 
 @router.post("/dev-token", response_model=DevToken)
 async def dev_token(body: DevTokenRequest, settings: SettingsDep) -> DevToken:
+    name = " ".join(body.user.split())
+    user_id = user_id_for(name)
     private_pem, _ = ensure_keypair(settings.dev_key_dir)
-    token = mint_session_token(private_pem, body.user, ttl_seconds=TOKEN_TTL_SECONDS)
-    return DevToken(token=token, user=body.user, expires_in=TOKEN_TTL_SECONDS)
+    token = mint_session_token(private_pem, user_id, ttl_seconds=TOKEN_TTL_SECONDS)
+    return DevToken(token=token, user=user_id, display_name=name, expires_in=TOKEN_TTL_SECONDS)
+
+
+def user_id_for(name: str) -> str:
+    """ "Maria Lopez" → "Maria-Lopez": an id as ids were before (letters, digits, _ . @ -), so
+    "alice" and "bob@example.com" stay the learners they were."""
+    kept = re.sub(r"[^\w.@-]+", "-", name, flags=re.UNICODE).strip("-._@")
+    return kept or "learner"

@@ -105,6 +105,6 @@ async def assert_accessible(page: Page, screen: str) -> None:
 
 async def sign_in(page: Page, user: str) -> None:
     await page.goto("/")
-    await page.get_by_label("Continue as").fill(user)
+    await page.get_by_label("Your name").fill(user)
     await page.get_by_role("button", name="Continue").click()
     await page.get_by_role("heading", name="Your studies").wait_for()

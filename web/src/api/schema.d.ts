@@ -1215,18 +1215,26 @@ export interface components {
         };
         /** DevToken */
         DevToken: {
+            /**
+             * Display Name
+             * @description the name as the learner typed it, for the header
+             */
+            display_name: string;
             /** Expires In */
             expires_in: number;
             /** Token */
             token: string;
-            /** User */
+            /**
+             * User
+             * @description the learner's id: the name's letters and digits, other runs as '-'
+             */
             user: string;
         };
         /** DevTokenRequest */
         DevTokenRequest: {
             /**
              * User
-             * @description the learner to sign in as: letters, digits, and _ . @ -
+             * @description the learner's name as they type it; the id is made from its letters and digits
              */
             user: string;
         };
@@ -2338,6 +2346,12 @@ export interface components {
              */
             auth_mode: "embedded" | "clerk";
             /**
+             * Billing
+             * @description an upgrade can be bought (Stripe configured): the app offers it only then
+             * @default false
+             */
+            billing: boolean;
+            /**
              * Bundled Model
              * @description the configured model is the bundled demo model (SmolLM2-135M): study material comes from the learner's own documents; courses on a bare topic are beyond it
              * @default false
@@ -2360,6 +2374,12 @@ export interface components {
              * @description POST /v1/auth/dev-token exists (embedded auth on a loopback address)
              */
             dev_sign_in: boolean;
+            /**
+             * Human Tutors
+             * @description a human tutor can be booked; none can in this build, so the chat never offers one
+             * @default false
+             */
+            human_tutors: boolean;
         };
         /** WebhookAck */
         WebhookAck: {

@@ -7,12 +7,13 @@ import { useLiveEvents } from "../api/liveEvents";
 import { useSession } from "../auth/session";
 import { DemoModeNotice } from "./DemoModeNotice";
 import { LiveStatus } from "./LiveStatus";
+import { queryKeys } from "../api/queryKeys";
 
 export function Layout({ children }: { children: ReactNode }) {
   const { user, signOut } = useSession();
   useLiveEvents();
   const inbox = useQuery({
-    queryKey: ["notifications"],
+    queryKey: queryKeys.notifications(),
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
   });
   const unread = inbox.data?.unread ?? 0;

@@ -3,12 +3,14 @@ import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { isNotFound, unwrap } from "../api/problem";
 import { pollWhile } from "../api/polling";
+import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
 import { writtenBy } from "../components/writtenBy";
+import { queryKeys } from "../api/queryKeys";
 
 type Course = Schemas["CourseDetail"];
 
@@ -35,7 +37,7 @@ export function coursePath(courseId: string) {
 export function CoursePage() {
   const { courseId = "" } = useParams();
   const course = useQuery({
-    queryKey: ["course", courseId],
+    queryKey: queryKeys.course(courseId),
     queryFn: () => unwrap(api.GET("/v1/courses/{course_id}/progress", coursePath(courseId))),
     refetchInterval: pollWhile(isBusy),
   });
@@ -45,7 +47,7 @@ export function CoursePage() {
   const c = course.data;
   return (
     <article className="course">
-      <h1>{c.title ?? c.topic}</h1>
+      <h1>{courseName(c)}</h1>
       <p className="meta">
         {c.course_type.replace("_", " ")} · {c.difficulty} · <StatusBadge status={c.status} />
         {c.outline_model && <span> · outline {writtenBy(c.outline_model)}</span>}
@@ -93,7 +95,7 @@ function StudyMaterials({ course }: { course: Course }) {
   const request = useMutation({
     mutationFn: (type: string) =>
       unwrap(api.POST("/v1/courses/{course_id}/study-content", { ...coursePath(course.id), body: { type } })),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["course", course.id] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.course(course.id) }),
   });
   return (
     <section className="materials" aria-label="Study materials">

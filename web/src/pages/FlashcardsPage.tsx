@@ -11,10 +11,11 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { useKeys } from "../hooks/useKeys";
+import { queryKeys } from "../api/queryKeys";
 
 export function studyContentQuery(contentId: string) {
   return {
-    queryKey: ["study-content", contentId],
+    queryKey: queryKeys.studyContent(contentId),
     queryFn: () => unwrap(api.GET("/v1/study-content/{content_id}", { params: { path: { content_id: contentId } } })),
     refetchInterval: pollWhile((c: Schemas["StudyContentView"]) => c.status === "generating"),
   };

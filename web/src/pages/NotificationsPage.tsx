@@ -3,14 +3,15 @@ import { api } from "../api/client";
 import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
+import { queryKeys } from "../api/queryKeys";
 
 export function NotificationsPage() {
   const queryClient = useQueryClient();
   const inbox = useQuery({
-    queryKey: ["notifications"],
+    queryKey: queryKeys.notifications(),
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["notifications"] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications() });
   const markRead = useMutation({
     mutationFn: (id: string) =>
       unwrap(api.POST("/v1/notifications/{notification_id}/read", { params: { path: { notification_id: id } } })),

@@ -9,6 +9,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { studyContentQuery } from "./FlashcardsPage";
+import { queryKeys } from "../api/queryKeys";
 
 type Question = Schemas["QuizQuestionView"];
 
@@ -31,8 +32,8 @@ export function QuizPage() {
         }),
       ),
     onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
-      void queryClient.invalidateQueries({ queryKey: ["weak-areas"] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.weakAreas() });
     },
   });
 

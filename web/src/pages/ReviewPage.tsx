@@ -6,6 +6,7 @@ import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { useKeys } from "../hooks/useKeys";
+import { queryKeys } from "../api/queryKeys";
 
 type Rating = Schemas["ReviewCreate"]["rating"];
 const RATINGS: [Rating, string][] = [
@@ -19,7 +20,7 @@ const RATINGS: [Rating, string][] = [
 export function ReviewPage() {
   const queryClient = useQueryClient();
   const due = useQuery({
-    queryKey: ["due-cards"],
+    queryKey: queryKeys.dueCards(),
     queryFn: () => unwrap(api.GET("/v1/flashcards/due", { params: { query: { limit: 50 } } })),
   });
   const current = due.data?.cards[0];
@@ -33,11 +34,11 @@ export function ReviewPage() {
       reveal.reset();
       // The rated card leaves the session at once, so the next Space reveals the next card, not
       // the one whose refetch is still in flight.
-      queryClient.setQueryData<Schemas["DueCards"]>(["due-cards"], (due) =>
+      queryClient.setQueryData<Schemas["DueCards"]>(queryKeys.dueCards(), (due) =>
         due && { cards: due.cards.filter((c) => c.card_id !== result.card_id), total_due: Math.max(0, due.total_due - 1) },
       );
-      await queryClient.invalidateQueries({ queryKey: ["due-cards"] });
-      void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.dueCards() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
     },
   });
   const revealed = reveal.data && reveal.data.card_id === current?.card_id ? reveal.data : null;

@@ -9,19 +9,20 @@ import { NotFound } from "../components/NotFound";
 import { SafeMarkdown } from "../components/SafeMarkdown";
 import { StatusBadge } from "../components/StatusBadge";
 import { writtenBy } from "../components/writtenBy";
+import { queryKeys } from "../api/queryKeys";
 
 export default function TopicPage() {
   const { topicId = "" } = useParams();
   const queryClient = useQueryClient();
   const path = { params: { path: { topic_id: topicId } } };
   const topic = useQuery({
-    queryKey: ["topic", topicId],
+    queryKey: queryKeys.topic(topicId),
     queryFn: () => unwrap(api.GET("/v1/topics/{topic_id}", path)),
     refetchInterval: pollWhile((t) => t.status === "generating"),
   });
   const requestNotes = useMutation({
     mutationFn: () => unwrap(api.POST("/v1/topics/{topic_id}/notes", path)),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["topic", topicId] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.topic(topicId) }),
   });
   if (topic.isPending) return <Loading what="the topic" />;
   if (isNotFound(topic.error)) return <NotFound what="topic" />;

@@ -2,18 +2,20 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
+import { useConfig } from "../api/config";
 import { onAnswerDelta } from "../api/liveEvents";
 import { ApiProblem, isNotFound, unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
+import { queryKeys } from "../api/queryKeys";
 
 type Message = Schemas["MessageView"];
 
 /** The list of conversations, and a button to start one. */
 export function TutorChatListPage() {
   const navigate = useNavigate();
-  const conversations = useQuery({ queryKey: ["conversations"], queryFn: () => unwrap(api.GET("/v1/conversations")) });
+  const conversations = useQuery({ queryKey: queryKeys.conversations(), queryFn: () => unwrap(api.GET("/v1/conversations")) });
   const start = useMutation({
     mutationFn: () => unwrap(api.POST("/v1/conversations", { body: {} })),
     onSuccess: (conversation) => navigate(`/chat/${conversation.id}`),
@@ -50,7 +52,7 @@ export function TutorChatPage() {
   const [pending, setPending] = useState<{ requestId: string; question: string } | null>(null);
   const [streamed, setStreamed] = useState("");
   const conversation = useQuery({
-    queryKey: ["conversation", conversationId],
+    queryKey: queryKeys.conversation(conversationId),
     queryFn: () =>
       unwrap(api.GET("/v1/conversations/{conversation_id}", { params: { path: { conversation_id: conversationId } } })),
     // The finished answer is persisted after the stream ends: poll until it is there.
@@ -86,7 +88,7 @@ export function TutorChatPage() {
       setQuestion("");
       setStreamed("");
       setPending({ requestId: (accepted as Schemas["QuestionAccepted"]).request_id, question: text });
-      void queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.conversation(conversationId) });
     },
   });
   const submit = (event: FormEvent) => {
@@ -157,19 +159,26 @@ function ChatMessage({ message }: { message: Message }) {
   );
 }
 
+/** The tutor's judgement that the learner's material is not enough here. A human tutor is offered
+ *  only where one can be booked (GET /v1/config `human_tutors`); otherwise it points at what the
+ *  learner can do: their weakest topics, from the same summary a tutor would read. */
 function TutorSuggestion({ reason, handoffId }: { reason?: string | null; handoffId: string }) {
+  const humanTutors = useConfig().data?.human_tutors ?? false;
   const [open, setOpen] = useState(false);
   const handoff = useQuery({
-    queryKey: ["handoff", handoffId],
+    queryKey: queryKeys.handoff(handoffId),
     enabled: open,
     queryFn: () => unwrap(api.GET("/v1/tutor-handoffs/{handoff_id}", { params: { path: { handoff_id: handoffId } } })),
   });
   const summary = handoff.data?.summary as { weak_topics?: { title: string; mastery: number }[] } | undefined;
   return (
     <div className="notice tutor-suggestion" role="note">
-      <p>A human tutor could help: {reason}.</p>
+      <p>
+        {humanTutors ? "A human tutor could help" : "Your material may not be enough here"}
+        {reason ? `: ${reason}.` : "."}
+      </p>
       <button type="button" className="link-button" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
-        {open ? "Hide" : "Show"} what a tutor would see
+        {open ? "Hide" : "Show"} {humanTutors ? "what a tutor would see" : "your weakest topics"}
       </button>
       {open && summary?.weak_topics && (
         <ul>
