@@ -19,6 +19,7 @@ from db.models.study import (
     StudyContent,
     TopicMastery,
 )
+from db.models.study_time import StudyTime
 from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
@@ -43,6 +44,7 @@ __all__ = [
     "SemanticCacheEntry",
     "Source",
     "StudyContent",
+    "StudyTime",
     "SubjectSuggestion",
     "Subscription",
     "Topic",

@@ -234,6 +234,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/estimates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Estimates */
+        get: operations["estimates_v1_estimates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -553,6 +570,26 @@ export interface paths {
         get: operations["export_anki_deck_v1_study_content__content_id__anki_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/study-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Study Time
+         * @description Seconds spent reading notes, browsing cards or reviewing, reported by the app as they pass.
+         */
+        post: operations["report_study_time_v1_study_time_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1011,7 +1048,10 @@ export interface components {
             preferences: {
                 [key: string]: unknown;
             };
-            /** Progress Pct */
+            /**
+             * Progress Pct
+             * @description share of topics whose notes are written (generation), 0-100
+             */
             progress_pct: number;
             /**
              * Sources
@@ -1028,8 +1068,17 @@ export interface components {
             title: string | null;
             /** Topic */
             topic: string;
-            /** Topics Completed */
+            /**
+             * Topics Completed
+             * @description topics whose notes are written
+             */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @description topics whose notes the learner read: their progress
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
             /** Workflow Id */
@@ -1091,13 +1140,25 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Progress Pct */
+            /**
+             * Progress Pct
+             * @description share of topics whose notes are written (generation), 0-100
+             */
             progress_pct: number;
             status: components["schemas"]["CourseStatus"];
             /** Topic */
             topic: string;
-            /** Topics Completed */
+            /**
+             * Topics Completed
+             * @description topics whose notes are written
+             */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @description topics whose notes the learner read: their progress
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
         };
@@ -1198,6 +1259,11 @@ export interface components {
             topic: string;
             /** Topics Completed */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
         };
@@ -1623,6 +1689,11 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            /**
+             * Link
+             * @description where the app opens it: a ready course, notes, set or plan
+             */
+            link?: string | null;
             /** Message */
             message: string;
             /** Read At */
@@ -2059,6 +2130,11 @@ export interface components {
             id: string;
             status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
+            /**
+             * Updated At
+             * @description when the status last changed
+             */
+            updated_at?: string | null;
         };
         /**
          * StudyContentType
@@ -2102,6 +2178,48 @@ export interface components {
             served_from: string | null;
             status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
+            /**
+             * Updated At
+             * @description when the status last changed
+             */
+            updated_at?: string | null;
+        };
+        /** StudyTimeCounted */
+        StudyTimeCounted: {
+            /**
+             * Counted Seconds
+             * @description what was added: less than reported past 8 hours a day and activity
+             */
+            counted_seconds: number;
+            /**
+             * Study Seconds
+             * @description the learner's study time so far
+             */
+            study_seconds: number;
+            /**
+             * Topic Read
+             * @description the topic counts as read
+             */
+            topic_read: boolean;
+        };
+        /** StudyTimeReport */
+        StudyTimeReport: {
+            /**
+             * Activity
+             * @description what the learner did; a quiz counts in its attempt
+             * @enum {string}
+             */
+            activity: "notes" | "review" | "flashcards";
+            /**
+             * Seconds
+             * @description seconds studied since the last report (at most 5 minutes)
+             */
+            seconds: number;
+            /**
+             * Topic Id
+             * @description with activity notes: the topic read (30 s on its notes mark it read)
+             */
+            topic_id?: string | null;
         };
         /** SuggestionAccept */
         SuggestionAccept: {
@@ -2189,6 +2307,12 @@ export interface components {
             notes_md: string | null;
             /** Notes Model */
             notes_model: string | null;
+            /**
+             * Read
+             * @description the learner has read its notes (30 s on them)
+             * @default false
+             */
+            read: boolean;
             /** Retry Count */
             retry_count: number;
             status: components["schemas"]["TopicStatus"];
@@ -2198,6 +2322,11 @@ export interface components {
             title: string;
             /** Topic Index */
             topic_index: number;
+            /**
+             * Updated At
+             * @description when the status last changed (while generating: when it started)
+             */
+            updated_at?: string | null;
         };
         /** TopicMasteryView */
         TopicMasteryView: {
@@ -2237,6 +2366,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Read
+             * @description the learner has read its notes (30 s on them)
+             * @default false
+             */
+            read: boolean;
             status: components["schemas"]["TopicStatus"];
             /** Summary */
             summary: string | null;
@@ -2244,6 +2379,11 @@ export interface components {
             title: string;
             /** Topic Index */
             topic_index: number;
+            /**
+             * Updated At
+             * @description when the status last changed (while generating: when it started)
+             */
+            updated_at?: string | null;
         };
         /** TutorHandoffView */
         TutorHandoffView: {
@@ -2387,6 +2527,30 @@ export interface components {
             outcome: string;
             /** Received */
             received: boolean;
+        };
+        /** WorkEstimate */
+        WorkEstimate: {
+            /**
+             * Samples
+             * @description how many pieces of work the median is taken over
+             */
+            samples: number;
+            /**
+             * Typical Seconds
+             * @description median duration of the latest pieces of this kind of work
+             */
+            typical_seconds: number;
+        };
+        /**
+         * WorkEstimates
+         * @description How long each kind of work usually takes here; a kind without enough recent samples is absent.
+         */
+        WorkEstimates: {
+            course?: components["schemas"]["WorkEstimate"] | null;
+            flashcards?: components["schemas"]["WorkEstimate"] | null;
+            notes?: components["schemas"]["WorkEstimate"] | null;
+            quiz?: components["schemas"]["WorkEstimate"] | null;
+            remediation?: components["schemas"]["WorkEstimate"] | null;
         };
     };
     responses: never;
@@ -3230,6 +3394,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    estimates_v1_estimates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkEstimates"];
+                };
             };
             /** @description no valid bearer token (or webhook signature) */
             401: {
@@ -4457,6 +4650,66 @@ export interface operations {
             };
             /** @description the object is not in a state that allows this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_study_time_v1_study_time_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyTimeReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyTimeCounted"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
