@@ -124,3 +124,40 @@ async def test_estimates_come_from_recent_work_of_the_same_kind(api, user_a):
     assert response.status_code == 200, response.text
     course = response.json()["course"]
     assert course["samples"] >= 3 and 0 <= course["typical_seconds"] < 30
+
+
+async def test_a_revealed_card_previews_the_next_due_time_of_each_rating(api, user_a):
+    from datetime import datetime
+
+    content = await generated(api, user_a, unique_topic("preview"), "flashcards")
+    due = (await api.http.get("/v1/flashcards/due", headers=api.auth(user_a))).json()["cards"]
+    card_id = next(c["card_id"] for c in due if c["card_id"].startswith(content["id"]))
+    revealed = (await api.http.get(f"/v1/flashcards/{card_id}", headers=api.auth(user_a))).json()
+    times = {k: datetime.fromisoformat(v) for k, v in revealed["next_due"].items()}
+    assert times["again"] < times["hard"] <= times["good"] < times["easy"]
+    rated = await api.http.post(f"/v1/flashcards/{card_id}/reviews", json={"rating": "good"}, headers=api.auth(user_a))
+    # What the button said is what the rating did (within the seconds between the two calls).
+    assert abs((datetime.fromisoformat(rated.json()["due_at"]) - times["good"]).total_seconds()) < 60
+
+
+async def test_one_answer_can_be_checked_without_an_attempt(api, user_a, session_factory):
+    from db.models import QuizAttempt
+
+    quiz = await generated(api, user_a, unique_topic("check"), "quiz")
+    question = quiz["questions"][0]
+    checked = await api.http.post(
+        f"/v1/quizzes/{quiz['id']}/check",
+        json={"question_id": question["id"], "selected_index": 0},
+        headers=api.auth(user_a),
+    )
+    assert checked.status_code == 200, checked.text
+    body = checked.json()
+    assert body["question_id"] == question["id"] and body["selected_index"] == 0
+    assert body["correct"] == (body["correct_index"] == 0) and body["explanation"]
+    unknown = await api.http.post(
+        f"/v1/quizzes/{quiz['id']}/check", json={"question_id": "nope", "selected_index": 0}, headers=api.auth(user_a)
+    )
+    assert unknown.status_code == 422
+    async with session_factory() as session:
+        attempts = await session.scalar(select(func.count()).where(QuizAttempt.study_content_id == quiz["id"]))
+    assert attempts == 0

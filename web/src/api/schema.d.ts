@@ -486,6 +486,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quizzes/{quiz_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Answer
+         * @description Whether one answer is right, with the explanation: the quiz's question-by-question feedback
+         *     mode and practising missed questions. Records nothing; the attempt is what counts.
+         */
+        post: operations["check_answer_v1_quizzes__quiz_id__check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/remediation/{plan_id}": {
         parameters: {
             query?: never;
@@ -757,6 +778,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AnswerCheck */
+        AnswerCheck: {
+            /** Question Id */
+            question_id: string;
+            /** Selected Index */
+            selected_index: number;
+        };
         /** AttemptCreate */
         AttemptCreate: {
             /**
@@ -819,6 +847,8 @@ export interface components {
             due_at: string | null;
             /** Front */
             front: string;
+            /** @description when the card would be due after each rating now (FSRS) */
+            next_due?: components["schemas"]["NextDue"] | null;
             /** State */
             state: string;
             /** Topic Id */
@@ -1641,6 +1671,29 @@ export interface components {
             reason: string;
             /** Similarity */
             similarity: number | null;
+        };
+        /** NextDue */
+        NextDue: {
+            /**
+             * Again
+             * Format: date-time
+             */
+            again: string;
+            /**
+             * Easy
+             * Format: date-time
+             */
+            easy: string;
+            /**
+             * Good
+             * Format: date-time
+             */
+            good: string;
+            /**
+             * Hard
+             * Format: date-time
+             */
+            hard: string;
         };
         /** NotesState */
         NotesState: {
@@ -4274,6 +4327,86 @@ export interface operations {
             };
         };
     };
+    check_answer_v1_quizzes__quiz_id__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quiz_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionFeedback"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for this learner */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_remediation_v1_remediation__plan_id__get: {
         parameters: {
             query?: never;
@@ -4701,6 +4834,15 @@ export interface operations {
             };
             /** @description no valid bearer token (or webhook signature) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for this learner */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
