@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { useConfig } from "../api/config";
 import { onAnswerDelta } from "../api/liveEvents";
 import { ApiProblem, isNotFound, unwrap } from "../api/problem";
+import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
@@ -12,21 +13,43 @@ import { queryKeys } from "../api/queryKeys";
 
 type Message = Schemas["MessageView"];
 
-/** The list of conversations, and a button to start one. */
+/** The list of conversations, and a way to start one: about one course (its notes and the
+ *  material it was built from) or about all of the learner's material. */
 export function TutorChatListPage() {
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [courseId, setCourseId] = useState(params.get("course") ?? "");
+  const courses = useQuery({ queryKey: queryKeys.courses(), queryFn: () => unwrap(api.GET("/v1/courses")) });
   const conversations = useQuery({ queryKey: queryKeys.conversations(), queryFn: () => unwrap(api.GET("/v1/conversations")) });
   const start = useMutation({
-    mutationFn: () => unwrap(api.POST("/v1/conversations", { body: {} })),
+    mutationFn: () => unwrap(api.POST("/v1/conversations", { body: { course_id: courseId || null } })),
     onSuccess: (conversation) => navigate(`/chat/${conversation.id}`),
   });
+  const names = new Map((courses.data?.items ?? []).map((c) => [c.id, courseName(c)]));
   return (
     <section className="chat-list">
       <h1>Ask your tutor</h1>
       <p className="meta">Questions are answered from your own material, with the passages they come from.</p>
-      <button type="button" onClick={() => start.mutate()} disabled={start.isPending}>
-        New conversation
-      </button>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start.mutate();
+        }}
+      >
+        <label htmlFor="chat-course">About</label>
+        <select id="chat-course" value={courseId} onChange={(e) => setCourseId(e.target.value)}>
+          <option value="">All my material</option>
+          {(courses.data?.items ?? []).map((c) => (
+            <option key={c.id} value={c.id}>
+              {courseName(c)}
+            </option>
+          ))}
+        </select>
+        <button type="submit" disabled={start.isPending}>
+          New conversation
+        </button>
+      </form>
       {start.error instanceof ApiProblem && <ErrorNotice error={start.error} />}
       {conversations.isPending ? (
         <Loading what="your conversations" />
@@ -37,6 +60,7 @@ export function TutorChatListPage() {
           {conversations.data.items.map((c) => (
             <li key={c.id}>
               <Link to={`/chat/${c.id}`}>{c.title}</Link>
+              <span className="meta"> · {c.course_id ? (names.get(c.course_id) ?? "one course") : "all my material"}</span>
             </li>
           ))}
         </ul>
