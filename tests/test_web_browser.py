@@ -96,13 +96,13 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await assert_accessible(page, "new course form")
     topic = unique_topic("browser loop")
     course_id = await _create_course(page, topic)
-    await expect(page.get_by_role("progressbar", name="Course progress")).to_be_visible()
+    await expect(page.get_by_role("progressbar", name="Your progress")).to_have_attribute("aria-valuenow", "0")
     await assert_accessible(page, "course page")
 
-    # Notes: queued topics are generated on request and rendered from markdown.
+    # Notes: opening a topic starts its notes (background notes are off here), rendered from markdown.
     await page.get_by_role("link", name=re.compile(r"^Topic 1\.1 of")).click()
-    await page.get_by_role("button", name="Generate notes now").click()
     await expect(page.get_by_role("heading", name="Key points")).to_be_visible()
+    await expect(page.get_by_text("queued")).to_have_count(0)
     await expect(page.get_by_text("explained step by step")).to_be_visible()
     await expect(page.locator(".markdown pre code")).to_contain_text("worked example")
     await assert_accessible(page, "topic notes")
@@ -126,17 +126,35 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
         assert "collection.anki2" in package.namelist()
 
     await page.get_by_role("link", name="Review due cards").click()
-    due = page.locator(".due-count")
-    await expect(due).to_have_text(re.compile(r"^\d+ cards? due$"))
-    before = int((await due.inner_text()).split()[0])
-    assert before >= 3
+    left = page.locator(".due-count")
+    await expect(left).to_have_text(re.compile(r"^\d+ cards? left in this session$"))
+    session_size = int((await left.inner_text()).split()[0])
+    assert session_size >= 3
     await assert_accessible(page, "review session")
-    for key, rating in (("1", "again"), ("3", "good"), ("4", "easy")):
+    # Each rating button says when it brings the card back (FSRS); "Again" keeps the card in the session.
+    first_front = await page.locator(".review .card-face").inner_text()
+    await page.keyboard.press("Space")
+    await expect(page.locator(".card-back")).to_be_visible()
+    await expect(page.get_by_role("button", name=re.compile(r"^Again \(1\)\s*\d+ min$"))).to_be_visible()
+    await expect(page.get_by_role("button", name=re.compile(r"^Good \(3\)\s*\d+ (min|h|days?)$"))).to_be_visible()
+    await assert_accessible(page, "review with the answer shown")
+    await page.keyboard.press("1")
+    await expect(page.locator(".card-back")).to_be_hidden()  # rated: the next card is up
+    await expect(left).to_have_text(f"{session_size} cards left in this session")
+    fronts = []
+    for rated in range(session_size):
+        await expect(left).to_have_text(re.compile(rf"^{session_size - rated} cards? left"))
+        fronts.append(await page.locator(".review .card-face").inner_text())
         await page.keyboard.press("Space")
         await expect(page.locator(".card-back")).to_be_visible()
-        await page.keyboard.press(key)
-        await expect(page.get_by_role("status").filter(has_text=f"Rated {rating}: next review")).to_be_visible()
-    await expect(due).to_have_text(f"{before - 3} card{'' if before - 3 == 1 else 's'} due")
+        await page.keyboard.press("4" if rated == 0 else "3")
+        await expect(page.locator(".card-back")).to_be_hidden()
+    assert fronts[-1] == first_front, "the card rated Again came back at the end of the session"
+    summary = page.get_by_role("status").filter(has_text="Session done")
+    await expect(summary).to_contain_text(f"{session_size + 1} reviews in")
+    await expect(summary).to_contain_text("again 1")
+    await expect(summary).to_contain_text(re.compile(r"Next review in \d+ min"))
+    await assert_accessible(page, "review summary")
 
     # Quiz: all wrong, feedback with the right answers, then the remediation plan once it is ready.
     await page.goto(f"/courses/{course_id}")
@@ -162,6 +180,29 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await expect(page.locator(".feedback li").first).to_contain_text(f"correct answer: {auto_option(0, 'B')}")
     await expect(page.locator(".feedback .explanation").first).to_have_text("Because B is right.")
     await assert_accessible(page, "quiz results")
+
+    # Practise what I missed: each answer checked at once, nothing recorded.
+    await page.get_by_role("button", name="Practise what I missed").click()
+    practice = page.locator("fieldset.question")
+    await expect(practice).to_have_count(count)
+    await practice.first.get_by_label(auto_option(0, "B")).check()
+    await expect(practice.first.locator(".question-feedback")).to_contain_text("Right.")
+    await practice.nth(1).get_by_label(auto_option(1, "A")).check()
+    missed = practice.nth(1).locator(".question-feedback")
+    await expect(missed).to_contain_text(f"Not quite. The answer is {auto_option(1, 'B')}")
+    await assert_accessible(page, "practice")
+
+    # Retake, with feedback after each question, and a warning before submitting unanswered ones.
+    await page.get_by_role("button", name="Retake the whole quiz").click()
+    await page.get_by_label("Tell me after each question whether I was right").check()
+    await page.get_by_label(auto_option(0, "B")).check()
+    await expect(page.locator(".question-feedback")).to_contain_text("Right.")
+    await page.get_by_role("button", name="Submit answers").click()
+    warning = page.get_by_role("alert").filter(has_text="not answered yet")
+    await expect(warning).to_contain_text(f"{count - 1} questions are not answered yet")
+    await assert_accessible(page, "unanswered warning")
+    await warning.get_by_role("button", name="Submit anyway").click()
+    await expect(page.get_by_role("heading", name=re.compile(rf"^You scored 1 of {count}"))).to_be_visible()
     await page.get_by_role("link", name="See your remediation plan").click()
     await expect(page.get_by_role("heading", name="Practice").first).to_be_visible()
     await expect(page.get_by_text("the common misunderstanding, corrected").first).to_be_visible()
@@ -169,14 +210,22 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
 
     # The attempt reaches the dashboard.
     await page.get_by_role("link", name="Dashboard").click()
-    await expect(page.locator(".attempt-list li").first).to_contain_text("0%")
+    await expect(page.locator(".attempt-list li")).to_have_count(2)
+    await expect(page.locator(".attempt-list li").last).to_contain_text("0%")
     await expect(page.locator(".chart")).to_be_visible()
     await assert_accessible(page, "dashboard")
     await _screenshot(page, "dashboard.png")
 
+    # What finished while the learner was elsewhere is in the inbox, with a link to it.
+    await page.goto("/notifications")
+    await expect(page.get_by_text(re.compile(r"Your course “.+” is ready"))).to_be_visible()
+    await expect(page.get_by_text(re.compile(r"Your quiz for “.+” is ready to take"))).to_be_visible()
+    await page.get_by_role("button", name="Mark all read").click()
+    await expect(page.get_by_text("0 unread")).to_be_visible()
+
     # A notification: unread badge, read it, the badge goes.
     await _notify(session_factory, user_a, "Ten minutes on your course today keeps the streak going.")
-    await page.goto("/notifications")
+    await page.reload()
     await expect(page.get_by_label("1 unread")).to_be_visible()
     await expect(page.get_by_text("keeps the streak going")).to_be_visible()
     await assert_accessible(page, "notifications")
@@ -331,7 +380,6 @@ async def test_llm_text_with_html_and_script_links_is_shown_inert(stack, llm_ser
     )
     await page.goto(f"/courses/{course_id}")
     await page.get_by_role("link", name=re.compile(r"^Topic 1\.1 of")).click()
-    await page.get_by_role("button", name="Generate notes now").click()
     await expect(page.get_by_role("alert")).to_contain_text("it left HTML tags in the text")
     await expect(page.get_by_role("alert")).to_contain_text("connect a capable model")
 

@@ -49,7 +49,11 @@ export function DashboardPage() {
             {d.courses.map((course) => (
               <li key={course.id}>
                 <Link to={`/courses/${course.id}`}>{courseName(course)}</Link> <StatusBadge status={course.status} />
-                <ProgressBar value={course.progress_pct} label={`${courseName(course)} progress`} />
+                {/* Progress is what the learner did: topics whose notes they read. */}
+                <ProgressBar
+                  value={course.topics_total ? (100 * (course.topics_read ?? 0)) / course.topics_total : 0}
+                  label={`${courseName(course)}: your progress`}
+                />
               </li>
             ))}
           </ul>

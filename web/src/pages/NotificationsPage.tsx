@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -38,7 +39,17 @@ export function NotificationsPage() {
         <ul className="inbox">
           {items.map((n) => (
             <li key={n.id} className={n.read_at ? "read" : "unread"}>
-              <p>{n.message}</p>
+              <p>
+                {n.message}
+                {n.link && (
+                  <>
+                    {" "}
+                    <Link to={n.link} onClick={() => !n.read_at && markRead.mutate(n.id)}>
+                      Open
+                    </Link>
+                  </>
+                )}
+              </p>
               <p className="meta">
                 {new Date(n.created_at).toLocaleString()}
                 {!n.read_at && (
