@@ -17,14 +17,21 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import insert, select, update
 
-from db.models import Notification, Topic, User
+from db.models import Notification, StudyTime, Topic, User
 from studyflow.engines import BUNDLED_MODEL
 from tests.support import source_files
 from tests.support.app import make_settings
-from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, sign_in, web_stack
+from tests.support.browser import (
+    WEB_DIST,
+    assert_accessible,
+    assert_within_boxes,
+    require_browser_prerequisites,
+    sign_in,
+    web_stack,
+)
 from tests.support.courses import unique_topic
 from tests.support.scripted_openai import Reply, auto_option
-from tests.support.study import fillers
+from tests.support.study import fillers, valid_question
 
 expect.set_options(timeout=30_000)
 DOCUMENTS = Path(__file__).parent / "data" / "documents"
@@ -584,3 +591,182 @@ async def test_with_the_bundled_model_a_pdf_becomes_a_course_quoted_from_it(open
     await assert_accessible(page, "tutor answer quoted from the material")
     await context.close()
     assert len(llm_server.calls()) == calls_before, "extractive work never calls the model"
+
+
+LONG_QUESTION = (
+    "Which of these statements about the valid question 1 is correct when it is read on a small phone "
+    "screen, where its title wraps onto two or three lines?"
+)
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "390px"])
+async def test_the_first_hour_of_a_new_learner(stack, llm_server, session_factory, phone):
+    """Issue 36's walk through the app as a new learner, on a desktop and on a 390 px phone: a name
+    with a space, readable messages next to their fields, a "not found" for a bad link, notes that
+    start when a topic is opened with honest waiting, a toast when a quiz is ready elsewhere, a
+    review tapped and swiped on a phone, the chat about one course, nothing offered that is not
+    configured; every screen axe-clean, inside its boxes, and no console error."""
+    context, page = await stack.new_page(phone=phone)
+    screens = 0
+
+    async def check(screen: str) -> None:
+        nonlocal screens
+        screens += 1
+        await assert_accessible(page, screen)
+        await assert_within_boxes(page, screen)
+
+    # Sign-in: any name a person types; the header shows it.
+    name = f"Maria Lopez {uuid.uuid4().hex[:6]}"
+    await page.goto("/")
+    await page.get_by_role("button", name="Continue").click()
+    await expect(page.locator("#dev-user-error")).to_have_text("Enter your name.")
+    await check("sign-in")
+    await page.get_by_label("Your name").fill(name)
+    await page.get_by_role("button", name="Continue").click()
+    await expect(page.get_by_role("heading", name="Your studies")).to_be_visible()
+    await expect(page.locator(".user-name")).to_have_text(name)
+    await check("dashboard")
+
+    menu = page.get_by_role("button", name="Menu")
+    nav_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="New course")
+    if phone:  # nine links fold behind one button
+        await expect(nav_link).to_be_hidden()
+        await expect(menu).to_have_attribute("aria-expanded", "false")
+        await menu.click()
+        await expect(menu).to_have_attribute("aria-expanded", "true")
+        await check("menu open")
+    else:
+        await expect(menu).to_be_hidden()
+    await nav_link.click()
+    if phone:
+        await expect(nav_link).to_be_hidden()  # choosing a page folds the menu again
+
+    # A topic too short: the sentence next to the field, said before asking the API.
+    await page.get_by_label("What do you want to learn?").fill("ab")
+    await page.get_by_role("button", name="Create course").click()
+    await expect(page.locator("#topic-error")).to_have_text(
+        "Enter a topic of at least three letters, for example “SQL joins”."
+    )
+    await check("new course with an error")
+    topic = unique_topic("first hour")
+    await page.get_by_label("What do you want to learn?").fill(topic)
+    await page.get_by_role("button", name="Create course").click()
+    await expect(page.locator(".meta .badge").first).to_have_text("Ready")
+    course_url = page.url
+    await expect(page.get_by_role("heading", level=1)).to_have_text(topic)  # one name everywhere
+    await expect(page.get_by_role("progressbar", name="Your progress")).to_have_attribute("aria-valuenow", "0")
+    await check("course page")
+
+    # Opening a topic starts its notes; the wait says how long so far, never "queued".
+    llm_server.on(f"Write study notes for the topic 'Topic 1.1 of {topic}'", [Reply.auto(delay=2)])
+    await page.get_by_role("link", name=re.compile(r"^Topic 1\.1 of")).click()
+    await expect(page.get_by_text(re.compile(r"\d+ s so far"))).to_be_visible()
+    await expect(page.get_by_text(re.compile("queued", re.I))).to_have_count(0)
+    await check("notes being written")
+    await expect(page.get_by_role("heading", name="Key points")).to_be_visible()
+    await check("notes")
+    await page.wait_for_timeout(2500)  # reading: counted as study time when the learner leaves
+    await page.goto(course_url)
+    await expect(page.locator(".topic-list .badge").first).to_have_text("Notes ready")
+    async with session_factory() as session:
+        studied = await session.scalar(
+            select(StudyTime.seconds)
+            .join(User, User.id == StudyTime.user_id)
+            .where(User.clerk_id == name.replace(" ", "-"))
+            .where(StudyTime.activity == "notes")
+        )
+    assert studied and studied >= 2
+
+    # Flashcards, then a quiz (slow, with a long question) that finishes while the learner is elsewhere.
+    await page.get_by_role("button", name="Make flashcards").click()
+    await expect(page.get_by_role("link", name="Study flashcards")).to_be_visible()
+    quiz = {"questions": [valid_question(1, question=LONG_QUESTION), *fillers("quiz", 7)]}
+    llm_server.on(f"course on {topic}", [Reply.json(quiz, delay=3)])
+    await page.get_by_role("button", name="Make a quiz").click()
+    await expect(page.get_by_text(re.compile(r"Writing your quiz…"))).to_be_visible()
+    await check("quiz being written")
+    if phone:
+        await _open_from_menu(page, "Goals")
+    else:
+        await page.get_by_role("link", name="Goals", exact=True).click()
+    toast = page.locator(".toast").filter(has_text="is ready to take")
+    await expect(toast).to_be_visible(timeout=30_000)
+    await check("goals with a ready toast")
+
+    # A goal without a date: the sentence next to the date field, not a parser's wording.
+    await page.get_by_role("button", name="Set goal").click()
+    await expect(page.locator("#goal-due-error")).to_have_text("Choose a date.")
+    await expect(page.get_by_label("By", exact=True)).to_have_attribute("aria-invalid", "true")
+    await toast.get_by_role("link", name="Open it").click()
+    await expect(page.locator("fieldset.question legend").first).to_have_text(f"1. {LONG_QUESTION}")
+    await page.get_by_label("Show all questions on one page").check()
+    await check("quiz with a long question")
+
+    # Review on the phone: tap to see the answer, swipe left for "Again".
+    await page.goto("/review")
+    card = page.locator(".review .card")
+    left = page.locator(".due-count")
+    await expect(left).to_have_text(re.compile(r"^\d+ cards left in this session$"))
+    before = await left.inner_text()
+    if phone:
+        await expect(page.locator(".hint")).to_contain_text("Tap the card")
+        await card.tap()
+        await expect(page.locator(".card-back")).to_be_visible()
+        await check("review on a phone")
+        box = await card.bounding_box()
+        y = box["y"] + box["height"] / 2
+        await page.mouse.move(box["x"] + box["width"] * 0.8, y)
+        await page.mouse.down()
+        await page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=5)
+        await page.mouse.up()
+    else:
+        await expect(page.locator(".hint")).to_contain_text("Space shows the answer")
+        await page.keyboard.press("Space")
+        await expect(page.locator(".card-back")).to_be_visible()
+        await check("review")
+        await page.keyboard.press("1")
+    await expect(page.locator(".card-back")).to_be_hidden()
+    await expect(left).to_have_text(before)  # "Again" keeps the card in the session
+
+    # The chat about this course; nothing offered that is not configured.
+    await page.goto(course_url)
+    await page.get_by_role("link", name="Ask about this course").click()
+    await expect(page.get_by_label("About")).to_have_value(course_url.rsplit("/", 1)[1])
+    await check("chat list")
+    await page.get_by_role("button", name="New conversation").click()
+    await expect(page.get_by_label("Your question")).to_be_visible()
+    await page.goto("/chat")
+    await expect(page.locator(".chat-list li").first).to_contain_text(topic)
+    await page.goto("/account")
+    await expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    await expect(page.get_by_role("button", name="Upgrade to Pro")).to_have_count(0)
+    await check("account")
+    await page.goto("/notifications")
+    await expect(page.get_by_text(re.compile(r"Your flashcards for “.+” are ready"))).to_be_visible()
+    await check("notifications")
+
+    # A malformed course link: "not found", without a "Try again" that cannot help.
+    await page.goto("/courses/not-a-course")
+    await expect(page.get_by_role("heading", name="Course not found")).to_be_visible()
+    await expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    await check("course not found")
+
+    # The measurement finds what it looks for: a box wider than the screen is reported.
+    await page.evaluate(
+        "() => { const wide = document.createElement('p'); wide.style.width = '2000px';"
+        " wide.textContent = 'too wide'; document.querySelector('main').append(wide); }"
+    )
+    with pytest.raises(AssertionError, match="too wide"):
+        await assert_within_boxes(page, "a planted wide paragraph")
+
+    assert page.executed == []  # type: ignore[attr-defined]
+    # The one expected: the browser logs the bad link's 404 itself.
+    errors = [e for e in page.console_errors if "status of 404" not in e]  # type: ignore[attr-defined]
+    assert errors == [], errors
+    assert screens >= 14
+    await context.close()
+
+
+async def _open_from_menu(page: Page, link: str) -> None:
+    await page.get_by_role("button", name="Menu").click()
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
