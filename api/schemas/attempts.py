@@ -19,7 +19,8 @@ class AttemptCreate(ApiInput):
 
 class AnswerCheck(ApiInput):
     question_id: str = Field(max_length=100)
-    selected_index: StrictInt = Field(ge=0, le=3)
+    # An integer as JSON Schema means it (2.0 is 2): checking an answer records nothing.
+    selected_index: int = Field(ge=0, le=3)
 
 
 class QuestionFeedback(BaseModel):
