@@ -60,9 +60,10 @@ web-api: install web/node_modules/.package-lock.json
 	$(BIN)/studyflow openapi > web/openapi.json
 	@cd web && env $(WEB_ENV) npm run --silent gen:api
 
-# Refreshes the README's pictures of the app from the browser test that walks the study loop.
-screenshots: install web
-	STUDYFLOW_SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_web_browser.py -k whole_course
+# Refreshes the README's pictures from a running `make dev` (start it first), as a new learner
+# sees it: a course on a real topic, its first topic read. Not from test fixtures.
+screenshots: install
+	$(BIN)/python -m cli.screenshots
 
 dev: install local-llm web
 	$(BIN)/studyflow dev

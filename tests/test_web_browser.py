@@ -4,7 +4,6 @@ API on a real port) and the scripted OpenAI server."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import uuid
@@ -81,13 +80,6 @@ async def _notify(session_factory, clerk_id: str, message: str) -> None:
         await session.execute(
             insert(Notification).values(user_id=user_id, kind="engagement", message=message, day=date(2026, 11, 24))
         )
-
-
-async def _screenshot(page: Page, name: str) -> None:
-    # `make screenshots` points this at docs/ to refresh the README's pictures.
-    target = os.environ.get("STUDYFLOW_SCREENSHOT_DIR")
-    if target:
-        await page.screenshot(path=str(Path(target) / name), full_page=True)
 
 
 async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_factory, user_a, user_b):
@@ -221,7 +213,6 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await expect(page.locator(".attempt-list li").last).to_contain_text("0%")
     await expect(page.locator(".chart")).to_be_visible()
     await assert_accessible(page, "dashboard")
-    await _screenshot(page, "dashboard.png")
 
     # What finished while the learner was elsewhere is in the inbox, with a link to it.
     await page.goto("/notifications")
@@ -247,7 +238,6 @@ async def test_a_learner_studies_a_whole_course_in_the_browser(stack, session_fa
     await assert_accessible(page, "account")
     await page.goto(f"/courses/{course_id}")
     await expect(page.get_by_role("heading", name=re.compile("Chapter 1"))).to_be_visible()
-    await _screenshot(page, "course.png")
     assert page.executed == []  # type: ignore[attr-defined]
 
     # Another learner opening the same URL sees nothing of it.
