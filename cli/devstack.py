@@ -178,7 +178,10 @@ def run(settings: Settings) -> int:
         print("▸ stopped", flush=True)
 
 
-READY_TIMEOUT_SECONDS = 300
+# The first start exports the embedding model (minutes on a busy 2-core machine) before the
+# workers poll; a status line every REPORT_EVERY_SECONDS says what is still missing.
+READY_TIMEOUT_SECONDS = 900
+REPORT_EVERY_SECONDS = 30
 
 
 def _ports_needed(settings: Settings, use_local_llm: bool) -> dict[str, tuple[int, str]]:
@@ -220,9 +223,14 @@ def _wait_until_ready(settings: Settings, children: list[tuple[str, subprocess.P
     import httpx
 
     url = f"http://{settings.api_host}:{settings.api_port}/readyz"
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    started = time.monotonic()
+    deadline = started + READY_TIMEOUT_SECONDS
+    reported = started
     last = "no answer yet"
     while time.monotonic() < deadline:
+        if time.monotonic() - reported >= REPORT_EVERY_SECONDS:
+            reported = time.monotonic()
+            print(f"  still starting after {reported - started:.0f}s: {last}", flush=True)
         for name, proc in children:
             if proc.poll() is not None:
                 raise SystemExit(f"✗ {name} exited with code {proc.returncode} while starting; see its output above")
