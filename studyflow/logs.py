@@ -24,8 +24,9 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 # Failures Temporal retries as a matter of course (a model's unusable output asked for again, a
-# provider's 429): one line each. A traceback stays for everything unexpected.
-EXPECTED_RETRY_ERRORS = frozenset({"LlmOutputInvalidError", "LlmUnavailableError"})
+# provider's 429, an attempt cancelled at its timeout or heartbeat timeout): one line each. A
+# traceback stays for everything unexpected.
+EXPECTED_RETRY_ERRORS = frozenset({"LlmOutputInvalidError", "LlmUnavailableError", "CancelledError"})
 
 
 class ExpectedRetryFilter(logging.Filter):
