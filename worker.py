@@ -38,7 +38,7 @@ from activities.study_content_activities import StudyContentActivities
 from activities.suggestion_activities import SuggestionActivities
 from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
-from studyflow.logs import configure_logging
+from studyflow.logs import configure_logging, quiet_expected_retries
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect_when_up
@@ -235,7 +235,7 @@ async def run_worker(settings: Settings) -> None:
     instrument_io(settings, engine)
     client = await connect_when_up(settings, worker_runtime(settings))
     if settings.worker_metrics_port:
-        prometheus_client.start_http_server(settings.worker_metrics_port)
+        prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
     workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine), client))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -256,7 +256,7 @@ def worker_runtime(settings: Settings) -> Runtime | None:
     if not settings.temporal_metrics_port:
         return None
     prometheus = PrometheusConfig(
-        bind_address=f"0.0.0.0:{settings.temporal_metrics_port}",
+        bind_address=f"{settings.worker_metrics_host}:{settings.temporal_metrics_port}",
         histogram_bucket_overrides={name: TASK_WAIT_BUCKETS_MS for name in TASK_WAIT_HISTOGRAMS},
     )
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
@@ -265,6 +265,7 @@ def worker_runtime(settings: Settings) -> Runtime | None:
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
+    quiet_expected_retries()
     asyncio.run(run_worker(settings))
 
 

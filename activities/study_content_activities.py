@@ -27,6 +27,7 @@ from activities.llm.ledger import LedgerEntry, LlmLedger
 from activities.material import chunks_by_id, outline_chunk_ids, topic_material, topic_sentences
 from activities.quality_gate import QualityGate, llm_repairer, no_repair, thresholds_from
 from activities.retrieval import Retriever
+from db.announcements import announce_ready
 from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.content_rules.output_checks import WAY_FORWARD
@@ -45,6 +46,7 @@ from studyflow.contracts.activity_io import (
 from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
 from studyflow.engines import EXTRACTIVE
 from studyflow.extractive.study_set import study_set
+from studyflow.local_day import today_in
 from studyflow.product_metrics import CACHE_LOOKUPS
 from studyflow.settings import Settings
 from studyflow.statuses import GenerationStatus
@@ -135,19 +137,33 @@ class StudyContentActivities:
         quality_report: dict | None = None,
     ) -> bool:
         async with self._sessions.begin() as session:
-            done = await session.scalar(
-                update(StudyContent)
-                .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.generating)
-                .values(
-                    status=GenerationStatus.completed,
-                    payload=payload,
-                    model=model,
-                    served_from=served_from,
-                    error=None,
-                    quality_report=quality_report,
+            done = (
+                await session.execute(
+                    update(StudyContent)
+                    .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.generating)
+                    .values(
+                        status=GenerationStatus.completed,
+                        payload=payload,
+                        model=model,
+                        served_from=served_from,
+                        error=None,
+                        quality_report=quality_report,
+                    )
+                    .returning(StudyContent.course_id, StudyContent.type)
                 )
-                .returning(StudyContent.id)
-            )
+            ).first()
+            if done is not None:
+                owner = select(Course.owner_id, Course.topic).where(Course.id == done.course_id)
+                course = (await session.execute(owner)).first()
+                if course is not None:
+                    await announce_ready(
+                        session,
+                        user_id=course.owner_id,
+                        what="quiz" if done.type == "quiz" else "flashcards",
+                        subject_id=content_id,
+                        name=course.topic,
+                        day=today_in(self._settings.day_timezone),
+                    )
         return done is not None
 
     # --- activities ----------------------------------------------------------------------

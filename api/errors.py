@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporalio.service import RPCError
 
+from api import validation_messages
 from api.allowed_methods import allowed_methods
 from services.errors import CODES, ServiceError
 
@@ -41,18 +42,34 @@ def _body(code: str, message: str, **extra) -> dict:
     return {"error": {"code": code, "message": _clip(message, 4 * ECHO_MESSAGE), **extra}}
 
 
-def _field_path(loc: tuple) -> str:
-    return ".".join(_clip(str(part), ECHO_PART) for part in loc if part not in ("body",)) or "body"
+def _field_path(loc: tuple, body: object = None) -> str:
+    parts = [part for part in loc if part != "body"]
+    # A body that is one of several models chosen by its `kind` (goals): pydantic puts the kind
+    # in the path ("course_by_date.due_date"); the learner's form has just "due_date".
+    if parts and isinstance(body, dict) and parts[0] == body.get("kind") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(_clip(str(part), ECHO_PART) for part in parts) or "body"
 
 
-def _field_error(err: dict) -> dict[str, str]:
+def _field_error(err: dict, body: object = None) -> dict[str, str]:
     if err.get("type") == "json_invalid":
         # FastAPI reports the character offset as the location; say it the way a person reads it.
         position = next((part for part in err.get("loc", ()) if isinstance(part, int)), None)
         reason = (err.get("ctx") or {}).get("error", "invalid JSON")
         where = f" at character {position}" if position is not None else ""
         return {"field": "body", "message": f"malformed JSON{where}: {reason}"}
-    return {"field": _field_path(tuple(err.get("loc", ()))), "message": _clip(err.get("msg", "invalid"), ECHO_MESSAGE)}
+    field = validation_messages.field_error(_field_path(tuple(err.get("loc", ())), body), err)
+    return {**field, "message": _clip(field["message"], ECHO_MESSAGE)}
+
+
+def _malformed_path_id(errors: list[dict]) -> str | None:
+    """The thing a path names when its id cannot even be parsed: such a link leads nowhere, the
+    same as an id that does not exist (and retrying cannot help)."""
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if len(loc) == 2 and loc[0] == "path" and str(loc[1]).endswith("_id"):
+            return str(loc[1])[: -len("_id")].replace("_", " ")
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -102,10 +119,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if thing := _malformed_path_id(errors):
+            return JSONResponse(_body("not_found", f"{thing} not found"), status_code=404)
         # A body of 10,000 bad values is named by its first few.
-        fields = [_field_error(err) for err in exc.errors()[:MAX_FIELDS]]
-        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
-        return JSONResponse(_body("validation_error", message, fields=fields), status_code=422)
+        fields = [_field_error(err, exc.body) for err in errors[:MAX_FIELDS]]
+        return JSONResponse(
+            _body("validation_error", validation_messages.summary(fields), fields=fields), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -128,3 +128,14 @@ async def _replay(session: AsyncSession, attempt: QuizAttempt, quiz_id: uuid.UUI
         raise ServiceError(422, "Idempotency-Key was already used for an attempt on another quiz")
     plan_id = await session.scalar(select(RemediationPlan.id).where(RemediationPlan.quiz_attempt_id == attempt.id))
     return AttemptOutcome(attempt, plan_id)
+
+
+def check_answer(quiz: StudyContent, question_id: str, selected_index: int) -> dict:
+    """One question's feedback, for the quiz's feedback mode and for practising missed questions:
+    the learner asked to see the answer, so nothing is recorded (an attempt is)."""
+    if quiz.status != GenerationStatus.completed:
+        raise ServiceError(409, f"quiz {quiz.id} is {quiz.status}; it can be answered once generated")
+    question = next((q for q in (quiz.payload or {}).get("questions", []) if q["id"] == question_id), None)
+    if question is None:
+        raise ServiceError(422, f"unknown question ids: {question_id}")
+    return grade([question], {question_id: selected_index}).feedback[0]

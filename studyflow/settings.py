@@ -102,6 +102,17 @@ class Settings(BaseSettings):
         default=9464,
         description="the Temporal SDK's worker metrics (slots, schedule-to-start latency) for Prometheus; unset: off",
     )
+    worker_metrics_host: str = Field(
+        default="0.0.0.0",
+        description=(
+            "address the worker's two metrics ports bind to: all interfaces for Prometheus in a cluster; "
+            "`studyflow dev` binds loopback"
+        ),
+    )
+    readiness_requires_workers: bool = Field(
+        default=True,
+        description="`/readyz` answers 503 unless a worker has polled every task queue in the last 90 seconds",
+    )
     temporal_connect_wait_seconds: float = Field(
         default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
     )

@@ -29,6 +29,8 @@ BODIES = {
     ("POST", "/v1/courses"): {"topic": "Sweep topic"},
     ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): {"answers": {}},
+    ("POST", "/v1/quizzes/{quiz_id}/check"): {"question_id": "q1", "selected_index": 0},
+    ("POST", "/v1/study-time"): {"seconds": 5, "activity": "review"},
     ("POST", "/v1/flashcards/{card_id}/reviews"): {"rating": "good"},
     ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What is in my notes?"},
     ("POST", "/v1/goals"): {"kind": "daily_minutes", "target": 10},

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header
 
 from api.deps import AdmissionDep
 from api.openapi_errors import CONFLICT, RATE_LIMITED
-from api.schemas.attempts import AttemptCreate, AttemptResult
+from api.schemas.attempts import AnswerCheck, AttemptCreate, AttemptResult, QuestionFeedback
 from api.schemas.study_content import StudyContentType
 from services import attempts
 from services.owned import owned_study_content
@@ -42,3 +42,11 @@ async def submit_attempt(
         remediation_plan_id=outcome.plan_id,
         created_at=attempt.created_at,
     )
+
+
+@router.post("/{quiz_id}/check", response_model=QuestionFeedback, responses=CONFLICT)
+async def check_answer(quiz_id: uuid.UUID, body: AnswerCheck, admission: AdmissionDep) -> QuestionFeedback:
+    """Whether one answer is right, with the explanation: the quiz's question-by-question feedback
+    mode and practising missed questions. Records nothing; the attempt is what counts."""
+    quiz = await owned_study_content(admission.session, quiz_id, admission.actor, kind=StudyContentType.quiz)
+    return QuestionFeedback.model_validate(attempts.check_answer(quiz, body.question_id, body.selected_index))

@@ -17,6 +17,12 @@ class AttemptCreate(ApiInput):
     duration_seconds: int = Field(default=0, ge=0, le=24 * 3600)
 
 
+class AnswerCheck(ApiInput):
+    question_id: str = Field(max_length=100)
+    # An integer as JSON Schema means it (2.0 is 2): checking an answer records nothing.
+    selected_index: int = Field(ge=0, le=3)
+
+
 class QuestionFeedback(BaseModel):
     question_id: str
     selected_index: int | None

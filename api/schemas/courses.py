@@ -109,8 +109,9 @@ class CourseSummary(BaseModel):
     difficulty: str
     status: CourseStatus
     topics_total: int
-    topics_completed: int
-    progress_pct: float
+    topics_completed: int = Field(description="topics whose notes are written")
+    progress_pct: float = Field(description="share of topics whose notes are written (generation), 0-100")
+    topics_read: int = Field(default=0, description="topics whose notes the learner read: their progress")
     created_at: datetime
 
 
@@ -124,6 +125,7 @@ class StudyContentRef(BaseModel):
     id: uuid.UUID
     type: StudyContentType
     status: GenerationStatus
+    updated_at: datetime | None = Field(default=None, description="when the status last changed")
 
 
 class CourseSourceRef(BaseModel):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -69,6 +70,7 @@ class StudyContentView(BaseModel):
     model: str | None = Field(description="model that produced the content")
     error: str | None
     retry_count: int
+    updated_at: datetime | None = Field(default=None, description="when the status last changed")
     questions: list[QuizQuestionView] | None = None
     cards: list[FlashcardView] | None = None
     near_hit: NearHitNotice | None = Field(

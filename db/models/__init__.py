@@ -22,6 +22,7 @@ from db.models.study import (
     StudyContent,
     TopicMastery,
 )
+from db.models.study_time import StudyTime
 from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
@@ -55,6 +56,7 @@ __all__ = [
     "SemanticCacheEntry",
     "Source",
     "StudyContent",
+    "StudyTime",
     "SubjectSuggestion",
     "Subscription",
     "Topic",

@@ -290,6 +290,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/estimates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Estimates */
+        get: operations["estimates_v1_estimates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -718,6 +735,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quizzes/{quiz_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Answer
+         * @description Whether one answer is right, with the explanation: the quiz's question-by-question feedback
+         *     mode and practising missed questions. Records nothing; the attempt is what counts.
+         */
+        post: operations["check_answer_v1_quizzes__quiz_id__check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/remediation/{plan_id}": {
         parameters: {
             query?: never;
@@ -802,6 +840,26 @@ export interface paths {
         get: operations["export_anki_deck_v1_study_content__content_id__anki_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/study-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Study Time
+         * @description Seconds spent reading notes, browsing cards or reviewing, reported by the app as they pass.
+         */
+        post: operations["report_study_time_v1_study_time_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1078,6 +1136,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AnswerCheck */
+        AnswerCheck: {
+            /** Question Id */
+            question_id: string;
+            /** Selected Index */
+            selected_index: number;
+        };
         /** AssignmentCreate */
         AssignmentCreate: {
             /**
@@ -1270,6 +1335,8 @@ export interface components {
             due_at: string | null;
             /** Front */
             front: string;
+            /** @description when the card would be due after each rating now (FSRS) */
+            next_due?: components["schemas"]["NextDue"] | null;
             /** State */
             state: string;
             /** Topic Id */
@@ -1499,7 +1566,10 @@ export interface components {
             preferences: {
                 [key: string]: unknown;
             };
-            /** Progress Pct */
+            /**
+             * Progress Pct
+             * @description share of topics whose notes are written (generation), 0-100
+             */
             progress_pct: number;
             /**
              * Sources
@@ -1516,8 +1586,17 @@ export interface components {
             title: string | null;
             /** Topic */
             topic: string;
-            /** Topics Completed */
+            /**
+             * Topics Completed
+             * @description topics whose notes are written
+             */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @description topics whose notes the learner read: their progress
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
             /** Workflow Id */
@@ -1593,13 +1672,25 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Progress Pct */
+            /**
+             * Progress Pct
+             * @description share of topics whose notes are written (generation), 0-100
+             */
             progress_pct: number;
             status: components["schemas"]["CourseStatus"];
             /** Topic */
             topic: string;
-            /** Topics Completed */
+            /**
+             * Topics Completed
+             * @description topics whose notes are written
+             */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @description topics whose notes the learner read: their progress
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
         };
@@ -1700,6 +1791,11 @@ export interface components {
             topic: string;
             /** Topics Completed */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
         };
@@ -1717,11 +1813,19 @@ export interface components {
         };
         /** DevToken */
         DevToken: {
+            /**
+             * Display Name
+             * @description the name as the learner typed it, for the header
+             */
+            display_name: string;
             /** Expires In */
             expires_in: number;
             /** Token */
             token: string;
-            /** User */
+            /**
+             * User
+             * @description the learner's id: the name's letters and digits, other runs as '-'
+             */
             user: string;
         };
         /** DevTokenRequest */
@@ -1740,7 +1844,7 @@ export interface components {
             role: "admin" | "tutor" | "learner";
             /**
              * User
-             * @description the learner to sign in as: letters, digits, and _ . @ -
+             * @description the learner's name as they type it; the id is made from its letters and digits
              */
             user: string;
         };
@@ -2328,6 +2432,29 @@ export interface components {
             /** Similarity */
             similarity: number | null;
         };
+        /** NextDue */
+        NextDue: {
+            /**
+             * Again
+             * Format: date-time
+             */
+            again: string;
+            /**
+             * Easy
+             * Format: date-time
+             */
+            easy: string;
+            /**
+             * Good
+             * Format: date-time
+             */
+            good: string;
+            /**
+             * Hard
+             * Format: date-time
+             */
+            hard: string;
+        };
         /** NotesState */
         NotesState: {
             /** Notes Md */
@@ -2375,6 +2502,11 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            /**
+             * Link
+             * @description where the app opens it: a ready course, notes, set or plan
+             */
+            link?: string | null;
             /** Message */
             message: string;
             /** Read At */
@@ -2856,6 +2988,11 @@ export interface components {
             id: string;
             status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
+            /**
+             * Updated At
+             * @description when the status last changed
+             */
+            updated_at?: string | null;
         };
         /**
          * StudyContentType
@@ -2899,6 +3036,48 @@ export interface components {
             served_from: string | null;
             status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
+            /**
+             * Updated At
+             * @description when the status last changed
+             */
+            updated_at?: string | null;
+        };
+        /** StudyTimeCounted */
+        StudyTimeCounted: {
+            /**
+             * Counted Seconds
+             * @description what was added: less than reported past 8 hours a day and activity
+             */
+            counted_seconds: number;
+            /**
+             * Study Seconds
+             * @description the learner's study time so far
+             */
+            study_seconds: number;
+            /**
+             * Topic Read
+             * @description the topic counts as read
+             */
+            topic_read: boolean;
+        };
+        /** StudyTimeReport */
+        StudyTimeReport: {
+            /**
+             * Activity
+             * @description what the learner did; a quiz counts in its attempt
+             * @enum {string}
+             */
+            activity: "notes" | "review" | "flashcards";
+            /**
+             * Seconds
+             * @description seconds studied since the last report (at most 5 minutes)
+             */
+            seconds: number;
+            /**
+             * Topic Id
+             * @description with activity notes: the topic read (30 s on its notes mark it read)
+             */
+            topic_id?: string | null;
         };
         /** SuggestionAccept */
         SuggestionAccept: {
@@ -2986,6 +3165,12 @@ export interface components {
             notes_md: string | null;
             /** Notes Model */
             notes_model: string | null;
+            /**
+             * Read
+             * @description the learner has read its notes (30 s on them)
+             * @default false
+             */
+            read: boolean;
             /** Retry Count */
             retry_count: number;
             status: components["schemas"]["TopicStatus"];
@@ -2995,6 +3180,11 @@ export interface components {
             title: string;
             /** Topic Index */
             topic_index: number;
+            /**
+             * Updated At
+             * @description when the status last changed (while generating: when it started)
+             */
+            updated_at?: string | null;
         };
         /** TopicMasteryView */
         TopicMasteryView: {
@@ -3034,6 +3224,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Read
+             * @description the learner has read its notes (30 s on them)
+             * @default false
+             */
+            read: boolean;
             status: components["schemas"]["TopicStatus"];
             /** Summary */
             summary: string | null;
@@ -3041,6 +3237,11 @@ export interface components {
             title: string;
             /** Topic Index */
             topic_index: number;
+            /**
+             * Updated At
+             * @description when the status last changed (while generating: when it started)
+             */
+            updated_at?: string | null;
         };
         /** TutorLearnerList */
         TutorLearnerList: {
@@ -3196,6 +3397,12 @@ export interface components {
              */
             auth_mode: "embedded" | "clerk";
             /**
+             * Billing
+             * @description an upgrade can be bought (Stripe configured): the app offers it only then
+             * @default false
+             */
+            billing: boolean;
+            /**
              * Bundled Model
              * @description the configured model is the bundled demo model (SmolLM2-135M): study material comes from the learner's own documents; courses on a bare topic are beyond it
              * @default false
@@ -3218,6 +3425,12 @@ export interface components {
              * @description POST /v1/auth/dev-token exists (embedded auth on a loopback address)
              */
             dev_sign_in: boolean;
+            /**
+             * Human Tutors
+             * @description a human tutor can be booked; none can in this build, so the chat never offers one
+             * @default false
+             */
+            human_tutors: boolean;
         };
         /** WebhookAck */
         WebhookAck: {
@@ -3225,6 +3438,30 @@ export interface components {
             outcome: string;
             /** Received */
             received: boolean;
+        };
+        /** WorkEstimate */
+        WorkEstimate: {
+            /**
+             * Samples
+             * @description how many pieces of work the median is taken over
+             */
+            samples: number;
+            /**
+             * Typical Seconds
+             * @description median duration of the latest pieces of this kind of work
+             */
+            typical_seconds: number;
+        };
+        /**
+         * WorkEstimates
+         * @description How long each kind of work usually takes here; a kind without enough recent samples is absent.
+         */
+        WorkEstimates: {
+            course?: components["schemas"]["WorkEstimate"] | null;
+            flashcards?: components["schemas"]["WorkEstimate"] | null;
+            notes?: components["schemas"]["WorkEstimate"] | null;
+            quiz?: components["schemas"]["WorkEstimate"] | null;
+            remediation?: components["schemas"]["WorkEstimate"] | null;
         };
     };
     responses: never;
@@ -4391,6 +4628,35 @@ export interface operations {
             };
         };
     };
+    estimates_v1_estimates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkEstimates"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     status_events_v1_events_get: {
         parameters: {
             query?: never;
@@ -4422,6 +4688,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6262,6 +6537,95 @@ export interface operations {
             };
         };
     };
+    check_answer_v1_quizzes__quiz_id__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quiz_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionFeedback"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_remediation_v1_remediation__plan_id__get: {
         parameters: {
             query?: never;
@@ -6683,6 +7047,75 @@ export interface operations {
             };
             /** @description the object is not in a state that allows this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_study_time_v1_study_time_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyTimeReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyTimeCounted"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7550,6 +7983,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a duplicate, or an event studyflow ignores */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {

@@ -3,22 +3,53 @@ import { useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { isNotFound, unwrap } from "../api/problem";
+import { queryKeys } from "../api/queryKeys";
 import { Citations } from "../components/Citations";
-import { QualityNote } from "../components/QualityNote";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
+import { QualityNote } from "../components/QualityNote";
+import { WorkProgress } from "../components/WorkProgress";
 import { studyContentQuery } from "./FlashcardsPage";
 
 type Question = Schemas["QuizQuestionView"];
+type Feedback = Schemas["QuestionFeedback"];
+type Round = { key: number; practise: Question[] | null };
 
+/** The quiz: a sitting graded on the server (an attempt), or practice on the questions missed
+ *  (answers checked one by one, nothing recorded). "Retake" starts a new sitting. */
 export function QuizPage() {
   const { contentId = "" } = useParams();
-  const queryClient = useQueryClient();
   const quiz = useQuery(studyContentQuery(contentId));
+  const [sitting, setSitting] = useState<Round>({ key: 0, practise: null });
+  if (quiz.isPending) return <Loading what="the quiz" />;
+  if (isNotFound(quiz.error) || quiz.data?.type === "flashcards") return <NotFound what="quiz" />;
+  if (quiz.isError) return <ErrorNotice error={quiz.error} onRetry={() => quiz.refetch()} />;
+  const q = quiz.data;
+  if (q.status === "generating") return <WorkProgress kind="quiz" since={q.updated_at} doing="Writing your quiz" />;
+  if (q.status === "failed") return <ErrorNotice error={new Error(q.error ?? "quiz generation failed")} />;
+  const questions = q.questions ?? [];
+  const again = (practise: Question[] | null) => setSitting((s) => ({ key: s.key + 1, practise }));
+  if (sitting.practise) {
+    return <Practice key={sitting.key} quiz={q} questions={sitting.practise} onRetake={() => again(null)} />;
+  }
+  return <Sitting key={sitting.key} quiz={q} questions={questions} onRetake={() => again(null)} onPractise={again} />;
+}
+
+function Sitting(props: {
+  quiz: Schemas["StudyContentView"];
+  questions: Question[];
+  onRetake: () => void;
+  onPractise: (missed: Question[]) => void;
+}) {
+  const { quiz, questions, onRetake, onPractise } = props;
+  const queryClient = useQueryClient();
   const [answers, setAnswers] = useState<Record<string, number>>({});
+  const [checked, setChecked] = useState<Record<string, Feedback>>({});
+  const [feedbackMode, setFeedbackMode] = useState(false);
   const [onePerPage, setOnePerPage] = useState(true);
   const [position, setPosition] = useState(0);
+  const [confirmUnanswered, setConfirmUnanswered] = useState(false);
   const startedAt = useRef(Date.now());
   // One key per sitting: a resubmit after a dropped connection returns the first result, never a second attempt.
   const idempotencyKey = useRef(crypto.randomUUID());
@@ -26,42 +57,64 @@ export function QuizPage() {
     mutationFn: () =>
       unwrap(
         api.POST("/v1/quizzes/{quiz_id}/attempts", {
-          params: { path: { quiz_id: contentId }, header: { "idempotency-key": idempotencyKey.current } },
+          params: { path: { quiz_id: quiz.id }, header: { "idempotency-key": idempotencyKey.current } },
           body: { answers, duration_seconds: Math.round((Date.now() - startedAt.current) / 1000) },
         }),
       ),
     onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
-      void queryClient.invalidateQueries({ queryKey: ["weak-areas"] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.weakAreas() });
     },
   });
+  const check = useCheck(quiz.id, (feedback) => setChecked((c) => ({ ...c, [feedback.question_id]: feedback })));
 
-  if (quiz.isPending) return <Loading what="the quiz" />;
-  if (isNotFound(quiz.error) || quiz.data?.type === "flashcards") return <NotFound what="quiz" />;
-  if (quiz.isError) return <ErrorNotice error={quiz.error} onRetry={() => quiz.refetch()} />;
-  const q = quiz.data;
-  if (q.status === "generating") return <p role="status">Writing your quiz…</p>;
-  if (q.status === "failed") return <ErrorNotice error={new Error(q.error ?? "quiz generation failed")} />;
-  const questions = q.questions ?? [];
-  if (submit.data) return <QuizResults result={submit.data} questions={questions} courseId={q.course_id} />;
-
+  if (submit.data) {
+    const missed = questions.filter((question) => !submit.data.feedback.find((f) => f.question_id === question.id)?.correct);
+    return (
+      <QuizResults
+        result={submit.data}
+        questions={questions}
+        courseId={quiz.course_id}
+        onRetake={onRetake}
+        onPractise={missed.length > 0 ? () => onPractise(missed) : undefined}
+      />
+    );
+  }
   const shown = onePerPage ? questions.slice(position, position + 1) : questions;
-  const answered = Object.keys(answers).length;
+  const unanswered = questions.filter((question) => answers[question.id] === undefined);
+  const choose = (question: Question, index: number) => {
+    if (checked[question.id]) return; // checked answers are final, as on paper
+    setAnswers((a) => ({ ...a, [question.id]: index }));
+    setConfirmUnanswered(false);
+    if (feedbackMode) check.mutate({ question_id: question.id, selected_index: index });
+  };
   return (
     <section className="quiz">
       <p className="breadcrumb">
-        <Link to={`/courses/${q.course_id}`}>Back to the course</Link>
+        <Link to={`/courses/${quiz.course_id}`}>Back to the course</Link>
       </p>
       <h1>Quiz</h1>
-      <QualityNote report={q.quality} noun="questions" model={q.model} />
-      <label className="choice">
-        <input type="checkbox" checked={!onePerPage} onChange={(e) => setOnePerPage(!e.target.checked)} />
-        Show all questions on one page
-      </label>
+      <QualityNote report={quiz.quality} noun="questions" model={quiz.model} />
+      <div className="quiz-options">
+        <label className="choice">
+          <input type="checkbox" checked={!onePerPage} onChange={(e) => setOnePerPage(!e.target.checked)} />
+          Show all questions on one page
+        </label>
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={feedbackMode}
+            disabled={Object.keys(answers).length > 0}
+            onChange={(e) => setFeedbackMode(e.target.checked)}
+          />
+          Tell me after each question whether I was right
+        </label>
+      </div>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          submit.mutate();
+          if (unanswered.length > 0 && !confirmUnanswered) setConfirmUnanswered(true);
+          else submit.mutate();
         }}
       >
         {shown.map((question) => (
@@ -70,7 +123,8 @@ export function QuizPage() {
             number={questions.indexOf(question) + 1}
             question={question}
             selected={answers[question.id]}
-            onSelect={(index) => setAnswers((a) => ({ ...a, [question.id]: index }))}
+            feedback={checked[question.id]}
+            onSelect={(index) => choose(question, index)}
           />
         ))}
         {onePerPage && (
@@ -87,50 +141,169 @@ export function QuizPage() {
           </div>
         )}
         <p className="meta">
-          {answered} of {questions.length} answered
+          {questions.length - unanswered.length} of {questions.length} answered
         </p>
+        {confirmUnanswered && (
+          <div className="notice unanswered-warning" role="alert">
+            <p>
+              {unanswered.length} question{unanswered.length === 1 ? " is" : "s are"} not answered yet: unanswered
+              questions count as wrong.
+            </p>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setOnePerPage(true);
+                setPosition(questions.indexOf(unanswered[0]));
+                setConfirmUnanswered(false);
+              }}
+            >
+              Go to question {questions.indexOf(unanswered[0]) + 1}
+            </button>{" "}
+            <button type="submit">Submit anyway</button>
+          </div>
+        )}
         {submit.isError && <ErrorNotice error={submit.error} />}
-        <button type="submit" disabled={submit.isPending || answered === 0}>
-          {submit.isPending ? "Submitting…" : "Submit answers"}
-        </button>
+        {check.isError && <ErrorNotice error={check.error} />}
+        {!confirmUnanswered && (
+          <button type="submit" disabled={submit.isPending || unanswered.length === questions.length}>
+            {submit.isPending ? "Submitting…" : "Submit answers"}
+          </button>
+        )}
       </form>
     </section>
   );
 }
 
-function QuestionField(props: { number: number; question: Question; selected?: number; onSelect: (i: number) => void }) {
-  const { number, question, selected, onSelect } = props;
+/** Practising the questions missed: each answer checked at once, nothing recorded. */
+function Practice(props: { quiz: Schemas["StudyContentView"]; questions: Question[]; onRetake: () => void }) {
+  const { quiz, questions, onRetake } = props;
+  const [answers, setAnswers] = useState<Record<string, number>>({});
+  const [checked, setChecked] = useState<Record<string, Feedback>>({});
+  const check = useCheck(quiz.id, (feedback) => setChecked((c) => ({ ...c, [feedback.question_id]: feedback })));
+  const done = Object.keys(checked).length;
+  const right = Object.values(checked).filter((f) => f.correct).length;
   return (
-    <fieldset className="question">
+    <section className="quiz practice">
+      <p className="breadcrumb">
+        <Link to={`/courses/${quiz.course_id}`}>Back to the course</Link>
+      </p>
+      <h1>Practise what you missed</h1>
+      <p className="meta">
+        {questions.length} question{questions.length === 1 ? "" : "s"}; each answer is checked at once. Practice is not
+        scored.
+      </p>
+      {questions.map((question, i) => (
+        <QuestionField
+          key={question.id}
+          number={i + 1}
+          question={question}
+          selected={answers[question.id]}
+          feedback={checked[question.id]}
+          onSelect={(index) => {
+            if (checked[question.id]) return;
+            setAnswers((a) => ({ ...a, [question.id]: index }));
+            check.mutate({ question_id: question.id, selected_index: index });
+          }}
+        />
+      ))}
+      {check.isError && <ErrorNotice error={check.error} />}
+      {done === questions.length && (
+        <p className="notice" role="status">
+          {right} of {questions.length} right this time.
+        </p>
+      )}
+      <p className="actions">
+        <button type="button" onClick={onRetake}>
+          Retake the whole quiz
+        </button>
+        <Link to={`/courses/${quiz.course_id}`}>Back to the course</Link>
+      </p>
+    </section>
+  );
+}
+
+function useCheck(quizId: string, onChecked: (feedback: Feedback) => void) {
+  return useMutation({
+    mutationFn: (body: Schemas["AnswerCheck"]) =>
+      unwrap(api.POST("/v1/quizzes/{quiz_id}/check", { params: { path: { quiz_id: quizId } }, body })),
+    onSuccess: onChecked,
+  });
+}
+
+function QuestionField(props: {
+  number: number;
+  question: Question;
+  selected?: number;
+  feedback?: Feedback;
+  onSelect: (i: number) => void;
+}) {
+  const { number, question, selected, feedback, onSelect } = props;
+  return (
+    <fieldset className={`question${feedback ? (feedback.correct ? " right" : " wrong") : ""}`}>
       <legend>
         {number}. {question.question}
       </legend>
       {question.options.map((option, index) => (
         <label key={index} className="choice">
-          <input type="radio" name={question.id} checked={selected === index} onChange={() => onSelect(index)} />
+          <input
+            type="radio"
+            name={question.id}
+            checked={selected === index}
+            disabled={feedback !== undefined && selected !== index}
+            onChange={() => onSelect(index)}
+          />
           {option}
         </label>
       ))}
+      {feedback && (
+        <div className="question-feedback" role="status">
+          <p>
+            <strong>{feedback.correct ? "Right." : "Not quite."}</strong>
+            {!feedback.correct && (
+              <>
+                {" "}
+                The answer is <strong>{question.options[feedback.correct_index]}</strong>.
+              </>
+            )}
+          </p>
+          {feedback.explanation && <p className="explanation">{feedback.explanation}</p>}
+        </div>
+      )}
       <Citations citations={question.citations} />
     </fieldset>
   );
 }
 
-function QuizResults(props: { result: Schemas["AttemptResult"]; questions: Question[]; courseId: string }) {
-  const { result, questions, courseId } = props;
+function QuizResults(props: {
+  result: Schemas["AttemptResult"];
+  questions: Question[];
+  courseId: string;
+  onRetake: () => void;
+  onPractise?: () => void;
+}) {
+  const { result, questions, courseId, onRetake, onPractise } = props;
   return (
     <section className="quiz-results">
       <h1>
         You scored {result.score} of {result.total} ({Math.round(result.percentage)}%)
       </h1>
       <p>{result.passed ? "Passed. Well done." : "Not passed yet: the plan below targets what you missed."}</p>
-      {result.remediation_plan_id && (
-        <p>
+      <p className="actions">
+        {result.remediation_plan_id && (
           <Link className="button" to={`/remediation/${result.remediation_plan_id}`}>
             See your remediation plan
           </Link>
-        </p>
-      )}
+        )}
+        {onPractise && (
+          <button type="button" onClick={onPractise}>
+            Practise what I missed
+          </button>
+        )}
+        <button type="button" className="secondary" onClick={onRetake}>
+          Retake the quiz
+        </button>
+      </p>
       <ol className="feedback">
         {result.feedback.map((item) => {
           const question = questions.find((q) => q.id === item.question_id);
