@@ -24,6 +24,7 @@ from activities.background_activities import BackgroundActivities
 from activities.conversation_activities import ConversationActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
+from activities.grading.grading_activities import GradingActivities
 from activities.indexing_activities import IndexingActivities
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
@@ -46,6 +47,7 @@ from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.grading import GradingWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
 from workflows.source_ingestion import SourceIngestionWorkflow
@@ -73,6 +75,7 @@ WORKFLOWS = [
     ConversationWorkflow,
     StuckRowReconcilerWorkflow,
     SubjectSuggestionsWorkflow,
+    GradingWorkflow,
 ]
 
 
@@ -90,6 +93,7 @@ class ActivitySet:
     conversations: ConversationActivities
     reconciler: ReconcilerActivities
     suggestions: SuggestionActivities
+    grading: GradingActivities
 
     def all(self) -> list:
         return [
@@ -129,6 +133,10 @@ class ActivitySet:
             self.reconciler.repair_stuck_rows,
             self.suggestions.suggest_subjects,
             self.suggestions.suggest_from_history,
+            self.grading.grade_and_route,
+            self.grading.record_review,
+            self.grading.finalize_unreviewed,
+            self.grading.complete_attempt_grading,
         ]
 
     def cpu_heavy(self) -> list:
@@ -164,6 +172,7 @@ def build_activities(
         conversations=ConversationActivities(settings, session_factory, llm, embedder),
         reconciler=ReconcilerActivities(settings, session_factory, client, store),
         suggestions=SuggestionActivities(settings, session_factory, llm),
+        grading=GradingActivities(settings, session_factory, llm, embedder),
     )
 
 

@@ -12,7 +12,9 @@ USER_PROVISIONING = "UserProvisioningWorkflow"
 SOURCE_INGESTION = "SourceIngestionWorkflow"
 CONVERSATION = "ConversationWorkflow"
 SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
+GRADING = "GradingWorkflow"
 
 # Queries and updates the API sends by name.
 COURSE_STAGE_QUERY = "stage"
 CONVERSATION_ASK_UPDATE = "ask"
+GRADING_REVIEW_UPDATE = "review"

@@ -5,6 +5,7 @@ from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
 from db.models.goals import Goal, SubjectSuggestion
+from db.models.grading import GradingLabel, GradingReview, LearnerReviewer
 from db.models.llm_calls import LlmCall
 from db.models.llm_spend import LlmMonthlySpend
 from db.models.notifications import Notification
@@ -33,6 +34,9 @@ __all__ = [
     "FlashcardReview",
     "FlashcardState",
     "Goal",
+    "GradingLabel",
+    "GradingReview",
+    "LearnerReviewer",
     "LlmCall",
     "LlmMonthlySpend",
     "Notification",
