@@ -8,20 +8,17 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.models import GradingLabel, GradingReview, TopicMastery, User
 from tests.support.grading import (
     ANSWER,
-    attempt,
     link_reviewer,
-    provisioned,
     queue,
     short_answer_quiz,
     user_id,
     wait_attempt,
 )
-from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
 
 ROUTE_EVERYTHING = 1.01  # no automatic grade is confident enough: every answer goes to a human
