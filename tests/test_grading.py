@@ -6,11 +6,15 @@ with its uncertainty; fabricated LLM quotes are rejected; only the assigned revi
 from __future__ import annotations
 
 import json
+import os
+import signal
 import uuid
+from contextlib import AsyncExitStack
 
 from sqlalchemy import select
 
 from db.models import GradingLabel, GradingReview, TopicMastery, User
+from tests.support.app import make_settings, open_api_client
 from tests.support.grading import (
     ANSWER,
     link_reviewer,
@@ -20,6 +24,7 @@ from tests.support.grading import (
     wait_attempt,
 )
 from tests.support.scripted_openai import Reply
+from tests.support.worker_process import spawn_worker
 
 ROUTE_EVERYTHING = 1.01  # no automatic grade is confident enough: every answer goes to a human
 
@@ -211,3 +216,55 @@ async def test_answer_types_are_checked(stack_with, session_factory, user_a):
     item = next(q for q in view["questions"] if q["id"] == "s1")
     assert item["kind"] == "short_answer" and item["options"] == []
     assert "rubric" not in json.dumps(view) and "model_answer" not in json.dumps(view)
+
+
+async def test_a_worker_killed_while_the_answer_waits_changes_nothing(
+    database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
+):
+    settings = make_settings(
+        database_url,
+        llm_server,
+        tmp_path,
+        grading_confidence_threshold=ROUTE_EVERYTHING,
+        grading_llm_confidence_threshold=ROUTE_EVERYTHING,
+    )
+    address = temporal_env.client.service_client.config.target_host
+    tutor = f"tutor_{uuid.uuid4().hex[:10]}"
+    first = spawn_worker(settings, address)
+    second = None
+    try:
+        async with AsyncExitStack() as stack:
+            api = await open_api_client(stack, settings, temporal_env)
+            quiz_id, topic_id = await short_answer_quiz(api, session_factory, user_a, "killed")
+            await link_reviewer(api, session_factory, user_a, tutor)
+            submitted = await _submit(api, user_a, quiz_id)
+            await wait_attempt(
+                api, user_a, submitted["attempt_id"], lambda a: a["short_answers"][0]["status"] != "grading"
+            )
+
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+            [task] = await queue(api, tutor)  # the wait is in Temporal and the row, not in the dead worker
+            second = spawn_worker(settings, address)
+            graded = await api.http.post(
+                f"/v1/grading-reviews/{task['id']}/grade",
+                json={"scores": {"p1": 1, "p2": 1, "p3": 1}},
+                headers=api.auth(tutor),
+            )
+            assert graded.status_code == 200, graded.text
+            final = await wait_attempt(api, user_a, submitted["attempt_id"], lambda a: a["grading_status"] == "graded")
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+
+    assert final["short_answers"][0]["outcome"] == "reviewed" and final["percentage"] == 100.0
+    attempt_id = uuid.UUID(submitted["attempt_id"])
+    async with session_factory() as session:
+        reviews = (await session.scalars(select(GradingReview).where(GradingReview.attempt_id == attempt_id))).all()
+        labels = (
+            await session.scalars(select(GradingLabel).where(GradingLabel.review_id.in_([r.id for r in reviews])))
+        ).all()
+    assert len(reviews) == 1 and len(labels) == 1
+    assert await _mastery(session_factory, await user_id(session_factory, user_a), topic_id) == [2]

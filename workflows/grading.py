@@ -68,6 +68,11 @@ class GradingWorkflow:
         await execute_db_activity(GradingActivities.complete_attempt_grading, ref)
         return "graded"
 
+    @workflow.query
+    def pending(self) -> list[str]:
+        """Items waiting for their reviewer (for operators, and tests)."""
+        return sorted(self._pending)
+
     @workflow.update
     async def review(self, grade: ReviewInput) -> ReviewResult:
         result = await execute_db_activity(
