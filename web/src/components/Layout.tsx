@@ -5,6 +5,7 @@ import { api } from "../api/client";
 import { unwrap } from "../api/problem";
 import { useLiveEvents } from "../api/liveEvents";
 import { useSession } from "../auth/session";
+import { reviewQueueQuery } from "../pages/GradingQueuePage";
 import { DemoModeNotice } from "./DemoModeNotice";
 import { LiveStatus } from "./LiveStatus";
 
@@ -16,6 +17,8 @@ export function Layout({ children }: { children: ReactNode }) {
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
   });
   const unread = inbox.data?.unread ?? 0;
+  // Shown to whoever has answers to grade (a learner's tutor); nobody else sees the link.
+  const toGrade = useQuery(reviewQueueQuery).data?.tasks.length ?? 0;
   return (
     <>
       <a className="skip-link" href="#main">
@@ -43,6 +46,14 @@ export function Layout({ children }: { children: ReactNode }) {
               </span>
             )}
           </NavLink>
+          {toGrade > 0 && (
+            <NavLink to="/grading">
+              To grade
+              <span className="count-badge" aria-label={`${toGrade} waiting`}>
+                {toGrade}
+              </span>
+            </NavLink>
+          )}
           <NavLink to="/account">Account</NavLink>
         </nav>
         <div className="who">

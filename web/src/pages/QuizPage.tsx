@@ -9,6 +9,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { studyContentQuery } from "./FlashcardsPage";
+import { ShortAnswerResults } from "./ShortAnswerResults";
 
 type Question = Schemas["QuizQuestionView"];
 
@@ -16,7 +17,8 @@ export function QuizPage() {
   const { contentId = "" } = useParams();
   const queryClient = useQueryClient();
   const quiz = useQuery(studyContentQuery(contentId));
-  const [answers, setAnswers] = useState<Record<string, number>>({});
+  // An option index for a multiple-choice question, the learner's own words for a short-answer item.
+  const [answers, setAnswers] = useState<Record<string, number | string>>({});
   const [onePerPage, setOnePerPage] = useState(true);
   const [position, setPosition] = useState(0);
   const startedAt = useRef(Date.now());
@@ -27,7 +29,15 @@ export function QuizPage() {
       unwrap(
         api.POST("/v1/quizzes/{quiz_id}/attempts", {
           params: { path: { quiz_id: contentId }, header: { "idempotency-key": idempotencyKey.current } },
-          body: { answers, duration_seconds: Math.round((Date.now() - startedAt.current) / 1000) },
+          body: {
+            // Untouched short answers are sent empty: they are graded (as blank) like the rest.
+            answers: Object.fromEntries(
+              (quiz.data?.questions ?? [])
+                .filter((question) => question.kind === "short_answer" || question.id in answers)
+                .map((question) => [question.id, answers[question.id] ?? ""]),
+            ),
+            duration_seconds: Math.round((Date.now() - startedAt.current) / 1000),
+          },
         }),
       ),
     onSuccess: () => {
@@ -46,7 +56,7 @@ export function QuizPage() {
   if (submit.data) return <QuizResults result={submit.data} questions={questions} courseId={q.course_id} />;
 
   const shown = onePerPage ? questions.slice(position, position + 1) : questions;
-  const answered = Object.keys(answers).length;
+  const answered = Object.values(answers).filter((a) => typeof a === "number" || a.trim() !== "").length;
   return (
     <section className="quiz">
       <p className="breadcrumb">
@@ -69,8 +79,8 @@ export function QuizPage() {
             key={question.id}
             number={questions.indexOf(question) + 1}
             question={question}
-            selected={answers[question.id]}
-            onSelect={(index) => setAnswers((a) => ({ ...a, [question.id]: index }))}
+            answer={answers[question.id]}
+            onAnswer={(value) => setAnswers((a) => ({ ...a, [question.id]: value }))}
           />
         ))}
         {onePerPage && (
@@ -98,16 +108,43 @@ export function QuizPage() {
   );
 }
 
-function QuestionField(props: { number: number; question: Question; selected?: number; onSelect: (i: number) => void }) {
-  const { number, question, selected, onSelect } = props;
+function QuestionField(props: {
+  number: number;
+  question: Question;
+  answer?: number | string;
+  onAnswer: (value: number | string) => void;
+}) {
+  const { number, question, answer, onAnswer } = props;
+  if (question.kind === "short_answer") {
+    const fieldId = `answer-${question.id}`;
+    return (
+      <div className="question short-answer">
+        <label htmlFor={fieldId} className="question-text">
+          {number}. {question.question}
+        </label>
+        <p className="meta" id={`${fieldId}-hint`}>
+          Answer in your own words, in one to three sentences.
+        </p>
+        <textarea
+          id={fieldId}
+          aria-describedby={`${fieldId}-hint`}
+          rows={4}
+          maxLength={2000}
+          value={typeof answer === "string" ? answer : ""}
+          onChange={(e) => onAnswer(e.target.value)}
+        />
+        <Citations citations={question.citations} />
+      </div>
+    );
+  }
   return (
     <fieldset className="question">
       <legend>
         {number}. {question.question}
       </legend>
-      {question.options.map((option, index) => (
+      {(question.options ?? []).map((option, index) => (
         <label key={index} className="choice">
-          <input type="radio" name={question.id} checked={selected === index} onChange={() => onSelect(index)} />
+          <input type="radio" name={question.id} checked={answer === index} onChange={() => onAnswer(index)} />
           {option}
         </label>
       ))}
@@ -131,6 +168,7 @@ function QuizResults(props: { result: Schemas["AttemptResult"]; questions: Quest
           </Link>
         </p>
       )}
+      {(result.short_answers ?? []).length > 0 && <ShortAnswerResults attemptId={result.attempt_id} initial={result} />}
       <ol className="feedback">
         {result.feedback.map((item) => {
           const question = questions.find((q) => q.id === item.question_id);
@@ -142,8 +180,8 @@ function QuizResults(props: { result: Schemas["AttemptResult"]; questions: Quest
                 {!item.correct && question && (
                   <>
                     {" "}
-                    — your answer: {item.selected_index === null ? "none" : question.options[item.selected_index]}; correct
-                    answer: <strong>{question.options[item.correct_index]}</strong>
+                    — your answer: {item.selected_index === null ? "none" : question.options?.[item.selected_index]}; correct
+                    answer: <strong>{question.options?.[item.correct_index]}</strong>
                   </>
                 )}
               </p>
