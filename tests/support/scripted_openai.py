@@ -435,11 +435,13 @@ if __name__ == "__main__":
 def _short_answer_items(prompt: str) -> dict:
     """Short-answer items whose rubric points quote the prompt's first excerpts word for word."""
     refs = re.findall(r"^(T\d+): (.+)$", prompt, flags=re.MULTILINE) or [("T1", "the subject")]
-    excerpts = re.findall(r"^\[(S\d+)\] (.+)$", prompt, flags=re.MULTILINE)
+    excerpts = re.findall(r"^\[(S\d+)\] (.*?)(?=^\[S\d+\] |\n\nEach item)", prompt, flags=re.MULTILINE | re.DOTALL)
     count = int(_number(r"Write (\d+) short-answer", prompt, 1))
     items = []
     for i in range(min(count, len(excerpts))):
         ref, text = excerpts[i]
+        # The excerpt's longest line of prose (not a heading), in halves.
+        text = max((line for line in text.splitlines() if not line.lstrip().startswith("#")), key=len, default=text)
         words = text.split()
         halves = [" ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])]
         items.append(
