@@ -578,6 +578,7 @@ async def test_a_written_answer_goes_to_the_tutor_who_grades_it_and_the_learner_
     await learner.get_by_label(re.compile("light-dependent reactions")).fill(answer)
     await assert_accessible(learner, "quiz with a written answer")
     await learner.get_by_role("button", name="Submit answers").click()
+    await expect(learner.get_by_role("heading", name="Your answers are being graded")).to_be_visible()
     await expect(learner.get_by_text("Your tutor is reviewing this answer.")).to_be_visible()
     await assert_accessible(learner, "written answer waiting for the tutor")
 
@@ -586,6 +587,7 @@ async def test_a_written_answer_goes_to_the_tutor_who_grades_it_and_the_learner_
     await expect(tutor_page.get_by_role("heading", name=PHOTOSYNTHESIS["question"])).to_be_visible()
     await expect(tutor_page.locator(".learner-answer")).to_contain_text("water gets split")
     await assert_accessible(tutor_page, "grading queue")
+    await _screenshot(tutor_page, "grading-queue.png")
     # Keyboard only: full marks for the first two points, half for the third, then submit.
     for key in ("1", "1", "h", "Enter"):
         await tutor_page.keyboard.press(key)
@@ -593,10 +595,12 @@ async def test_a_written_answer_goes_to_the_tutor_who_grades_it_and_the_learner_
 
     await expect(learner.get_by_text("Graded by your tutor.")).to_be_visible(timeout=30_000)
     await expect(learner.get_by_text(re.compile(r"^75% of the key points"))).to_be_visible()
+    await expect(learner.get_by_role("heading", name="You scored 75%")).to_be_visible()
     await expect(learner.locator(".rubric-feedback li")).to_have_count(3)
     await expect(learner.locator(".rubric-feedback li").first).to_contain_text("Covered")
     await expect(learner.get_by_text("A model answer:")).to_be_visible()
     await assert_accessible(learner, "written answer graded")
+    await _screenshot(learner, "written-answer.png")
     assert learner.executed == [] and tutor_page.executed == []  # type: ignore[attr-defined]
     assert console_errors == []
     await learner_context.close()

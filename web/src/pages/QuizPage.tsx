@@ -9,7 +9,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { studyContentQuery } from "./FlashcardsPage";
-import { ShortAnswerResults } from "./ShortAnswerResults";
+import { ShortAnswerResults, useAttempt } from "./ShortAnswerResults";
 
 type Question = Schemas["QuizQuestionView"];
 
@@ -154,13 +154,24 @@ function QuestionField(props: {
 }
 
 function QuizResults(props: { result: Schemas["AttemptResult"]; questions: Question[]; courseId: string }) {
-  const { result, questions, courseId } = props;
+  const { questions, courseId } = props;
+  const result = useAttempt(props.result);
+  const written = (result.short_answers ?? []).length > 0;
+  const grading = result.grading_status === "grading";
   return (
     <section className="quiz-results">
       <h1>
-        You scored {result.score} of {result.total} ({Math.round(result.percentage)}%)
+        {!written && `You scored ${result.score} of ${result.total} (${Math.round(result.percentage)}%)`}
+        {written && (grading ? "Your answers are being graded" : `You scored ${Math.round(result.percentage)}%`)}
       </h1>
-      <p>{result.passed ? "Passed. Well done." : "Not passed yet: the plan below targets what you missed."}</p>
+      {grading ? (
+        <p role="status">
+          Written answers are graded by the computer, and by your tutor when it is unsure; your score counts them once
+          they are.
+        </p>
+      ) : (
+        <p>{result.passed ? "Passed. Well done." : "Not passed yet: the plan below targets what you missed."}</p>
+      )}
       {result.remediation_plan_id && (
         <p>
           <Link className="button" to={`/remediation/${result.remediation_plan_id}`}>
@@ -168,7 +179,7 @@ function QuizResults(props: { result: Schemas["AttemptResult"]; questions: Quest
           </Link>
         </p>
       )}
-      {(result.short_answers ?? []).length > 0 && <ShortAnswerResults attemptId={result.attempt_id} initial={result} />}
+      {written && <ShortAnswerResults attempt={result} />}
       <ol className="feedback">
         {result.feedback.map((item) => {
           const question = questions.find((q) => q.id === item.question_id);

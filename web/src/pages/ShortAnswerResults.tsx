@@ -7,29 +7,26 @@ type Feedback = Schemas["ShortAnswerFeedback"];
 
 const MARK: Record<string, string> = { "0": "Not covered", "0.5": "Partly covered", "1": "Covered" };
 
-/** Free-text answers are graded by a workflow (and an uncertain one waits for the tutor): the
- * attempt is polled until every grade is final. */
-export function ShortAnswerResults({ attemptId, initial }: { attemptId: string; initial: Attempt }) {
+/** Free-text answers are graded by a workflow (and an uncertain one waits for the tutor): an
+ * attempt with any is polled until every grade is final. */
+export function useAttempt(submitted: Attempt): Attempt {
   const attempt = useQuery({
-    queryKey: ["attempt", attemptId],
-    queryFn: () => unwrap(api.GET("/v1/attempts/{attempt_id}", { params: { path: { attempt_id: attemptId } } })),
-    initialData: initial,
+    queryKey: ["attempt", submitted.attempt_id],
+    queryFn: () =>
+      unwrap(api.GET("/v1/attempts/{attempt_id}", { params: { path: { attempt_id: submitted.attempt_id } } })),
+    initialData: submitted,
+    enabled: (submitted.short_answers ?? []).length > 0,
     refetchInterval: (query) => (query.state.data?.grading_status === "grading" ? 2000 : false),
   });
-  const data = attempt.data;
+  return attempt.data;
+}
+
+export function ShortAnswerResults({ attempt }: { attempt: Attempt }) {
   return (
     <section className="short-answer-results" aria-labelledby="short-answers-heading">
       <h2 id="short-answers-heading">Your written answers</h2>
-      {data.grading_status === "grading" ? (
-        <p role="status">Some answers are still being graded; your score will count them when they are.</p>
-      ) : (
-        <p>
-          Final score: {data.score} of {data.total} ({Math.round(data.percentage)}%), with part marks for written
-          answers.
-        </p>
-      )}
       <ol className="feedback">
-        {(data.short_answers ?? []).map((item) => (
+        {(attempt.short_answers ?? []).map((item) => (
           <ShortAnswerItem key={item.question_id} item={item} />
         ))}
       </ol>
@@ -59,7 +56,7 @@ function ShortAnswerItem({ item }: { item: Feedback }) {
   const final = item.status === "final";
   const score = item.total == null ? null : Math.round(item.total * 100);
   return (
-    <li className={final ? (score === 100 ? "right" : "wrong") : "pending"}>
+    <li className={!final || (score !== 0 && score !== 100) ? "pending" : score === 100 ? "right" : "wrong"}>
       <p className="question-text">{item.question}</p>
       <blockquote className="learner-answer">{item.answer || <em>(no answer)</em>}</blockquote>
       <p role={final ? undefined : "status"}>
