@@ -28,7 +28,7 @@ import asyncio
 import json
 import math
 import pprint
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +51,8 @@ class Result:
     total: float
     confidence: float
     rejected_quotes: int = 0
+    rejected: tuple[str, ...] = ()  # why points' LLM grades were set aside
+    unusable_reply: bool = False
 
 
 async def embed_rows(rows: list[Labelled], embedder) -> list[list[list[float]]]:
@@ -131,7 +133,17 @@ async def grade_llm(rows, vectors, gateway, label: str) -> list[Result]:
             embedded_confidence=emb.confidence,
             idempotency_key=None,
         )
-        out.append(Result(row, graded.scores, graded.total, graded.confidence, graded.rejected_quotes))
+        out.append(
+            Result(
+                row,
+                graded.scores,
+                graded.total,
+                graded.confidence,
+                graded.rejected_quotes,
+                tuple(p.rejected for p in graded.points if p.rejected),
+                graded.model == "invalid",
+            )
+        )
         if (i + 1) % 25 == 0:
             print(f"  {label}: {i + 1}/{len(rows)} graded", flush=True)
     return out
@@ -177,6 +189,17 @@ def report(name: str, tuning: list[Result], held: list[Result]) -> dict:
             + (f"   ({rejected} quotes rejected)" if rejected else "")
         )
         figures[part] = a | {"routed": op.routed_share, "auto_kappa": op.auto_kappa, "auto_exact": op.auto_exact}
+    everything = tuning + held
+    if any(r.rejected or r.unusable_reply for r in everything):
+        points = sum(len(r.row.item.rubric) for r in everything)
+        reasons = Counter(reason for r in everything for reason in r.rejected)
+        unusable = sum(r.unusable_reply for r in everything)
+        print(
+            f"LLM replies unusable (not the schema even after the repair round): {unusable} of {len(everything)}; "
+            f"points whose LLM grade was set aside: {sum(reasons.values())} of {points} "
+            f"({', '.join(f'{k}: {v}' for k, v in reasons.most_common())})"
+        )
+        figures["set_aside"] = dict(reasons) | {"unusable_replies": unusable, "points": points}
     by_cat = defaultdict(list)
     for r in held:
         by_cat[r.row.category].append(r)

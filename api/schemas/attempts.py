@@ -6,11 +6,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints
 
-from api.schemas.api_input import ApiInput
+from api.schemas.api_input import PRINTABLE_PATTERN, ApiInput
 from studyflow.free_text.rubric import MAX_ANSWER_CHARS
 from studyflow.statuses import AttemptGrading, GenerationStatus, GradeOutcome, ReviewStatus
 
-AnswerText = Annotated[StrictStr, StringConstraints(max_length=MAX_ANSWER_CHARS)]
+# Control characters are refused by ApiInput like in any text; the pattern says so in the schema.
+AnswerText = Annotated[
+    StrictStr, StringConstraints(max_length=MAX_ANSWER_CHARS), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
+]
 
 
 class AttemptCreate(ApiInput):

@@ -91,7 +91,10 @@ def with_second_opinion(checked: CheckedGrade, embedded_scores: dict[str, float]
         p.confidence * factors[abs(p.score - embedded_scores.get(p.point_id, p.score))] for p in checked.points
     ]
     confident = min(per_point, default=0.0)
-    # Both markers agreeing is worth more than the model alone claims.
-    if all(abs(p.score - embedded_scores.get(p.point_id, p.score)) == 0 for p in checked.points):
+    # Both markers agreeing is worth more than the model alone claims — when the model did mark
+    # every point: a point whose grade was set aside "agrees" only because it is the fallback.
+    if not checked.rejected and all(
+        abs(p.score - embedded_scores.get(p.point_id, p.score)) == 0 for p in checked.points
+    ):
         confident = max(confident, embedded_confidence)
     return confident
