@@ -268,3 +268,14 @@ async def test_a_worker_killed_while_the_answer_waits_changes_nothing(
         ).all()
     assert len(reviews) == 1 and len(labels) == 1
     assert await _mastery(session_factory, await user_id(session_factory, user_a), topic_id) == [2]
+
+
+async def test_over_the_llm_grading_allowance_the_embedded_grader_grades_alone(stack_with, session_factory, user_a):
+    api = await stack_with(grading_rate_burst=1, gradings_per_hour=0.001)
+    quiz_id, _ = await short_answer_quiz(api, session_factory, user_a, "allowance")
+    graders = []
+    for _ in range(2):
+        submitted = await _submit(api, user_a, quiz_id)
+        final = await wait_attempt(api, user_a, submitted["attempt_id"], lambda a: a["grading_status"] == "graded")
+        graders.append(final["short_answers"][0]["grader"])
+    assert graders == ["llm", "embedded"]
