@@ -40,7 +40,9 @@ from studyflow.free_text import embedded_grader
 from studyflow.free_text.agreement import BANDS, band, exact_agreement, point_level, quadratic_weighted_kappa
 from studyflow.free_text.calibration import TARGET_KAPPA, Graded, at_threshold, choose_threshold
 from studyflow.free_text.embedded_grader import FEATURES
+from studyflow.settings import Settings
 
+LLM_DEFAULT = Settings.model_fields["grading_llm_confidence_threshold"].default
 MODEL_FILE = Path(__file__).resolve().parent.parent / "studyflow" / "free_text" / "embedded_model.py"
 
 
@@ -173,7 +175,7 @@ def fmt(x: float) -> str:
     return "  —  " if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:5.2f}"
 
 
-def report(name: str, tuning: list[Result], held: list[Result]) -> dict:
+def report(name: str, tuning: list[Result], held: list[Result], product_threshold: float | None = None) -> dict:
     chosen = choose_threshold(graded(tuning))
     print(f"\n== {name} ==  threshold chosen on the tuning part: {chosen.threshold:.3f} (target κ ≥ {TARGET_KAPPA})")
     head = f"{'part':9} {'n':>4} {'κ':>6} {'exact':>6} {'pt κ':>6} {'pt ex':>6}"
@@ -189,6 +191,17 @@ def report(name: str, tuning: list[Result], held: list[Result]) -> dict:
             + (f"   ({rejected} quotes rejected)" if rejected else "")
         )
         figures[part] = a | {"routed": op.routed_share, "auto_kappa": op.auto_kappa, "auto_exact": op.auto_exact}
+    if product_threshold is not None and abs(product_threshold - chosen.threshold) > 1e-9:
+        print(f"at the product's default threshold {product_threshold:.3f} instead:")
+        for part, results in (("tuning", tuning), ("held-out", held), ("all", tuning + held)):
+            op = at_threshold(graded(results), product_threshold)
+            auto = f"{op.routed_share:7.0%} {fmt(op.auto_kappa):>7} {fmt(op.auto_exact):>7}"
+            print(f"{part:9} {len(results):4d} {'':34} │ {auto}")
+            figures[f"{part}@default"] = {
+                "routed": op.routed_share,
+                "auto_kappa": op.auto_kappa,
+                "auto_exact": op.auto_exact,
+            }
     everything = tuning + held
     if any(r.rejected or r.unusable_reply for r in everything):
         points = sum(len(r.row.item.rubric) for r in everything)
@@ -243,6 +256,7 @@ async def main(args) -> None:
                 "LLM grader, scripted model (word-overlap marker, every 5th credited quote fabricated)",
                 await grade_llm(tuning, tv, gateway, "scripted"),
                 await grade_llm(held, hv, gateway, "scripted"),
+                LLM_DEFAULT,
             )
         if args.configured:
             from bench.grading_llm import configured_gateway
@@ -252,6 +266,7 @@ async def main(args) -> None:
                     f"LLM grader, the configured model ({model})",
                     await grade_llm(tuning, tv, gateway, model),
                     await grade_llm(held, hv, gateway, model),
+                    LLM_DEFAULT,
                 )
         if args.bundled:
             async with bundled_gateway() as gateway:
@@ -262,6 +277,7 @@ async def main(args) -> None:
                         "LLM grader, bundled model (SmolLM2-135M, llama.cpp)",
                         await grade_llm(tuning, tv, gateway, "bundled"),
                         await grade_llm(held, hv, gateway, "bundled"),
+                        LLM_DEFAULT,
                     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1, default=str))

@@ -234,8 +234,11 @@ class Settings(BaseSettings):
     grading_confidence_threshold: float = Field(
         default=0.53, ge=0, le=1.01, description="embedded grader: below this an answer goes to the tutor"
     )
+    # Until chosen on the configured model's own figures (`bench.grading_bench --configured`), the
+    # embedded grader's: an LLM grade then stands alone only where the embedded grader agrees on
+    # every point and is confident (studyflow/free_text/llm_grades.py).
     grading_llm_confidence_threshold: float = Field(
-        default=0.76, ge=0, le=1.01, description="LLM grader: below this an answer goes to the tutor"
+        default=0.53, ge=0, le=1.01, description="LLM grader: below this an answer goes to the tutor"
     )
     grading_review_timeout_hours: float = Field(
         default=48, gt=0, description="how long a routed answer waits for the tutor before the automatic grade stands"

@@ -83,9 +83,10 @@ def test_the_second_opinion_shrinks_confidence_where_the_graders_disagree():
         {"point_id": "p2", "score": 1, "quote": "The energy splits water", "confidence": 0.9},
     ]
     checked = check_reply(RUBRIC, ANSWER, reply, {})
-    assert with_second_opinion(checked, {"p1": 1, "p2": 1}, 0.95) == 0.95
-    assert with_second_opinion(checked, {"p1": 1, "p2": 0.5}, 0.95) == pytest.approx(0.54)
-    assert with_second_opinion(checked, {"p1": 0, "p2": 1}, 0.95) == pytest.approx(0.27)
+    # Agreeing everywhere: the embedded grader's calibrated confidence, whatever the model claims.
+    assert with_second_opinion(checked, {"p1": 1, "p2": 1}, 0.4) == 0.4
+    assert with_second_opinion(checked, {"p1": 1, "p2": 0.5}, 0.95) == pytest.approx(0.45)
+    assert with_second_opinion(checked, {"p1": 0, "p2": 1}, 0.95) == 0
 
 
 def test_negation_and_opposite_cues():

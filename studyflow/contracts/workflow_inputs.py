@@ -76,7 +76,7 @@ class GradingInput(BaseModel):
     # allowance for LLM grading used up).
     llm_allowed: bool = False
     embedded_threshold: float = 0.53
-    llm_threshold: float = 0.76
+    llm_threshold: float = 0.53
     review_timeout_seconds: float = Field(default=48 * 3600, gt=0)
 
 

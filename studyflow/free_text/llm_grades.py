@@ -83,18 +83,17 @@ def check_reply(
 
 
 def with_second_opinion(checked: CheckedGrade, embedded_scores: dict[str, float], embedded_confidence: float) -> float:
-    """A model's own confidence is not calibrated; the embedded grader is a second marker. Per
-    point the model's confidence stands where the two agree, and shrinks where they differ (by
-    half a mark: ×0.6, by a whole mark: ×0.3); the answer's is its least certain point's."""
-    factors = {0.0: 1.0, 0.5: 0.6, 1.0: 0.3}
-    per_point = [
-        p.confidence * factors[abs(p.score - embedded_scores.get(p.point_id, p.score))] for p in checked.points
-    ]
-    confident = min(per_point, default=0.0)
-    # Both markers agreeing is worth more than the model alone claims — when the model did mark
-    # every point: a point whose grade was set aside "agrees" only because it is the fallback.
-    if not checked.rejected and all(
-        abs(p.score - embedded_scores.get(p.point_id, p.score)) == 0 for p in checked.points
-    ):
-        confident = max(confident, embedded_confidence)
-    return confident
+    """A model's own confidence is not calibrated; the embedded grader's is (on the labelled set),
+    and it is the second marker. Where the model marked every point as the embedded grader did,
+    the answer is as certain as the embedded grader is of that grade. Elsewhere the model's
+    confidence counts, shrunk where the two disagree (by half a mark: halved; by a whole mark: to
+    nothing), so with the default threshold (the embedded grader's) a disagreement goes to a human
+    until the threshold is chosen on the model's own figures (`bench.grading_bench --configured`)."""
+    agree = not checked.rejected and all(p.score == embedded_scores.get(p.point_id, p.score) for p in checked.points)
+    if agree:
+        return embedded_confidence
+    factors = {0.0: 1.0, 0.5: 0.5, 1.0: 0.0}
+    return min(
+        (p.confidence * factors[abs(p.score - embedded_scores.get(p.point_id, p.score))] for p in checked.points),
+        default=0.0,
+    )
