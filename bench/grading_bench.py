@@ -133,7 +133,8 @@ async def grade_llm(rows, vectors, gateway, label: str) -> list[Result]:
             answer=row.answer,
             embedded_scores=emb.scores,
             embedded_confidence=emb.confidence,
-            idempotency_key=None,
+            # Kept by the bundled model's file ledger (bench/grading_llm.py) for reruns.
+            idempotency_key=f"grading-bench:{label}:{row.id}",
         )
         out.append(
             Result(

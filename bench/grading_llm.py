@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 
@@ -15,6 +17,35 @@ from activities.llm.gateway import LlmGateway
 from studyflow.settings import Settings
 from tests.support.scripted_openai import Reply, ScriptedOpenAI
 from tests.support.word_overlap_marker import word_overlap_marker
+
+
+class _FileLedger:
+    """Valid replies kept in a JSON-lines file by idempotency key, so a rerun of the bench (a new
+    threshold rule, a new report) does not ask a slow model again: delete the file to ask afresh."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._replies: dict[str, dict] = {}
+        if path.exists():
+            for line in path.read_text().splitlines():
+                entry = json.loads(line)
+                self._replies[entry["key"]] = entry
+
+    async def record(self, entry) -> None:
+        if entry.outcome == "ok" and entry.idempotency_key and entry.idempotency_key not in self._replies:
+            kept = {"key": entry.idempotency_key, "model": entry.model, "provider": entry.provider}
+            kept["response_text"] = entry.response_text
+            self._replies[entry.idempotency_key] = kept
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            with self._path.open("a") as out:
+                out.write(json.dumps(kept) + "\n")
+
+    async def persisted_reply(self, key):
+        found = self._replies.get(key)
+        return SimpleNamespace(**found) if found else None
+
+    async def reject(self, keys) -> None:
+        return None
 
 
 class _NoLedger:
@@ -28,6 +59,9 @@ class _NoLedger:
 
     async def reject(self, keys) -> None:
         return None
+
+
+REPLIES = Path(".data") / "bench" / "grading-bundled-replies.jsonl"
 
 
 @asynccontextmanager
@@ -79,7 +113,7 @@ async def bundled_gateway():
                     await asyncio.sleep(0.5)
             env = {k.lower(): v for k, v in local_llm.LOCAL_ENV.items()}
             settings = Settings(_env_file=None, openai_base_url=f"http://127.0.0.1:{port}/v1", **env)
-            yield LlmGateway(settings, _NoLedger())
+            yield LlmGateway(settings, _FileLedger(REPLIES))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -17,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from studyflow.contracts.workflow_inputs import GradingInput
     from studyflow.free_text.rubric import POINT_SCORES
     from workflows.activity_failures import is_subject_gone, raise_if_cancelled
-    from workflows.retry import execute_db_activity, execute_llm_activity
+    from workflows.retry import LLM_TIMEOUT, NON_RETRYABLE, execute_db_activity
 
 
 @workflow.defn
@@ -37,7 +38,9 @@ class GradingWorkflow:
     async def run(self, data: GradingInput) -> str:
         ref = AttemptRef(attempt_id=data.attempt_id)
         try:
-            routed = await execute_llm_activity(
+            # The model's failures are handled inside (the embedded grade stands in); what is left
+            # is the database, retried until it answers: a grade is never left half-made.
+            routed = await workflow.execute_activity_method(
                 GradingActivities.grade_and_route,
                 GradeAttemptInput(
                     attempt_id=data.attempt_id,
@@ -45,7 +48,13 @@ class GradingWorkflow:
                     embedded_threshold=data.embedded_threshold,
                     llm_threshold=data.llm_threshold,
                 ),
-                data.retry,
+                start_to_close_timeout=LLM_TIMEOUT,
+                heartbeat_timeout=data.retry.heartbeat_timeout,
+                retry_policy=RetryPolicy(
+                    initial_interval=data.retry.initial_interval,
+                    maximum_interval=data.retry.maximum_interval,
+                    non_retryable_error_types=NON_RETRYABLE,
+                ),
             )
         except ActivityError as error:
             raise_if_cancelled(error)
