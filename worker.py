@@ -24,6 +24,7 @@ from activities.background_activities import BackgroundActivities
 from activities.conversation_activities import ConversationActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
+from activities.grading.grading_activities import GradingActivities
 from activities.indexing_activities import IndexingActivities
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
@@ -48,6 +49,7 @@ from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.grading import GradingWorkflow
 from workflows.learner_context import LearnerContextWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
@@ -78,6 +80,7 @@ WORKFLOWS = [
     SubjectSuggestionsWorkflow,
     AssignmentFanOutWorkflow,
     LearnerContextWorkflow,
+    GradingWorkflow,
 ]
 
 
@@ -96,6 +99,7 @@ class ActivitySet:
     reconciler: ReconcilerActivities
     suggestions: SuggestionActivities
     organizations: OrganizationActivities
+    grading: GradingActivities
 
     def all(self) -> list:
         return [
@@ -137,6 +141,10 @@ class ActivitySet:
             self.suggestions.suggest_from_history,
             self.organizations.fan_out_assignment,
             self.organizations.write_learner_context,
+            self.grading.grade_and_route,
+            self.grading.record_review,
+            self.grading.finalize_unreviewed,
+            self.grading.complete_attempt_grading,
         ]
 
     def cpu_heavy(self) -> list:
@@ -173,6 +181,7 @@ def build_activities(
         reconciler=ReconcilerActivities(settings, session_factory, client, store),
         suggestions=SuggestionActivities(settings, session_factory, llm),
         organizations=OrganizationActivities(settings, session_factory, llm),
+        grading=GradingActivities(settings, session_factory, llm, embedder),
     )
 
 

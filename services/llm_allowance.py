@@ -36,6 +36,7 @@ class LlmWork(StrEnum):
     conversation = "conversation"
     question = "question"
     attempt = "attempt"  # a graded quiz attempt (may start remediation)
+    grading = "grading"  # an attempt's free-text answers: over the limit or budget, the embedded grader only
 
 
 class Allowance(StrEnum):
@@ -93,6 +94,12 @@ def _policies(settings: Settings) -> dict[LlmWork, Policy]:
             False,
             True,
             False,
+        ),
+        LlmWork.grading: Policy(
+            RateLimit("grading", settings.grading_rate_burst, settings.gradings_per_hour / 60, "LLM gradings"),
+            True,
+            True,
+            True,
         ),
         LlmWork.attempt: Policy(
             RateLimit("attempt", settings.quiz_attempts_burst, settings.quiz_attempts_per_hour / 60, "attempts"),

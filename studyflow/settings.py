@@ -255,6 +255,28 @@ class Settings(BaseSettings):
     quiz_attempts_burst: int = Field(default=5, ge=1, description="attempts on one quiz at once")
     quiz_attempts_per_hour: float = Field(default=20, gt=0, description="sustained attempts on one quiz per hour")
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
+    # --- free-text answers (SPEC §14) ---------------------------------------------------------
+    quiz_short_answers: int = Field(
+        default=2, ge=0, le=5, description="short-answer items added to each quiz generated from material"
+    )
+    grading_rate_burst: int = Field(default=10, ge=1, description="LLM-graded attempts at once")
+    gradings_per_hour: float = Field(
+        default=30, gt=0, description="LLM-graded attempts per hour; beyond (or over budget) the embedded grader alone"
+    )
+    # Chosen on the tuning part of tests/data/short_answers.jsonl (`python -m bench.grading_bench`):
+    # the lowest confidence whose automatically graded answers reach κ 0.85 there.
+    grading_confidence_threshold: float = Field(
+        default=0.53, ge=0, le=1.01, description="embedded grader: below this an answer goes to the tutor"
+    )
+    # Until chosen on the configured model's own figures (`bench.grading_bench --configured`), the
+    # embedded grader's: an LLM grade then stands alone only where the embedded grader agrees on
+    # every point and is confident (studyflow/free_text/llm_grades.py).
+    grading_llm_confidence_threshold: float = Field(
+        default=0.53, ge=0, le=1.01, description="LLM grader: below this an answer goes to the tutor"
+    )
+    grading_review_timeout_hours: float = Field(
+        default=48, gt=0, description="how long a routed answer waits for the tutor before the automatic grade stands"
+    )
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
     # --- learners' own material (sources) ----------------------------------------------------

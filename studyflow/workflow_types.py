@@ -14,7 +14,9 @@ CONVERSATION = "ConversationWorkflow"
 SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
 ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
+GRADING = "GradingWorkflow"
 
 # Queries and updates the API sends by name.
 COURSE_STAGE_QUERY = "stage"
 CONVERSATION_ASK_UPDATE = "ask"
+GRADING_REVIEW_UPDATE = "review"

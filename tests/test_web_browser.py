@@ -761,3 +761,73 @@ async def test_the_first_hour_of_a_new_learner(stack, llm_server, session_factor
 async def _open_from_menu(page: Page, link: str) -> None:
     await page.get_by_role("button", name="Menu").click()
     await page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
+
+
+async def test_a_written_answer_goes_to_the_tutor_who_grades_it_and_the_learner_sees_the_feedback(
+    open_stack, session_factory, user_a
+):
+    """Issue 34: a learner answers a short-answer item → the grader is unsure, so it is routed →
+    the tutor grades it in the queue with the keyboard → the learner sees the final grade and the
+    per-point feedback quoting their answer."""
+    from db.models import StudyContent
+    from tests.support.grading import PHOTOSYNTHESIS, link_tutor
+
+    stack = await open_stack(grading_confidence_threshold=1.01, grading_llm_confidence_threshold=1.01)
+    tutor = f"tutor_{uuid.uuid4().hex[:10]}"
+    learner_context, learner = await stack.new_page()
+    tutor_context, tutor_page = await stack.new_page()
+    console_errors: list[str] = []
+    for page in (learner, tutor_page):
+        page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    await sign_in(learner, user_a)
+    await sign_in(tutor_page, tutor)
+    course_id = await _create_course(learner, unique_topic("written answers"))
+    async with session_factory() as session:
+        ids = dict(
+            (await session.execute(select(User.clerk_id, User.id).where(User.clerk_id.in_([user_a, tutor])))).all()
+        )
+    await link_tutor(session_factory, ids[user_a], ids[tutor])
+    async with session_factory.begin() as session:
+        topic = await session.scalar(select(Topic).where(Topic.course_id == uuid.UUID(course_id)).limit(1))
+        quiz = StudyContent(
+            course_id=uuid.UUID(course_id),
+            type="quiz",
+            status="completed",
+            payload={"questions": [{**PHOTOSYNTHESIS, "topic_id": str(topic.id), "topic_title": topic.title}]},
+            model="scripted",
+            served_from="llm",
+        )
+        session.add(quiz)
+        await session.flush()
+        quiz_id = quiz.id
+
+    await learner.goto(f"/quizzes/{quiz_id}")
+    answer = "Chlorophyll takes in light. Then water gets split and oxygen is given off."
+    await learner.get_by_label(re.compile("light-dependent reactions")).fill(answer)
+    await assert_accessible(learner, "quiz with a written answer")
+    await learner.get_by_role("button", name="Submit answers").click()
+    await expect(learner.get_by_role("heading", name="Your answers are being graded")).to_be_visible()
+    await expect(learner.get_by_text("Your tutor is reviewing this answer.")).to_be_visible()
+    await assert_accessible(learner, "written answer waiting for the tutor")
+
+    await tutor_page.goto("/")
+    await tutor_page.get_by_role("link", name=re.compile("^To grade")).click()
+    await expect(tutor_page.get_by_role("heading", name=PHOTOSYNTHESIS["question"])).to_be_visible()
+    await expect(tutor_page.locator(".learner-answer")).to_contain_text("water gets split")
+    await assert_accessible(tutor_page, "grading queue")
+    # Keyboard only: full marks for the first two points, half for the third, then submit.
+    for key in ("1", "1", "h", "Enter"):
+        await tutor_page.keyboard.press(key)
+    await expect(tutor_page.get_by_text("Nothing to grade")).to_be_visible()
+
+    await expect(learner.get_by_text("Graded by your tutor.")).to_be_visible(timeout=30_000)
+    await expect(learner.get_by_text(re.compile(r"^75% of the key points"))).to_be_visible()
+    await expect(learner.get_by_role("heading", name="You scored 75%")).to_be_visible()
+    await expect(learner.locator(".rubric-feedback li")).to_have_count(3)
+    await expect(learner.locator(".rubric-feedback li").first).to_contain_text("Covered")
+    await expect(learner.get_by_text("A model answer:")).to_be_visible()
+    await assert_accessible(learner, "written answer graded")
+    assert learner.executed == [] and tutor_page.executed == []  # type: ignore[attr-defined]
+    assert console_errors == []
+    await learner_context.close()
+    await tutor_context.close()

@@ -6,6 +6,7 @@ from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
 from db.models.goals import Goal, SubjectSuggestion
+from db.models.grading import GradingLabel, GradingReview
 from db.models.learner_context import LearnerContext
 from db.models.llm_calls import LlmCall
 from db.models.llm_spend import LlmMonthlySpend
@@ -46,6 +47,8 @@ __all__ = [
     "FlashcardReview",
     "FlashcardState",
     "Goal",
+    "GradingLabel",
+    "GradingReview",
     "LlmCall",
     "LlmMonthlySpend",
     "Notification",

@@ -94,6 +94,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attempts/{attempt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attempt
+         * @description An attempt with its grades: poll it while `grading_status` is `grading` (free-text answers
+         *     are graded by a workflow, and an uncertain one waits for the tutor).
+         */
+        get: operations["get_attempt_v1_attempts__attempt_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/dev-token": {
         parameters: {
             query?: never;
@@ -434,6 +455,62 @@ export interface paths {
          * @description The learner says the goal is met. Repeating it changes nothing (one suggestions run).
          */
         post: operations["complete_goal_v1_goals__goal_id__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grading-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Review Queue */
+        get: operations["review_queue_v1_grading_reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grading-reviews/{review_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Review */
+        get: operations["get_review_v1_grading_reviews__review_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grading-reviews/{review_id}/grade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grade Review
+         * @description The reviewer's grade, per rubric point: it becomes the final grade (the learner's mastery
+         *     moves with it, once) and is kept as a label. 409 once the grade is final (graded, or the
+         *     review window closed).
+         */
+        post: operations["grade_review_v1_grading_reviews__review_id__grade_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1277,10 +1354,10 @@ export interface components {
         AttemptCreate: {
             /**
              * Answers
-             * @description question id → index of the chosen option (0-3)
+             * @description question id → index of the chosen option (0-3), or the text of a short answer
              */
             answers: {
-                [key: string]: number;
+                [key: string]: number | string;
             };
             /**
              * Duration Seconds
@@ -1288,6 +1365,11 @@ export interface components {
              */
             duration_seconds: number;
         };
+        /**
+         * AttemptGrading
+         * @enum {string}
+         */
+        AttemptGrading: "graded" | "grading";
         /** AttemptResult */
         AttemptResult: {
             /**
@@ -1302,9 +1384,14 @@ export interface components {
             created_at: string;
             /** Feedback */
             feedback: components["schemas"]["QuestionFeedback"][];
+            /** @default graded */
+            grading_status: components["schemas"]["AttemptGrading"];
             /** Passed */
             passed: boolean;
-            /** Percentage */
+            /**
+             * Percentage
+             * @description partial credit for short answers counts; final once grading_status is graded
+             */
             percentage: number;
             /**
              * Quiz Id
@@ -1313,8 +1400,13 @@ export interface components {
             quiz_id: string;
             /** Remediation Plan Id */
             remediation_plan_id: string | null;
-            /** Score */
+            /**
+             * Score
+             * @description items right: multiple choice, and short answers with full marks once graded
+             */
             score: number;
+            /** Short Answers */
+            short_answers?: components["schemas"]["ShortAnswerFeedback"][];
             /** Total */
             total: number;
             /** Weak Topic Ids */
@@ -2053,6 +2145,12 @@ export interface components {
             /** Target */
             target: number;
         };
+        /**
+         * GradeOutcome
+         * @description How a final grade came to be.
+         * @enum {string}
+         */
+        GradeOutcome: "auto" | "reviewed" | "not_reviewed" | "no_reviewer" | "failed";
         /** GroupCreate */
         GroupCreate: {
             /** Name */
@@ -2121,7 +2219,7 @@ export interface components {
          *     tutor, then accepted, resolved or declined by the tutor.
          * @enum {string}
          */
-        HandoffStatus: "draft" | "sent" | "accepted" | "resolved" | "declined";
+        HandoffStatus: "draft" | "sent" | "accepted" | "resolved" | "declined" | "grading";
         /** HandoffView */
         HandoffView: {
             /**
@@ -2568,6 +2666,34 @@ export interface components {
             id: string;
             status: components["schemas"]["GenerationStatus"];
         };
+        /** PointFeedback */
+        PointFeedback: {
+            /**
+             * Justification
+             * @default
+             */
+            justification: string;
+            /** Point Id */
+            point_id: string;
+            /**
+             * Quote
+             * @description the learner's words that cover the point
+             * @default
+             */
+            quote: string;
+            /**
+             * Score
+             * @description 0, 0.5 or 1; null until the grade is final
+             */
+            score: number | null;
+            /**
+             * Text
+             * @description the rubric point
+             */
+            text: string;
+            /** Weight */
+            weight: number;
+        };
         /** PracticeQuestion */
         PracticeQuestion: {
             /** Answer Index */
@@ -2580,6 +2706,41 @@ export interface components {
             options: string[];
             /** Question */
             question: string;
+        };
+        /** Proposal */
+        Proposal: {
+            /** Confidence */
+            confidence: number;
+            /** Grader */
+            grader: string;
+            /** Points */
+            points: components["schemas"]["ProposedPoint"][];
+            /** Total */
+            total: number;
+        };
+        /** ProposedPoint */
+        ProposedPoint: {
+            /** Confidence */
+            confidence: number;
+            /**
+             * Justification
+             * @default
+             */
+            justification: string;
+            /** Point Id */
+            point_id: string;
+            /**
+             * Quote
+             * @description the learner's sentence it rests on (highlighted in the answer)
+             */
+            quote: string;
+            /**
+             * Rejected
+             * @description why the LLM's grade of this point was not kept
+             */
+            rejected?: string | null;
+            /** Score */
+            score: number;
         };
         /**
          * QualityReport
@@ -2690,7 +2851,8 @@ export interface components {
         };
         /**
          * QuizQuestionView
-         * @description A question as a learner sees it before attempting: no answer, no explanation.
+         * @description A question as a learner sees it before attempting: no answer, no explanation (and for a
+         *     short-answer item no model answer and no rubric).
          */
         QuizQuestionView: {
             /**
@@ -2700,8 +2862,18 @@ export interface components {
             citations?: components["schemas"]["Citation"][];
             /** Id */
             id: string;
-            /** Options */
-            options: string[];
+            /**
+             * Kind
+             * @description short_answer: answered in the learner's own words (text)
+             * @default multiple_choice
+             * @enum {string}
+             */
+            kind: "multiple_choice" | "short_answer";
+            /**
+             * Options
+             * @description empty for a short-answer item
+             */
+            options?: string[];
             /**
              * Quality Flags
              * @description checks it did not pass but that do not drop an item (ungrounded)
@@ -2799,6 +2971,39 @@ export interface components {
              */
             rating: "again" | "hard" | "good" | "easy";
         };
+        /** ReviewDone */
+        ReviewDone: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Item Id */
+            item_id: string;
+            /** Outcome */
+            outcome: string;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /** ReviewGrade */
+        ReviewGrade: {
+            /**
+             * Scores
+             * @description rubric point id → 0, 0.5 or 1, for every point
+             */
+            scores: {
+                [key: string]: number;
+            };
+        };
+        /** ReviewQueue */
+        ReviewQueue: {
+            /** Tasks */
+            tasks: components["schemas"]["ReviewTask"][];
+        };
         /** ReviewResult */
         ReviewResult: {
             /** Card Id */
@@ -2818,6 +3023,50 @@ export interface components {
             state: string;
         };
         /**
+         * ReviewStatus
+         * @description A free-text answer's grade: being graded, waiting for the tutor, or final.
+         * @enum {string}
+         */
+        ReviewStatus: "grading" | "pending_review" | "final";
+        /**
+         * ReviewTask
+         * @description An uncertain free-text grade waiting for its reviewer.
+         */
+        ReviewTask: {
+            /** Answer */
+            answer: string;
+            /**
+             * Attempt Id
+             * Format: uuid
+             */
+            attempt_id: string;
+            /**
+             * Due At
+             * @description after this the automatic grade stands, marked not reviewed
+             */
+            due_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Item Id */
+            item_id: string;
+            /** Learner */
+            learner: string;
+            /** Model Answer */
+            model_answer: string;
+            proposal: components["schemas"]["Proposal"];
+            /** Question */
+            question: string;
+            /** Routed At */
+            routed_at: string | null;
+            /** Rubric */
+            rubric: components["schemas"]["RubricPointView"][];
+            /** Status */
+            status: string;
+        };
+        /**
          * Role
          * @description A person's role in an organisation (memberships); one person may hold different roles in
          *     different organisations.
@@ -2827,6 +3076,60 @@ export interface components {
         /** RoleChange */
         RoleChange: {
             role: components["schemas"]["Role"];
+        };
+        /** RubricPointView */
+        RubricPointView: {
+            /** Id */
+            id: string;
+            /** Text */
+            text: string;
+            /** Weight */
+            weight: number;
+        };
+        /**
+         * ShortAnswerFeedback
+         * @description A free-text answer's grade as the learner sees it.
+         */
+        ShortAnswerFeedback: {
+            /** Answer */
+            answer: string;
+            /**
+             * Confidence
+             * @description the automatic grade's confidence, 0-1
+             */
+            confidence: number | null;
+            /**
+             * Grader
+             * @description embedded (no LLM) or llm
+             */
+            grader: string | null;
+            /**
+             * Model Answer
+             * @description revealed once the grade is final
+             */
+            model_answer: string | null;
+            /** @description auto, reviewed (by your tutor), not_reviewed (your tutor did not in time: the automatic grade stands), no_reviewer (automatic, shown with its uncertainty), failed */
+            outcome: components["schemas"]["GradeOutcome"] | null;
+            /** Points */
+            points: components["schemas"]["PointFeedback"][];
+            /** Question */
+            question: string;
+            /** Question Id */
+            question_id: string;
+            /** @description grading, pending_review (waiting for your tutor) or final */
+            status: components["schemas"]["ReviewStatus"];
+            /** Topic Id */
+            topic_id: string | null;
+            /**
+             * Total
+             * @description 0-1, the weighted share of the rubric covered; null until final
+             */
+            total: number | null;
+            /**
+             * Uncertain
+             * @description final without a human while the grader was unsure
+             */
+            uncertain: boolean;
         };
         /** SourceAccepted */
         SourceAccepted: {
@@ -3760,6 +4063,64 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_attempt_v1_attempts__attempt_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptResult"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5282,6 +5643,182 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_queue_v1_grading_reviews_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_review_v1_grading_reviews__review_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewTask"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grade_review_v1_grading_reviews__review_id__grade_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewGrade"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDone"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ import { isStreamUp, useLiveEvents } from "../api/liveEvents";
 import { unwrap } from "../api/problem";
 import { queryKeys } from "../api/queryKeys";
 import { useSession } from "../auth/session";
+import { reviewQueueQuery } from "../pages/GradingQueuePage";
 import { DemoModeNotice } from "./DemoModeNotice";
 import { LiveStatus } from "./LiveStatus";
 import { ReadyToasts } from "./ReadyToasts";
@@ -26,6 +27,8 @@ export function Layout({ children }: { children: ReactNode }) {
     refetchInterval: () => (isStreamUp() ? false : INBOX_POLL_MS),
   });
   const unread = inbox.data?.unread ?? 0;
+  // Shown to whoever has answers to grade (a learner's tutor); nobody else sees the link.
+  const toGrade = useQuery(reviewQueueQuery).data?.tasks.length ?? 0;
   return (
     <>
       <a className="skip-link" href="#main">
@@ -67,6 +70,14 @@ export function Layout({ children }: { children: ReactNode }) {
               </span>
             )}
           </NavLink>
+          {toGrade > 0 && (
+            <NavLink to="/grading">
+              To grade
+              <span className="count-badge" aria-label={`${toGrade} waiting`}>
+                {toGrade}
+              </span>
+            </NavLink>
+          )}
           <NavLink to="/account">Account</NavLink>
         </nav>
         <div className="who">

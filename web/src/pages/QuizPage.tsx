@@ -11,6 +11,7 @@ import { NotFound } from "../components/NotFound";
 import { QualityNote } from "../components/QualityNote";
 import { WorkProgress } from "../components/WorkProgress";
 import { studyContentQuery } from "./FlashcardsPage";
+import { ShortAnswerResults, useAttempt } from "./ShortAnswerResults";
 
 type Question = Schemas["QuizQuestionView"];
 type Feedback = Schemas["QuestionFeedback"];
@@ -44,7 +45,8 @@ function Sitting(props: {
 }) {
   const { quiz, questions, onRetake, onPractise } = props;
   const queryClient = useQueryClient();
-  const [answers, setAnswers] = useState<Record<string, number>>({});
+  // An option index for a multiple-choice question, the learner's own words for a short-answer item.
+  const [answers, setAnswers] = useState<Record<string, number | string>>({});
   const [checked, setChecked] = useState<Record<string, Feedback>>({});
   const [feedbackMode, setFeedbackMode] = useState(false);
   const [onePerPage, setOnePerPage] = useState(true);
@@ -58,7 +60,15 @@ function Sitting(props: {
       unwrap(
         api.POST("/v1/quizzes/{quiz_id}/attempts", {
           params: { path: { quiz_id: quiz.id }, header: { "idempotency-key": idempotencyKey.current } },
-          body: { answers, duration_seconds: Math.round((Date.now() - startedAt.current) / 1000) },
+          body: {
+            // Untouched short answers are sent empty: they are graded (as blank) like the rest.
+            answers: Object.fromEntries(
+              questions
+                .filter((question) => question.kind === "short_answer" || question.id in answers)
+                .map((question) => [question.id, answers[question.id] ?? ""]),
+            ),
+            duration_seconds: Math.round((Date.now() - startedAt.current) / 1000),
+          },
         }),
       ),
     onSuccess: () => {
@@ -69,7 +79,11 @@ function Sitting(props: {
   const check = useCheck(quiz.id, (feedback) => setChecked((c) => ({ ...c, [feedback.question_id]: feedback })));
 
   if (submit.data) {
-    const missed = questions.filter((question) => !submit.data.feedback.find((f) => f.question_id === question.id)?.correct);
+    // Practice checks choices one by one; written answers are graded by their own workflow.
+    const missed = questions.filter(
+      (question) =>
+        question.kind !== "short_answer" && !submit.data.feedback.find((f) => f.question_id === question.id)?.correct,
+    );
     return (
       <QuizResults
         result={submit.data}
@@ -81,12 +95,14 @@ function Sitting(props: {
     );
   }
   const shown = onePerPage ? questions.slice(position, position + 1) : questions;
-  const unanswered = questions.filter((question) => answers[question.id] === undefined);
-  const choose = (question: Question, index: number) => {
+  const isAnswered = (value: number | string | undefined) =>
+    value !== undefined && (typeof value === "number" || value.trim() !== "");
+  const unanswered = questions.filter((question) => !isAnswered(answers[question.id]));
+  const answer = (question: Question, value: number | string) => {
     if (checked[question.id]) return; // checked answers are final, as on paper
-    setAnswers((a) => ({ ...a, [question.id]: index }));
+    setAnswers((a) => ({ ...a, [question.id]: value }));
     setConfirmUnanswered(false);
-    if (feedbackMode) check.mutate({ question_id: question.id, selected_index: index });
+    if (feedbackMode && typeof value === "number") check.mutate({ question_id: question.id, selected_index: value });
   };
   return (
     <section className="quiz">
@@ -122,9 +138,9 @@ function Sitting(props: {
             key={question.id}
             number={questions.indexOf(question) + 1}
             question={question}
-            selected={answers[question.id]}
+            answer={answers[question.id]}
             feedback={checked[question.id]}
-            onSelect={(index) => choose(question, index)}
+            onAnswer={(value) => answer(question, value)}
           />
         ))}
         {onePerPage && (
@@ -198,12 +214,12 @@ function Practice(props: { quiz: Schemas["StudyContentView"]; questions: Questio
           key={question.id}
           number={i + 1}
           question={question}
-          selected={answers[question.id]}
+          answer={answers[question.id]}
           feedback={checked[question.id]}
-          onSelect={(index) => {
-            if (checked[question.id]) return;
-            setAnswers((a) => ({ ...a, [question.id]: index }));
-            check.mutate({ question_id: question.id, selected_index: index });
+          onAnswer={(value) => {
+            if (checked[question.id] || typeof value !== "number") return;
+            setAnswers((a) => ({ ...a, [question.id]: value }));
+            check.mutate({ question_id: question.id, selected_index: value });
           }}
         />
       ))}
@@ -234,24 +250,46 @@ function useCheck(quizId: string, onChecked: (feedback: Feedback) => void) {
 function QuestionField(props: {
   number: number;
   question: Question;
-  selected?: number;
+  answer?: number | string;
   feedback?: Feedback;
-  onSelect: (i: number) => void;
+  onAnswer: (value: number | string) => void;
 }) {
-  const { number, question, selected, feedback, onSelect } = props;
+  const { number, question, answer, feedback, onAnswer } = props;
+  if (question.kind === "short_answer") {
+    const fieldId = `answer-${question.id}`;
+    return (
+      <div className="question short-answer">
+        <label htmlFor={fieldId} className="question-text">
+          {number}. {question.question}
+        </label>
+        <p className="meta" id={`${fieldId}-hint`}>
+          Answer in your own words, in one to three sentences.
+        </p>
+        <textarea
+          id={fieldId}
+          aria-describedby={`${fieldId}-hint`}
+          rows={4}
+          maxLength={2000}
+          value={typeof answer === "string" ? answer : ""}
+          onChange={(e) => onAnswer(e.target.value)}
+        />
+        <Citations citations={question.citations} />
+      </div>
+    );
+  }
   return (
     <fieldset className={`question${feedback ? (feedback.correct ? " right" : " wrong") : ""}`}>
       <legend>
         {number}. {question.question}
       </legend>
-      {question.options.map((option, index) => (
+      {(question.options ?? []).map((option, index) => (
         <label key={index} className="choice">
           <input
             type="radio"
             name={question.id}
-            checked={selected === index}
-            disabled={feedback !== undefined && selected !== index}
-            onChange={() => onSelect(index)}
+            checked={answer === index}
+            disabled={feedback !== undefined && answer !== index}
+            onChange={() => onAnswer(index)}
           />
           {option}
         </label>
@@ -263,7 +301,7 @@ function QuestionField(props: {
             {!feedback.correct && (
               <>
                 {" "}
-                The answer is <strong>{question.options[feedback.correct_index]}</strong>.
+                The answer is <strong>{question.options?.[feedback.correct_index]}</strong>.
               </>
             )}
           </p>
@@ -282,13 +320,24 @@ function QuizResults(props: {
   onRetake: () => void;
   onPractise?: () => void;
 }) {
-  const { result, questions, courseId, onRetake, onPractise } = props;
+  const { questions, courseId, onRetake, onPractise } = props;
+  const result = useAttempt(props.result);
+  const written = (result.short_answers ?? []).length > 0;
+  const grading = result.grading_status === "grading";
   return (
     <section className="quiz-results">
       <h1>
-        You scored {result.score} of {result.total} ({Math.round(result.percentage)}%)
+        {!written && `You scored ${result.score} of ${result.total} (${Math.round(result.percentage)}%)`}
+        {written && (grading ? "Your answers are being graded" : `You scored ${Math.round(result.percentage)}%`)}
       </h1>
-      <p>{result.passed ? "Passed. Well done." : "Not passed yet: the plan below targets what you missed."}</p>
+      {grading ? (
+        <p role="status">
+          Written answers are graded by the computer, and by your tutor when it is unsure; your score counts them once
+          they are.
+        </p>
+      ) : (
+        <p>{result.passed ? "Passed. Well done." : "Not passed yet: the plan below targets what you missed."}</p>
+      )}
       <p className="actions">
         {result.remediation_plan_id && (
           <Link className="button" to={`/remediation/${result.remediation_plan_id}`}>
@@ -304,6 +353,7 @@ function QuizResults(props: {
           Retake the quiz
         </button>
       </p>
+      {written && <ShortAnswerResults attempt={result} />}
       <ol className="feedback">
         {result.feedback.map((item) => {
           const question = questions.find((q) => q.id === item.question_id);
@@ -315,8 +365,8 @@ function QuizResults(props: {
                 {!item.correct && question && (
                   <>
                     {" "}
-                    — your answer: {item.selected_index === null ? "none" : question.options[item.selected_index]}; correct
-                    answer: <strong>{question.options[item.correct_index]}</strong>
+                    — your answer: {item.selected_index === null ? "none" : question.options?.[item.selected_index]}; correct
+                    answer: <strong>{question.options?.[item.correct_index]}</strong>
                   </>
                 )}
               </p>
