@@ -93,6 +93,7 @@ class SubjectKind(StrEnum):
     clerk_event = "clerk_event"
     assignment = "assignment"  # a group's fan-out
     learner_context = "learner_context"
+    grading = "grading"  # the free-text answers of one quiz attempt
 
 
 class Role(StrEnum):
@@ -125,7 +126,6 @@ class HandoffStatus(StrEnum):
     accepted = "accepted"
     resolved = "resolved"
     declined = "declined"
-    grading = "grading"  # the free-text answers of one quiz attempt
 
 
 class ReviewStatus(StrEnum):
