@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useState } from "react";
 import { NavLink, useLocation } from "react-router-dom";
 import { api } from "../api/client";
 import { isStreamUp, useLiveEvents } from "../api/liveEvents";
@@ -18,8 +18,9 @@ export function Layout({ children }: { children: ReactNode }) {
   useLiveEvents();
   const location = useLocation();
   // On a phone the nine links fold behind one "Menu" button; choosing a page folds them again.
-  const [menuOpen, setMenuOpen] = useState(false);
-  useEffect(() => setMenuOpen(false), [location.pathname]);
+  // Remembered with the page it was opened on, so moving to another page shows it folded.
+  const [menuOpenOn, setMenuOpenOn] = useState<string | null>(null);
+  const menuOpen = menuOpenOn === location.pathname;
   const inbox = useQuery({
     queryKey: queryKeys.notifications(),
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
@@ -43,7 +44,7 @@ export function Layout({ children }: { children: ReactNode }) {
           className="menu-button"
           aria-expanded={menuOpen}
           aria-controls="main-menu"
-          onClick={() => setMenuOpen((open) => !open)}
+          onClick={() => setMenuOpenOn(menuOpen ? null : location.pathname)}
         >
           Menu
           {unread > 0 && (

@@ -1,9 +1,12 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 
 /** Page-level shortcuts (Space, 1–4, arrows) that stay out of the way while typing in a field. */
 export function useKeys(handlers: Record<string, () => void>): void {
   const current = useRef(handlers);
-  current.current = handlers;
+  // The latest handlers, kept after each render (not during it) for the one listener below.
+  useLayoutEffect(() => {
+    current.current = handlers;
+  });
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;

@@ -16,10 +16,11 @@ export function useStudyTimer(activity: Activity, options: { topicId?: string; c
   const { topicId, courseId, enabled = true } = options;
   const queryClient = useQueryClient();
   const pending = useRef(0);
-  const lastActive = useRef(Date.now());
+  const lastActive = useRef(0);
 
   useEffect(() => {
     if (!enabled) return;
+    lastActive.current = Date.now();
     const active = () => {
       lastActive.current = Date.now();
     };

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type ReactElement, useEffect, useState } from "react";
+import { type ReactElement, useState } from "react";
 import { api, type Schemas } from "../api/client";
 import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -91,7 +91,6 @@ function TaskGrader(props: { task: Task; onMove: (step: number) => void; onDone:
       if (!submit.isPending) submit.mutate();
     },
   });
-  useEffect(() => setSelected(0), [task.id]);
   const quotes = task.proposal.points.filter((p) => p.quote && p.score > 0).map((p) => p.quote);
   return (
     <article className="grading-task" aria-labelledby={`task-${task.id}`}>

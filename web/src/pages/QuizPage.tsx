@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { isNotFound, unwrap } from "../api/problem";
@@ -52,7 +52,10 @@ function Sitting(props: {
   const [onePerPage, setOnePerPage] = useState(true);
   const [position, setPosition] = useState(0);
   const [confirmUnanswered, setConfirmUnanswered] = useState(false);
-  const startedAt = useRef(Date.now());
+  const startedAt = useRef(0);
+  useEffect(() => {
+    startedAt.current = Date.now();
+  }, []);
   // One key per sitting: a resubmit after a dropped connection returns the first result, never a second attempt.
   const idempotencyKey = useRef(crypto.randomUUID());
   const submit = useMutation({

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { unwrap } from "../api/problem";
@@ -30,13 +30,14 @@ export function ReviewPage() {
     queryKey: queryKeys.dueCards(),
     queryFn: () => unwrap(api.GET("/v1/flashcards/due", { params: { query: { limit: 50 } } })),
   });
-  const [queue, setQueue] = useState<DueCard[] | null>(null);
+  // This session's cards: the due list as loaded until the first rating changes it.
+  const [ownQueue, setQueue] = useState<DueCard[] | null>(null);
+  const queue = ownQueue ?? due.data?.cards ?? null;
   const [tally, setTally] = useState(NO_TALLY);
   const [nextDue, setNextDue] = useState<string | null>(null);
-  const startedAt = useRef(Date.now());
-  useEffect(() => {
-    if (queue === null && due.data) setQueue(due.data.cards);
-  }, [queue, due.data]);
+  // The session's length: from the first card shown to the last rating (both events, not renders).
+  const startedAt = useRef<number | null>(null);
+  const [seconds, setSeconds] = useState(0);
   useStudyTimer("review", { enabled: (queue?.length ?? 0) > 0 });
 
   const current = queue?.[0];
@@ -50,17 +51,19 @@ export function ReviewPage() {
       setNextDue((soonest) => (soonest && soonest < result.due_at ? soonest : result.due_at));
       // The rated card leaves the front at once (the next Space reveals the next card); "Again"
       // puts it back at the end of this session.
-      setQueue((q) => {
-        if (!q) return q;
-        const [rated, ...rest] = q;
-        return result.rating === "again" ? [...rest, rated] : rest;
-      });
+      const [rated, ...rest] = queue ?? [];
+      const next = result.rating === "again" && rated ? [...rest, rated] : rest;
+      setQueue(next);
+      if (next.length === 0) setSeconds((Date.now() - (startedAt.current ?? Date.now())) / 1000);
       void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
     },
   });
   const revealed = reveal.data && reveal.data.card_id === current?.card_id ? reveal.data : null;
   const show = () => {
-    if (current && !revealed && !reveal.isPending) reveal.mutate();
+    if (current && !revealed && !reveal.isPending) {
+      startedAt.current ??= Date.now();
+      reveal.mutate();
+    }
   };
   const rateWith = (rating: Rating) => () => {
     if (revealed && !rate.isPending) rate.mutate(rating);
@@ -80,13 +83,14 @@ export function ReviewPage() {
         {reviewed > 0 ? (
           <SessionSummary
             tally={tally}
-            seconds={(Date.now() - startedAt.current) / 1000}
+            seconds={seconds}
             nextDue={nextDue}
             onMore={() => {
               setQueue(null);
               setTally(NO_TALLY);
               setNextDue(null);
-              startedAt.current = Date.now();
+              startedAt.current = null;
+              setSeconds(0);
               void due.refetch();
             }}
           />

@@ -86,12 +86,6 @@ export function TutorChatPage() {
         : false,
   });
   const answered = conversation.data?.messages?.some((m) => m.role === "tutor" && m.request_id === pending?.requestId);
-  useEffect(() => {
-    if (answered) {
-      setPending(null);
-      setStreamed("");
-    }
-  }, [answered]);
   useEffect(
     () =>
       onAnswerDelta((delta) => {
