@@ -33,6 +33,7 @@ from api.routes import (
     notifications,
     organizations,
     remediation,
+    sessions,
     sources,
     study_content,
     suggestions,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         organizations.router,
         assignments.router,
         tutor.router,
+        sessions.router,
     ):
         app.include_router(router)
     if settings.metrics_enabled:

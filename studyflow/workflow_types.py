@@ -14,6 +14,8 @@ CONVERSATION = "ConversationWorkflow"
 SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
 ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
+SESSION_ANALYSIS = "SessionAnalysisWorkflow"
+TUTOR_DIGEST = "TutorDigestWorkflow"
 
 # Queries and updates the API sends by name.
 COURSE_STAGE_QUERY = "stage"
