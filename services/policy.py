@@ -6,7 +6,8 @@ the session is in (courses, attempts, mastery, goals, sessions — never chat or
 learner hands a conversation off), and by that organisation's admins (the same). Changing it is
 the learner's alone, except that the tutor linked to them submits the sessions they ran with them
 (`Action.submit`: upload, correct or remove a session's transcript). An organisation's own
-resources (members, invitations, links, groups, assignments) are managed by its admins; tutors manage what they create for their learners.
+resources (members, invitations, links, groups, assignments) are managed by its admins; tutors
+manage what they create for their learners.
 Nothing crosses organisations: another organisation's resource, or another learner's, answers 404
 (its existence is not confirmed); an organisation's staff asking beyond their role gets 403."""
 
