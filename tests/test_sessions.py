@@ -1,0 +1,197 @@
+"""Tutoring sessions through the API and SessionAnalysisWorkflow: a tutor uploads a learner's
+session, the analysis finds concepts whose every quote is in the transcript (a fabricated one is
+dropped), mastery moves the way the session says and back when it is deleted, practice is made,
+assigned and taken, corrections make a new version, and the tutor chat cites the transcript."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from db.models import LlmCall, MasteryEvidence, SessionAnalysis, SessionWindowInsight, TopicMastery
+from tests.support.organization_world import organization
+from tests.support.polling import poll_until
+from tests.support.scripted_openai import FABRICATED_QUOTE, Reply
+
+DATA = Path(__file__).parent / "data" / "sessions"
+
+
+async def upload_session(api, person, name: str, *, learner_id=None, subject="Algebra", extra=None, data=None):
+    fields = {"subject": subject, **({"learner_id": learner_id} if learner_id else {}), **(extra or {})}
+    return await api.http.post(
+        "/v1/sessions",
+        files={"file": (name, data if data is not None else (DATA / name).read_bytes(), "application/octet-stream")},
+        data=fields,
+        headers=person.headers(api),
+    )
+
+
+async def settled_session(api, person, session_id: str, timeout: float = 90) -> dict:
+    async def fetch():
+        return (await api.http.get(f"/v1/sessions/{session_id}", headers=person.headers(api))).json()
+
+    return await poll_until(fetch, lambda s: s["status"] != "processing", timeout=timeout, every=0.3)
+
+
+async def test_a_tutors_session_is_analysed_with_evidence_and_its_practice_reaches_the_learner(api, session_factory):
+    world = await organization(api)
+    tutor, learner = world["tutor"], world["learner"]
+    accepted = await upload_session(
+        api, tutor, "algebra_quadratics_01.vtt", learner_id=learner.user_id, extra={"session_date": "2026-12-01"}
+    )
+    assert accepted.status_code == 202, accepted.text
+    body = accepted.json()
+    assert body["status"] == "processing" and body["learner_id"] == learner.user_id
+    assert body["tutor_id"] == tutor.user_id
+    done = await settled_session(api, tutor, body["id"])
+    assert done["status"] == "ready", done
+    analysis = done["analysis"]
+    assert analysis["engine"] == "llm" and analysis["roles_from"] in ("inferred", "names")
+    assert done["speakers"] == {"Ms Patel": "tutor", "Jordan": "learner"}
+    assert done["transcript"][0] == {
+        "index": 0,
+        "speaker": "Ms Patel",
+        "role": "tutor",
+        "text": "Hi Jordan, can you hear me okay? Your video's a bit frozen on my end.",
+        "time": "00:00:01",
+    }
+    assert analysis["concepts"], analysis
+    transcript = {u["index"]: u for u in done["transcript"]}
+    for concept in analysis["concepts"]:
+        for evidence in concept["evidence"]:
+            said = transcript[evidence["utterance_index"]]
+            assert evidence["quote"] in said["text"] and evidence["time"] == said["time"]
+            assert evidence["speaker"] == said["speaker"] == "Jordan"
+    # The scripted model adds one quote nobody said per window: each is dropped and counted.
+    assert analysis["quotes_dropped"] >= 1
+    assert all(FABRICATED_QUOTE not in e["quote"] for c in analysis["concepts"] for e in c["evidence"])
+    assert analysis["quotes_valid"] == sum(len(c["evidence"]) for c in analysis["concepts"]) or analysis[
+        "quotes_valid"
+    ] >= sum(len(c["evidence"]) for c in analysis["concepts"])
+    assert analysis["strengths"] and analysis["areas_for_improvement"] and analysis["action_items"]
+    assert analysis["practice_status"] == "assigned", analysis
+
+    # The learner: the session, its practice in the inbox and among their assignments.
+    mine = (await api.http.get("/v1/sessions", headers=learner.headers(api))).json()["sessions"]
+    assert [s["id"] for s in mine] == [body["id"]]
+    inbox = (await api.http.get("/v1/notifications", headers=learner.headers(api))).json()
+    assert any("Practice: Algebra session" in n["message"] for n in inbox["items"]), inbox
+    assignments = (await api.http.get("/v1/assignments", headers=learner.headers(api))).json()["assignments"]
+    practice = next(a for a in assignments if a["kind"] == "practice_set")
+    assert practice["due_date"] and practice["my_status"] == "open"
+    opened = await api.http.post(f"/v1/assignments/{practice['id']}/open", headers=learner.headers(api))
+    assert opened.status_code == 200, opened.text
+    quiz = (await api.http.get(f"/v1/study-content/{opened.json()['study_content_id']}", headers=learner.headers(api))).json()
+    answers = {q["id"]: 1 for q in quiz["questions"]}
+    attempt = await api.http.post(
+        f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": answers}, headers=learner.headers(api)
+    )
+    assert attempt.status_code in (200, 201), attempt.text
+    # The tutor sees the result; and their "analysis ready" notification.
+    given = (await api.http.get(f"/v1/assignments/{practice['id']}", headers=tutor.headers(api))).json()
+    assert given["targets"][0]["status"] == "completed" and given["targets"][0]["score_pct"] is not None
+    tutor_inbox = (await api.http.get("/v1/notifications", headers=tutor.headers(api))).json()["items"]
+    assert any(n["message"].startswith("Analysis ready: Algebra") for n in tutor_inbox)
+
+    # One analysis, one paid reply per window.
+    async with session_factory() as session:
+        analysis_row = await session.scalar(
+            select(SessionAnalysis).where(SessionAnalysis.session_id == uuid.UUID(body["id"]))
+        )
+        windows = await session.scalar(
+            select(func.count()).where(SessionWindowInsight.analysis_id == analysis_row.id)
+        )
+        paid = await session.scalar(
+            select(func.count()).where(
+                LlmCall.idempotency_key.like(f"session-insights:{body['id']}:%"), LlmCall.outcome == "ok"
+            )
+        )
+    assert windows == analysis_row.windows == paid >= 1
+
+
+async def test_the_learner_uploads_their_own_and_peers_and_other_tutors_are_refused(api):
+    world = await organization(api)
+    own = await upload_session(api, world["learner"], "physics_circuits_03.srt", subject="Physics")
+    assert own.status_code == 202, own.text
+    assert own.json()["tutor_id"] == world["tutor"].user_id  # the learner's tutor in this organisation
+    for name, status in (("other_tutor", 403), ("peer", 404), ("outsider", 404), ("admin", 403)):
+        refused = await upload_session(
+            api, world[name], "physics_circuits_03.srt", learner_id=world["learner"].user_id, subject="Physics"
+        )
+        assert refused.status_code == status, (name, refused.text)
+
+
+async def test_what_is_not_a_transcript_is_refused_by_its_content(api):
+    world = await organization(api)
+    notes = await upload_session(api, world["learner"], "notes.vtt", data=b"Just my notes about cells.\nNothing else.")
+    assert notes.status_code == 415 and "session transcript" in notes.json()["error"]["message"]
+    image = await upload_session(api, world["learner"], "x.txt", data=b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    assert image.status_code == 415
+    missing = await api.http.post(
+        "/v1/sessions",
+        files={"file": ("a.vtt", (DATA / "algebra_quadratics_01.vtt").read_bytes(), "text/vtt")},
+        headers=world["learner"].headers(api),
+    )
+    assert missing.status_code == 422 and "subject" in missing.json()["error"]["message"]
+
+
+async def test_mastery_moves_as_the_session_says_and_back_when_it_is_deleted(api, llm_server, session_factory):
+    world = await organization(api)
+    learner = world["learner"]
+    concepts = [
+        {
+            "name": "Factoring quadratics",
+            "difficulty": 5,
+            "learner_showed": "misconception",
+            "evidence": [{"quote": "x squared plus five x plus six", "speaker": "L"}],
+        },
+        {
+            "name": "The zero product property",
+            "difficulty": 4,
+            "learner_showed": "understood",
+            "evidence": [{"quote": FABRICATED_QUOTE, "speaker": "L"}],
+        },
+    ]
+    text = "WEBVTT\n\n" + "".join(
+        f"00:0{i}:00.000 --> 00:0{i}:05.000\n<v {who}>{line}</v>\n\n"
+        for i, (who, line) in enumerate(
+            [
+                ("Ms Patel", "Can you factor x squared plus five x plus six for me?"),
+                ("Jordan", "Is it x plus one times x plus six? I think x squared plus five x plus six is that."),
+                ("Ms Patel", "Not quite. Check the middle term again, what do two and three add to?"),
+                ("Jordan", "Oh they add to five, but I still don't get why we need them to multiply to six."),
+            ]
+        )
+    )
+    llm_server.on(
+        "Transcript of a tutoring session",
+        [Reply.json({"topics": ["Quadratics"], "concepts": concepts, "strengths": [], "action_items": []})],
+        repeat_last=True,
+    )
+    accepted = await upload_session(api, learner, "quadratics.vtt", data=text.encode(), subject="Algebra")
+    assert accepted.status_code == 202, accepted.text
+    done = await settled_session(api, learner, accepted.json()["id"])
+    analysis = done["analysis"]
+    # Only the concept with evidence found in the transcript is kept.
+    assert [c["name"] for c in analysis["concepts"]] == ["Factoring quadratics"]
+    assert analysis["concepts_dropped"] == 1 and analysis["quotes_dropped"] == 1
+    [concept] = analysis["concepts"]
+    assert concept["learner_showed"] == "misconception" and concept["matched"] == "practice"
+    topic_id = uuid.UUID(concept["topic_id"])
+    async with session_factory() as session:
+        mastery = await session.scalar(select(TopicMastery.mastery).where(TopicMastery.topic_id == topic_id))
+        evidence = await session.scalar(select(func.count()).where(MasteryEvidence.topic_id == topic_id))
+    assert evidence == 1 and mastery is not None and mastery < 0.3  # below the prior: a misconception
+    deleted = await api.http.delete(f"/v1/sessions/{accepted.json()['id']}", headers=learner.headers(api))
+    assert deleted.status_code == 204
+    async with session_factory() as session:
+        assert await session.scalar(select(TopicMastery.mastery).where(TopicMastery.topic_id == topic_id)) is None
+        assert await session.scalar(select(func.count()).where(MasteryEvidence.topic_id == topic_id)) == 0
+    gone = await api.http.get(f"/v1/sessions/{accepted.json()['id']}", headers=learner.headers(api))
+    assert gone.status_code == 404
+    sources = (await api.http.get("/v1/sources", headers=learner.headers(api))).json()["items"]
+    assert all(s["name"] != "quadratics.vtt" for s in sources)
+    assert json.dumps(sources)  # the practice course stays; its transcript source does not
