@@ -273,10 +273,10 @@ class Settings(BaseSettings):
 
     # --- tutoring sessions -------------------------------------------------------------------
     session_window_words: int = Field(
-        default=1200,
-        ge=100,
-        description="words of transcript per analysis window (one LLM call each); fits a 2k-token model with "
-        "its instructions",
+        default=600,
+        ge=50,
+        description="words of transcript per analysis window (one LLM call each): 600 words (~850 tokens as "
+        "`12:30 L: text` lines) leave room in a 2,048-token model for the instructions and the reply",
     )
     session_max_words: int = Field(
         default=40_000, ge=100, description="a transcript longer than this fails with the reason (about 4 hours)"

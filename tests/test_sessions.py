@@ -195,3 +195,95 @@ async def test_mastery_moves_as_the_session_says_and_back_when_it_is_deleted(api
     sources = (await api.http.get("/v1/sources", headers=learner.headers(api))).json()["items"]
     assert all(s["name"] != "quadratics.vtt" for s in sources)
     assert json.dumps(sources)  # the practice course stays; its transcript source does not
+
+
+def two_hour_segments() -> bytes:
+    """Labelled sessions laid end to end as one note-taker export (timestamps shifted, one tutor
+    and one learner), until past two hours and 20,000 words."""
+    from tests.test_session_transcripts import LABELS, _read, _tutors
+
+    segments, offset, words = [], 0.0, 0
+    while offset < 2 * 3600 or words < 20_000:
+        for label in (label for label in LABELS if label["format"] != "txt"):
+            for u in _read(label):
+                who = "Ms Tutor" if u.speaker in _tutors(label) else "Robin"
+                segments.append({"speaker": who, "start": u.start + offset, "end": (u.end or u.start) + offset, "text": u.text})
+                words += u.words
+            offset = segments[-1]["end"] + 30
+            if offset >= 2 * 3600 and words >= 20_000:
+                break
+    return json.dumps(segments).encode()
+
+
+async def test_a_two_hour_session_is_analysed_window_by_window(api, session_factory):
+    world = await organization(api)
+    accepted = await upload_session(
+        api, world["tutor"], "marathon.json", learner_id=world["learner"].user_id, subject="Revision day",
+        data=two_hour_segments(),
+    )
+    assert accepted.status_code == 202, accepted.text
+    done = await settled_session(api, world["tutor"], accepted.json()["id"], timeout=300)
+    assert done["status"] == "ready", done["error"]
+    assert done["duration_minutes"] >= 120
+    analysis = done["analysis"]
+    assert analysis["windows"] >= 30  # 600 words each: a 2,048-token model holds one with its instructions
+    assert analysis["concepts"] and analysis["quotes_dropped"] >= analysis["windows"] // 2  # fabricated ones
+    assert done["transcript"][-1]["time"] >= "02:00:00"
+    async with session_factory() as session:
+        kept = await session.scalar(
+            select(func.count()).where(
+                SessionWindowInsight.analysis_id
+                == select(SessionAnalysis.id).where(SessionAnalysis.session_id == uuid.UUID(done["id"])).scalar_subquery()
+            )
+        )
+    assert kept == analysis["windows"]
+
+
+async def test_a_corrected_speaker_mapping_is_analysed_again_and_earlier_practice_stays(api):
+    world = await organization(api)
+    tutor, learner = world["tutor"], world["learner"]
+    accepted = await upload_session(api, tutor, "physics_circuits_03.srt", learner_id=learner.user_id, subject="Physics")
+    first = await settled_session(api, tutor, accepted.json()["id"])
+    assert first["speakers"] == {"Rosa": "tutor", "Tyler": "learner"}
+    assert first["analysis"]["practice_course_id"]
+    refused = await api.http.patch(
+        f"/v1/sessions/{first['id']}", json={"speaker_mapping": {"Nobody": "tutor"}}, headers=tutor.headers(api)
+    )
+    assert refused.status_code == 422
+    corrected = await api.http.patch(
+        f"/v1/sessions/{first['id']}",
+        json={"speaker_mapping": {"Rosa": "learner", "Tyler": "tutor"}, "utterances": {"0": "Okay Tyler, simulator open."}},
+        headers=tutor.headers(api),
+    )
+    assert corrected.status_code == 202, corrected.text
+    second = await settled_session(api, tutor, first["id"])
+    assert second["analysis_version"] == 2 and second["versions"] == [1, 2]
+    assert second["speakers"] == {"Rosa": "learner", "Tyler": "tutor"}
+    assert second["analysis"]["roles_from"] == "given"
+    assert second["transcript"][0]["text"] == "Okay Tyler, simulator open."
+    assert second["analysis"]["practice_course_id"] != first["analysis"]["practice_course_id"]
+    earlier = (await api.http.get(f"/v1/sessions/{first['id']}?version=1", headers=tutor.headers(api))).json()
+    assert earlier["analysis"]["version"] == 1
+    course = await api.http.get(f"/v1/courses/{first['analysis']['practice_course_id']}", headers=learner.headers(api))
+    assert course.status_code == 200  # the first version's practice stays
+    assignments = (await api.http.get("/v1/assignments", headers=learner.headers(api))).json()["assignments"]
+    assert len([a for a in assignments if a["kind"] == "practice_set"]) == 2
+
+
+async def test_the_tutor_chat_answers_from_the_session_citing_its_minute(api):
+    world = await organization(api)
+    learner = world["learner"]
+    accepted = await upload_session(api, learner, "history_ww1_01.vtt", subject="History")
+    done = await settled_session(api, learner, accepted.json()["id"])
+    assert done["status"] == "ready"
+    conversation = (await api.http.post("/v1/conversations", json={}, headers=learner.headers(api))).json()
+    reply = await api.http.post(
+        f"/v1/conversations/{conversation['id']}/messages",
+        params={"wait": "true"},
+        json={"question": "What did we say about the assassination of Franz Ferdinand?"},
+        headers=learner.headers(api),
+        timeout=60,
+    )
+    assert reply.status_code == 200, reply.text
+    citations = reply.json()["citations"]
+    assert citations and citations[0]["label"].startswith("history_ww1_01.vtt, 00:")
