@@ -24,6 +24,7 @@ from activities.background_activities import BackgroundActivities
 from activities.conversation_activities import ConversationActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
+from activities.grading.grading_activities import GradingActivities
 from activities.indexing_activities import IndexingActivities
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
@@ -39,7 +40,7 @@ from activities.study_content_activities import StudyContentActivities
 from activities.suggestion_activities import SuggestionActivities
 from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
-from studyflow.logs import configure_logging
+from studyflow.logs import configure_logging, quiet_expected_retries
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect_when_up
@@ -49,6 +50,7 @@ from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.grading import GradingWorkflow
 from workflows.learner_context import LearnerContextWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
@@ -81,6 +83,7 @@ WORKFLOWS = [
     AssignmentFanOutWorkflow,
     LearnerContextWorkflow,
     SessionAnalysisWorkflow,
+    GradingWorkflow,
 ]
 
 
@@ -100,6 +103,7 @@ class ActivitySet:
     suggestions: SuggestionActivities
     organizations: OrganizationActivities
     sessions: SessionActivities
+    grading: GradingActivities
 
     def all(self) -> list:
         return [
@@ -150,6 +154,10 @@ class ActivitySet:
             self.sessions.assign_practice,
             self.sessions.finish_session,
             self.sessions.mark_session_failed,
+            self.grading.grade_and_route,
+            self.grading.record_review,
+            self.grading.finalize_unreviewed,
+            self.grading.complete_attempt_grading,
         ]
 
     def cpu_heavy(self) -> list:
@@ -188,6 +196,7 @@ def build_activities(
         suggestions=SuggestionActivities(settings, session_factory, llm),
         organizations=OrganizationActivities(settings, session_factory, llm),
         sessions=SessionActivities(settings, session_factory, llm, embedder, store, client),
+        grading=GradingActivities(settings, session_factory, llm, embedder),
     )
 
 
@@ -250,7 +259,7 @@ async def run_worker(settings: Settings) -> None:
     instrument_io(settings, engine)
     client = await connect_when_up(settings, worker_runtime(settings))
     if settings.worker_metrics_port:
-        prometheus_client.start_http_server(settings.worker_metrics_port)
+        prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
     workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine), client))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -271,7 +280,7 @@ def worker_runtime(settings: Settings) -> Runtime | None:
     if not settings.temporal_metrics_port:
         return None
     prometheus = PrometheusConfig(
-        bind_address=f"0.0.0.0:{settings.temporal_metrics_port}",
+        bind_address=f"{settings.worker_metrics_host}:{settings.temporal_metrics_port}",
         histogram_bucket_overrides={name: TASK_WAIT_BUCKETS_MS for name in TASK_WAIT_HISTOGRAMS},
     )
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
@@ -280,6 +289,7 @@ def worker_runtime(settings: Settings) -> Runtime | None:
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
+    quiet_expected_retries()
     asyncio.run(run_worker(settings))
 
 

@@ -37,6 +37,7 @@ class LlmWork(StrEnum):
     question = "question"
     attempt = "attempt"  # a graded quiz attempt (may start remediation)
     session = "session"  # a tutoring session's analysis (one call per window) and its practice set
+    grading = "grading"  # an attempt's free-text answers: over the limit or budget, the embedded grader only
 
 
 class Allowance(StrEnum):
@@ -100,6 +101,12 @@ def _policies(settings: Settings) -> dict[LlmWork, Policy]:
         # needs the record of the session either way.
         LlmWork.session: Policy(
             RateLimit("session", settings.sessions_burst, settings.sessions_per_day / 1440, "session analyses"),
+            True,
+            True,
+            True,
+        ),
+        LlmWork.grading: Policy(
+            RateLimit("grading", settings.grading_rate_burst, settings.gradings_per_hour / 60, "LLM gradings"),
             True,
             True,
             True,

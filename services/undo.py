@@ -11,12 +11,20 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Course, RemediationPlan, StudyContent, Topic
+from db.models import Course, GradingReview, QuizAttempt, RemediationPlan, StudyContent, Topic
 from db.user_counters import refund_course_quota, refund_study_content_quota
 from services.source_failure import fail_source
 from studyflow.local_day import today_in
 from studyflow.object_store import ObjectStore
-from studyflow.statuses import CourseStatus, GenerationStatus, SubjectKind, TopicStatus
+from studyflow.statuses import (
+    AttemptGrading,
+    CourseStatus,
+    GenerationStatus,
+    GradeOutcome,
+    ReviewStatus,
+    SubjectKind,
+    TopicStatus,
+)
 
 log = logging.getLogger("studyflow.undo")
 
@@ -39,6 +47,8 @@ async def undo(
     if kind == SubjectKind.session:
         return await _undo_session(sessions, store, subject_id)
     async with sessions.begin() as session:
+        if kind == SubjectKind.grading:
+            return await _undo_grading(session, subject_id)
         if kind == SubjectKind.course:
             return await _undo_course(session, day_timezone, subject_id, reason)
         if kind == SubjectKind.study_content:
@@ -57,6 +67,25 @@ async def undo(
     # Clerk until it succeeds. Neither has a row in progress to fail.
     log.warning("nothing to undo for %s %s", kind, subject_id)
     return False
+
+
+async def _undo_grading(session: AsyncSession, attempt_id: uuid.UUID) -> bool:
+    """The attempt's free-text answers could never be graded: they are final at 0, marked failed
+    (mastery is not moved on a grade nobody made), and the attempt counts what was graded."""
+    failed = (
+        await session.scalars(
+            update(GradingReview)
+            .where(GradingReview.attempt_id == attempt_id, GradingReview.status != ReviewStatus.final)
+            .values(status=ReviewStatus.final, outcome=GradeOutcome.failed, final={"scores": {}, "total": 0.0})
+            .returning(GradingReview.id)
+        )
+    ).all()
+    await session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.grading_status == AttemptGrading.grading)
+        .values(grading_status=AttemptGrading.graded)
+    )
+    return bool(failed)
 
 
 async def _undo_course(session: AsyncSession, day_timezone: str, course_id: uuid.UUID, reason: str) -> bool:

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         le=200,
         description="connections each API process keeps for transactions (10 more under bursts)",
     )
+    database_pool_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=120,
+        description="how long a request waits for a pooled connection before it answers 503 with Retry-After",
+    )
     database_read_pool_size: int = Field(
         default=16,
         ge=1,
@@ -82,6 +88,12 @@ class Settings(BaseSettings):
         ),
     )
     metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics answers only `Authorization: Bearer <token>` (401 otherwise)"
+    )
+    metrics_rows_cache_seconds: float = Field(
+        default=15, ge=0, description="row counts on /metrics are read at most this often per API process"
+    )
     worker_metrics_port: int | None = Field(
         default=9465,
         description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off",
@@ -90,17 +102,39 @@ class Settings(BaseSettings):
         default=9464,
         description="the Temporal SDK's worker metrics (slots, schedule-to-start latency) for Prometheus; unset: off",
     )
+    worker_metrics_host: str = Field(
+        default="0.0.0.0",
+        description=(
+            "address the worker's two metrics ports bind to: all interfaces for Prometheus in a cluster; "
+            "`studyflow dev` binds loopback"
+        ),
+    )
+    readiness_requires_workers: bool = Field(
+        default=True,
+        description="`/readyz` answers 503 unless a worker has polled every task queue in the last 90 seconds",
+    )
     temporal_connect_wait_seconds: float = Field(
         default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
     )
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body outside uploads (413 while reading)"
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=4096, description="largest request head (request line and headers); 431 beyond"
+    )
+    max_headers: int = Field(default=100, ge=10, description="most headers a request may have; 431 beyond")
+    max_url_bytes: int = Field(default=8 * 1024, ge=1024, description="longest request URL; 414 beyond")
     cors_allowed_origins: list[str] = Field(
         default_factory=list, description="browser origins allowed to call the API (JSON list); none by default"
     )
     events_heartbeat_seconds: float = Field(
         default=15, gt=0, description="comment lines on GET /v1/events so proxies keep the stream open"
+    )
+    events_max_streams_per_user: int = Field(
+        default=5, ge=1, description="open GET /v1/events streams one learner may hold in one API process (429 beyond)"
+    )
+    events_max_streams: int = Field(
+        default=500, ge=1, description="open GET /v1/events streams one API process serves, all learners (429 beyond)"
     )
     web_dist_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "web" / "dist",
@@ -221,6 +255,28 @@ class Settings(BaseSettings):
     quiz_attempts_burst: int = Field(default=5, ge=1, description="attempts on one quiz at once")
     quiz_attempts_per_hour: float = Field(default=20, gt=0, description="sustained attempts on one quiz per hour")
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
+    # --- free-text answers (SPEC §14) ---------------------------------------------------------
+    quiz_short_answers: int = Field(
+        default=2, ge=0, le=5, description="short-answer items added to each quiz generated from material"
+    )
+    grading_rate_burst: int = Field(default=10, ge=1, description="LLM-graded attempts at once")
+    gradings_per_hour: float = Field(
+        default=30, gt=0, description="LLM-graded attempts per hour; beyond (or over budget) the embedded grader alone"
+    )
+    # Chosen on the tuning part of tests/data/short_answers.jsonl (`python -m bench.grading_bench`):
+    # the lowest confidence whose automatically graded answers reach κ 0.85 there.
+    grading_confidence_threshold: float = Field(
+        default=0.53, ge=0, le=1.01, description="embedded grader: below this an answer goes to the tutor"
+    )
+    # Until chosen on the configured model's own figures (`bench.grading_bench --configured`), the
+    # embedded grader's: an LLM grade then stands alone only where the embedded grader agrees on
+    # every point and is confident (studyflow/free_text/llm_grades.py).
+    grading_llm_confidence_threshold: float = Field(
+        default=0.53, ge=0, le=1.01, description="LLM grader: below this an answer goes to the tutor"
+    )
+    grading_review_timeout_hours: float = Field(
+        default=48, gt=0, description="how long a routed answer waits for the tutor before the automatic grade stands"
+    )
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
     # --- learners' own material (sources) ----------------------------------------------------
@@ -376,6 +432,9 @@ class Settings(BaseSettings):
     clerk_authorized_parties: list[str] = Field(
         default_factory=list,
         description="origins a token's azp may name (JSON list); a token naming another is refused",
+    )
+    token_clock_skew_seconds: float = Field(
+        default=5, ge=0, le=60, description="how far a token's times may be off this server's clock (Clerk's default)"
     )
     token_max_lifetime_seconds: float = Field(
         default=86400, gt=0, description="a session token expiring further ahead than this is refused"

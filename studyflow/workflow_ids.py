@@ -50,6 +50,11 @@ def stuck_row_reconciler() -> str:
     return "stuck-row-reconciler"
 
 
+def grading(attempt_id: uuid.UUID) -> str:
+    """The free-text answers of one attempt: graded, routed and reviewed by one run."""
+    return f"grading-{attempt_id}"
+
+
 def subject_suggestions(goal_id: uuid.UUID) -> str:
     """One suggestions run per met goal, however often its completion is observed."""
     return f"subject-suggestions-{goal_id}"

@@ -16,7 +16,9 @@ ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
 SESSION_ANALYSIS = "SessionAnalysisWorkflow"
 TUTOR_DIGEST = "TutorDigestWorkflow"
+GRADING = "GradingWorkflow"
 
 # Queries and updates the API sends by name.
 COURSE_STAGE_QUERY = "stage"
 CONVERSATION_ASK_UPDATE = "ask"
+GRADING_REVIEW_UPDATE = "review"

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
-from db.models import Conversation, Notification, TutorHandoff, User
+from db.models import Conversation, GradingReview, Notification, TutorHandoff, User
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
 from tests.support.sources import ingested
@@ -29,6 +29,8 @@ BODIES = {
     ("POST", "/v1/courses"): {"topic": "Sweep topic"},
     ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): {"answers": {}},
+    ("POST", "/v1/quizzes/{quiz_id}/check"): {"question_id": "q1", "selected_index": 0},
+    ("POST", "/v1/study-time"): {"seconds": 5, "activity": "review"},
     ("POST", "/v1/flashcards/{card_id}/reviews"): {"rating": "good"},
     ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What is in my notes?"},
     ("POST", "/v1/goals"): {"kind": "daily_minutes", "target": 10},
@@ -40,6 +42,7 @@ BODIES = {
         "course_id": "00000000-0000-0000-0000-000000000000",
         "learner_id": "00000000-0000-0000-0000-000000000000",
     },
+    ("POST", "/v1/grading-reviews/{review_id}/grade"): {"scores": {"p1": 1}},
 }
 
 
@@ -65,6 +68,28 @@ async def _handoff(session_factory, conversation_id: str) -> str:
                 insert(TutorHandoff)
                 .values(conversation_id=uuid.UUID(conversation_id), owner_id=owner_id, reason="sweep", summary={})
                 .returning(TutorHandoff.id)
+            )
+        )
+
+
+async def _review(session_factory, owner: str, attempt_id: str) -> str:
+    """A free-text grade waiting for its reviewer, the owner (their own, as a tutor's would be)."""
+    async with session_factory.begin() as session:
+        user_id = await session.scalar(select(User.id).where(User.clerk_id == owner))
+        return str(
+            await session.scalar(
+                insert(GradingReview)
+                .values(
+                    attempt_id=uuid.UUID(attempt_id),
+                    item_id="s1",
+                    learner_id=user_id,
+                    reviewer_id=user_id,
+                    status="pending_review",
+                    item={"question": "Why?", "model_answer": "Because.", "rubric": [{"id": "p1", "text": "Because"}]},
+                    answer="Because.",
+                    proposal={"grader": "embedded", "total": 1, "confidence": 0.2, "points": []},
+                )
+                .returning(GradingReview.id)
             )
         )
 
@@ -111,6 +136,8 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         "handoff_id": handoff_id,
         "goal_id": goal["id"],
         "suggestion_id": suggestion["id"],
+        "attempt_id": attempt["attempt_id"],
+        "review_id": await _review(session_factory, owner, attempt["attempt_id"]),
     }
 
 
@@ -152,4 +179,4 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
-    assert checked >= 39  # the private operations that exist today; the sweep must not silently shrink
+    assert checked >= 43  # the private operations that exist today; the sweep must not silently shrink

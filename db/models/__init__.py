@@ -6,6 +6,7 @@ from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
 from db.models.goals import Goal, SubjectSuggestion
+from db.models.grading import GradingLabel, GradingReview
 from db.models.learner_context import LearnerContext
 from db.models.llm_calls import LlmCall
 from db.models.llm_spend import LlmMonthlySpend
@@ -29,6 +30,7 @@ from db.models.study import (
     StudyContent,
     TopicMastery,
 )
+from db.models.study_time import StudyTime
 from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
@@ -57,6 +59,8 @@ __all__ = [
     "FlashcardReview",
     "FlashcardState",
     "Goal",
+    "GradingLabel",
+    "GradingReview",
     "LlmCall",
     "LlmMonthlySpend",
     "Notification",
@@ -67,6 +71,7 @@ __all__ = [
     "SemanticCacheEntry",
     "Source",
     "StudyContent",
+    "StudyTime",
     "SubjectSuggestion",
     "Subscription",
     "Topic",

@@ -193,3 +193,48 @@ class SessionInsightsDraft(_LlmDraft):
     def _texts(cls, value) -> list[str]:
         items = value if isinstance(value, list) else []
         return [_clean(v)[:300] for v in items if isinstance(v, str) and v.strip()]
+
+# --- short answers (issue 34) -------------------------------------------------------------------
+class RubricPointGradeDraft(_LlmDraft):
+    point_id: str = Field(default="", description="the id of the rubric point, e.g. p1")
+    score: float = Field(default=0.0, json_schema_extra={"enum": [0, 0.5, 1]})
+    quote: str = Field(
+        default="",
+        description="the words of the learner's answer that cover the point, copied exactly; empty when none do",
+        json_schema_extra={"maxLength": 300},
+    )
+    justification: str = Field(default="", json_schema_extra={"maxLength": 200})
+    confidence: float = Field(default=0.5, json_schema_extra={"minimum": 0, "maximum": 1})
+
+    @field_validator("confidence")
+    @classmethod
+    def _within_bounds(cls, value: float) -> float:
+        return min(1.0, max(0.0, value))
+
+
+class ShortAnswerGradeDraft(_LlmDraft):
+    points: list[RubricPointGradeDraft] = Field(default_factory=list, json_schema_extra={"maxItems": 5})
+
+
+class ShortAnswerRubricPointDraft(_LlmDraft):
+    text: str = Field(default="", json_schema_extra={"minLength": 3, "maxLength": 160})
+    weight: int = Field(default=1, json_schema_extra={"enum": [1, 2, 3]})
+    source_quote: str = Field(
+        default="",
+        description="the excerpt's words the point rests on, copied exactly",
+        json_schema_extra={"maxLength": 240},
+    )
+
+
+class ShortAnswerItemDraft(_LlmDraft):
+    question: str = Field(default="", json_schema_extra={"minLength": 8, "maxLength": 200})
+    model_answer: str = Field(default="", json_schema_extra={"minLength": 8, "maxLength": 400})
+    rubric: list[ShortAnswerRubricPointDraft] = Field(
+        default_factory=list, json_schema_extra={"minItems": 2, "maxItems": 5}
+    )
+    topic_ref: str = ""
+    source_refs: list[str] = Field(default_factory=list)
+
+
+class ShortAnswerSetDraft(_LlmDraft):
+    items: list[ShortAnswerItemDraft] = Field(min_length=1)

@@ -66,6 +66,20 @@ class SubjectSuggestionsInput(BaseModel):
     llm_allowed: bool = True
 
 
+class GradingInput(BaseModel):
+    """The free-text answers of one attempt. Thresholds and the timeout are decided at the start
+    and recorded, so a replay routes as the run did."""
+
+    attempt_id: uuid.UUID
+    retry: LlmRetry = LlmRetry()
+    # False: the embedded grader alone (no model configured, the bundled one, or the learner's
+    # allowance for LLM grading used up).
+    llm_allowed: bool = False
+    embedded_threshold: float = 0.53
+    llm_threshold: float = 0.53
+    review_timeout_seconds: float = Field(default=48 * 3600, gt=0)
+
+
 class UserProvisioningInput(BaseModel):
     event_row_id: uuid.UUID
 

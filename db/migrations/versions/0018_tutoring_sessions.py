@@ -1,8 +1,8 @@
 """tutoring sessions: transcripts analysed by SessionAnalysisWorkflow (versions, windows, concepts
 with evidence), the mastery evidence sessions contribute, and their status events
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0015"
-down_revision = "0014"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
