@@ -93,6 +93,7 @@ class SubjectKind(StrEnum):
     clerk_event = "clerk_event"
     assignment = "assignment"  # a group's fan-out
     learner_context = "learner_context"
+    grading = "grading"  # the free-text answers of one quiz attempt
     session = "session"  # a tutoring session's analysis (one version)
 
 
@@ -140,7 +141,6 @@ class LearnerShowed(StrEnum):
     understood = "understood"
     partial = "partial"  # wrong or prompted at first, right later in the session
     misconception = "misconception"  # still wrong at the end
-    grading = "grading"  # the free-text answers of one quiz attempt
 
 
 class ReviewStatus(StrEnum):
