@@ -15,7 +15,6 @@ SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
 ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
 SESSION_ANALYSIS = "SessionAnalysisWorkflow"
-TUTOR_DIGEST = "TutorDigestWorkflow"
 GRADING = "GradingWorkflow"
 
 # Queries and updates the API sends by name.

@@ -84,7 +84,9 @@ async def test_a_tutors_session_is_analysed_with_evidence_and_its_practice_reach
     assert practice["due_date"] and practice["my_status"] == "open"
     opened = await api.http.post(f"/v1/assignments/{practice['id']}/open", headers=learner.headers(api))
     assert opened.status_code == 200, opened.text
-    quiz = (await api.http.get(f"/v1/study-content/{opened.json()['study_content_id']}", headers=learner.headers(api))).json()
+    quiz = (
+        await api.http.get(f"/v1/study-content/{opened.json()['study_content_id']}", headers=learner.headers(api))
+    ).json()
     answers = {q["id"]: 1 for q in quiz["questions"]}
     attempt = await api.http.post(
         f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": answers}, headers=learner.headers(api)
@@ -101,9 +103,7 @@ async def test_a_tutors_session_is_analysed_with_evidence_and_its_practice_reach
         analysis_row = await session.scalar(
             select(SessionAnalysis).where(SessionAnalysis.session_id == uuid.UUID(body["id"]))
         )
-        windows = await session.scalar(
-            select(func.count()).where(SessionWindowInsight.analysis_id == analysis_row.id)
-        )
+        windows = await session.scalar(select(func.count()).where(SessionWindowInsight.analysis_id == analysis_row.id))
         paid = await session.scalar(
             select(func.count()).where(
                 LlmCall.idempotency_key.like(f"session-insights:{body['id']}:%"), LlmCall.outcome == "ok"
@@ -207,7 +207,9 @@ def two_hour_segments() -> bytes:
         for label in (label for label in LABELS if label["format"] != "txt"):
             for u in _read(label):
                 who = "Ms Tutor" if u.speaker in _tutors(label) else "Robin"
-                segments.append({"speaker": who, "start": u.start + offset, "end": (u.end or u.start) + offset, "text": u.text})
+                segments.append(
+                    {"speaker": who, "start": u.start + offset, "end": (u.end or u.start) + offset, "text": u.text}
+                )
                 words += u.words
             offset = segments[-1]["end"] + 30
             if offset >= 2 * 3600 and words >= 20_000:
@@ -218,7 +220,11 @@ def two_hour_segments() -> bytes:
 async def test_a_two_hour_session_is_analysed_window_by_window(api, session_factory):
     world = await organization(api)
     accepted = await upload_session(
-        api, world["tutor"], "marathon.json", learner_id=world["learner"].user_id, subject="Revision day",
+        api,
+        world["tutor"],
+        "marathon.json",
+        learner_id=world["learner"].user_id,
+        subject="Revision day",
         data=two_hour_segments(),
     )
     assert accepted.status_code == 202, accepted.text
@@ -233,7 +239,9 @@ async def test_a_two_hour_session_is_analysed_window_by_window(api, session_fact
         kept = await session.scalar(
             select(func.count()).where(
                 SessionWindowInsight.analysis_id
-                == select(SessionAnalysis.id).where(SessionAnalysis.session_id == uuid.UUID(done["id"])).scalar_subquery()
+                == select(SessionAnalysis.id)
+                .where(SessionAnalysis.session_id == uuid.UUID(done["id"]))
+                .scalar_subquery()
             )
         )
     assert kept == analysis["windows"]
@@ -242,7 +250,9 @@ async def test_a_two_hour_session_is_analysed_window_by_window(api, session_fact
 async def test_a_corrected_speaker_mapping_is_analysed_again_and_earlier_practice_stays(api):
     world = await organization(api)
     tutor, learner = world["tutor"], world["learner"]
-    accepted = await upload_session(api, tutor, "physics_circuits_03.srt", learner_id=learner.user_id, subject="Physics")
+    accepted = await upload_session(
+        api, tutor, "physics_circuits_03.srt", learner_id=learner.user_id, subject="Physics"
+    )
     first = await settled_session(api, tutor, accepted.json()["id"])
     assert first["speakers"] == {"Rosa": "tutor", "Tyler": "learner"}
     assert first["analysis"]["practice_course_id"]
@@ -252,7 +262,10 @@ async def test_a_corrected_speaker_mapping_is_analysed_again_and_earlier_practic
     assert refused.status_code == 422
     corrected = await api.http.patch(
         f"/v1/sessions/{first['id']}",
-        json={"speaker_mapping": {"Rosa": "learner", "Tyler": "tutor"}, "utterances": {"0": "Okay Tyler, simulator open."}},
+        json={
+            "speaker_mapping": {"Rosa": "learner", "Tyler": "tutor"},
+            "utterances": {"0": "Okay Tyler, simulator open."},
+        },
         headers=tutor.headers(api),
     )
     assert corrected.status_code == 202, corrected.text

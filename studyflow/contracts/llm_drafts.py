@@ -194,6 +194,7 @@ class SessionInsightsDraft(_LlmDraft):
         items = value if isinstance(value, list) else []
         return [_clean(v)[:300] for v in items if isinstance(v, str) and v.strip()]
 
+
 # --- short answers (issue 34) -------------------------------------------------------------------
 class RubricPointGradeDraft(_LlmDraft):
     point_id: str = Field(default="", description="the id of the rubric point, e.g. p1")
