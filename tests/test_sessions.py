@@ -6,14 +6,17 @@ assigned and taken, corrections make a new version, and the tutor chat cites the
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from db.models import LlmCall, MasteryEvidence, SessionAnalysis, SessionWindowInsight, TopicMastery
+from studyflow import workflow_ids
 from tests.support.organization_world import organization
 from tests.support.polling import poll_until
+from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
 from tests.support.scripted_openai import FABRICATED_QUOTE, Reply
 
 DATA = Path(__file__).parent / "data" / "sessions"
@@ -300,3 +303,28 @@ async def test_the_tutor_chat_answers_from_the_session_citing_its_minute(api):
     assert reply.status_code == 200, reply.text
     citations = reply.json()["citations"]
     assert citations and citations[0]["label"].startswith("history_ww1_01.vtt, 00:")
+
+
+async def test_fresh_session_analysis_histories_replay(api, temporal_env):
+    """A tutor's session and its correction, recorded from real runs and replayed: windows,
+    validation, mastery, the practice child workflow and the second version are in the history."""
+    world = await organization(api)
+    tutor, learner = world["tutor"], world["learner"]
+    accepted = await upload_session(api, tutor, "algebra_quadratics_01.vtt", learner_id=learner.user_id)
+    first = await settled_session(api, tutor, accepted.json()["id"])
+    assert first["status"] == "ready", first
+    corrected = await api.http.patch(
+        f"/v1/sessions/{first['id']}",
+        json={"speaker_mapping": {"Ms Patel": "tutor", "Jordan": "learner"}},
+        headers=tutor.headers(api),
+    )
+    assert corrected.status_code == 202, corrected.text
+    second = await settled_session(api, tutor, first["id"])
+    assert second["status"] == "ready" and second["analysis_version"] == 2
+    for version, label in ((1, RECORDING_LABEL), (2, f"{RECORDING_LABEL}-corrected")):
+        handle = temporal_env.client.get_workflow_handle(workflow_ids.session_analysis(uuid.UUID(first["id"]), version))
+        assert await handle.result() == "ready"
+        history = await handle.fetch_history()
+        await replayer().replay_workflow(history)
+        if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+            (HISTORIES / f"SessionAnalysisWorkflow__{label}.json").write_text(history.to_json())
