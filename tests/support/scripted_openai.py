@@ -469,10 +469,6 @@ def main() -> None:
         server.stop()
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _short_answer_items(prompt: str) -> dict:
     """Short-answer items whose rubric points quote the prompt's first excerpts word for word."""
     refs = re.findall(r"^(T\d+): (.+)$", prompt, flags=re.MULTILINE) or [("T1", "the subject")]
@@ -495,3 +491,7 @@ def _short_answer_items(prompt: str) -> dict:
             }
         )
     return {"items": items}
+
+
+if __name__ == "__main__":
+    main()
