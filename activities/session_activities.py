@@ -60,7 +60,7 @@ from studyflow.contracts.session_io import (
 )
 from studyflow.engines import EXTRACTIVE
 from studyflow.object_store import ObjectStore
-from studyflow.sessions.evidence import TranscriptIndex
+from studyflow.sessions.evidence import TranscriptIndex, validate
 from studyflow.sessions.extractive import analyse_window
 from studyflow.sessions.merge import merge_windows
 from studyflow.sessions.speakers import SpeakerRole, infer_roles
@@ -327,21 +327,8 @@ class SessionActivities:
             )
         merged = merge_windows(drafts)
         index = TranscriptIndex(_utterances(analysis), _roles(analysis))
-        minimum = self._settings.session_evidence_min_similarity
-        proposed = valid = 0
-        kept: list[tuple] = []
-        for concept in merged.concepts:
-            found, seen = [], set()
-            for quote in concept.evidence:
-                proposed += 1
-                hit = index.find(quote["quote"], minimum, quote.get("speaker") or None)
-                if hit is not None and (hit.utterance_index, hit.quote) not in seen:
-                    seen.add((hit.utterance_index, hit.quote))
-                    found.append(hit.to_json())
-            valid += len(found)
-            if found:
-                found.sort(key=lambda e: (e["role"] != "learner", e["utterance_index"]))
-                kept.append((concept, sorted(found[:5], key=lambda e: e["utterance_index"])))
+        checked = validate(merged.concepts, index, self._settings.session_evidence_min_similarity)
+        kept, proposed, valid = checked.kept, checked.proposed, checked.valid
         match_at = self._settings.session_topic_match_similarity
         async with self._sessions.begin() as session:
             locked = await session.scalar(

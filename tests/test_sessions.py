@@ -328,3 +328,104 @@ async def test_fresh_session_analysis_histories_replay(api, temporal_env):
         await replayer().replay_workflow(history)
         if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
             (HISTORIES / f"SessionAnalysisWorkflow__{label}.json").write_text(history.to_json())
+
+
+async def test_a_worker_killed_mid_analysis_leaves_one_analysis_and_one_paid_reply_per_window(
+    database_url, llm_server, tmp_path, temporal_env, session_factory, user_a
+):
+    """The worker dies while the model is reading the sixth of eight windows (the first five
+    answered and kept); a new worker finishes the analysis: one analysis, one insight and one paid
+    reply per window, and only the window in flight asked again."""
+    import signal
+    from contextlib import AsyncExitStack
+
+    from studyflow.sessions.transcript import detect, parse
+    from studyflow.sessions.windows import windows_of
+    from tests.support.app import make_settings, open_api_client
+    from tests.support.worker_process import spawn_worker
+
+    name = "history_cold_war_04.json"
+    text = (DATA / name).read_text()
+    utterances = parse(text, detect(text))
+    windows = windows_of(utterances, 600)
+    assert len(windows) == 8
+    # As the window's prompt has it (`12:30 L: text`): the practice made later quotes the same
+    # words from the transcript's chunks, in another form.
+    in_flight = next(
+        f" L: {u.text}"
+        for u in utterances[windows[5].first : windows[5].last + 1]
+        if u.speaker == "Tariq" and len(u.text.split()) >= 8
+    )
+    subject = f"Cold War {uuid.uuid4().hex[:8]}"
+    settings = make_settings(database_url, llm_server, tmp_path, llm_heartbeat_timeout_seconds=1.5)
+    address = temporal_env.client.service_client.config.target_host
+    llm_server.on(in_flight, [Reply.auto(delay=6)])
+    first = spawn_worker(settings, address)
+    second = None
+    try:
+        async with AsyncExitStack() as stack:
+            api = await open_api_client(stack, settings, temporal_env)
+            accepted = await api.http.post(
+                "/v1/sessions",
+                files={"file": (name, text.encode(), "application/octet-stream")},
+                data={"subject": subject},
+                headers=api.auth(user_a),
+            )
+            assert accepted.status_code == 202, accepted.text
+            session_id = accepted.json()["id"]
+
+            async def paid() -> int:
+                async with session_factory() as session:
+                    return await session.scalar(
+                        select(func.count()).where(
+                            LlmCall.idempotency_key.like(f"session-insights:{session_id}:%"), LlmCall.outcome == "ok"
+                        )
+                    )
+
+            async def state() -> tuple[int, int]:
+                return llm_server.arrived(in_flight), await paid()
+
+            # The window in flight has arrived, and every other window's reply is paid and recorded.
+            await poll_until(state, lambda s: s[0] >= 1 and s[1] == 7, timeout=90, every=0.1)
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+            second = spawn_worker(settings, address)
+
+            async def fetch():
+                return (await api.http.get(f"/v1/sessions/{session_id}", headers=api.auth(user_a))).json()
+
+            done = await poll_until(fetch, lambda s: s["status"] != "processing", timeout=120, every=0.3)
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+
+    assert done["status"] == "ready", done
+    assert done["analysis"]["windows"] == 8 and done["analysis"]["engine"] == "llm"
+    assert llm_server.arrived(in_flight) == 2, "the killed attempt and exactly one retry"
+    asked = [c for c in llm_server.calls(subject) if c.schema_name == "session_insights"]
+    assert len(asked) == 8 + 1, "no window but the one in flight asked again"
+    async with session_factory() as session:
+        analyses = await session.scalar(select(func.count()).where(SessionAnalysis.session_id == uuid.UUID(session_id)))
+        analysis_id = await session.scalar(
+            select(SessionAnalysis.id).where(SessionAnalysis.session_id == uuid.UUID(session_id))
+        )
+        insights = (
+            await session.execute(
+                select(SessionWindowInsight.window_index, SessionWindowInsight.engine).where(
+                    SessionWindowInsight.analysis_id == analysis_id
+                )
+            )
+        ).all()
+        keys = (
+            await session.execute(
+                select(LlmCall.idempotency_key, func.count())
+                .where(LlmCall.idempotency_key.like(f"session-insights:{session_id}:%"), LlmCall.outcome == "ok")
+                .group_by(LlmCall.idempotency_key)
+            )
+        ).all()
+    assert analyses == 1
+    assert sorted(i for i, _ in insights) == list(range(8)) and {e for _, e in insights} == {"llm"}
+    assert sorted(k for k, _ in keys) == sorted(f"session-insights:{session_id}:v1:w{w}" for w in range(8))
+    assert all(n == 1 for _, n in keys), keys

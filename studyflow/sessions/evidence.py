@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -131,3 +132,40 @@ class TranscriptIndex:
         while end < len(text) and not text[end].isspace():
             end += 1
         return text[start:end].strip()
+
+
+MAX_QUOTES_PER_CONCEPT = 5
+
+
+@dataclass
+class Validated:
+    """The merged concepts that kept at least one quote, each with the quotes found (the
+    transcript's own words, in transcript order; the learner's first when more than the cap)."""
+
+    kept: list[tuple[Any, list[dict]]]
+    proposed: int  # quotes the windows proposed
+    valid: int  # of them, found in the transcript
+
+    @property
+    def dropped(self) -> int:
+        return self.proposed - self.valid
+
+
+def validate(concepts: list, index: TranscriptIndex, min_similarity: float) -> Validated:
+    """`concepts`: merged concepts (studyflow/sessions/merge.py), each with `evidence` as proposed
+    ({"quote", "speaker"}). A quote is kept where it is found; a concept with none is dropped."""
+    proposed = valid = 0
+    kept: list[tuple[Any, list[dict]]] = []
+    for concept in concepts:
+        found, seen = [], set()
+        for quote in concept.evidence:
+            proposed += 1
+            hit = index.find(quote["quote"], min_similarity, quote.get("speaker") or None)
+            if hit is not None and (hit.utterance_index, hit.quote) not in seen:
+                seen.add((hit.utterance_index, hit.quote))
+                found.append(hit.to_json())
+        valid += len(found)
+        if found:
+            found.sort(key=lambda e: (e["role"] != "learner", e["utterance_index"]))
+            kept.append((concept, sorted(found[:MAX_QUOTES_PER_CONCEPT], key=lambda e: e["utterance_index"])))
+    return Validated(kept, proposed, valid)
