@@ -34,6 +34,7 @@ from activities.nudge_activities import NudgeActivities
 from activities.organization_activities import OrganizationActivities
 from activities.reconciler_activities import ReconcilerActivities
 from activities.remediation_activities import RemediationActivities
+from activities.session_activities import SessionActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
 from activities.suggestion_activities import SuggestionActivities
@@ -53,6 +54,7 @@ from workflows.grading import GradingWorkflow
 from workflows.learner_context import LearnerContextWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
+from workflows.session_analysis import SessionAnalysisWorkflow
 from workflows.source_ingestion import SourceIngestionWorkflow
 from workflows.study_content import StudyContentWorkflow
 from workflows.subject_suggestions import SubjectSuggestionsWorkflow
@@ -80,6 +82,7 @@ WORKFLOWS = [
     SubjectSuggestionsWorkflow,
     AssignmentFanOutWorkflow,
     LearnerContextWorkflow,
+    SessionAnalysisWorkflow,
     GradingWorkflow,
 ]
 
@@ -99,6 +102,7 @@ class ActivitySet:
     reconciler: ReconcilerActivities
     suggestions: SuggestionActivities
     organizations: OrganizationActivities
+    sessions: SessionActivities
     grading: GradingActivities
 
     def all(self) -> list:
@@ -141,6 +145,15 @@ class ActivitySet:
             self.suggestions.suggest_from_history,
             self.organizations.fan_out_assignment,
             self.organizations.write_learner_context,
+            self.sessions.read_session,
+            self.sessions.index_session,
+            self.sessions.analyse_window,
+            self.sessions.persist_analysis,
+            self.sessions.plan_practice,
+            self.sessions.apply_mastery,
+            self.sessions.assign_practice,
+            self.sessions.finish_session,
+            self.sessions.mark_session_failed,
             self.grading.grade_and_route,
             self.grading.record_review,
             self.grading.finalize_unreviewed,
@@ -154,6 +167,7 @@ class ActivitySet:
             self.sources.index_source_batch,
             self.indexing.index_course_outline,
             self.indexing.index_topic_notes,
+            self.sessions.index_session,
         ]
 
 
@@ -181,6 +195,7 @@ def build_activities(
         reconciler=ReconcilerActivities(settings, session_factory, client, store),
         suggestions=SuggestionActivities(settings, session_factory, llm),
         organizations=OrganizationActivities(settings, session_factory, llm),
+        sessions=SessionActivities(settings, session_factory, llm, embedder, store, client),
         grading=GradingActivities(settings, session_factory, llm, embedder),
     )
 

@@ -38,6 +38,7 @@ from api.routes import (
     notifications,
     organizations,
     remediation,
+    sessions,
     sources,
     study_content,
     study_time,
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         organizations.router,
         assignments.router,
         tutor.router,
+        sessions.router,
     ):
         app.include_router(router)
     if settings.metrics_enabled:

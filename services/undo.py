@@ -44,6 +44,8 @@ async def undo(
     """True when the subject was still in progress and is now failed (and its quota refunded)."""
     if kind == SubjectKind.source:
         return await fail_source(sessions, store, subject_id, SOURCE_INTERRUPTED)
+    if kind == SubjectKind.session:
+        return await _undo_session(sessions, store, subject_id)
     async with sessions.begin() as session:
         if kind == SubjectKind.grading:
             return await _undo_grading(session, subject_id)
@@ -117,3 +119,18 @@ async def _undo_study_content(session: AsyncSession, day_timezone: str, content_
     )
     await refund_study_content_quota(session, requested.owner_id, today_in(day_timezone, requested.updated_at))
     return True
+
+
+SESSION_INTERRUPTED = "Analysing this session was interrupted; upload it again or correct it to analyse it again."
+
+
+async def _undo_session(sessions: async_sessionmaker[AsyncSession], store: ObjectStore, session_id: uuid.UUID) -> bool:
+    from db.models import TutoringSession
+    from services.sessions import fail_session
+
+    async with sessions.begin() as session:
+        failed = await fail_session(session, session_id, None, SESSION_INTERRUPTED)
+        source_id = await session.scalar(select(TutoringSession.source_id).where(TutoringSession.id == session_id))
+    if source_id is not None:  # a first analysis never read: its transcript goes with it
+        await fail_source(sessions, store, source_id, SESSION_INTERRUPTED)
+    return failed

@@ -327,6 +327,51 @@ class Settings(BaseSettings):
     conversation_idle_minutes: float = Field(default=30, gt=0, description="a conversation's run closes after this")
     conversation_questions_per_run: int = Field(default=50, ge=1, description="then continue-as-new")
 
+    # --- tutoring sessions -------------------------------------------------------------------
+    session_window_words: int = Field(
+        default=600,
+        ge=50,
+        description="words of transcript per analysis window (one LLM call each): 600 words (~850 tokens as "
+        "`12:30 L: text` lines) leave room in a 2,048-token model for the instructions and the reply",
+    )
+    session_max_words: int = Field(
+        default=40_000, ge=100, description="a transcript longer than this fails with the reason (about 4 hours)"
+    )
+    session_evidence_min_similarity: float = Field(
+        default=90,
+        ge=0,
+        le=100,
+        description="an evidence quote counts only when it occurs in the transcript at least this similar "
+        "(rapidfuzz partial ratio, 0-100, after case and punctuation are folded)",
+    )
+    session_evidence_weight: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="how far one concept shown in a session moves mastery, as a share of one quiz answer's move",
+    )
+    session_topic_match_similarity: float = Field(
+        default=85,
+        ge=0,
+        le=100,
+        description="a session's concept is the learner's existing topic when their names are at least this "
+        "similar (rapidfuzz token-set ratio); else it becomes a topic of the session's practice course",
+    )
+    session_practice_due_days: int = Field(
+        default=5, ge=1, description="practice assigned from a session is due this many days after the analysis"
+    )
+    session_practice_topics: int = Field(
+        default=5, ge=1, le=12, description="most concepts a session's practice set is aimed at"
+    )
+    sessions_burst: int = Field(default=5, ge=1, description="session analyses a learner's account may start at once")
+    sessions_per_day: int = Field(
+        default=20, ge=1, description="session analyses per learner per day using the LLM; beyond, extractive"
+    )
+    tutor_digest_schedule_id: str = "tutor-digest-weekly"
+    tutor_digest_weekday: int = Field(
+        default=0, ge=0, le=6, description="day of the tutors' weekly digest (0 = Monday), at NUDGE_HOUR"
+    )
+
     # --- engagement nudges (Temporal Schedule) ---------------------------------------------
     reconcile_schedule_id: str = "stuck-row-reconciler"
     reconcile_interval_seconds: float = Field(

@@ -94,6 +94,7 @@ class SubjectKind(StrEnum):
     assignment = "assignment"  # a group's fan-out
     learner_context = "learner_context"
     grading = "grading"  # the free-text answers of one quiz attempt
+    session = "session"  # a tutoring session's analysis (one version)
 
 
 class Role(StrEnum):
@@ -126,6 +127,20 @@ class HandoffStatus(StrEnum):
     accepted = "accepted"
     resolved = "resolved"
     declined = "declined"
+
+
+class SessionStatus(StrEnum):
+    """A tutoring session (and each version of its analysis)."""
+
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
+
+
+class LearnerShowed(StrEnum):
+    understood = "understood"
+    partial = "partial"  # wrong or prompted at first, right later in the session
+    misconception = "misconception"  # still wrong at the end
 
 
 class ReviewStatus(StrEnum):

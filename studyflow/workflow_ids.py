@@ -68,3 +68,13 @@ def learner_context(organization_id: uuid.UUID, learner_id: uuid.UUID) -> str:
     """One writer of a learner's context per organisation; evidence arriving while it runs makes
     it write again (it loops while its row is stale)."""
     return f"learner-context-{organization_id}-{learner_id}"
+
+
+def session_analysis(session_id: uuid.UUID, version: int) -> str:
+    """One run per version of a session's analysis (a correction is the next version)."""
+    return f"session-analysis-{session_id}-v{version}"
+
+
+def tutor_digest() -> str:
+    """The weekly digest schedule's runs; Temporal appends the scheduled time to each."""
+    return "tutor-digest"

@@ -14,6 +14,7 @@ CONVERSATION = "ConversationWorkflow"
 SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
 ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
+SESSION_ANALYSIS = "SessionAnalysisWorkflow"
 GRADING = "GradingWorkflow"
 
 # Queries and updates the API sends by name.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import insert, select
 
@@ -43,7 +44,9 @@ BODIES = {
         "learner_id": "00000000-0000-0000-0000-000000000000",
     },
     ("POST", "/v1/grading-reviews/{review_id}/grade"): {"scores": {"p1": 1}},
+    ("PATCH", "/v1/sessions/{session_id}"): {"speaker_mapping": {"Ms Patel": "tutor", "Jordan": "learner"}},
 }
+SESSION = Path(__file__).parent / "data" / "sessions" / "algebra_quadratics_01.vtt"
 
 
 async def _notification(session_factory, owner: str) -> str:
@@ -123,6 +126,14 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         return (await api.http.get("/v1/suggestions", headers=api.auth(owner))).json()["suggestions"]
 
     [suggestion, *_] = await poll_until(suggestions, lambda found: len(found) == 3)
+    # A tutoring session the owner uploaded for themself.
+    accepted = await api.http.post(
+        "/v1/sessions",
+        files={"file": (SESSION.name, SESSION.read_bytes(), "application/octet-stream")},
+        data={"subject": "Algebra"},
+        headers=api.auth(owner),
+    )
+    assert accepted.status_code == 202, accepted.text
     return {
         "course_id": course["id"],
         "topic_id": topic_id,
@@ -138,6 +149,7 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         "suggestion_id": suggestion["id"],
         "attempt_id": attempt["attempt_id"],
         "review_id": await _review(session_factory, owner, attempt["attempt_id"]),
+        "session_id": accepted.json()["id"],
     }
 
 

@@ -16,6 +16,7 @@ from studyflow.contracts.llm_drafts import (
     LearnerContextDraft,
     QuizDraft,
     RemediationDraft,
+    SessionInsightsDraft,
     ShortAnswerGradeDraft,
     ShortAnswerSetDraft,
     SubjectSuggestionsDraft,
@@ -616,6 +617,34 @@ def learner_context(facts: str, *, few_shot: bool = False) -> Prompt:
             schema_name="learner_context",
             messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
             schema=LearnerContextDraft.model_json_schema(),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
+    )
+
+
+def session_insights(subject: str, window_text: str, part: int, parts: int, *, few_shot: bool = False) -> Prompt:
+    """One window of a tutoring session's transcript (`12:30 L: text` lines). Quotes must be copied
+    exactly: they are checked against the transcript and dropped when not found there."""
+    where = f" (part {part} of {parts} of the session)" if parts > 1 else ""
+    request = (
+        f"Transcript of a tutoring session on {subject}{where}. T is the tutor, L the learner, O anyone "
+        f"else.\n\n{window_text}\n\n"
+        "List the concepts taught in this part (at most 6; skip small talk). For each: `name`, "
+        "`difficulty` 1-10 for this learner, `learner_showed`: `understood` (correct on their own), "
+        "`partial` (wrong or prompted first, right later), or `misconception` (still wrong); and "
+        "`evidence`: 1-3 quotes copied word for word from the lines above (5-25 words from one line, "
+        "the learner's words where possible), each with its `speaker` letter. Then `topics`, the "
+        "learner's `strengths`, `areas_for_improvement` and the `action_items` the tutor set. Say only "
+        "what the transcript shows."
+    )
+    schema = copy.deepcopy(SessionInsightsDraft.model_json_schema())
+    return _finished(
+        Prompt(
+            purpose="session_insights",
+            schema_name="session_insights",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=schema,
             version=PROMPT_VERSION,
         ),
         few_shot,

@@ -14,7 +14,7 @@ from api.schemas.study_content import StudyContentType
 from db.models import QuizAttempt, RemediationPlan
 from services import attempts, grading
 from services.owned import owned_study_content
-from services.policy import Action
+from services.policy import Action, LearnerData, authorize
 
 router = APIRouter(prefix="/v1", tags=["quiz attempts"])
 
@@ -63,7 +63,9 @@ async def submit_attempt(
 async def check_answer(quiz_id: uuid.UUID, body: AnswerCheck, admission: AdmissionDep) -> QuestionFeedback:
     """Whether one answer is right, with the explanation: the quiz's question-by-question feedback
     mode and practising missed questions. Records nothing; the attempt is what counts."""
-    quiz = await owned_study_content(admission.session, quiz_id, admission.actor, kind=StudyContentType.quiz)
+    quiz = await owned_study_content(
+        admission.session, quiz_id, admission.actor, kind=StudyContentType.quiz, action=Action.study
+    )
     return QuestionFeedback.model_validate(attempts.check_answer(quiz, body.question_id, body.selected_index))
 
 
@@ -74,7 +76,9 @@ async def get_attempt(
     """An attempt with its grades: poll it while `grading_status` is `grading` (free-text answers
     are graded by a workflow, and an uncertain one waits for the tutor)."""
     attempt = await session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None:
         raise ApiError(404, f"attempt {attempt_id} not found")
+    # The learner's, and readable by their linked tutor and their organisation's admins.
+    await authorize(session, user, attempt.user_id, LearnerData.attempt, Action.read, f"attempt {attempt_id}")
     plan_id = await session.scalar(select(RemediationPlan.id).where(RemediationPlan.quiz_attempt_id == attempt.id))
     return await _result(session, attempt, plan_id, settings.quiz_pass_threshold_pct)

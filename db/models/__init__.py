@@ -14,6 +14,13 @@ from db.models.notifications import Notification
 from db.models.organizations import Group, GroupMember, Invitation, Membership, Organization, TutorLink
 from db.models.rate_limits import RateLimitBucket
 from db.models.retrieval import ContentChunk, SemanticCacheEntry
+from db.models.sessions import (
+    MasteryEvidence,
+    SessionAnalysis,
+    SessionConcept,
+    SessionWindowInsight,
+    TutoringSession,
+)
 from db.models.sources import CourseSource, Source
 from db.models.study import (
     FlashcardReview,
@@ -28,6 +35,11 @@ from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
 __all__ = [
+    "MasteryEvidence",
+    "SessionAnalysis",
+    "SessionConcept",
+    "SessionWindowInsight",
+    "TutoringSession",
     "TutorLink",
     "Organization",
     "Membership",

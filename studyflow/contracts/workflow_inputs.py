@@ -137,3 +137,19 @@ class LearnerContextInput(BaseModel):
     retry: LlmRetry = LlmRetry()
     max_rounds: int = 5  # rewrites while new evidence keeps arriving, then the next start takes over
     template_only: bool = False  # the model failed every attempt: the facts in words
+
+
+class SessionAnalysisInput(BaseModel):
+    session_id: uuid.UUID
+    version: int = Field(ge=1)
+    retry: LlmRetry = LlmRetry()
+    window_words: int = Field(default=600, ge=50)
+    # False when the learner's allowance for session analyses is used up: extractive, no model.
+    llm_allowed: bool = True
+    cpu_task_queue: str | None = None  # where indexing runs (workflows/task_queues.py)
+
+
+class TutorDigestInput(BaseModel):
+    """Empty from the schedule; the run decides its week from its own start time."""
+
+    day: date | None = None

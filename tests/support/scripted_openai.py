@@ -378,7 +378,42 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
             "summary": f"They are working hard but {struggling} is not yet secure; start the session there, "
             "then practise with short questions."
         }
+    if schema_name == "session_insights":
+        return session_insights_reply(prompt)
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
+
+
+FABRICATED_QUOTE = "I have always loved studying the migration patterns of arctic terns"
+
+
+def session_insights_reply(prompt: str) -> dict:
+    """Concepts from the window's learner lines (`12:30 L: text`), each quoted from its line, plus
+    one quote nobody said (the validation must drop it): what a model that half-follows the
+    instructions returns."""
+    lines = [
+        m.group(1)
+        for m in re.finditer(r"^(?:[\d:]+ )?L: (.+)$", prompt, flags=re.MULTILINE)
+        if len(m.group(1).split()) >= 6
+    ]
+    verdicts = ("misconception", "understood", "partial")
+    concepts = [
+        {
+            "name": "Idea " + " ".join(re.findall(r"[A-Za-z]+", line)[:3]),
+            "difficulty": 3 + i,
+            "learner_showed": verdicts[i % 3],
+            "evidence": [{"quote": " ".join(line.split()[:12]), "speaker": "L"}],
+        }
+        for i, line in enumerate(lines[:3])
+    ]
+    if concepts:
+        concepts[0]["evidence"].append({"quote": FABRICATED_QUOTE, "speaker": "L"})
+    return {
+        "topics": [c["name"] for c in concepts[:1]],
+        "concepts": concepts,
+        "strengths": ["Keeps going when stuck"],
+        "areas_for_improvement": ["Check each step"],
+        "action_items": ["Practise five more problems"],
+    }
 
 
 # Options of the automatic quiz: unrelated words of similar length, different in every question,
@@ -434,10 +469,6 @@ def main() -> None:
         server.stop()
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _short_answer_items(prompt: str) -> dict:
     """Short-answer items whose rubric points quote the prompt's first excerpts word for word."""
     refs = re.findall(r"^(T\d+): (.+)$", prompt, flags=re.MULTILINE) or [("T1", "the subject")]
@@ -460,3 +491,7 @@ def _short_answer_items(prompt: str) -> dict:
             }
         )
     return {"items": items}
+
+
+if __name__ == "__main__":
+    main()
