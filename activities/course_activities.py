@@ -144,7 +144,7 @@ class CourseActivities:
             )
             if owner_id is None:
                 return False
-            await record_activity_day(session, owner_id, day)
+            await record_activity_day(session, owner_id, day, data.occurred_at)
         return True
 
     @activity.defn

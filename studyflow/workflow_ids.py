@@ -63,3 +63,12 @@ def learner_context(organization_id: uuid.UUID, learner_id: uuid.UUID) -> str:
     """One writer of a learner's context per organisation; evidence arriving while it runs makes
     it write again (it loops while its row is stale)."""
     return f"learner-context-{organization_id}-{learner_id}"
+
+
+def analytics_rollup() -> str:
+    """The nightly rollup schedule's runs (Temporal appends the scheduled time)."""
+    return "analytics-rollup"
+
+
+def analytics_backfill(first, last, organization_id=None) -> str:
+    return f"analytics-backfill-{first}-{last}-{organization_id or 'all'}"
