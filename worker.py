@@ -25,6 +25,7 @@ from activities.background_activities import BackgroundActivities
 from activities.conversation_activities import ConversationActivities
 from activities.course_activities import CourseActivities
 from activities.embedders import build_embedder
+from activities.grading.grading_activities import GradingActivities
 from activities.indexing_activities import IndexingActivities
 from activities.llm.gateway import LlmGateway
 from activities.llm.ledger import LlmLedger
@@ -34,12 +35,13 @@ from activities.nudge_activities import NudgeActivities
 from activities.organization_activities import OrganizationActivities
 from activities.reconciler_activities import ReconcilerActivities
 from activities.remediation_activities import RemediationActivities
+from activities.session_activities import SessionActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
 from activities.suggestion_activities import SuggestionActivities
 from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
-from studyflow.logs import configure_logging
+from studyflow.logs import configure_logging, quiet_expected_retries
 from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect_when_up
@@ -50,9 +52,11 @@ from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
+from workflows.grading import GradingWorkflow
 from workflows.learner_context import LearnerContextWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 from workflows.remediation import RemediationWorkflow
+from workflows.session_analysis import SessionAnalysisWorkflow
 from workflows.source_ingestion import SourceIngestionWorkflow
 from workflows.study_content import StudyContentWorkflow
 from workflows.subject_suggestions import SubjectSuggestionsWorkflow
@@ -81,6 +85,8 @@ WORKFLOWS = [
     AssignmentFanOutWorkflow,
     LearnerContextWorkflow,
     AnalyticsRollupWorkflow,
+    SessionAnalysisWorkflow,
+    GradingWorkflow,
 ]
 
 
@@ -100,6 +106,8 @@ class ActivitySet:
     suggestions: SuggestionActivities
     organizations: OrganizationActivities
     analytics: AnalyticsActivities
+    sessions: SessionActivities
+    grading: GradingActivities
 
     def all(self) -> list:
         return [
@@ -143,6 +151,19 @@ class ActivitySet:
             self.organizations.write_learner_context,
             self.analytics.plan_rollup,
             self.analytics.roll_day,
+            self.sessions.read_session,
+            self.sessions.index_session,
+            self.sessions.analyse_window,
+            self.sessions.persist_analysis,
+            self.sessions.plan_practice,
+            self.sessions.apply_mastery,
+            self.sessions.assign_practice,
+            self.sessions.finish_session,
+            self.sessions.mark_session_failed,
+            self.grading.grade_and_route,
+            self.grading.record_review,
+            self.grading.finalize_unreviewed,
+            self.grading.complete_attempt_grading,
         ]
 
     def cpu_heavy(self) -> list:
@@ -152,6 +173,7 @@ class ActivitySet:
             self.sources.index_source_batch,
             self.indexing.index_course_outline,
             self.indexing.index_topic_notes,
+            self.sessions.index_session,
         ]
 
 
@@ -180,6 +202,8 @@ def build_activities(
         suggestions=SuggestionActivities(settings, session_factory, llm),
         organizations=OrganizationActivities(settings, session_factory, llm),
         analytics=AnalyticsActivities(session_factory),
+        sessions=SessionActivities(settings, session_factory, llm, embedder, store, client),
+        grading=GradingActivities(settings, session_factory, llm, embedder),
     )
 
 
@@ -242,7 +266,7 @@ async def run_worker(settings: Settings) -> None:
     instrument_io(settings, engine)
     client = await connect_when_up(settings, worker_runtime(settings))
     if settings.worker_metrics_port:
-        prometheus_client.start_http_server(settings.worker_metrics_port)
+        prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
     workers = build_workers(client, settings, build_activities(settings, create_session_factory(engine), client))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -263,7 +287,7 @@ def worker_runtime(settings: Settings) -> Runtime | None:
     if not settings.temporal_metrics_port:
         return None
     prometheus = PrometheusConfig(
-        bind_address=f"0.0.0.0:{settings.temporal_metrics_port}",
+        bind_address=f"{settings.worker_metrics_host}:{settings.temporal_metrics_port}",
         histogram_bucket_overrides={name: TASK_WAIT_BUCKETS_MS for name in TASK_WAIT_HISTOGRAMS},
     )
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
@@ -272,6 +296,7 @@ def worker_runtime(settings: Settings) -> Runtime | None:
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
+    quiet_expected_retries()
     asyncio.run(run_worker(settings))
 
 

@@ -14,6 +14,7 @@ from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from activities.material import course_documents, has_material
 from activities.sources.course_material import spread_excerpts
+from db.announcements import announce_ready
 from db.models import Course, Topic
 from db.status_guard import mark_failed
 from db.user_counters import record_activity_day
@@ -136,15 +137,20 @@ class CourseActivities:
         retried activity never counts the same course twice."""
         day = today_in(self._settings.day_timezone, data.occurred_at)
         async with self._sessions.begin() as session:
-            owner_id = await session.scalar(
-                update(Course)
-                .where(Course.id == data.course_id, Course.status == CourseStatus.generating)
-                .values(status=CourseStatus.ready)
-                .returning(Course.owner_id)
-            )
-            if owner_id is None:
+            ready = (
+                await session.execute(
+                    update(Course)
+                    .where(Course.id == data.course_id, Course.status == CourseStatus.generating)
+                    .values(status=CourseStatus.ready)
+                    .returning(Course.owner_id, Course.topic)
+                )
+            ).first()
+            if ready is None:
                 return False
-            await record_activity_day(session, owner_id, day, data.occurred_at)
+            await record_activity_day(session, ready.owner_id, day, data.occurred_at)
+            await announce_ready(
+                session, user_id=ready.owner_id, what="course", subject_id=data.course_id, name=ready.topic, day=day
+            )
         return True
 
     @activity.defn

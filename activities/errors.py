@@ -11,3 +11,8 @@ class SubjectGoneError(Exception):
 class SourceUnreadableError(Exception):
     """A learner's file or page cannot be studied from (encrypted, damaged, empty, too large, no
     answer). The message is written for the learner; retrying would not change it."""
+
+
+class ProviderEventInvalidError(Exception):
+    """A stored provider event (a Clerk delivery) whose data does not fit its schema: applying it
+    again would fail again the same way, so the workflow ends with the reason instead."""

@@ -16,6 +16,7 @@ from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from activities.material import chunks_by_id, has_material, outline_chunk_ids, topic_sentences
 from activities.retrieval import Retriever
+from db.announcements import announce_ready
 from db.models import Course, CourseSource, Topic
 from db.status_guard import mark_failed
 from services.actor import actor_of
@@ -88,18 +89,30 @@ class NotesActivities:
             )
 
         async with self._sessions.begin() as session:
-            completed = await session.scalar(
-                update(Topic)
-                .where(Topic.id == ref.topic_id, Topic.status != TopicStatus.completed)
-                .values(
-                    notes_md=notes_md,
-                    notes_model=model,
-                    status=TopicStatus.completed,
-                    error=None,
-                    generated_at=func.now(),
+            completed = (
+                await session.execute(
+                    update(Topic)
+                    .where(Topic.id == ref.topic_id, Topic.status != TopicStatus.completed)
+                    .values(
+                        notes_md=notes_md,
+                        notes_model=model,
+                        status=TopicStatus.completed,
+                        error=None,
+                        generated_at=func.now(),
+                    )
+                    .returning(Topic.id, Topic.background_queued)
                 )
-                .returning(Topic.id)
-            )
+            ).first()
+            if completed is not None and not completed.background_queued:
+                # Notes a learner asked for (not the background backlog's): tell them they are here.
+                await announce_ready(
+                    session,
+                    user_id=owner_id,
+                    what="notes",
+                    subject_id=ref.topic_id,
+                    name=title,
+                    day=today_in(self._settings.day_timezone),
+                )
             if completed is not None:
                 # Same transaction as the topic change: progress can never disagree with topics.
                 done = Course.topics_completed + 1

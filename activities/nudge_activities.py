@@ -142,7 +142,9 @@ class NudgeActivities:
                 .values(user_id=user.id, kind=KIND, reason=reason, message=message, source=source, day=batch.day)
                 .on_conflict_do_nothing(
                     index_elements=["user_id", "kind", "day"],
-                    index_where=Notification.goal_id.is_(None) & Notification.dedupe_key.is_(None),
+                    index_where=Notification.goal_id.is_(None)
+                    & Notification.dedupe_key.is_(None)
+                    & Notification.subject_id.is_(None),
                 )
                 .returning(Notification.id)
             )

@@ -14,14 +14,14 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from db.models import Course, RemediationPlan, Source, StudyContent, Topic, WorkflowStart
+from db.models import Course, RemediationPlan, Source, StudyContent, Topic, TutoringSession, WorkflowStart
 from services.outbox import discard_start, mark_started, start_recorded
 from services.undo import NOT_STARTED, undo
 from studyflow import workflow_ids
 from studyflow.contracts.activity_io import RelayInput, StuckRowsInput, StuckRowsRepaired
 from studyflow.object_store import ObjectStore
 from studyflow.settings import Settings
-from studyflow.statuses import CourseStatus, GenerationStatus, SourceStatus, SubjectKind, TopicStatus
+from studyflow.statuses import CourseStatus, GenerationStatus, SessionStatus, SourceStatus, SubjectKind, TopicStatus
 
 log = logging.getLogger("studyflow.reconciler")
 
@@ -167,6 +167,12 @@ class ReconcilerActivities:
             .limit(limit)
         ):
             rows.append(StuckRow(SubjectKind.source, source_id, workflow_id))
+        for session_id, version in await session.execute(
+            select(TutoringSession.id, TutoringSession.analysis_version)
+            .where(TutoringSession.status == SessionStatus.processing, TutoringSession.updated_at < cutoff)
+            .limit(limit)
+        ):
+            rows.append(StuckRow(SubjectKind.session, session_id, workflow_ids.session_analysis(session_id, version)))
         return rows
 
     async def _fail(self, row: StuckRow) -> bool:

@@ -17,7 +17,8 @@ from activities.llm.errors import LlmOutputInvalidError
 from activities.llm.gateway import LlmGateway
 from activities.material import chunks_by_id, has_material, outline_chunk_ids, topic_material, topic_sentences
 from activities.retrieval import Retriever
-from db.models import ContentChunk, QuizAttempt, RemediationPlan, StudyContent, Topic
+from db.announcements import announce_ready
+from db.models import ContentChunk, Course, QuizAttempt, RemediationPlan, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.content_rules.output_checks import WAY_FORWARD, plain_reason, remediation_problems
 from studyflow.content_rules.study_validation import validate_quiz
@@ -27,6 +28,7 @@ from studyflow.engines import EXTRACTIVE
 from studyflow.extractive.cards import definitions
 from studyflow.extractive.centrality import key_indexes
 from studyflow.extractive.study_set import study_set
+from studyflow.local_day import today_in
 from studyflow.settings import Settings
 from studyflow.statuses import GenerationStatus
 
@@ -128,11 +130,24 @@ class RemediationActivities:
                 }
             )
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(RemediationPlan)
-                .where(RemediationPlan.id == ref.plan_id, RemediationPlan.status == GenerationStatus.generating)
-                .values(status=GenerationStatus.completed, plan={"topics": sections}, error=None)
-            )
+            done = (
+                await session.execute(
+                    update(RemediationPlan)
+                    .where(RemediationPlan.id == ref.plan_id, RemediationPlan.status == GenerationStatus.generating)
+                    .values(status=GenerationStatus.completed, plan={"topics": sections}, error=None)
+                    .returning(RemediationPlan.user_id, RemediationPlan.course_id)
+                )
+            ).first()
+            if done is not None:
+                topic = await session.scalar(select(Course.topic).where(Course.id == done.course_id))
+                await announce_ready(
+                    session,
+                    user_id=done.user_id,
+                    what="remediation",
+                    subject_id=ref.plan_id,
+                    name=topic or "your course",
+                    day=today_in(self._settings.day_timezone),
+                )
         return len(sections)
 
     async def _from_material(self, course, topic: Topic) -> dict:

@@ -19,6 +19,7 @@ from activities.cache.semantic_cache import CacheScope, SemanticCache
 from activities.course_brief import brief_of
 from activities.embedders import Embedder
 from activities.errors import SubjectGoneError
+from activities.grading.short_answer_gate import gate_short_answers
 from activities.heartbeat import heartbeating
 from activities.llm import prompts
 from activities.llm.errors import LlmOutputInvalidError
@@ -27,6 +28,7 @@ from activities.llm.ledger import LedgerEntry, LlmLedger
 from activities.material import chunks_by_id, outline_chunk_ids, topic_material, topic_sentences
 from activities.quality_gate import QualityGate, llm_repairer, no_repair, thresholds_from
 from activities.retrieval import Retriever
+from db.announcements import announce_ready
 from db.models import ContentChunk, Course, CourseSource, StudyContent, Topic
 from db.status_guard import mark_failed
 from studyflow.content_rules.output_checks import WAY_FORWARD
@@ -42,9 +44,12 @@ from studyflow.contracts.activity_io import (
     RetrievedContext,
     ServeCachedInput,
 )
-from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft
+from studyflow.contracts.llm_drafts import FlashcardSetDraft, QuizDraft, ShortAnswerSetDraft
 from studyflow.engines import EXTRACTIVE
+from studyflow.extractive.short_answers import short_answer_items
 from studyflow.extractive.study_set import study_set
+from studyflow.free_text.item_checks import records_from_draft
+from studyflow.local_day import today_in
 from studyflow.product_metrics import CACHE_LOOKUPS
 from studyflow.settings import Settings
 from studyflow.statuses import GenerationStatus
@@ -135,19 +140,33 @@ class StudyContentActivities:
         quality_report: dict | None = None,
     ) -> bool:
         async with self._sessions.begin() as session:
-            done = await session.scalar(
-                update(StudyContent)
-                .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.generating)
-                .values(
-                    status=GenerationStatus.completed,
-                    payload=payload,
-                    model=model,
-                    served_from=served_from,
-                    error=None,
-                    quality_report=quality_report,
+            done = (
+                await session.execute(
+                    update(StudyContent)
+                    .where(StudyContent.id == content_id, StudyContent.status == GenerationStatus.generating)
+                    .values(
+                        status=GenerationStatus.completed,
+                        payload=payload,
+                        model=model,
+                        served_from=served_from,
+                        error=None,
+                        quality_report=quality_report,
+                    )
+                    .returning(StudyContent.course_id, StudyContent.type)
                 )
-                .returning(StudyContent.id)
-            )
+            ).first()
+            if done is not None:
+                owner = select(Course.owner_id, Course.topic).where(Course.id == done.course_id)
+                course = (await session.execute(owner)).first()
+                if course is not None:
+                    await announce_ready(
+                        session,
+                        user_id=course.owner_id,
+                        what="quiz" if done.type == "quiz" else "flashcards",
+                        subject_id=content_id,
+                        name=course.topic,
+                        day=today_in(self._settings.day_timezone),
+                    )
         return done is not None
 
     # --- activities ----------------------------------------------------------------------
@@ -296,8 +315,46 @@ class StudyContentActivities:
             record["chunk_ids"] = await self._cited_chunks(record, record.pop("source_refs"), source_refs)
             records.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
         payload = {_records_key(kind): records, "dropped": validated.dropped}
+        if kind == "quiz" and self._settings.quiz_short_answers and cited:
+            short, short_report = await self._llm_short_answers(
+                f"{key}:short", call, brief, topic_list, cited, source_refs, refs
+            )
+            payload["questions"] += short
+            payload["short_answer_report"] = short_report
         await self._complete(data.content_id, payload, result.model, "llm", quality_report=report.model_dump())
         return GenerateStudyContentResult(kept=len(records), dropped=report.invalid + report.dropped)
+
+    async def _llm_short_answers(
+        self, key: str, call: dict, brief, topic_list, cited: list, source_refs: dict, refs: dict
+    ) -> tuple[list[dict], dict]:
+        """Short-answer items from the learner's excerpts (only a course with material has
+        excerpts to ground rubric points in), checked by the gate; a reply that cannot be
+        used costs the quiz nothing but these items."""
+        context = [row.text for row in cited]
+        prompt = prompts.short_answer_items(brief, topic_list, context, self._settings.quiz_short_answers)
+        try:
+            async with heartbeating():
+                drafted = await self._llm.generate(prompt, ShortAnswerSetDraft, idempotency_key=key, **call)
+        except LlmOutputInvalidError:
+            return [], {"asked": self._settings.quiz_short_answers, "kept": 0, "dropped_by_reason": {"invalid": 1}}
+        records = records_from_draft(drafted.value.items, set(refs))
+        kept, report = await gate_short_answers(
+            self._embedder, records, context, [list(row.embedding) for row in cited]
+        )
+        out = []
+        for index, record in enumerate(kept, start=1):
+            topic = refs[record.pop("topic_ref")]
+            named = [str(source_refs[r].id) for r in dict.fromkeys(record.pop("source_refs")) if r in source_refs]
+            out.append(
+                {
+                    "id": f"s{index}",
+                    **record,
+                    "chunk_ids": named,
+                    "topic_id": str(topic.id),
+                    "topic_title": topic.title,
+                }
+            )
+        return out, report
 
     async def _extractive_set(self, data: GenerateStudyContentInput, job: _Job) -> GenerateStudyContentResult:
         """Cards or questions cut from the course's material, each from one sentence of one
@@ -342,6 +399,26 @@ class StudyContentActivities:
             topic = job.refs[record.pop("topic_ref")]
             out.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
         payload = {_records_key(kind): out, "dropped": []}
+        if kind == "quiz" and self._settings.quiz_short_answers:
+            made_short = short_answer_items(materials, self._settings.quiz_short_answers)
+            records = [item.record for item in made_short]
+            chunks = [chunk_of[item.record["topic_ref"]].chunk_of(item.sentence) for item in made_short]
+            kept, short_report = await gate_short_answers(
+                self._embedder, records, [c.text for c in chunks], [c.embedding for c in chunks]
+            )
+            for index, record in enumerate(kept, start=1):
+                chunk = chunks[records.index(record)]
+                topic = job.refs[record.pop("topic_ref")]
+                payload["questions"].append(
+                    {
+                        "id": f"s{index}",
+                        **record,
+                        "chunk_ids": [str(chunk.id)],
+                        "topic_id": str(topic.id),
+                        "topic_title": topic.title,
+                    }
+                )
+            payload["short_answer_report"] = short_report
         await self._complete(data.content_id, payload, EXTRACTIVE, EXTRACTIVE, quality_report=gated.report.model_dump())
         return GenerateStudyContentResult(kept=len(out), dropped=gated.report.dropped)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -9,6 +10,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
+from activities.errors import ProviderEventInvalidError
 from db.models import (
     ContentChunk,
     Course,
@@ -24,14 +26,7 @@ from db.models import (
 )
 from studyflow import search_attributes
 from studyflow.contracts.activity_io import ClerkEventOutcome, UserRef, WebhookEventRef
-
-
-def _primary_email(data: dict) -> str | None:
-    primary = data.get("primary_email_address_id")
-    for address in data.get("email_addresses") or []:
-        if address.get("id") == primary or primary is None:
-            return address.get("email_address")
-    return None
+from studyflow.contracts.provider_events import CLERK_USER_EVENTS, ClerkUser, clerk_user_data, reason_of
 
 
 class UserActivities:
@@ -45,12 +40,18 @@ class UserActivities:
             event = await session.get(WebhookEvent, ref.event_row_id)
             if event is None:
                 return ClerkEventOutcome(action="ignored")
-            data = (event.payload or {}).get("data") or {}
-            clerk_id = data.get("id")
-            if not isinstance(clerk_id, str) or not clerk_id:
+            if event.event_type not in CLERK_USER_EVENTS:
                 return ClerkEventOutcome(action="ignored")
-            if event.event_type in ("user.created", "user.updated"):
-                email = _primary_email(data)
+            payload = event.payload if isinstance(event.payload, dict) else {}
+            try:
+                # The API checked this before recording it; a row recorded before that check
+                # existed (or written by hand) may still not fit, and no retry would change it.
+                user = clerk_user_data(event.event_type, payload.get("data"))
+            except ValidationError as exc:
+                raise ProviderEventInvalidError(f"{event.event_type} {event.event_id}: {reason_of(exc)}") from None
+            clerk_id = user.id
+            if isinstance(user, ClerkUser):
+                email = user.primary_email
                 # Upsert, but a deleted account stays deleted: a late or replayed update must
                 # not bring its data back.
                 statement = insert(User).values(clerk_id=clerk_id, email=email)

@@ -45,6 +45,7 @@ class Authenticator:
             secret_key=settings.clerk_secret_key.get_secret_value() if settings.clerk_secret_key else None,
             authorized_parties=settings.clerk_authorized_parties or None,
             accepts_token=["session_token"],
+            clock_skew_in_ms=int(settings.token_clock_skew_seconds * 1000),
         )
         self._parties = list(settings.clerk_authorized_parties)
         self._max_lifetime = settings.token_max_lifetime_seconds

@@ -9,10 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from temporalio.service import RPCError
 
+from api import validation_messages
 from api.allowed_methods import allowed_methods
 from services.errors import CODES, ServiceError
 
@@ -25,22 +27,49 @@ class ApiError(ServiceError):
     request); services raise ServiceError. Both answer the same way."""
 
 
+# What a refusal may echo of the request: a 1 MB invalid value (or dict key) was once sent back
+# whole. Enough to recognise the field and the value, never the whole of either.
+ECHO_PART = 64
+ECHO_MESSAGE = 300
+MAX_FIELDS = 20
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _body(code: str, message: str, **extra) -> dict:
-    return {"error": {"code": code, "message": message, **extra}}
+    return {"error": {"code": code, "message": _clip(message, 4 * ECHO_MESSAGE), **extra}}
 
 
-def _field_path(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+def _field_path(loc: tuple, body: object = None) -> str:
+    parts = [part for part in loc if part != "body"]
+    # A body that is one of several models chosen by its `kind` (goals): pydantic puts the kind
+    # in the path ("course_by_date.due_date"); the learner's form has just "due_date".
+    if parts and isinstance(body, dict) and parts[0] == body.get("kind") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(_clip(str(part), ECHO_PART) for part in parts) or "body"
 
 
-def _field_error(err: dict) -> dict[str, str]:
+def _field_error(err: dict, body: object = None) -> dict[str, str]:
     if err.get("type") == "json_invalid":
         # FastAPI reports the character offset as the location; say it the way a person reads it.
         position = next((part for part in err.get("loc", ()) if isinstance(part, int)), None)
         reason = (err.get("ctx") or {}).get("error", "invalid JSON")
         where = f" at character {position}" if position is not None else ""
         return {"field": "body", "message": f"malformed JSON{where}: {reason}"}
-    return {"field": _field_path(tuple(err.get("loc", ()))), "message": err.get("msg", "invalid")}
+    field = validation_messages.field_error(_field_path(tuple(err.get("loc", ())), body), err)
+    return {**field, "message": _clip(field["message"], ECHO_MESSAGE)}
+
+
+def _malformed_path_id(errors: list[dict]) -> str | None:
+    """The thing a path names when its id cannot even be parsed: such a link leads nowhere, the
+    same as an id that does not exist (and retrying cannot help)."""
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if len(loc) == 2 and loc[0] == "path" and str(loc[1]).endswith("_id"):
+            return str(loc[1])[: -len("_id")].replace("_", " ")
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -57,6 +86,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("Temporal unavailable: %s", exc)
         return JSONResponse(
             _body("unavailable", "the workflow service is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_: Request, exc: Exception) -> JSONResponse:
+        # No connection free in the engine's pool within DATABASE_POOL_TIMEOUT_SECONDS: overloaded,
+        # not broken, and nothing was done; the client should come back, so 503 and not a 500.
+        log.warning("database pool exhausted: %s", str(exc).splitlines()[0][:200])
+        return JSONResponse(
+            _body("unavailable", "the server is busy (no database connection free); retry shortly"),
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
@@ -79,9 +119,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [_field_error(err) for err in exc.errors()]
-        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
-        return JSONResponse(_body("validation_error", message, fields=fields), status_code=422)
+        errors = list(exc.errors())
+        if thing := _malformed_path_id(errors):
+            return JSONResponse(_body("not_found", f"{thing} not found"), status_code=404)
+        # A body of 10,000 bad values is named by its first few.
+        fields = [_field_error(err, exc.body) for err in errors[:MAX_FIELDS]]
+        return JSONResponse(
+            _body("validation_error", validation_messages.summary(fields), fields=fields), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -101,4 +146,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(_body("internal_error", "internal server error"), status_code=500)
+        # The connection may be in any state now: the client is told to open a new one, not
+        # left to find this one reset.
+        return JSONResponse(
+            _body("internal_error", "internal server error"), status_code=500, headers={"Connection": "close"}
+        )

@@ -9,6 +9,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# Every response's, also those sent before the app sees a request (api/http_limits.py).
+STATIC_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", API_CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+)
 
 
 class SecurityHeadersMiddleware:

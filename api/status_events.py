@@ -38,8 +38,13 @@ RESYNC = StatusEvent(id="", kind="resync", data={})
 
 
 class EventHub:
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, *, max_per_user: int = 5, max_streams: int = 500):
         self._dsn = libpq_url(database_url)
+        # Each open stream costs a queue, a task and a socket: bounded per learner (a few tabs)
+        # and per process, so one learner opening hundreds cannot crowd out everyone else.
+        self._max_per_user = max_per_user
+        self._max_streams = max_streams
+        self._open = 0
         self._boot = uuid.uuid4().hex[:8]
         self._seq = 0
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[StatusEvent]]] = defaultdict(set)
@@ -48,9 +53,31 @@ class EventHub:
         self._listener: asyncio.Task | None = None
         self._listening = asyncio.Event()
 
+    @property
+    def open_streams(self) -> int:
+        return self._open
+
+    def _admit(self, user_id: uuid.UUID) -> None:
+        if len(self._subscribers.get(user_id, ())) >= self._max_per_user:
+            raise ApiError(
+                429,
+                f"too many open event streams: at most {self._max_per_user} per learner; "
+                "close another tab or window of the app (it falls back to polling meanwhile)",
+                headers={"Retry-After": "30"},
+            )
+        if self._open >= self._max_streams:
+            raise ApiError(
+                429,
+                f"this server holds its limit of {self._max_streams} open event streams; "
+                "the app falls back to polling meanwhile",
+                headers={"Retry-After": "30"},
+            )
+
     async def subscribe(self, user_id: uuid.UUID, last_event_id: str | None) -> asyncio.Queue[StatusEvent]:
+        self._admit(user_id)
         queue: asyncio.Queue[StatusEvent] = asyncio.Queue(maxsize=1000)
         self._subscribers[user_id].add(queue)
+        self._open += 1
         if self._listener is None or self._listener.done():
             self._listener = asyncio.create_task(self._listen(), name="status-event-listener")
         # Events written before LISTEN began would be lost silently: wait for it.
@@ -66,8 +93,12 @@ class EventHub:
         return queue
 
     def unsubscribe(self, user_id: uuid.UUID, queue: asyncio.Queue[StatusEvent]) -> None:
-        self._subscribers[user_id].discard(queue)
-        if not self._subscribers[user_id]:
+        queues = self._subscribers.get(user_id)
+        if queues is None or queue not in queues:
+            return
+        queues.discard(queue)
+        self._open -= 1
+        if not queues:
             del self._subscribers[user_id]
 
     async def close(self) -> None:

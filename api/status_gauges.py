@@ -4,9 +4,12 @@ memory (which several API processes would each hold a different copy of)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 _COUNTS = text(
     """
@@ -36,3 +39,25 @@ async def status_metrics(session: AsyncSession) -> list[Metric]:
         else:
             rows.add_metric([table, status], count)
     return [rows, backlog]
+
+
+class CachedStatusMetrics:
+    """The counts scan whole tables: read at most once per `max_age` seconds per process, however
+    often (or by however many scrapers) /metrics is asked, and by one request at a time."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_age: float) -> None:
+        self._sessions = sessions
+        self._max_age = max_age
+        self._lock = asyncio.Lock()
+        self._read_at = float("-inf")
+        self._metrics: list[Metric] = []
+        self.reads = 0  # statements run, for tests
+
+    async def get(self) -> list[Metric]:
+        async with self._lock:
+            if time.monotonic() - self._read_at >= self._max_age:
+                async with self._sessions() as session:
+                    self._metrics = await status_metrics(session)
+                self._read_at = time.monotonic()
+                self.reads += 1
+            return self._metrics

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -25,6 +25,7 @@ class ReceivedFile:
     path: Path
     filename: str | None
     size: int
+    fields: dict[str, str] = field(default_factory=dict)  # the form's text fields beside the file
 
 
 def _too_large(limit: int) -> ApiError:
@@ -40,11 +41,11 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
         yield block
 
 
-async def receive_upload(request: Request, limit: int, directory: Path) -> ReceivedFile:
+async def receive_upload(request: Request, limit: int, directory: Path, max_fields: int = 5) -> ReceivedFile:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _FRAMING_BYTES:
         raise _too_large(limit)
-    parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=5)
+    parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=max_fields)
     try:
         form = await parser.parse()
     except MultiPartException as error:
@@ -53,6 +54,7 @@ async def receive_upload(request: Request, limit: int, directory: Path) -> Recei
     if not isinstance(upload, UploadFile):
         await form.close()
         raise ApiError(422, "file: send the file in a multipart field named 'file'")
+    fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
     try:
         path = directory / "upload"
         size = await asyncio.to_thread(_copy, upload, path)
@@ -60,7 +62,7 @@ async def receive_upload(request: Request, limit: int, directory: Path) -> Recei
         await form.close()
     if size > limit:
         raise _too_large(limit)
-    return ReceivedFile(path=path, filename=upload.filename, size=size)
+    return ReceivedFile(path=path, filename=upload.filename, size=size, fields=fields)
 
 
 def _copy(upload: UploadFile, path: Path) -> int:

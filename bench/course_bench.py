@@ -72,6 +72,17 @@ async def _wait_workflows_closed(address: str, timeout: float = 600) -> None:
         await asyncio.sleep(0.2)
 
 
+async def _post_to_running(address: str, course_ids: list[str], sent_at: dict[str, datetime]) -> list[float]:
+    """From the POST being sent to Temporal having started its workflow (the start is made after
+    the answer): what a learner waits for work to begin, beside the POST's own latency."""
+    client = await Client.connect(address)
+    delays = []
+    for course_id in course_ids:
+        description = await client.get_workflow_handle(f"course-generation-{course_id}").describe()
+        delays.append((description.start_time - sent_at[course_id]).total_seconds() * 1000)
+    return delays
+
+
 async def _probe_start_latency(address: str, stop: asyncio.Event) -> list[float]:
     """Temporal's StartWorkflowExecution alone, every 100 ms while a phase runs: the floor under
     every POST /v1/courses, which makes this call. The probe's workflows go to a queue nobody
@@ -167,13 +178,17 @@ async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | No
                 async with http.get("/v1/me/stats", headers=headers[n % len(headers)]) as response:
                     await response.read()
             created: list[tuple[str, int]] = []
+            sent_at: dict[str, datetime] = {}
 
             async def post(index: int) -> None:
+                sent = datetime.now(UTC)
                 async with http.post(
                     "/v1/courses", json={"topic": f"bench topic {index}"}, headers=headers[index % len(headers)]
                 ) as response:
                     assert response.status == 202, await response.text()
-                    created.append(((await response.json())["course_id"], index % len(headers)))
+                    course_id = (await response.json())["course_id"]
+                    created.append((course_id, index % len(headers)))
+                    sent_at[course_id] = sent
 
             serial = max(10, courses // 4)
             post_serial = await run_load(post, serial, 1)
@@ -194,6 +209,7 @@ async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | No
                 start_latencies = await probe
                 finished = await _wait_all_ready(sessions, serial + courses)
             end_to_end = courses / (finished - started)
+            to_running = await _post_to_running(stack.temporal_address, [c for c, _ in created[serial:]], sent_at)
 
             async def get(_: int) -> None:
                 course_id, user = random.choice(created)
@@ -234,11 +250,16 @@ async def run(courses: int, concurrency: int, reads: int, profile_dir: Path | No
         f"\ncourse generation benchmark: {courses} courses, concurrency 1 and {concurrency}, "
         f"{stack.api_processes} API process(es), workers {topology} ({len(workers)} process(es)), LLM answers instantly"
     )
-    print(post_serial.line("(a) POST /v1/courses  c1") + _goal(post_serial.p99_ms <= 50, "p99 <= 50 ms"))
-    print(post_stats.line(f"(a) POST /v1/courses  c{concurrency}") + _goal(post_stats.p99_ms <= 150, "p99 <= 150 ms"))
+    print(post_serial.line("(a) POST /v1/courses  c1") + _goal(post_serial.p99_ms <= 20, "p99 <= 20 ms"))
+    print(post_stats.line(f"(a) POST /v1/courses  c{concurrency}") + _goal(post_stats.p99_ms <= 50, "p99 <= 50 ms"))
+    print(
+        f"    POST → workflow running (started after the answer): p50={statistics.median(to_running):7.2f} ms  "
+        f"p99={percentile(to_running, 99):7.2f} ms  (n={len(to_running)})"
+    )
     print(
         f"    Temporal StartWorkflowExecution alone meanwhile: p50={statistics.median(start_latencies):7.2f} ms  "
-        f"p99={percentile(start_latencies, 99):7.2f} ms  (n={len(start_latencies)}; the floor under a POST)"
+        f"p99={percentile(start_latencies, 99):7.2f} ms  "
+        f"(n={len(start_latencies)}; what an inline start added to a POST)"
     )
     met = "met" if workflow_waits.bound(0.99) <= 100 else "not met"
     print("    " + workflow_waits.line("workflow-task schedule-to-start") + f"   goal p99 <= 100 ms: {met}")

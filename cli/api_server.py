@@ -9,6 +9,11 @@ from __future__ import annotations
 from api.process_metrics import fresh_metrics_dir
 from studyflow.settings import Settings
 
+# Every way the API is served uses these (tests/support/api_process.py too): request heads bounded
+# where they arrive (api/http_limits.py), and no `server: uvicorn` advertised.
+HTTP_PROTOCOL = "api.http_limits:BoundedHttpToolsProtocol"
+UVICORN_OPTIONS = {"http": HTTP_PROTOCOL, "server_header": False}
+
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, processes: int | None = None) -> None:
     import uvicorn
@@ -27,4 +32,5 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         port=port or settings.api_port,
         workers=processes,
         access_log=settings.api_access_log,
+        **UVICORN_OPTIONS,
     )

@@ -15,7 +15,7 @@ import sys
 import time
 
 from api.dev_auth import ensure_keypair
-from cli import local_llm, local_servers
+from cli import local_llm, local_servers, running_stack
 from cli.embedded_postgres import EmbeddedPostgres
 from cli.embedded_temporal import start_dev_server
 from cli.ports import require_free, wait_for_port
@@ -50,21 +50,20 @@ def _terminate(name: str, proc: subprocess.Popen, timeout: float = 15) -> None:
 def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    needed = {"API": settings.api_port}
     configured = bool(settings.openai_base_url or settings.openai_api_key)
     use_local_llm = not configured and local_llm.available()
+    # Every port the stack will bind, checked before anything starts: a taken one is named with
+    # the setting that moves it, instead of a child dying later with "address already in use".
+    require_free(_ports_needed(settings, use_local_llm), settings.api_host)
     if not configured and (offer := local_servers.offer(local_servers.probe())):
         print(offer, flush=True)
-    if use_local_llm:
-        needed["local model"] = settings.local_llm_port
-    if not settings.temporal_address:
-        needed |= {"Temporal": settings.temporal_port, "Temporal UI": settings.temporal_ui_port}
-    require_free(needed, settings.api_host)
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     children: list[tuple[str, subprocess.Popen]] = []
     postgres: EmbeddedPostgres | None = None
-    env = dict(os.environ)
+    env = {**_quiet_child_env(), **os.environ}
+    # Like everything else the embedded stack starts, the worker's metrics listen on loopback.
+    env.setdefault("WORKER_METRICS_HOST", "127.0.0.1")
     started = time.monotonic()
     try:
         database_url = settings.database_url
@@ -120,7 +119,7 @@ def run(settings: Settings) -> int:
         # Embedding (sources, outline and notes indexing) in a process of its own, at a lower
         # priority: a learner's 200-page PDF never delays another learner's workflow tasks or tutor
         # answer (bench.chat_bench, bench.ingest_bench). Explicit WORKER_QUEUES keeps one process.
-        for name, queues in _worker_processes(env):
+        for name, queues in _worker_processes(env, settings):
             children.append((name, _spawn([sys.executable, "-m", "worker"], {**env, **queues})))
         children.append(
             (
@@ -140,8 +139,9 @@ def run(settings: Settings) -> int:
                 ),
             )
         )
-        if not wait_for_port(settings.api_host, settings.api_port, timeout=60):
-            raise SystemExit("the API did not start listening; see its output above")
+        print("▸ waiting for the API and a worker on every task queue", flush=True)
+        _wait_until_ready(settings, children)
+        running_stack.record(settings)
         print(
             f"\nstudyflow is up in {time.monotonic() - started:.1f}s\n"
             f"  web app      http://{settings.api_host}:{settings.api_port}  "
@@ -154,6 +154,7 @@ def run(settings: Settings) -> int:
                 else ""
             )
             + "  token        make token USER=<id>\n"
+            + f"  logs         {settings.data_dir / 'logs'} (install), {settings.data_dir / 'temporal.log'}\n"
             "Ctrl-C stops everything.",
             flush=True,
         )
@@ -173,14 +174,91 @@ def run(settings: Settings) -> int:
             _terminate(name, proc)
         if postgres is not None:
             postgres.stop()
+        running_stack.forget(settings)
         print("▸ stopped", flush=True)
 
 
-def _worker_processes(env: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+# The first start exports the embedding model (minutes on a busy 2-core machine) before the
+# workers poll; a status line every REPORT_EVERY_SECONDS says what is still missing.
+READY_TIMEOUT_SECONDS = 900
+REPORT_EVERY_SECONDS = 30
+
+
+def _ports_needed(settings: Settings, use_local_llm: bool) -> dict[str, tuple[int, str]]:
+    """Name → (port, the setting that moves it), for every port `studyflow dev` will bind."""
+    needed = {"API": (settings.api_port, "API_PORT")}
+    if use_local_llm:
+        needed["local model"] = (settings.local_llm_port, "LOCAL_LLM_PORT")
+    if not settings.temporal_address:
+        needed["Temporal"] = (settings.temporal_port, "TEMPORAL_PORT")
+        needed["Temporal UI"] = (settings.temporal_ui_port, "TEMPORAL_UI_PORT")
+    if settings.temporal_metrics_port:
+        needed["worker's Temporal metrics"] = (settings.temporal_metrics_port, "TEMPORAL_METRICS_PORT")
+    if settings.worker_metrics_port:
+        needed["worker's metrics"] = (settings.worker_metrics_port, "WORKER_METRICS_PORT")
+    if "WORKER_QUEUES" not in os.environ:
+        cpu = _cpu_worker_ports(settings)
+        for name, setting in (("Temporal metrics", "TEMPORAL_METRICS_PORT"), ("metrics", "WORKER_METRICS_PORT")):
+            if cpu[setting]:
+                needed[f"cpu worker's {name}"] = (int(cpu[setting]), setting)
+    return needed
+
+
+def _quiet_child_env() -> dict[str, str]:
+    """Defaults (the learner's environment wins) that keep the terminal to what matters: no
+    download/progress bars from the embedding libraries, no line per polled request."""
+    return {
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TQDM_DISABLE": "1",
+        "TRANSFORMERS_VERBOSITY": "error",
+        "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "API_ACCESS_LOG": "false",
+    }
+
+
+def _wait_until_ready(settings: Settings, children: list[tuple[str, subprocess.Popen]]) -> None:
+    """Until `/readyz` answers 200: the database and Temporal answer and a worker polls every
+    task queue. A child that exits meanwhile stops the stack with its name."""
+    import httpx
+
+    url = f"http://{settings.api_host}:{settings.api_port}/readyz"
+    started = time.monotonic()
+    deadline = started + READY_TIMEOUT_SECONDS
+    reported = started
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        if time.monotonic() - reported >= REPORT_EVERY_SECONDS:
+            reported = time.monotonic()
+            print(f"  still starting after {reported - started:.0f}s: {last}", flush=True)
+        for name, proc in children:
+            if proc.poll() is not None:
+                raise SystemExit(f"✗ {name} exited with code {proc.returncode} while starting; see its output above")
+        try:
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200:
+                return
+            checks = response.json().get("checks", {})
+            last = ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok") or f"HTTP {response.status_code}"
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(1)
+    raise SystemExit(f"✗ the stack was not ready after {READY_TIMEOUT_SECONDS}s ({last})")
+
+
+def _cpu_worker_ports(settings: Settings) -> dict[str, str]:
+    """Two processes cannot bind the same metrics ports: the cpu worker serves its own, two above
+    the worker's (9466 and 9467 by default); blank where the worker's are off."""
+    return {
+        "TEMPORAL_METRICS_PORT": str(settings.temporal_metrics_port + 2) if settings.temporal_metrics_port else "",
+        "WORKER_METRICS_PORT": str(settings.worker_metrics_port + 2) if settings.worker_metrics_port else "",
+    }
+
+
+def _worker_processes(env: dict[str, str], settings: Settings) -> list[tuple[str, dict[str, str]]]:
     if "WORKER_QUEUES" in env:
         return [("worker", {})]
-    # Two processes cannot bind the same metrics ports: the cpu worker serves its own.
-    cpu_ports = {"WORKER_METRICS_PORT": "9467", "TEMPORAL_METRICS_PORT": "9466"}
+    cpu_ports = _cpu_worker_ports(settings)
     return [
         ("worker", {"WORKER_QUEUES": '["interactive","background"]'}),
         ("cpu worker", {"WORKER_QUEUES": '["cpu"]', **cpu_ports}),

@@ -88,12 +88,35 @@ def _cmd_token(args: argparse.Namespace) -> int:
     if not user or len(user) > 255:
         print("token: give a user id of 1 to 255 characters", file=sys.stderr)
         return 2
+    settings = _stack_settings(settings)
+    existed = (settings.dev_key_dir / "private.pem").exists()
     private_pem, _ = ensure_keypair(settings.dev_key_dir)
+    if not existed:
+        print(
+            f"token: created a new signing key in {settings.dev_key_dir}; only a stack with "
+            f"DATA_DIR={settings.data_dir} accepts this token",
+            file=sys.stderr,
+        )
     org = args.org.strip() if args.org else None
     if org and not org.startswith("org_"):
         org = f"org_{org}"  # `ORG=demo` names the embedded organisation org_demo
     print(mint_session_token(private_pem, user, ttl_seconds=args.ttl, email=args.email, org_id=org, org_role=args.role))
     return 0
+
+
+def _stack_settings(settings):
+    """An explicit DATA_DIR wins; otherwise the data directory of the `make dev` running from
+    this checkout (its key signs tokens it accepts), said on stderr when it is not the default."""
+    from cli import running_stack
+
+    if "data_dir" in settings.model_fields_set:
+        return settings
+    running = running_stack.running_data_dir()
+    if running is None:
+        return settings
+    if running.resolve() != settings.data_dir.resolve():
+        print(f"token: using the running stack's data directory {running}", file=sys.stderr)
+    return settings.model_copy(update={"data_dir": running})
 
 
 def _cmd_apply_schedules(_: argparse.Namespace) -> int:

@@ -122,7 +122,7 @@ def run(settings: Settings, out=sys.stdout) -> int:
     if not primary.usable:
         print(
             "The primary endpoint is not usable: studyflow's LLM work will fail. Set OPENAI_BASE_URL, "
-            "OPENAI_MODEL and OPENAI_API_KEY (see README, 'The LLM'), or run `make dev` with nothing set "
+            "OPENAI_MODEL and OPENAI_API_KEY (see docs/llm.md), or run `make dev` with nothing set "
             "for the bundled demo model.",
             file=out,
         )

@@ -15,13 +15,21 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def require_free(ports: dict[str, int], host: str = "127.0.0.1") -> None:
-    taken = [f"{name} port {port}" for name, port in ports.items() if not port_is_free(host, port)]
+def require_free(ports: dict[str, tuple[int, str]], host: str = "127.0.0.1") -> None:
+    """Exit with one message naming every taken port and the setting that moves it.
+
+    `ports` maps a name to (port, setting); a port is checked on `host` and on every interface,
+    since a server listening on 0.0.0.0 takes it for loopback too."""
+    taken = [
+        (name, port, setting)
+        for name, (port, setting) in ports.items()
+        if not (port_is_free(host, port) and port_is_free("0.0.0.0", port))
+    ]
     if taken:
-        raise SystemExit(
-            "cannot start: " + ", ".join(taken) + " already in use "
-            "(stop the other process or set API_PORT / TEMPORAL_PORT / TEMPORAL_UI_PORT)"
-        )
+        names = ", ".join(f"{name} port {port}" for name, port, _ in taken)
+        settings = sorted({setting for _, _, setting in taken if setting})
+        how = f" or set {' / '.join(settings)}" if settings else ""
+        raise SystemExit(f"cannot start: {names} already in use (another studyflow stack? stop the other process{how})")
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> bool:

@@ -19,11 +19,16 @@ def libpq_url(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30
+) -> AsyncEngine:
+    """`pool_timeout`: a caller that gets no connection in this time raises sqlalchemy's
+    TimeoutError, which the API answers with 503 and Retry-After (api/errors.py)."""
     return create_async_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=False,
     )
 

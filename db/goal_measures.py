@@ -36,6 +36,11 @@ GOAL_MEASURES = """
                               FROM quiz_attempts qa
                              WHERE g.kind = 'daily_minutes' AND qa.user_id = g.user_id
                             UNION ALL
+                            -- Reading notes, browsing cards and reviewing count as study minutes too.
+                            SELECT st.day, st.seconds / 60.0
+                              FROM study_time st
+                             WHERE g.kind = 'daily_minutes' AND st.user_id = g.user_id
+                            UNION ALL
                             SELECT (r.reviewed_at AT TIME ZONE :tz)::date, 1
                               FROM flashcard_reviews r JOIN flashcard_states s ON s.id = r.card_state_id
                              WHERE g.kind = 'daily_reviews' AND s.user_id = g.user_id) per_event

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.mastery import record_answer
 from db.models import QuizAttempt, RemediationPlan, StudyContent
 from db.user_counters import add_quiz_attempt, record_activity_day
+from services import grading
 from services.admission import Admission
 from services.assignment_targets import complete_by_attempt
 from services.errors import ServiceError
@@ -23,9 +24,9 @@ from services.learner_context import mark_stale
 from services.llm_allowance import Allowance, LlmWork
 from services.outbox import StartRequest
 from studyflow import search_attributes, start_inputs, workflow_ids, workflow_types
-from studyflow.content_rules.grading import UnknownQuestionsError, grade
+from studyflow.content_rules.grading import UnknownQuestionsError, WrongAnswerTypeError, grade
 from studyflow.contracts.workflow_inputs import RemediationInput
-from studyflow.statuses import GenerationStatus, SubjectKind
+from studyflow.statuses import AttemptGrading, GenerationStatus, SubjectKind
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class AttemptOutcome:
 async def submit_attempt(
     admission: Admission,
     quiz: StudyContent,
-    answers: dict[str, int],
+    answers: dict[str, int | str],
     duration_seconds: int,
     idempotency_key: str | None,
 ) -> AttemptOutcome:
@@ -46,13 +47,13 @@ async def submit_attempt(
         return await _replay(session, previous, quiz.id)
     if quiz.status != GenerationStatus.completed:
         raise ServiceError(409, f"quiz {quiz.id} is {quiz.status}; it can be attempted once generated")
-    bad = [qid for qid, index in answers.items() if not 0 <= index <= 3]
+    bad = [qid for qid, index in answers.items() if isinstance(index, int) and not 0 <= index <= 3]
     if bad:
         raise ServiceError(422, f"answers must be option indexes 0-3 (question ids: {', '.join(sorted(bad))})")
     questions = (quiz.payload or {}).get("questions", [])
     try:
         graded = grade(questions, answers)
-    except UnknownQuestionsError as exc:
+    except (UnknownQuestionsError, WrongAnswerTypeError) as exc:
         raise ServiceError(422, str(exc)) from exc
     await admission.allow_llm(LlmWork.attempt, per=quiz.id)
 
@@ -70,6 +71,7 @@ async def submit_attempt(
             duration_seconds=duration_seconds,
             weak_topics=graded.weak_topic_ids,
             feedback=graded.feedback,
+            grading_status=AttemptGrading.grading if graded.short_answers else AttemptGrading.graded,
         )
         .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
         .returning(QuizAttempt.id)
@@ -90,8 +92,12 @@ async def submit_attempt(
     admission.adopt(await complete_reached_goals(session, settings, actor, admission.today))
     await complete_by_attempt(session, actor.id, quiz, graded.percentage)
     admission.adopt(await mark_stale(session, settings, actor.id))
+    if graded.short_answers:
+        # Free-text answers are graded by a workflow; their mastery moves when each grade is final.
+        await grading.admit_grading(admission, attempt_id, quiz, graded.short_answers)
     plan_id = None
-    if graded.percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
+    # The pass mark is judged at submit on what is graded at submit (the multiple-choice part).
+    if graded.choice_percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
         allowance = await admission.allow_llm(LlmWork.remediation)
         plan_id = await session.scalar(
             insert(RemediationPlan)
@@ -130,3 +136,14 @@ async def _replay(session: AsyncSession, attempt: QuizAttempt, quiz_id: uuid.UUI
         raise ServiceError(422, "Idempotency-Key was already used for an attempt on another quiz")
     plan_id = await session.scalar(select(RemediationPlan.id).where(RemediationPlan.quiz_attempt_id == attempt.id))
     return AttemptOutcome(attempt, plan_id)
+
+
+def check_answer(quiz: StudyContent, question_id: str, selected_index: int) -> dict:
+    """One question's feedback, for the quiz's feedback mode and for practising missed questions:
+    the learner asked to see the answer, so nothing is recorded (an attempt is)."""
+    if quiz.status != GenerationStatus.completed:
+        raise ServiceError(409, f"quiz {quiz.id} is {quiz.status}; it can be answered once generated")
+    question = next((q for q in (quiz.payload or {}).get("questions", []) if q["id"] == question_id), None)
+    if question is None:
+        raise ServiceError(422, f"unknown question ids: {question_id}")
+    return grade([question], {question_id: selected_index}).feedback[0]

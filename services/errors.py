@@ -12,10 +12,12 @@ CODES = {
     409: "conflict",
     410: "gone",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
     431: "headers_too_large",
+    500: "internal_error",
     503: "unavailable",
 }
 

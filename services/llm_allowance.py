@@ -36,6 +36,8 @@ class LlmWork(StrEnum):
     conversation = "conversation"
     question = "question"
     attempt = "attempt"  # a graded quiz attempt (may start remediation)
+    session = "session"  # a tutoring session's analysis (one call per window) and its practice set
+    grading = "grading"  # an attempt's free-text answers: over the limit or budget, the embedded grader only
 
 
 class Allowance(StrEnum):
@@ -93,6 +95,21 @@ def _policies(settings: Settings) -> dict[LlmWork, Policy]:
             False,
             True,
             False,
+        ),
+        # A session is analysed whatever the allowance: beyond the rate or the budget, from the
+        # transcript alone (the extractive analysis, marked as such), never refused — the tutor
+        # needs the record of the session either way.
+        LlmWork.session: Policy(
+            RateLimit("session", settings.sessions_burst, settings.sessions_per_day / 1440, "session analyses"),
+            True,
+            True,
+            True,
+        ),
+        LlmWork.grading: Policy(
+            RateLimit("grading", settings.grading_rate_burst, settings.gradings_per_hour / 60, "LLM gradings"),
+            True,
+            True,
+            True,
         ),
         LlmWork.attempt: Policy(
             RateLimit("attempt", settings.quiz_attempts_burst, settings.quiz_attempts_per_hour / 60, "attempts"),

@@ -4,8 +4,10 @@ ask here; no ownership or role check lives anywhere else.
 A learner's own data is seen by the learner, by the tutors linked to them in the organisation
 the session is in (courses, attempts, mastery, goals, sessions — never chat or files, unless the
 learner hands a conversation off), and by that organisation's admins (the same). Changing it is
-the learner's alone. An organisation's own resources (members, invitations, links, groups,
-assignments) are managed by its admins; tutors manage what they create for their learners.
+the learner's alone, except that the tutor linked to them submits the sessions they ran with them
+(`Action.submit`: upload, correct or remove a session's transcript). An organisation's own
+resources (members, invitations, links, groups, assignments) are managed by its admins; tutors
+manage what they create for their learners.
 Nothing crosses organisations: another organisation's resource, or another learner's, answers 404
 (its existence is not confirmed); an organisation's staff asking beyond their role gets 403."""
 
@@ -27,6 +29,10 @@ class Action(StrEnum):
     read = "read"
     study = "study"  # use the material: open notes, make and take its quiz, review its cards
     change = "change"  # create, update or delete it
+    # Hand in a record of work done with the learner: a tutoring session's transcript (and its
+    # corrections, or its removal). The learner may; so may the tutor linked to them, who ran the
+    # session — the one change to a learner's data that is a tutor's to make.
+    submit = "submit"
 
 
 class LearnerData(StrEnum):
@@ -72,6 +78,9 @@ class Outcome(StrEnum):
     hide = "hide"  # 404: as if it did not exist
 
 
+# What a linked tutor may hand in for the learner (and correct, or take back).
+SUBMITTED_BY_TUTOR = frozenset({LearnerData.session})
+
 # What a linked tutor and an admin may read of a learner's data.
 VISIBLE_TO_STAFF = frozenset(
     {
@@ -99,6 +108,8 @@ def decide(relation: Relation, data: LearnerData, action: Action) -> Outcome:
         return Outcome.hide
     if relation == Relation.staff:
         return Outcome.forbid
+    if relation == Relation.tutor and action == Action.submit and data in SUBMITTED_BY_TUTOR:
+        return Outcome.allow
     # A tutor of the learner, or an admin of their organisation: reading what they may see.
     return Outcome.allow if action == Action.read and data in VISIBLE_TO_STAFF else Outcome.forbid
 

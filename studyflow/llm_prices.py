@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from studyflow.engines import is_bundled
+
 log = logging.getLogger("studyflow.prices")
 _warned: set[str] = set()
 
@@ -24,7 +26,8 @@ def call_cost(
 ) -> Decimal:
     price = prices.get(model)
     if price is None:
-        if model not in _warned and model != "none":
+        # The bundled local model is free by design: no warning on the default setup.
+        if model not in _warned and model != "none" and not is_bundled(model):
             _warned.add(model)
             log.warning("no price for model %r in LLM_PRICES: its calls are counted as free", model)
         return Decimal(0)

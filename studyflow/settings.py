@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         le=200,
         description="connections each API process keeps for transactions (10 more under bursts)",
     )
+    database_pool_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=120,
+        description="how long a request waits for a pooled connection before it answers 503 with Retry-After",
+    )
     database_read_pool_size: int = Field(
         default=16,
         ge=1,
@@ -82,6 +88,12 @@ class Settings(BaseSettings):
         ),
     )
     metrics_enabled: bool = Field(default=True, description="the API serves Prometheus metrics on /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics answers only `Authorization: Bearer <token>` (401 otherwise)"
+    )
+    metrics_rows_cache_seconds: float = Field(
+        default=15, ge=0, description="row counts on /metrics are read at most this often per API process"
+    )
     worker_metrics_port: int | None = Field(
         default=9465,
         description="the worker's product metrics (LLM calls, cache, retrieval) for Prometheus; unset: off",
@@ -90,17 +102,39 @@ class Settings(BaseSettings):
         default=9464,
         description="the Temporal SDK's worker metrics (slots, schedule-to-start latency) for Prometheus; unset: off",
     )
+    worker_metrics_host: str = Field(
+        default="0.0.0.0",
+        description=(
+            "address the worker's two metrics ports bind to: all interfaces for Prometheus in a cluster; "
+            "`studyflow dev` binds loopback"
+        ),
+    )
+    readiness_requires_workers: bool = Field(
+        default=True,
+        description="`/readyz` answers 503 unless a worker has polled every task queue in the last 90 seconds",
+    )
     temporal_connect_wait_seconds: float = Field(
         default=120, ge=0, description="how long a starting worker waits for the Temporal server before giving up"
     )
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body outside uploads (413 while reading)"
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=4096, description="largest request head (request line and headers); 431 beyond"
+    )
+    max_headers: int = Field(default=100, ge=10, description="most headers a request may have; 431 beyond")
+    max_url_bytes: int = Field(default=8 * 1024, ge=1024, description="longest request URL; 414 beyond")
     cors_allowed_origins: list[str] = Field(
         default_factory=list, description="browser origins allowed to call the API (JSON list); none by default"
     )
     events_heartbeat_seconds: float = Field(
         default=15, gt=0, description="comment lines on GET /v1/events so proxies keep the stream open"
+    )
+    events_max_streams_per_user: int = Field(
+        default=5, ge=1, description="open GET /v1/events streams one learner may hold in one API process (429 beyond)"
+    )
+    events_max_streams: int = Field(
+        default=500, ge=1, description="open GET /v1/events streams one API process serves, all learners (429 beyond)"
     )
     web_dist_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "web" / "dist",
@@ -221,6 +255,28 @@ class Settings(BaseSettings):
     quiz_attempts_burst: int = Field(default=5, ge=1, description="attempts on one quiz at once")
     quiz_attempts_per_hour: float = Field(default=20, gt=0, description="sustained attempts on one quiz per hour")
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
+    # --- free-text answers (SPEC §14) ---------------------------------------------------------
+    quiz_short_answers: int = Field(
+        default=2, ge=0, le=5, description="short-answer items added to each quiz generated from material"
+    )
+    grading_rate_burst: int = Field(default=10, ge=1, description="LLM-graded attempts at once")
+    gradings_per_hour: float = Field(
+        default=30, gt=0, description="LLM-graded attempts per hour; beyond (or over budget) the embedded grader alone"
+    )
+    # Chosen on the tuning part of tests/data/short_answers.jsonl (`python -m bench.grading_bench`):
+    # the lowest confidence whose automatically graded answers reach κ 0.85 there.
+    grading_confidence_threshold: float = Field(
+        default=0.53, ge=0, le=1.01, description="embedded grader: below this an answer goes to the tutor"
+    )
+    # Until chosen on the configured model's own figures (`bench.grading_bench --configured`), the
+    # embedded grader's: an LLM grade then stands alone only where the embedded grader agrees on
+    # every point and is confident (studyflow/free_text/llm_grades.py).
+    grading_llm_confidence_threshold: float = Field(
+        default=0.53, ge=0, le=1.01, description="LLM grader: below this an answer goes to the tutor"
+    )
+    grading_review_timeout_hours: float = Field(
+        default=48, gt=0, description="how long a routed answer waits for the tutor before the automatic grade stands"
+    )
     day_timezone: str = Field(default="UTC", description="Time zone that decides what 'today' is")
 
     # --- learners' own material (sources) ----------------------------------------------------
@@ -270,6 +326,51 @@ class Settings(BaseSettings):
     )
     conversation_idle_minutes: float = Field(default=30, gt=0, description="a conversation's run closes after this")
     conversation_questions_per_run: int = Field(default=50, ge=1, description="then continue-as-new")
+
+    # --- tutoring sessions -------------------------------------------------------------------
+    session_window_words: int = Field(
+        default=600,
+        ge=50,
+        description="words of transcript per analysis window (one LLM call each): 600 words (~850 tokens as "
+        "`12:30 L: text` lines) leave room in a 2,048-token model for the instructions and the reply",
+    )
+    session_max_words: int = Field(
+        default=40_000, ge=100, description="a transcript longer than this fails with the reason (about 4 hours)"
+    )
+    session_evidence_min_similarity: float = Field(
+        default=90,
+        ge=0,
+        le=100,
+        description="an evidence quote counts only when it occurs in the transcript at least this similar "
+        "(rapidfuzz partial ratio, 0-100, after case and punctuation are folded)",
+    )
+    session_evidence_weight: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="how far one concept shown in a session moves mastery, as a share of one quiz answer's move",
+    )
+    session_topic_match_similarity: float = Field(
+        default=85,
+        ge=0,
+        le=100,
+        description="a session's concept is the learner's existing topic when their names are at least this "
+        "similar (rapidfuzz token-set ratio); else it becomes a topic of the session's practice course",
+    )
+    session_practice_due_days: int = Field(
+        default=5, ge=1, description="practice assigned from a session is due this many days after the analysis"
+    )
+    session_practice_topics: int = Field(
+        default=5, ge=1, le=12, description="most concepts a session's practice set is aimed at"
+    )
+    sessions_burst: int = Field(default=5, ge=1, description="session analyses a learner's account may start at once")
+    sessions_per_day: int = Field(
+        default=20, ge=1, description="session analyses per learner per day using the LLM; beyond, extractive"
+    )
+    tutor_digest_schedule_id: str = "tutor-digest-weekly"
+    tutor_digest_weekday: int = Field(
+        default=0, ge=0, le=6, description="day of the tutors' weekly digest (0 = Monday), at NUDGE_HOUR"
+    )
 
     # --- engagement nudges (Temporal Schedule) ---------------------------------------------
     reconcile_schedule_id: str = "stuck-row-reconciler"
@@ -347,6 +448,9 @@ class Settings(BaseSettings):
     clerk_authorized_parties: list[str] = Field(
         default_factory=list,
         description="origins a token's azp may name (JSON list); a token naming another is refused",
+    )
+    token_clock_skew_seconds: float = Field(
+        default=5, ge=0, le=60, description="how far a token's times may be off this server's clock (Clerk's default)"
     )
     token_max_lifetime_seconds: float = Field(
         default=86400, gt=0, description="a session token expiring further ahead than this is refused"

@@ -33,3 +33,9 @@ def retrievability(stored: dict | None, at: datetime) -> float | None:
 
 def state_name(stored: dict | None) -> str:
     return STATES.get((stored or {}).get("state"), "new") if stored else "new"
+
+
+def preview(stored: dict | None, at: datetime) -> dict[str, datetime]:
+    """When the card would next be due after each rating now: what the rating buttons show."""
+    card = Card.from_dict(stored) if stored else Card(due=at)
+    return {name: scheduler().review_card(card, rating, at)[0].due for name, rating in RATINGS.items()}

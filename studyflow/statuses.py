@@ -72,6 +72,7 @@ class ErrorKind(StrEnum):
     subject_gone = "SubjectGoneError"
     source_unreadable = "SourceUnreadableError"
     invalid_question = "ValueError"
+    provider_event_invalid = "ProviderEventInvalidError"
 
 
 def check_in(column: str, values: type[StrEnum]) -> str:
@@ -92,6 +93,8 @@ class SubjectKind(StrEnum):
     clerk_event = "clerk_event"
     assignment = "assignment"  # a group's fan-out
     learner_context = "learner_context"
+    grading = "grading"  # the free-text answers of one quiz attempt
+    session = "session"  # a tutoring session's analysis (one version)
 
 
 class Role(StrEnum):
@@ -124,3 +127,40 @@ class HandoffStatus(StrEnum):
     accepted = "accepted"
     resolved = "resolved"
     declined = "declined"
+
+
+class SessionStatus(StrEnum):
+    """A tutoring session (and each version of its analysis)."""
+
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
+
+
+class LearnerShowed(StrEnum):
+    understood = "understood"
+    partial = "partial"  # wrong or prompted at first, right later in the session
+    misconception = "misconception"  # still wrong at the end
+
+
+class ReviewStatus(StrEnum):
+    """A free-text answer's grade: being graded, waiting for the tutor, or final."""
+
+    grading = "grading"
+    pending_review = "pending_review"
+    final = "final"
+
+
+class GradeOutcome(StrEnum):
+    """How a final grade came to be."""
+
+    auto = "auto"  # confident enough to stand without a human
+    reviewed = "reviewed"  # the tutor graded it
+    not_reviewed = "not_reviewed"  # the tutor did not within the timeout: the automatic grade stands
+    no_reviewer = "no_reviewer"  # uncertain, but the learner has no tutor: shown with its uncertainty
+    failed = "failed"  # grading could not be started
+
+
+class AttemptGrading(StrEnum):
+    graded = "graded"
+    grading = "grading"

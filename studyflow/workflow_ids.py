@@ -50,6 +50,11 @@ def stuck_row_reconciler() -> str:
     return "stuck-row-reconciler"
 
 
+def grading(attempt_id: uuid.UUID) -> str:
+    """The free-text answers of one attempt: graded, routed and reviewed by one run."""
+    return f"grading-{attempt_id}"
+
+
 def subject_suggestions(goal_id: uuid.UUID) -> str:
     """One suggestions run per met goal, however often its completion is observed."""
     return f"subject-suggestions-{goal_id}"
@@ -72,3 +77,13 @@ def analytics_rollup() -> str:
 
 def analytics_backfill(first, last, organization_id=None) -> str:
     return f"analytics-backfill-{first}-{last}-{organization_id or 'all'}"
+
+
+def session_analysis(session_id: uuid.UUID, version: int) -> str:
+    """One run per version of a session's analysis (a correction is the next version)."""
+    return f"session-analysis-{session_id}-v{version}"
+
+
+def tutor_digest() -> str:
+    """The weekly digest schedule's runs; Temporal appends the scheduled time to each."""
+    return "tutor-digest"

@@ -15,7 +15,10 @@ SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
 ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
 ANALYTICS_ROLLUP = "AnalyticsRollupWorkflow"
+SESSION_ANALYSIS = "SessionAnalysisWorkflow"
+GRADING = "GradingWorkflow"
 
 # Queries and updates the API sends by name.
 COURSE_STAGE_QUERY = "stage"
 CONVERSATION_ASK_UPDATE = "ask"
+GRADING_REVIEW_UPDATE = "review"

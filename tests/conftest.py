@@ -23,6 +23,43 @@ from tests.support.s3_server import S3Server
 from tests.support.scripted_openai import ScriptedOpenAI
 from worker import build_activities, build_workers
 
+# --- tiers: `make test` runs them all; `make test-fast` leaves out every marked one ---------------
+# Marked here, in one table, rather than test by test: a new slow or process-spawning test is one
+# line to add, and the fast tier's promise (no browser, no subprocess, under 90 s) is read here.
+TIERS = {
+    "browser": ("test_web_browser.py",),
+    "fuzz": ("test_api_fuzz.py", "test_webhook_fuzz.py"),
+    "process": (
+        "test_auth.py::test_processes_starting_at_once_agree_on_one_dev_key_pair",
+        "test_cli.py",
+        "test_lean_reads.py::test_several_api_processes_serve_one_port_and_metrics_count_them_all",
+        "test_local_model.py",
+        "test_metrics.py::test_a_worker_process_serves_llm_cache_and_sdk_metrics",
+        "test_stuck_rows.py::test_an_api_killed_after_answering_but_before_the_start_still_gets_its_course_ready",
+        "test_tutor_chat.py::test_a_worker_killed_mid_answer_still_answers_once",
+        "test_worker_crash.py",
+        "test_backup_restore.py",
+        "test_wal_archiving.py",
+        "test_k8s_manifests.py",
+        "test_layers.py",
+        "test_web_build.py",
+        "test_demo.py",
+    ),
+    "slow": (
+        "test_background_notes.py",
+        "test_permission_matrix.py::test_every_private_route_answers_each_role_as_the_policy_says",
+        "test_authorization_sweep.py",
+    ),
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        where = item.nodeid.split("/", 1)[-1]
+        for marker, names in TIERS.items():
+            if any(where == name or where.startswith(name + "::") or where.startswith(name + "[") for name in names):
+                item.add_marker(marker)
+
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")

@@ -157,6 +157,29 @@ async def test_a_remediation_plan_that_can_never_start_is_failed_and_the_attempt
     assert plan.status == "failed" and graded is not None
 
 
+async def test_free_text_grading_that_can_never_start_is_failed_and_the_attempt_counts_the_rest(
+    api, temporal_env, session_factory, user_a
+):
+    from db.models import GradingReview
+    from tests.support.grading import short_answer_quiz
+
+    quiz_id, _ = await short_answer_quiz(api, session_factory, user_a, "grading-undone")
+    async with AsyncExitStack() as stack:
+        down = await _down(stack, api, temporal_env)
+        attempt = await down.http.post(
+            f"/v1/quizzes/{quiz_id}/attempts", json={"answers": {"q1": 0, "s1": "Light."}}, headers=down.auth(user_a)
+        )
+    assert attempt.status_code == 201, attempt.text
+    assert attempt.json()["grading_status"] == "grading"
+    await _relay_giving_up(api, session_factory, temporal_env)
+    attempt_id = uuid.UUID(attempt.json()["attempt_id"])
+    async with session_factory() as session:
+        graded = await session.get(QuizAttempt, attempt_id)
+        [review] = (await session.scalars(select(GradingReview).where(GradingReview.attempt_id == attempt_id))).all()
+    assert graded.grading_status == "graded"
+    assert review.status == "final" and review.outcome == "failed"
+
+
 async def test_a_source_that_can_never_start_is_failed_and_its_bytes_removed(
     api, temporal_env, session_factory, user_a
 ):

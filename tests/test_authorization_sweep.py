@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from db.models import Conversation, Notification, TutorHandoff, User
+from db.models import Conversation, GradingReview, Notification, TutorHandoff, User
 from tests.support.courses import unique_topic
 from tests.support.polling import poll_until
 from tests.support.sources import ingested
@@ -29,6 +30,8 @@ BODIES = {
     ("POST", "/v1/courses"): {"topic": "Sweep topic"},
     ("POST", "/v1/courses/{course_id}/study-content"): {"type": "quiz"},
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): {"answers": {}},
+    ("POST", "/v1/quizzes/{quiz_id}/check"): {"question_id": "q1", "selected_index": 0},
+    ("POST", "/v1/study-time"): {"seconds": 5, "activity": "review"},
     ("POST", "/v1/flashcards/{card_id}/reviews"): {"rating": "good"},
     ("POST", "/v1/conversations/{conversation_id}/messages"): {"question": "What is in my notes?"},
     ("POST", "/v1/goals"): {"kind": "daily_minutes", "target": 10},
@@ -40,7 +43,10 @@ BODIES = {
         "course_id": "00000000-0000-0000-0000-000000000000",
         "learner_id": "00000000-0000-0000-0000-000000000000",
     },
+    ("POST", "/v1/grading-reviews/{review_id}/grade"): {"scores": {"p1": 1}},
+    ("PATCH", "/v1/sessions/{session_id}"): {"speaker_mapping": {"Ms Patel": "tutor", "Jordan": "learner"}},
 }
+SESSION = Path(__file__).parent / "data" / "sessions" / "algebra_quadratics_01.vtt"
 
 
 async def _notification(session_factory, owner: str) -> str:
@@ -65,6 +71,28 @@ async def _handoff(session_factory, conversation_id: str) -> str:
                 insert(TutorHandoff)
                 .values(conversation_id=uuid.UUID(conversation_id), owner_id=owner_id, reason="sweep", summary={})
                 .returning(TutorHandoff.id)
+            )
+        )
+
+
+async def _review(session_factory, owner: str, attempt_id: str) -> str:
+    """A free-text grade waiting for its reviewer, the owner (their own, as a tutor's would be)."""
+    async with session_factory.begin() as session:
+        user_id = await session.scalar(select(User.id).where(User.clerk_id == owner))
+        return str(
+            await session.scalar(
+                insert(GradingReview)
+                .values(
+                    attempt_id=uuid.UUID(attempt_id),
+                    item_id="s1",
+                    learner_id=user_id,
+                    reviewer_id=user_id,
+                    status="pending_review",
+                    item={"question": "Why?", "model_answer": "Because.", "rubric": [{"id": "p1", "text": "Because"}]},
+                    answer="Because.",
+                    proposal={"grader": "embedded", "total": 1, "confidence": 0.2, "points": []},
+                )
+                .returning(GradingReview.id)
             )
         )
 
@@ -98,6 +126,14 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         return (await api.http.get("/v1/suggestions", headers=api.auth(owner))).json()["suggestions"]
 
     [suggestion, *_] = await poll_until(suggestions, lambda found: len(found) == 3)
+    # A tutoring session the owner uploaded for themself.
+    accepted = await api.http.post(
+        "/v1/sessions",
+        files={"file": (SESSION.name, SESSION.read_bytes(), "application/octet-stream")},
+        data={"subject": "Algebra"},
+        headers=api.auth(owner),
+    )
+    assert accepted.status_code == 202, accepted.text
     return {
         "course_id": course["id"],
         "topic_id": topic_id,
@@ -111,6 +147,9 @@ async def _owner_resources(api, owner: str, session_factory) -> dict[str, str]:
         "handoff_id": handoff_id,
         "goal_id": goal["id"],
         "suggestion_id": suggestion["id"],
+        "attempt_id": attempt["attempt_id"],
+        "review_id": await _review(session_factory, owner, attempt["attempt_id"]),
+        "session_id": accepted.json()["id"],
     }
 
 
@@ -152,4 +191,4 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 leaked = [name for name, value in ids.items() if value.split(".")[0] in stranger.text]
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
-    assert checked >= 39  # the private operations that exist today; the sweep must not silently shrink
+    assert checked >= 43  # the private operations that exist today; the sweep must not silently shrink

@@ -48,18 +48,69 @@ def test_migrate_without_a_database_names_the_missing_setting(tmp_path):
     assert "DATABASE_URL" in result.stderr
 
 
-@pytest.mark.parametrize("taken", ["api"])
-def test_dev_refuses_a_taken_port_with_a_clear_message(tmp_path, taken):
+@pytest.mark.parametrize(
+    ("setting", "name"),
+    [
+        ("API_PORT", "API port"),
+        ("TEMPORAL_METRICS_PORT", "worker's Temporal metrics port"),
+        ("WORKER_METRICS_PORT", "worker's metrics port"),
+    ],
+)
+def test_dev_refuses_a_taken_port_with_a_clear_message(tmp_path, setting, name):
+    """Every port the stack binds is checked before anything starts, the worker's metrics ports
+    included (a second stack used to crash the worker with a Rust "Address already in use" after
+    "studyflow is up"); a server on all interfaces takes the port too."""
     import socket
 
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("0.0.0.0", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        env = {**os.environ, "DATA_DIR": str(tmp_path), "API_PORT": str(port)}
+        env = {**os.environ, "DATA_DIR": str(tmp_path), setting: str(port)}
         result = _studyflow("dev", env=env)
     assert result.returncode != 0
-    assert f"API port {port} already in use" in result.stderr
+    assert f"{name} {port} already in use" in result.stderr
+    assert setting in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "pg").exists(), "nothing starts before the ports are checked"
+
+
+def test_token_uses_the_running_stacks_data_directory(tmp_path, monkeypatch):
+    """`make token` without DATA_DIR signs with the key of the stack running from this checkout
+    and says which directory it used; with no stack it says it made a new key."""
+    from cli import running_stack
+    from studyflow.settings import Settings
+
+    stack_dir = tmp_path / "stack-data"
+    monkeypatch.chdir(tmp_path)
+    running_stack.record(Settings(_env_file=None, data_dir=stack_dir))
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "DATA_DIR"}
+        # The record names this test's process, alive while the command runs.
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "studyflow"), "token", "alice"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"using the running stack's data directory {stack_dir}" in result.stderr
+        assert (stack_dir / "dev-auth" / "private.pem").exists()
+        assert not (tmp_path / ".data").exists()
+    finally:
+        running_stack.forget(Settings(_env_file=None, data_dir=stack_dir))
+    fresh = subprocess.run(
+        [str(Path(sys.executable).parent / "studyflow"), "token", "alice"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert fresh.returncode == 0
+    assert "created a new signing key" in fresh.stderr
 
 
 def test_migrate_wait_returns_once_the_database_is_at_head(database_url, tmp_path):
@@ -72,3 +123,38 @@ def test_migrate_wait_returns_once_the_database_is_at_head(database_url, tmp_pat
         waiting = _studyflow("migrate", "--wait", "1", env={**env, "DATABASE_URL": behind})
     assert waiting.returncode == 1
     assert "behind this release's head revision" in waiting.stderr
+
+
+def test_an_expected_retry_is_one_log_line_and_the_bundled_model_has_no_price_warning(caplog):
+    """The first run used to print a traceback per quality-gate retry and "no price for model
+    'smollm2-135m-instruct'" on the default setup."""
+    import logging
+
+    import temporalio.activity
+
+    from activities.llm.errors import LlmOutputInvalidError
+    from studyflow import llm_prices
+    from studyflow.logs import quiet_expected_retries
+
+    quiet_expected_retries()
+    logger = logging.getLogger("temporalio.activity")
+    with caplog.at_level(logging.DEBUG):
+        for error in (LlmOutputInvalidError("the outline the model wrote is unusable: empty"), RuntimeError("boom")):
+            try:
+                raise error
+            except Exception:
+                logger.warning(
+                    "Completing activity as failed",
+                    exc_info=True,
+                    extra={"temporal_activity": {"activity_type": "write_outline", "attempt": 2}},
+                )
+        llm_prices.call_cost({}, "smollm2-135m-instruct", 10, 10)
+    expected, unexpected = [r for r in caplog.records if r.name == "temporalio.activity"]
+    assert expected.getMessage() == (
+        "activity write_outline attempt 2 failed (LlmOutputInvalidError: the outline the model wrote is "
+        "unusable: empty); Temporal retries it by its policy"
+    )
+    assert expected.exc_info is None and expected.levelname == "INFO"
+    assert unexpected.exc_info is not None, "an unexpected failure keeps its traceback"
+    assert not [r for r in caplog.records if "no price" in r.getMessage()]
+    assert temporalio.activity.logger.logger is logger

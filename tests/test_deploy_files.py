@@ -41,10 +41,22 @@ def test_compose_urls_are_accepted_by_settings():
     assert settings.temporal_address == "temporal:7233"
 
 
-def test_readme_documents_every_setting():
+def _documentation() -> str:
+    """The README's quickstart and the docs/ pages it links to, read as one text."""
+    return "\n".join(p.read_text() for p in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))])
+
+
+def test_readme_is_a_quickstart_linking_every_docs_page():
     readme = (REPO / "README.md").read_text()
-    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
-    assert not missing, f"README does not document {missing}"
+    assert len(readme.splitlines()) <= 60
+    unlinked = [p.name for p in (REPO / "docs").glob("*.md") if f"docs/{p.name}" not in readme]
+    assert not unlinked, f"README does not link {unlinked}"
+
+
+def test_docs_document_every_setting():
+    settings_page = (REPO / "docs" / "settings.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in settings_page]
+    assert not missing, f"docs/settings.md does not document {missing}"
 
 
 def test_the_api_image_ships_the_built_web_app():
@@ -54,12 +66,12 @@ def test_the_api_image_ships_the_built_web_app():
     assert "ENV WEB_DIST_DIR=/app/web/dist" in dockerfile
 
 
-def test_readme_names_every_workflow_the_worker_runs():
+def test_docs_name_every_workflow_the_worker_runs():
     from worker import WORKFLOWS
 
-    readme = (REPO / "README.md").read_text()
-    missing = [w.__name__ for w in WORKFLOWS if f"`{w.__name__}`" not in readme]
-    assert not missing, f"README does not name {missing}"
+    docs = _documentation()
+    missing = [w.__name__ for w in WORKFLOWS if f"`{w.__name__}`" not in docs]
+    assert not missing, f"the docs do not name {missing}"
 
 
 def test_prometheus_scrapes_the_api_and_the_workers_metric_ports():

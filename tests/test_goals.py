@@ -190,9 +190,9 @@ async def test_goal_input_is_checked(api, user_a, user_b):
         cases = [
             ({"kind": "course_by_date", "course_id": course["id"], "due_date": "2026-12-09"}, 422, "in the past"),
             ({"kind": "weekly_miles", "target": 3}, 422, "kind must be one of"),
-            ({"kind": "mastery", "course_id": course["id"], "target": 1.5}, 422, "target"),
-            ({"kind": "daily_minutes", "target": 0}, 422, "target"),
-            ({"kind": "course_by_date", "due_date": "2026-12-20"}, 422, "course_id"),
+            ({"kind": "mastery", "course_id": course["id"], "target": 1.5}, 422, "Target: Enter at most 1"),
+            ({"kind": "daily_minutes", "target": 0}, 422, "Target: Enter a number of at least 1"),
+            ({"kind": "course_by_date", "due_date": "2026-12-20"}, 422, "Course: Choose a course."),
         ]
         for body, status, words in cases:
             response = await api.http.post("/v1/goals", json=body, headers=api.auth(user_a))

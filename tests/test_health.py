@@ -12,10 +12,42 @@ async def test_liveness(api):
     assert response.headers["x-request-id"]
 
 
-async def test_readiness_checks_database_and_temporal(api):
+async def test_readiness_checks_database_temporal_and_workers(api):
     response = await api.http.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "temporal": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "temporal": "ok", "workers": "ok"}
+
+
+async def test_readiness_is_red_until_a_worker_polls_every_queue(
+    database_url, llm_server, tmp_path, temporal_env, session_factory
+):
+    import asyncio
+
+    from api.routes.health import WORKERS_CACHE_SECONDS
+    from tests.support.app import open_api_client
+    from worker import build_activities, build_workers
+
+    # Task queues of its own: no worker of the session polls them.
+    settings = make_settings(database_url, llm_server, tmp_path)
+    async with AsyncExitStack() as stack:
+        api = await open_api_client(stack, settings, temporal_env)
+        response = await api.http.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"] == {
+            "database": "ok",
+            "temporal": "ok",
+            "workers": "error: no worker polls the interactive, background, cpu queues",
+        }
+        activities = build_activities(settings, session_factory, temporal_env.client)
+        for worker in build_workers(temporal_env.client, settings, activities):
+            await stack.enter_async_context(worker)
+        for _ in range(int(WORKERS_CACHE_SECONDS * 4) + 10):
+            response = await api.http.get("/readyz")
+            if response.status_code == 200:
+                break
+            await asyncio.sleep(0.5)
+        assert response.status_code == 200, response.json()
+        assert response.json()["checks"]["workers"] == "ok"
 
 
 async def test_readiness_reports_an_unreachable_temporal(database_url, llm_server, tmp_path, temporal_env):

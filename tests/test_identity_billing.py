@@ -102,7 +102,7 @@ async def test_forged_stale_unsigned_and_replayed_clerk_deliveries_change_nothin
         "/v1/webhooks/clerk", content=body.replace("x@example.com", "evil@example.com"), headers=headers
     )
     assert [r.status_code for r in (forged, stale, unsigned, tampered)] == [401] * 4
-    assert replayed.status_code == 400 and replayed.json()["error"]["code"] == "replayed"
+    assert replayed.status_code == 200 and replayed.json()["outcome"] == "duplicate"
     await asyncio.sleep(1)  # give any wrongly started workflow time to write
     assert await _snapshot(session_factory) == before
     assert await _user(session_factory, forged_id) is None

@@ -123,3 +123,21 @@ async def test_a_worker_process_serves_llm_cache_and_sdk_metrics(
     finally:
         worker.kill()
         await asyncio.to_thread(worker.wait)
+
+
+async def test_metrics_need_the_token_when_one_is_set_and_count_rows_at_most_once_per_interval(
+    database_url, llm_server, tmp_path, temporal_env
+):
+    settings = make_settings(
+        database_url, llm_server, tmp_path, metrics_token="scrape-secret", metrics_rows_cache_seconds=30
+    )
+    async with AsyncExitStack() as stack:
+        api = await open_api_client(stack, settings, temporal_env)
+        anonymous = await api.http.get("/metrics")
+        wrong = await api.http.get("/metrics", headers={"Authorization": "Bearer guess"})
+        assert (anonymous.status_code, wrong.status_code) == (401, 401)
+        assert anonymous.json()["error"]["code"] == "unauthenticated"
+        scrapes = [await api.http.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}) for _ in range(5)]
+        assert all(s.status_code == 200 and "studyflow_rows" in s.text for s in scrapes)
+        # Five scrapes, one statement over the tables (the counts scan them whole).
+        assert api.app.state.status_metrics.reads == 1

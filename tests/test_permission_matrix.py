@@ -12,10 +12,11 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from db.models import Conversation, Notification, TutorHandoff
+from db.models import Conversation, GradingReview, Notification, TutorHandoff
 from services.policy import VISIBLE_TO_STAFF, Action, LearnerData, OrgResource, Outcome, Relation, decide
 from studyflow.statuses import Role
 from tests.support.courses import unique_topic
@@ -39,6 +40,7 @@ ROLES = {
     "other_tutor": Role.tutor,
     "admin": Role.admin,
 }
+SESSION = Path(__file__).parent / "data" / "sessions" / "algebra_quadratics_01.vtt"
 PUBLIC = {"/healthz", "/readyz", "/v1/webhooks/clerk", "/v1/webhooks/stripe", "/v1/config", "/v1/auth/dev-token"}
 STREAMS = {"/v1/events"}
 
@@ -50,6 +52,7 @@ class Learner:
     data: LearnerData
     action: Action
     body: dict | None = None
+    skip: frozenset[str] = field(default_factory=frozenset)  # actors whose answer depends on order
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,21 @@ ROUTES = {
     ("POST", "/v1/topics/{topic_id}/notes"): L(LearnerData.course, Action.study),
     ("POST", "/v1/courses/{course_id}/study-content"): L(LearnerData.course, Action.study, {"type": "flashcards"}),
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): L(LearnerData.course, Action.study, {"answers": {}}),
+    ("POST", "/v1/quizzes/{quiz_id}/check"): L(
+        LearnerData.course, Action.study, {"question_id": "q1", "selected_index": 0}
+    ),
+    ("GET", "/v1/attempts/{attempt_id}"): L(LearnerData.attempt, Action.read),
+    # A grade waiting for review is its reviewer's (the learner's tutor) and nobody else's.
+    ("GET", "/v1/grading-reviews/{review_id}"): Fixed({a: 404 for a in ACTORS if a != "tutor"}),
+    ("POST", "/v1/grading-reviews/{review_id}/grade"): Fixed(
+        {a: 404 for a in ACTORS if a != "tutor"}, {"scores": {"p1": 1}}
+    ),
+    # Tutoring sessions: read by the learner's tutor and admins; handed in (corrected, removed) by
+    # the learner and their linked tutor (Action.submit).
+    ("GET", "/v1/sessions/{session_id}"): L(LearnerData.session, Action.read),
+    ("PATCH", "/v1/sessions/{session_id}"): L(
+        LearnerData.session, Action.submit, {"speaker_mapping": {"Ms Patel": "tutor", "Jordan": "learner"}}
+    ),
     ("POST", "/v1/flashcards/{card_id}/reviews"): L(LearnerData.course, Action.study, {"rating": "good"}),
     ("POST", "/v1/conversations/{conversation_id}/messages"): L(
         LearnerData.conversation, Action.change, {"question": "What is in my notes?"}
@@ -149,6 +167,9 @@ ROUTES = {
         {"peer": 403, "learner": 403, "other_tutor": 403, "other_admin": 404, "outsider": 404}
     ),
     ("DELETE", "/v1/goals/{goal_id}"): L(LearnerData.goal, Action.change),
+    # The first allowed to remove the session does: the tutor who ran it (the learner's own
+    # removal is test_sessions').
+    ("DELETE", "/v1/sessions/{session_id}"): L(LearnerData.session, Action.submit, skip=frozenset({"learner"})),
     ("DELETE", "/v1/sources/{source_id}"): L(LearnerData.source, Action.change),
     ("DELETE", "/v1/courses/{course_id}"): L(LearnerData.course, Action.change),
     ("DELETE", "/v1/organizations/{organization_id}/members/{user_id}"): Og(OrgResource.members, Action.change),
@@ -162,6 +183,7 @@ OWN_SPACE = {
     ("POST", "/v1/goals"): OwnSpace({"kind": "daily_minutes", "target": 10}),
     ("POST", "/v1/conversations"): OwnSpace({}),
     ("POST", "/v1/sources"): None,  # multipart: test_sources
+    ("POST", "/v1/sessions"): None,  # multipart, for a learner: test_sessions (who may upload for whom)
     ("POST", "/v1/billing/checkout"): None,  # needs billing configured: test_identity_billing
     ("POST", "/v1/organizations"): OwnSpace({"name": "Another centre"}),
     ("POST", "/v1/assignments"): None,  # who may assign whom: test_organizations
@@ -246,6 +268,33 @@ async def _world_and_resources(api, session_factory):
         )
     ).json()
     [link] = (await api.http.get("/v1/me/tutors", headers=h)).json()["links"]
+    async with session_factory.begin() as session:
+        review = await session.scalar(
+            insert(GradingReview)
+            .values(
+                attempt_id=uuid.UUID(attempt["attempt_id"]),
+                item_id="s1",
+                learner_id=uuid.UUID(learner.user_id),
+                reviewer_id=uuid.UUID(tutor.user_id),
+                status="pending_review",
+                item={"question": "Why?", "model_answer": "Because.", "rubric": [{"id": "p1", "text": "Because"}]},
+                answer="Because.",
+                proposal={"grader": "embedded", "total": 1, "confidence": 0.2, "points": []},
+            )
+            .returning(GradingReview.id)
+        )
+    # A session the tutor ran with the learner, analysed.
+    accepted = await api.http.post(
+        "/v1/sessions",
+        files={"file": ("algebra_quadratics_01.vtt", SESSION.read_bytes(), "application/octet-stream")},
+        data={"subject": "Algebra", "learner_id": learner.user_id},
+        headers=tutor.headers(api),
+    )
+    assert accepted.status_code == 202, accepted.text
+    tutoring_session = accepted.json()
+    await poll_until(
+        lambda: fetch(f"/v1/sessions/{tutoring_session['id']}"), lambda s: s["status"] != "processing", timeout=90
+    )
     # A member the destructive routes may act on.
     spare = Person(f"spare_{uuid.uuid4().hex[:8]}")
     await join(api, world["admin"], world.org_id, spare, "learner", world.org_external_id)
@@ -273,6 +322,9 @@ async def _world_and_resources(api, session_factory):
         "assignment_id": assignment["id"],
         "token": invitation["token"],
         "link_id": link["id"],
+        "attempt_id": attempt["attempt_id"],
+        "review_id": str(review),
+        "session_id": tutoring_session["id"],
     }
     return world, ids
 
@@ -299,7 +351,7 @@ async def test_every_private_route_answers_each_role_as_the_policy_says(api, ses
         # Actors refused first, the ones allowed last: a change by one must not hide the next one's answer.
         actors = sorted(ACTORS, key=lambda a: _status(_expected(a, spec)) is None)
         for actor in actors:
-            if isinstance(spec, Fixed) and actor in spec.skip:
+            if isinstance(spec, Fixed | Learner) and actor in spec.skip:
                 continue
             body = spec.body
             if (method, path) == ("POST", "/v1/organizations/{organization_id}/groups"):

@@ -131,3 +131,33 @@ async def test_fresh_subject_suggestions_history_replays(api, temporal_env, user
     await _replayer().replay_workflow(history)
     if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
         (HISTORIES / f"SubjectSuggestionsWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_fresh_grading_history_replays(stack_with, temporal_env, session_factory, user_a):
+    """A routed answer, then the reviewer's grade: the wait and the Update are in the history."""
+    from tests.support.grading import link_reviewer, queue, short_answer_quiz, wait_attempt
+
+    api = await stack_with(grading_confidence_threshold=1.01, grading_llm_confidence_threshold=1.01)
+    tutor = f"tutor_{uuid.uuid4().hex[:10]}"
+    quiz_id, _ = await short_answer_quiz(api, session_factory, user_a, "replay-grading")
+    await link_reviewer(api, session_factory, user_a, tutor)
+    submitted = await api.http.post(
+        f"/v1/quizzes/{quiz_id}/attempts",
+        json={"answers": {"q1": 1, "s1": "Chlorophyll takes in light and water is split."}},
+        headers=api.auth(user_a),
+    )
+    attempt_id = submitted.json()["attempt_id"]
+    await wait_attempt(api, user_a, attempt_id, lambda a: a["short_answers"][0]["status"] == "pending_review")
+    [task] = await queue(api, tutor)
+    graded = await api.http.post(
+        f"/v1/grading-reviews/{task['id']}/grade",
+        json={"scores": {"p1": 1, "p2": 0.5, "p3": 0}},
+        headers=api.auth(tutor),
+    )
+    assert graded.status_code == 200, graded.text
+    handle = temporal_env.client.get_workflow_handle(f"grading-{attempt_id}")
+    assert await handle.result() == "graded"
+    history = await handle.fetch_history()
+    await _replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"GradingWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())

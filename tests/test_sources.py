@@ -207,7 +207,7 @@ async def test_web_pages_that_do_not_answer_fail_with_the_reason(api, user_a, we
     source = await settled(api, user_a, closed.json()["id"])
     assert source["status"] == "failed" and "could not be reached" in source["error"]
     bad = await add_url(api, user_a, "ftp://example.com/file")
-    assert bad.status_code == 422 and "url" in bad.json()["error"]["message"]
+    assert bad.status_code == 422 and "Web address: Enter a web address" in bad.json()["error"]["message"]
 
 
 async def test_private_addresses_are_refused_unless_allowed(tmp_path, web_pages):

@@ -33,6 +33,8 @@ async def test_embedded_auth_on_loopback_offers_a_dev_sign_in_whose_token_the_ap
             "dev_sign_in": True,
             "bundled_model": False,
             "content_engine": "auto",
+            "billing": False,
+            "human_tutors": False,
         }
 
         issued = await api.http.post("/v1/auth/dev-token", json={"user": "web-alice"})
@@ -40,7 +42,10 @@ async def test_embedded_auth_on_loopback_offers_a_dev_sign_in_whose_token_the_ap
         me = await api.http.get("/v1/me", headers={"Authorization": f"Bearer {issued.json()['token']}"})
         assert me.status_code == 200 and me.json()["id"] == "web-alice"
 
-        bad = await api.http.post("/v1/auth/dev-token", json={"user": "<script>"})
+        # Any name a person types; the id keeps its letters and digits (the header shows the name as text).
+        markup = await api.http.post("/v1/auth/dev-token", json={"user": "<script>"})
+        assert markup.status_code == 200 and markup.json()["user"] == "script"
+        bad = await api.http.post("/v1/auth/dev-token", json={"user": "!!!"})
         assert bad.status_code == 422
         assert bad.json()["error"]["fields"][0]["field"] == "user"
 
@@ -83,6 +88,8 @@ async def test_clerk_mode_tells_the_app_its_publishable_key(database_url, llm_se
             "dev_sign_in": False,
             "bundled_model": False,
             "content_engine": "auto",
+            "billing": False,
+            "human_tutors": False,
         }
 
 

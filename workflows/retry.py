@@ -10,7 +10,11 @@ from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 from studyflow.contracts.workflow_inputs import LlmRetry
 from studyflow.statuses import ErrorKind
 
-NON_RETRYABLE = [ErrorKind.subject_gone.value, ErrorKind.source_unreadable.value]
+NON_RETRYABLE = [
+    ErrorKind.subject_gone.value,
+    ErrorKind.source_unreadable.value,
+    ErrorKind.provider_event_invalid.value,
+]
 
 # Database-only activities: quick, retried until they succeed (a DB outage should not lose work).
 DB_RETRY = RetryPolicy(

@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.user_activities import UserActivities
     from studyflow.contracts.activity_io import UserRef, WebhookEventRef
     from studyflow.contracts.workflow_inputs import UserProvisioningInput
+    from studyflow.statuses import ErrorKind
     from workflows.retry import DB_RETRY, execute_db_activity
 
 
@@ -18,9 +20,18 @@ class UserProvisioningWorkflow:
 
     @workflow.run
     async def run(self, data: UserProvisioningInput) -> str:
-        outcome = await execute_db_activity(
-            UserActivities.apply_clerk_event, WebhookEventRef(event_row_id=data.event_row_id)
-        )
+        try:
+            outcome = await execute_db_activity(
+                UserActivities.apply_clerk_event, WebhookEventRef(event_row_id=data.event_row_id)
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type == ErrorKind.provider_event_invalid:
+                # Unusable data stays unusable: end here with the reason (never retried).
+                raise ApplicationError(
+                    f"unusable Clerk event: {cause.message}", type=cause.type, non_retryable=True
+                ) from None
+            raise
         if outcome.action != "deleted" or outcome.user_id is None:
             return outcome.action
         user = UserRef(user_id=outcome.user_id)

@@ -16,6 +16,9 @@ from studyflow.contracts.llm_drafts import (
     LearnerContextDraft,
     QuizDraft,
     RemediationDraft,
+    SessionInsightsDraft,
+    ShortAnswerGradeDraft,
+    ShortAnswerSetDraft,
     SubjectSuggestionsDraft,
     TutorAnswerDraft,
 )
@@ -377,6 +380,57 @@ def tutor_answer(
     )
 
 
+SYSTEM_MARKER = (
+    "You mark a learner's short answer against a rubric, point by point, like a careful teacher. "
+    "You answer with a single JSON object that matches the given JSON schema exactly."
+)
+
+
+def short_answer_grade(question: str, rubric: list[tuple[str, str]], answer: str) -> Prompt:
+    """`rubric`: (point id, point text). Every credited point must quote the answer; the activity
+    rejects quotes that are not in it."""
+    points = "\n".join(f"{pid}: {text}" for pid, text in rubric)
+    request = (
+        f"Question: {question}\n\nRubric points:\n{points}\n\nLearner's answer:\n<<<{answer}>>>\n\n"
+        "For every rubric point give `score`: 1 when the answer states the point correctly in any "
+        "words, 0.5 when it is half made (one part missing or vague), 0 when it is absent, only "
+        "named, false, negated or contradicted. `quote`: the words of the learner's answer that make "
+        "the point, copied exactly (empty for 0). `justification`: one short sentence. `confidence` "
+        "(0-1): how sure you are of the score. Repeating the question earns nothing."
+    )
+    schema = ShortAnswerGradeDraft.model_json_schema()
+    schema["$defs"]["RubricPointGradeDraft"]["properties"]["point_id"]["enum"] = [pid for pid, _ in rubric]
+    return Prompt(
+        purpose="short_answer_grade",
+        schema_name="short_answer_grade",
+        messages=[{"role": "system", "content": SYSTEM_MARKER}, {"role": "user", "content": request}],
+        schema=schema,
+        version=PROMPT_VERSION,
+        temperature=0.0,
+    )
+
+
+def short_answer_items(brief: CourseBrief, topics: list[tuple[str, str]], context: list[str], count: int) -> Prompt:
+    """Short-answer items from the excerpts the generation saw: each rubric point quotes one."""
+    numbered = "\n".join(f"[S{i + 1}] {text}" for i, text in enumerate(context))
+    request = (
+        f"Write {count} short-answer questions for a {brief.difficulty} course on {brief.topic}.\n"
+        f"Topics:\n{_topic_list(topics)}\n\nExcerpts:\n{numbered}\n\n"
+        "Each item: a `question` the learner answers in one to three sentences of their own words "
+        "(explain, describe, why); a complete `model_answer`; a `rubric` of 2 to 5 distinct key "
+        "points, each a claim the answer must make (never a restatement of the question), with a "
+        "`weight` 1-3 and a `source_quote` copied exactly from one excerpt; the `topic_ref` it tests "
+        "and the `source_refs` (S-numbers) it comes from. Ask only what the excerpts say."
+    )
+    return Prompt(
+        purpose="short_answers",
+        schema_name="short_answers",
+        messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+        schema=ShortAnswerSetDraft.model_json_schema(),
+        version=PROMPT_VERSION,
+    )
+
+
 NUDGE_REASONS = {
     "streak_at_risk": "studied yesterday but not yet today, and their {streak}-day streak ends tonight",
     "inactive": "has not studied for {idle} days",
@@ -563,6 +617,34 @@ def learner_context(facts: str, *, few_shot: bool = False) -> Prompt:
             schema_name="learner_context",
             messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
             schema=LearnerContextDraft.model_json_schema(),
+            version=PROMPT_VERSION,
+        ),
+        few_shot,
+    )
+
+
+def session_insights(subject: str, window_text: str, part: int, parts: int, *, few_shot: bool = False) -> Prompt:
+    """One window of a tutoring session's transcript (`12:30 L: text` lines). Quotes must be copied
+    exactly: they are checked against the transcript and dropped when not found there."""
+    where = f" (part {part} of {parts} of the session)" if parts > 1 else ""
+    request = (
+        f"Transcript of a tutoring session on {subject}{where}. T is the tutor, L the learner, O anyone "
+        f"else.\n\n{window_text}\n\n"
+        "List the concepts taught in this part (at most 6; skip small talk). For each: `name`, "
+        "`difficulty` 1-10 for this learner, `learner_showed`: `understood` (correct on their own), "
+        "`partial` (wrong or prompted first, right later), or `misconception` (still wrong); and "
+        "`evidence`: 1-3 quotes copied word for word from the lines above (5-25 words from one line, "
+        "the learner's words where possible), each with its `speaker` letter. Then `topics`, the "
+        "learner's `strengths`, `areas_for_improvement` and the `action_items` the tutor set. Say only "
+        "what the transcript shows."
+    )
+    schema = copy.deepcopy(SessionInsightsDraft.model_json_schema())
+    return _finished(
+        Prompt(
+            purpose="session_insights",
+            schema_name="session_insights",
+            messages=[{"role": "system", "content": SYSTEM_TUTOR}, {"role": "user", "content": request}],
+            schema=schema,
             version=PROMPT_VERSION,
         ),
         few_shot,

@@ -26,7 +26,7 @@ _DASHBOARD = PolledRead.of(
            u.courses_completed, u.quiz_attempts, u.quiz_questions, u.quiz_correct,
            (SELECT count(*) {_DUE_CARDS_OF_U}) AS due_cards,
            (SELECT coalesce(json_agg(c ORDER BY c.created_at DESC), '[]')
-              FROM (SELECT id, topic, status, topics_total, topics_completed, progress_pct, created_at
+              FROM (SELECT id, topic, status, topics_total, topics_completed, progress_pct, topics_read, created_at
                       FROM courses WHERE owner_id = u.id ORDER BY created_at DESC LIMIT 50) c) AS courses,
            (SELECT coalesce(json_agg(w ORDER BY w.mastery), '[]')
               FROM (SELECT tm.topic_id, t.title, tm.mastery

@@ -6,6 +6,7 @@ or with the API reachable from other machines, the route does not exist at all.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -30,12 +31,22 @@ async def dev_token(body: DevTokenRequest, request: Request, settings: SettingsD
     origin = request.headers.get("origin")
     if not is_loopback(host) or (origin is not None and not is_loopback(urlsplit(origin).hostname or "")):
         raise ApiError(403, "the dev sign-in answers only requests to and from this machine (localhost)")
+    name = " ".join(body.user.split())
+    user_id = user_id_for(name)
     private_pem, _ = ensure_keypair(settings.dev_key_dir)
     token = mint_session_token(
         private_pem,
-        body.user,
+        user_id,
         ttl_seconds=TOKEN_TTL_SECONDS,
+        name=name,
         org_id=body.organization,
         org_role=body.role if body.organization else None,
     )
-    return DevToken(token=token, user=body.user, expires_in=TOKEN_TTL_SECONDS)
+    return DevToken(token=token, user=user_id, display_name=name, expires_in=TOKEN_TTL_SECONDS)
+
+
+def user_id_for(name: str) -> str:
+    """ "Maria Lopez" → "Maria-Lopez": an id as ids were before (letters, digits, _ . @ -), so
+    "alice" and "bob@example.com" stay the learners they were."""
+    kept = re.sub(r"[^\w.@-]+", "-", name, flags=re.UNICODE).strip("-._@")
+    return kept or "learner"

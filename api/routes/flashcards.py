@@ -7,7 +7,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from api.deps import AdmissionDep, ClockDep, CurrentUserDep, SessionDep
-from api.schemas.flashcards import CardDetail, DueCard, DueCards, ReviewCreate, ReviewResult
+from api.schemas.flashcards import CardDetail, DueCard, DueCards, NextDue, ReviewCreate, ReviewResult
 from db.due_cards import DUE_CARDS_FROM
 from db.models import FlashcardReview, FlashcardState
 from db.user_counters import record_activity_day
@@ -15,7 +15,7 @@ from services.goal_completion import complete_reached_goals
 from services.owned import owned_card
 from studyflow import card_ids
 from studyflow.local_day import today_in
-from studyflow.spaced_repetition import retrievability, review, state_name
+from studyflow.spaced_repetition import preview, retrievability, review, state_name
 
 router = APIRouter(prefix="/v1/flashcards", tags=["flashcards"])
 
@@ -60,6 +60,7 @@ async def reveal_card(
     card_id: str,
     user: CurrentUserDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> CardDetail:
     content, card = await owned_card(session, card_id, user)
     state = await session.scalar(
@@ -77,6 +78,7 @@ async def reveal_card(
         topic_id=card.get("topic_id"),
         state=state_name(state.fsrs_card if state else None),
         due_at=state.due_at if state else None,
+        next_due=NextDue(**preview(state.fsrs_card if state else None, clock())),
     )
 
 

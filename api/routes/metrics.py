@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import hmac
 import os
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from api.deps import SessionDep
+from api.deps import SettingsDep
+from api.errors import ApiError
 from api.process_metrics import MULTIPROC_DIR
-from api.status_gauges import status_metrics
+from api.status_gauges import CachedStatusMetrics
 
 router = APIRouter(tags=["operations"])
 
@@ -29,10 +31,19 @@ class _Scrape(Collector):
         yield from self._read
 
 
-# Not in the OpenAPI document: it is for Prometheus, not for clients. Keep it off the public
-# internet (scrape it on the private network, as compose does).
+# Not in the OpenAPI document: it is for Prometheus, not for clients. Scrape it on the private
+# network (as compose does), and set METRICS_TOKEN wherever the API's port is reachable from
+# outside: then only a scraper with the token reads it.
 @router.get("/metrics", include_in_schema=False)
-async def metrics(session: SessionDep) -> Response:
+async def metrics(request: Request, settings: SettingsDep) -> Response:
+    if settings.metrics_token is not None:
+        expected = f"Bearer {settings.metrics_token.get_secret_value()}".encode()
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise ApiError(401, "metrics need the scraper's bearer token (METRICS_TOKEN)")
+    state = request.app.state
+    if getattr(state, "status_metrics", None) is None:
+        state.status_metrics = CachedStatusMetrics(state.session_factory, settings.metrics_rows_cache_seconds)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Scrape(await status_metrics(session)))
+    registry.register(_Scrape(await state.status_metrics.get()))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

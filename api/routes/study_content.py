@@ -86,6 +86,7 @@ async def get_study_content(content_id: uuid.UUID, request: Request, principal: 
         model=content["model"],
         error=content["error"],
         retry_count=content["retry_count"],
+        updated_at=content["updated_at"],
         quality=content["quality_report"],
     )
     payload = content["payload"] or {}

@@ -16,4 +16,6 @@ async def web_config(settings: SettingsDep) -> WebConfig:
         dev_sign_in=settings.offers_dev_sign_in,
         bundled_model=settings.uses_bundled_model,
         content_engine=settings.content_engine,
+        billing=settings.stripe_api_key is not None and bool(settings.stripe_price_id_pro),
+        human_tutors=False,
     )

@@ -1,8 +1,17 @@
 """The one place request text is checked: every request body model derives from ApiInput.
 
-PostgreSQL cannot store NUL in text or JSON, and no learner types the other C0 control
-characters; either in any string of a body (nested models, lists and dict keys included) is a 422
-naming the field, before a route sees it. Tabs and line breaks are ordinary text."""
+Refused in any string of a body (nested models, lists and dict keys included), as a 422 naming the
+field, before a route sees it:
+- NUL and the other C0 control characters (PostgreSQL cannot store NUL; no learner types the
+  rest) and the C1 controls U+0080–U+009F; tabs and line breaks are ordinary text;
+- the bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which make text read
+  differently from what it holds ("Trojan Source");
+- a string that is nothing but invisible format characters (zero-width spaces and joiners, the
+  BOM, soft hyphens, variation selectors), perhaps with whitespace: it looks empty but is not;
+  and one that is nothing but whitespace (the empty string is left to each field's own rule).
+
+The OpenAPI document states the same rule as a pattern on every string (`PRINTABLE_PATTERN`), so
+generated clients and the fuzzers know it; tests/test_input_hardening.py checks the two agree."""
 
 from __future__ import annotations
 
@@ -11,15 +20,29 @@ import typing
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# The same rule in the OpenAPI document, so generated clients and fuzzers know it.
-PRINTABLE_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+# Character classes as JSON Schema (ECMA-262) and Python's re both read them.
+_C0 = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f"
+_C1 = "\\u0080-\\u009f"
+_BIDI = "\\u202a-\\u202e\\u2066-\\u2069"
+_REFUSED = _C0 + _C1 + _BIDI
+# Invisible format characters: nothing on screen, and no whitespace either.
+_INVISIBLE = "\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2060-\\u2064\\u206a-\\u206f\\ufe00-\\ufe0f\\ufeff"
+# Whitespace as Python's str.split() sees it, less the control characters refused anyway.
+_WS = "\\t\\n\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 
-# Whitespace as Python's str.split() sees it, and a printable character that is not whitespace.
-_SPACE = "[\\t\\n\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-_VISIBLE = "[^\\u0000-\\u0020\\u007f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-_PRINTABLE = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]"
-# A topic: printable, and at least three characters once its whitespace is collapsed.
+_REFUSED_CHARACTER = re.compile(f"[{_REFUSED}]")
+_INVISIBLE_CHARACTER = re.compile(f"[{_INVISIBLE}]")
+_SHOWN_CHARACTER = re.compile(f"[^{_REFUSED}{_WS}{_INVISIBLE}]")
+
+# Empty, or anything printable with at least one character that shows (whitespace alone is blank:
+# the models strip it, and a required field is then empty).
+PRINTABLE_PATTERN = f"^(?:|[^{_REFUSED}]*[^{_REFUSED}{_WS}{_INVISIBLE}][^{_REFUSED}]*)$"
+
+# A topic: printable (the pattern above), and at least three characters once its whitespace is
+# collapsed (this one, beside it in the document).
+_SPACE = f"[{_WS}]"
+_VISIBLE = "[^\\u0000-\\u0020\\u007f\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+_PRINTABLE = f"[^{_REFUSED}]"
 TOPIC_PATTERN = (
     f"^{_SPACE}*({_VISIBLE}{_SPACE}*{_VISIBLE}{_SPACE}*{_VISIBLE}|{_VISIBLE}{_SPACE}+{_VISIBLE}){_PRINTABLE}*$"
 )
@@ -35,18 +58,24 @@ def document_printable_text(schema: dict) -> None:
                 option.setdefault("propertyNames", {"pattern": PRINTABLE_PATTERN})
 
 
-def _refuse_control_characters(value: object) -> None:
+def refuse_unprintable(value: object) -> None:
     if isinstance(value, str):
-        found = _CONTROL.search(value)
+        found = _REFUSED_CHARACTER.search(value)
         if found:
-            raise ValueError(f"contains the control character U+{ord(found.group()):04X}, which text may not hold")
+            character = ord(found.group())
+            kind = "bidirectional control" if 0x202A <= character <= 0x2069 else "control character"
+            raise ValueError(f"contains the {kind} U+{character:04X}, which text may not hold")
+        if value and not _SHOWN_CHARACTER.search(value):
+            if _INVISIBLE_CHARACTER.search(value):
+                raise ValueError("holds only invisible characters (zero-width or format characters)")
+            raise ValueError("is blank: it holds only whitespace")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_control_characters(key)
-            _refuse_control_characters(item)
+            refuse_unprintable(key)
+            refuse_unprintable(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _refuse_control_characters(item)
+            refuse_unprintable(item)
 
 
 def _is_checked_model(annotation: object) -> bool:
@@ -65,5 +94,5 @@ class ApiInput(BaseModel):
     def _printable_text(cls, value: object, info: ValidationInfo) -> object:
         field = cls.model_fields.get(info.field_name or "")
         if field is None or not _is_checked_model(field.annotation):
-            _refuse_control_characters(value)
+            refuse_unprintable(value)
         return value

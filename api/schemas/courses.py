@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text
+from api.schemas.api_input import TOPIC_PATTERN, ApiInput, document_printable_text, refuse_unprintable
 from api.schemas.study_content import StudyContentType
 from api.schemas.topics import TopicSummary
 from studyflow.statuses import CourseStatus, GenerationStatus
@@ -82,6 +82,9 @@ class CourseCreate(ApiInput):
     @field_validator("topic", mode="before")
     @classmethod
     def _collapse_whitespace(cls, value: object) -> object:
+        # Checked first: str.split() counts some control characters (U+001C–U+001F, U+0085) as
+        # whitespace and would collapse them away unseen.
+        refuse_unprintable(value)
         return " ".join(value.split()) if isinstance(value, str) else value
 
     @field_validator("course_type", "difficulty", mode="before")
@@ -106,8 +109,9 @@ class CourseSummary(BaseModel):
     difficulty: str
     status: CourseStatus
     topics_total: int
-    topics_completed: int
-    progress_pct: float
+    topics_completed: int = Field(description="topics whose notes are written")
+    progress_pct: float = Field(description="share of topics whose notes are written (generation), 0-100")
+    topics_read: int = Field(default=0, description="topics whose notes the learner read: their progress")
     created_at: datetime
 
 
@@ -121,6 +125,7 @@ class StudyContentRef(BaseModel):
     id: uuid.UUID
     type: StudyContentType
     status: GenerationStatus
+    updated_at: datetime | None = Field(default=None, description="when the status last changed")
 
 
 class CourseSourceRef(BaseModel):

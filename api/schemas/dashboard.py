@@ -16,6 +16,7 @@ class DashboardCourse(BaseModel):
     topics_total: int
     topics_completed: int
     progress_pct: float
+    topics_read: int = 0
 
 
 class DashboardTopic(BaseModel):

@@ -25,6 +25,13 @@ class DueCards(BaseModel):
     total_due: int
 
 
+class NextDue(BaseModel):
+    again: datetime
+    hard: datetime
+    good: datetime
+    easy: datetime
+
+
 class CardDetail(BaseModel):
     card_id: str
     front: str
@@ -33,6 +40,9 @@ class CardDetail(BaseModel):
     topic_id: uuid.UUID | None
     state: str
     due_at: datetime | None
+    next_due: NextDue | None = Field(
+        default=None, description="when the card would be due after each rating now (FSRS)"
+    )
 
 
 class ReviewCreate(ApiInput):

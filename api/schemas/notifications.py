@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class NotificationView(BaseModel):
@@ -16,6 +16,7 @@ class NotificationView(BaseModel):
     day: date
     created_at: datetime
     read_at: datetime | None
+    link: str | None = Field(default=None, description="where the app opens it: a ready course, notes, set or plan")
 
 
 class NotificationList(BaseModel):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,11 +31,15 @@ class StudyContentAccepted(BaseModel):
 
 
 class QuizQuestionView(BaseModel):
-    """A question as a learner sees it before attempting: no answer, no explanation."""
+    """A question as a learner sees it before attempting: no answer, no explanation (and for a
+    short-answer item no model answer and no rubric)."""
 
     id: str
+    kind: Literal["multiple_choice", "short_answer"] = Field(
+        default="multiple_choice", description="short_answer: answered in the learner's own words (text)"
+    )
     question: str
-    options: list[str]
+    options: list[str] = Field(default_factory=list, description="empty for a short-answer item")
     topic_id: uuid.UUID | None
     topic_title: str | None
     citations: list[Citation] = Field(default_factory=list, description="where in your sources it comes from")
@@ -69,6 +75,7 @@ class StudyContentView(BaseModel):
     model: str | None = Field(description="model that produced the content")
     error: str | None
     retry_count: int
+    updated_at: datetime | None = Field(default=None, description="when the status last changed")
     questions: list[QuizQuestionView] | None = None
     cards: list[FlashcardView] | None = None
     near_hit: NearHitNotice | None = Field(

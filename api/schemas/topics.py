@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from studyflow.statuses import TopicStatus
 
@@ -17,6 +17,10 @@ class TopicSummary(BaseModel):
     title: str
     summary: str | None
     status: TopicStatus
+    updated_at: datetime | None = Field(
+        default=None, description="when the status last changed (while generating: when it started)"
+    )
+    read: bool = Field(default=False, description="the learner has read its notes (30 s on them)")
 
 
 class TopicDetail(TopicSummary):

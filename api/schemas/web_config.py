@@ -21,14 +21,22 @@ class WebConfig(BaseModel):
     content_engine: Literal["auto", "llm", "extractive"] = Field(
         default="auto", description="CONTENT_ENGINE: who writes material-based content (see studyflow/engines.py)"
     )
+    billing: bool = Field(
+        default=False, description="an upgrade can be bought (Stripe configured): the app offers it only then"
+    )
+    human_tutors: bool = Field(
+        default=False,
+        description="a human tutor can be booked; none can in this build, so the chat never offers one",
+    )
 
 
 class DevTokenRequest(ApiInput):
     user: str = Field(
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$",
-        description="the learner to sign in as: letters, digits, and _ . @ -",
+        # Any name a person types ("Maria Lopez"), as long as it has a letter or digit to make an id of.
+        pattern=r"^[^\u0000-\u001f\u007f]*[A-Za-z0-9\u00c0-\uffff][^\u0000-\u001f\u007f]*$",
+        description="the learner's name as they type it; the id is made from its letters and digits",
     )
     organization: str | None = Field(
         default=None,
@@ -41,5 +49,6 @@ class DevTokenRequest(ApiInput):
 
 class DevToken(BaseModel):
     token: str
-    user: str
+    user: str = Field(description="the learner's id: the name's letters and digits, other runs as '-'")
+    display_name: str = Field(description="the name as the learner typed it, for the header")
     expires_in: int

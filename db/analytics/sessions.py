@@ -1,16 +1,15 @@
 """Tutoring sessions, as analytics counts them: the one place that reads them.
 
-The sessions table is being built alongside this (SPEC §12); until it exists every figure built on
-sessions is 0. Wiring it is this file alone: the statement below names its columns (learner,
-organisation, the day it took place, its status), and `available()` looks the table up once per
-process. A session recorded after the day it took place is a late event: its writer should call
-`db.analytics.dirty.mark_dirty` for that day, and `record_activity_day` (a session is a day of
-study)."""
+A session counts on the day it took place (`tutoring_sessions.session_date`) once its analysis is
+ready (status 'ready'); its learner and organisation are the session's own. A session recorded
+after the day it took place is a late event: its writer marks that day dirty
+(`db.analytics.dirty.mark_dirty`) so the rollup re-rolls it."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from studyflow.statuses import SessionStatus
 
 TABLE = "tutoring_sessions"
 
@@ -18,18 +17,14 @@ TABLE = "tutoring_sessions"
 _PRESENT = f"""
     SELECT learner_id, organization_id, session_date AS day
       FROM {TABLE}
-     WHERE session_date BETWEEN :d0 AND :d1 AND status = 'ready'
+     WHERE session_date BETWEEN :d0 AND :d1 AND status = '{SessionStatus.ready.value}'
 """
 _ABSENT = "SELECT NULL::uuid AS learner_id, NULL::uuid AS organization_id, NULL::date AS day WHERE false"
 
-_known: bool | None = None
-
 
 async def available(session: AsyncSession | AsyncConnection) -> bool:
-    global _known
-    if _known is None:
-        _known = (await session.scalar(text(f"SELECT to_regclass('{TABLE}') IS NOT NULL"))) or False
-    return _known
+    """The sessions table is part of the schema (migration 0018): always there."""
+    return True
 
 
 def sessions_sql(present: bool) -> str:

@@ -14,6 +14,7 @@ from db.models.billing import Payment, Subscription, WebhookEvent
 from db.models.conversations import Conversation, ConversationMessage, TutorHandoff
 from db.models.courses import Course, Topic
 from db.models.goals import Goal, SubjectSuggestion
+from db.models.grading import GradingLabel, GradingReview
 from db.models.learner_context import LearnerContext
 from db.models.llm_calls import LlmCall
 from db.models.llm_spend import LlmMonthlySpend
@@ -21,6 +22,13 @@ from db.models.notifications import Notification
 from db.models.organizations import Group, GroupMember, Invitation, Membership, Organization, TutorLink
 from db.models.rate_limits import RateLimitBucket
 from db.models.retrieval import ContentChunk, SemanticCacheEntry
+from db.models.sessions import (
+    MasteryEvidence,
+    SessionAnalysis,
+    SessionConcept,
+    SessionWindowInsight,
+    TutoringSession,
+)
 from db.models.sources import CourseSource, Source
 from db.models.study import (
     FlashcardReview,
@@ -30,6 +38,7 @@ from db.models.study import (
     StudyContent,
     TopicMastery,
 )
+from db.models.study_time import StudyTime
 from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
@@ -40,6 +49,11 @@ __all__ = [
     "AnalyticsRollup",
     "LearnerActiveDay",
     "MasteryCrossing",
+    "MasteryEvidence",
+    "SessionAnalysis",
+    "SessionConcept",
+    "SessionWindowInsight",
+    "TutoringSession",
     "TutorLink",
     "Organization",
     "Membership",
@@ -59,6 +73,8 @@ __all__ = [
     "FlashcardReview",
     "FlashcardState",
     "Goal",
+    "GradingLabel",
+    "GradingReview",
     "LlmCall",
     "LlmMonthlySpend",
     "Notification",
@@ -69,6 +85,7 @@ __all__ = [
     "SemanticCacheEntry",
     "Source",
     "StudyContent",
+    "StudyTime",
     "SubjectSuggestion",
     "Subscription",
     "Topic",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +19,10 @@ class Subscription(Base):
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(32))
     current_period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The Stripe event this state came from (its `created`, and its kind's rank for events of the
+    # same second): an older event arriving later never overwrites it (services/billing.py).
+    state_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state_event_rank: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -46,4 +50,7 @@ class WebhookEvent(Base):
     event_id: Mapped[str] = mapped_column(String(255))
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict | None] = mapped_column(JSONB)
+    # What became of it: applied, ignored (with the reason: unusable data, an unknown learner), ...
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = created_at()

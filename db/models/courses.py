@@ -45,6 +45,8 @@ class Course(Base):
     topics_total: Mapped[int] = mapped_column(Integer, server_default="0")
     topics_completed: Mapped[int] = mapped_column(Integer, server_default="0")
     progress_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default="0")
+    # What the learner did: topics whose notes they read (studyflow/study_progress.py).
+    topics_read: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -70,5 +72,8 @@ class Topic(Base):
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
     background_queued: Mapped[bool] = mapped_column(Boolean, server_default="false")
     generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Seconds the learner spent on the notes, and when that first reached the "read" mark.
+    read_seconds: Mapped[int] = mapped_column(Integer, server_default="0")
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -19,7 +19,15 @@ class Notification(Base):
             "kind",
             "day",
             unique=True,
-            postgresql_where=text("goal_id IS NULL AND dedupe_key IS NULL"),
+            postgresql_where=text("goal_id IS NULL AND dedupe_key IS NULL AND subject_id IS NULL"),
+        ),
+        # … one "ready" announcement per thing that finished (a course, notes, a set, a plan) …
+        Index(
+            "uq_notifications_kind_subject_id",
+            "kind",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("subject_id IS NOT NULL"),
         ),
         # … and one announcement per met goal, however many goals are met that day.
         Index("uq_notifications_goal_id", "goal_id", unique=True, postgresql_where=text("goal_id IS NOT NULL")),
@@ -40,6 +48,8 @@ class Notification(Base):
     day: Mapped[date] = mapped_column(Date)
     goal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
-    link: Mapped[str | None] = mapped_column(String(300))  # where the app takes the reader
+    # What a "ready" announcement is about, and where the app opens it.
+    subject_id: Mapped[uuid.UUID | None] = mapped_column()
+    link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
-from studyflow.statuses import GenerationStatus, check_in
+from studyflow.statuses import AttemptGrading, GenerationStatus, check_in
 
 
 class StudyContent(Base):
@@ -68,6 +68,9 @@ class QuizAttempt(Base):
     percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     duration_seconds: Mapped[int] = mapped_column(Integer, server_default="0")
     weak_topics: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    # `grading` while free-text answers are being graded (GradingWorkflow); score and percentage
+    # are final once `graded`.
+    grading_status: Mapped[str] = mapped_column(String(16), server_default=AttemptGrading.graded.value)
     created_at: Mapped[datetime] = created_at()
 
 

@@ -1,14 +1,22 @@
-"""Server-side grading of a quiz attempt (pure: no I/O)."""
+"""Server-side grading of a quiz attempt (pure: no I/O). Multiple-choice questions are graded
+here, at once; short-answer items are graded by GradingWorkflow (studyflow/free_text) and only
+listed here as pending."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from studyflow.free_text.rubric import is_short_answer
 
 
 class UnknownQuestionsError(ValueError):
     def __init__(self, ids: list[str]):
         super().__init__(f"unknown question ids: {', '.join(sorted(ids))}")
         self.ids = ids
+
+
+class WrongAnswerTypeError(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -18,16 +26,35 @@ class Graded:
     percentage: float
     feedback: list[dict]
     weak_topic_ids: list[str]  # topics of wrong or unanswered questions, in quiz order
+    short_answers: dict[str, str] = field(default_factory=dict)  # item id → the learner's text
+    multiple_choice: int = 0  # how many items were graded here
+
+    @property
+    def choice_percentage(self) -> float:
+        """The share right of the items graded now (the pass mark is judged on them at submit)."""
+        return round(100 * self.score / self.multiple_choice, 2) if self.multiple_choice else 100.0
 
 
-def grade(questions: list[dict], answers: dict[str, int]) -> Graded:
+def grade(questions: list[dict], answers: dict[str, int | str]) -> Graded:
     known = {q["id"] for q in questions}
     unknown = [qid for qid in answers if qid not in known]
     if unknown:
         raise UnknownQuestionsError(unknown)
-    feedback, weak = [], []
-    score = 0
+    wrong_type = [
+        q["id"] for q in questions if q["id"] in answers and isinstance(answers[q["id"]], str) != is_short_answer(q)
+    ]
+    if wrong_type:
+        raise WrongAnswerTypeError(
+            "short-answer items take text and multiple-choice questions an option index "
+            f"(question ids: {', '.join(sorted(wrong_type))})"
+        )
+    feedback, weak, short = [], [], {}
+    score = choice = 0
     for q in questions:
+        if is_short_answer(q):
+            short[q["id"]] = str(answers.get(q["id"], "")).strip()
+            continue
+        choice += 1
         selected = answers.get(q["id"])
         correct = selected == q["answer_index"]
         score += correct
@@ -45,4 +72,4 @@ def grade(questions: list[dict], answers: dict[str, int]) -> Graded:
             }
         )
     total = len(questions)
-    return Graded(score, total, round(100 * score / total, 2) if total else 0.0, feedback, weak)
+    return Graded(score, total, round(100 * score / total, 2) if total else 0.0, feedback, weak, short, choice)

@@ -139,3 +139,103 @@ class SubjectSuggestionsDraft(_LlmDraft):
 
 class LearnerContextDraft(_LlmDraft):
     summary: str = Field(min_length=40, json_schema_extra={"maxLength": 1200})
+
+
+class EvidenceQuoteDraft(_LlmDraft):
+    quote: str = Field(min_length=1, max_length=600, json_schema_extra={"maxLength": 300})
+    speaker: str = Field(default="", max_length=100, json_schema_extra={"maxLength": 60})
+
+    _trim = field_validator("quote", "speaker", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
+
+
+class SessionConceptDraft(_LlmDraft):
+    name: str = Field(min_length=2, max_length=300, json_schema_extra={"maxLength": 120})
+    difficulty: int = Field(default=5, json_schema_extra={"minimum": 1, "maximum": 10})
+    learner_showed: str = Field(json_schema_extra={"enum": ["understood", "partial", "misconception"]})
+    evidence: list[EvidenceQuoteDraft] = Field(default_factory=list, json_schema_extra={"maxItems": 3})
+
+    _trim = field_validator("name", mode="before")(lambda v: _clean(v) if isinstance(v, str) else v)
+
+    @field_validator("difficulty", mode="before")
+    @classmethod
+    def _clamped(cls, value) -> int:
+        try:
+            return min(10, max(1, round(float(value))))
+        except (TypeError, ValueError):
+            return 5
+
+    @field_validator("learner_showed", mode="before")
+    @classmethod
+    def _verdict(cls, value) -> str:
+        text = str(value or "").strip().casefold()
+        if text.startswith("misconc") or text in ("wrong", "incorrect", "not understood"):
+            return "misconception"
+        if text.startswith("partial") or text in ("some", "mixed"):
+            return "partial"
+        return "understood"
+
+
+def _short_items(limit: int):
+    return Field(default_factory=list, json_schema_extra={"maxItems": limit, "items": {"maxLength": 200}})
+
+
+class SessionInsightsDraft(_LlmDraft):
+    """What one window of a tutoring session shows (sessions are analysed window by window)."""
+
+    topics: list[str] = _short_items(4)
+    concepts: list[SessionConceptDraft] = Field(default_factory=list, json_schema_extra={"maxItems": 6})
+    strengths: list[str] = _short_items(3)
+    areas_for_improvement: list[str] = _short_items(3)
+    action_items: list[str] = _short_items(3)
+
+    @field_validator("topics", "strengths", "areas_for_improvement", "action_items", mode="before")
+    @classmethod
+    def _texts(cls, value) -> list[str]:
+        items = value if isinstance(value, list) else []
+        return [_clean(v)[:300] for v in items if isinstance(v, str) and v.strip()]
+
+
+# --- short answers (issue 34) -------------------------------------------------------------------
+class RubricPointGradeDraft(_LlmDraft):
+    point_id: str = Field(default="", description="the id of the rubric point, e.g. p1")
+    score: float = Field(default=0.0, json_schema_extra={"enum": [0, 0.5, 1]})
+    quote: str = Field(
+        default="",
+        description="the words of the learner's answer that cover the point, copied exactly; empty when none do",
+        json_schema_extra={"maxLength": 300},
+    )
+    justification: str = Field(default="", json_schema_extra={"maxLength": 200})
+    confidence: float = Field(default=0.5, json_schema_extra={"minimum": 0, "maximum": 1})
+
+    @field_validator("confidence")
+    @classmethod
+    def _within_bounds(cls, value: float) -> float:
+        return min(1.0, max(0.0, value))
+
+
+class ShortAnswerGradeDraft(_LlmDraft):
+    points: list[RubricPointGradeDraft] = Field(default_factory=list, json_schema_extra={"maxItems": 5})
+
+
+class ShortAnswerRubricPointDraft(_LlmDraft):
+    text: str = Field(default="", json_schema_extra={"minLength": 3, "maxLength": 160})
+    weight: int = Field(default=1, json_schema_extra={"enum": [1, 2, 3]})
+    source_quote: str = Field(
+        default="",
+        description="the excerpt's words the point rests on, copied exactly",
+        json_schema_extra={"maxLength": 240},
+    )
+
+
+class ShortAnswerItemDraft(_LlmDraft):
+    question: str = Field(default="", json_schema_extra={"minLength": 8, "maxLength": 200})
+    model_answer: str = Field(default="", json_schema_extra={"minLength": 8, "maxLength": 400})
+    rubric: list[ShortAnswerRubricPointDraft] = Field(
+        default_factory=list, json_schema_extra={"minItems": 2, "maxItems": 5}
+    )
+    topic_ref: str = ""
+    source_refs: list[str] = Field(default_factory=list)
+
+
+class ShortAnswerSetDraft(_LlmDraft):
+    items: list[ShortAnswerItemDraft] = Field(min_length=1)

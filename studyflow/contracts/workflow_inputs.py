@@ -66,6 +66,20 @@ class SubjectSuggestionsInput(BaseModel):
     llm_allowed: bool = True
 
 
+class GradingInput(BaseModel):
+    """The free-text answers of one attempt. Thresholds and the timeout are decided at the start
+    and recorded, so a replay routes as the run did."""
+
+    attempt_id: uuid.UUID
+    retry: LlmRetry = LlmRetry()
+    # False: the embedded grader alone (no model configured, the bundled one, or the learner's
+    # allowance for LLM grading used up).
+    llm_allowed: bool = False
+    embedded_threshold: float = 0.53
+    llm_threshold: float = 0.53
+    review_timeout_seconds: float = Field(default=48 * 3600, gt=0)
+
+
 class UserProvisioningInput(BaseModel):
     event_row_id: uuid.UUID
 
@@ -161,3 +175,19 @@ class RollupDayInput(BaseModel):
     unit: RollupUnit
     timezone: str
     churn_days: int
+
+
+class SessionAnalysisInput(BaseModel):
+    session_id: uuid.UUID
+    version: int = Field(ge=1)
+    retry: LlmRetry = LlmRetry()
+    window_words: int = Field(default=600, ge=50)
+    # False when the learner's allowance for session analyses is used up: extractive, no model.
+    llm_allowed: bool = True
+    cpu_task_queue: str | None = None  # where indexing runs (workflows/task_queues.py)
+
+
+class TutorDigestInput(BaseModel):
+    """Empty from the schedule; the run decides its week from its own start time."""
+
+    day: date | None = None

@@ -343,8 +343,9 @@ def check_invariants(database_url: str, ledger: Ledger, clerk_ids: dict[str, str
         duplicates = {
             "topics": "SELECT count(*) FROM (SELECT 1 FROM topics GROUP BY course_id, "
             "lower(title) HAVING count(*) > 1) d",
+            # One nudge a learner a day, one announcement per met goal, one "ready" per finished thing.
             "notifications": "SELECT count(*) FROM (SELECT 1 FROM notifications GROUP BY "
-            "user_id, kind, day HAVING count(*) > 1) d",
+            "user_id, kind, day, goal_id, subject_id HAVING count(*) > 1) d",
             "paid LLM replies": (
                 "SELECT count(*) FROM (SELECT 1 FROM llm_calls WHERE outcome = 'ok' AND idempotency_key IS NOT NULL "
                 "GROUP BY idempotency_key HAVING count(*) > 1) d"

@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from cli.api_server import HTTP_PROTOCOL
 from tests.support.live_server import free_port
 from tests.support.worker_process import REPO, service_env
 
@@ -35,6 +36,10 @@ def spawn_api(
         "--port",
         str(port),
         "--no-access-log",
+        # As `studyflow api` serves (cli/api_server.py).
+        "--http",
+        HTTP_PROTOCOL,
+        "--no-server-header",
     ]
     if processes is not None:
         command = [

@@ -56,6 +56,11 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         suggestions_per_day=60000,
         quiz_attempts_burst=1000,
         quiz_attempts_per_hour=60000,
+        # Quizzes as the tests of issue 34's time wrote them (multiple choice); the grading tests
+        # ask for short-answer items.
+        quiz_short_answers=0,
+        grading_rate_burst=1000,
+        gradings_per_hour=60000,
         background_notes_enabled=False,
         source_url_allow_private=True,  # the test web server listens on loopback
     )

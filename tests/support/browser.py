@@ -51,24 +51,66 @@ def require_browser_prerequisites() -> str:
     return chromium
 
 
+# A 390 px phone (an iPhone 12-14's CSS width) with a touch screen.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+# Every visible element inside its parent's box (unless the parent scrolls or clips), and no
+# sideways scrolling: what a learner sees as text crossing a box or a page wider than the phone.
+_OVERFLOW = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+    + ' "' + (el.textContent || '').trim().slice(0, 40) + '"';
+  const found = [];
+  if (document.documentElement.scrollWidth > width + 1) {
+    found.push(`the page is ${document.documentElement.scrollWidth}px wide on a ${width}px screen`);
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.skip-link, .visually-hidden, script, style, svg')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || style.position === 'fixed') continue;
+    const box = el.getBoundingClientRect();
+    if (box.width < 2 || box.height < 2) continue;
+    if (box.right > width + 1 || box.left < -1) { found.push(`${describe(el)} leaves the screen`); continue; }
+    const parent = el.parentElement;
+    if (!parent || parent === document.body || getComputedStyle(parent).overflowX !== 'visible') continue;
+    const outer = parent.getBoundingClientRect();
+    if (box.left < outer.left - 1 || box.right > outer.right + 1) {
+      found.push(`${describe(el)} [${Math.round(box.left)}-${Math.round(box.right)}] crosses ${describe(parent)} `
+        + `[${Math.round(outer.left)}-${Math.round(outer.right)}]`);
+    }
+  }
+  return found.slice(0, 8);
+}
+"""
+
+
+async def assert_within_boxes(page: Page, screen: str) -> None:
+    found = await page.evaluate(_OVERFLOW)
+    assert found == [], f"{screen}: {found}"
+
+
 @dataclass
 class WebStack:
     base_url: str
     settings: Settings
     browser: Browser
 
-    async def new_page(self) -> tuple[BrowserContext, Page]:
+    async def new_page(self, *, phone: bool = False) -> tuple[BrowserContext, Page]:
         # CSP is bypassed so axe can be injected, and so the XSS tests prove the *rendering* is
         # inert on its own rather than leaning on the Content-Security-Policy header.
-        context = await self.browser.new_context(
-            base_url=self.base_url, bypass_csp=True, viewport={"width": 1280, "height": 900}
-        )
+        screen = PHONE if phone else {"viewport": {"width": 1280, "height": 900}}
+        context = await self.browser.new_context(base_url=self.base_url, bypass_csp=True, **screen)
         context.set_default_timeout(30_000)
         page = await context.new_page()
         executed: list[str] = []
+        console_errors: list[str] = []
         page.on("dialog", lambda dialog: executed.append(dialog.message))
         page.on("pageerror", lambda error: executed.append(f"page error: {error}"))
+        page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
         page.executed = executed  # type: ignore[attr-defined]
+        page.console_errors = console_errors  # type: ignore[attr-defined]
         return context, page
 
 
@@ -105,6 +147,6 @@ async def assert_accessible(page: Page, screen: str) -> None:
 
 async def sign_in(page: Page, user: str) -> None:
     await page.goto("/")
-    await page.get_by_label("Continue as").fill(user)
+    await page.get_by_label("Your name").fill(user)
     await page.get_by_role("button", name="Continue").click()
     await page.get_by_role("heading", name="Your studies").wait_for()

@@ -84,6 +84,8 @@ class ScriptedOpenAI:
         self._lock = threading.Lock()
         # A fault that overrides every rule while set (e.g. "primary answers 429"): provider → reply.
         self.fault: Callable[[str], Reply | None] | None = None
+        # Replies computed from the request (schema name, prompt text), consulted after the rules.
+        self.responder: Callable[[str | None, str], Reply | None] | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = _free_port()
@@ -174,7 +176,13 @@ class ScriptedOpenAI:
             self._arrivals.append(text)
         arrived_at = time.monotonic()
         fault = self.fault
-        reply = (fault(provider) if fault else None) or self._take(provider, text) or Reply.auto(self.default_delay)
+        responder = self.responder
+        reply = (
+            (fault(provider) if fault else None)
+            or self._take(provider, text)
+            or (responder(schema_name, text) if responder else None)
+            or Reply.auto(self.default_delay)
+        )
         if reply.delay:
             await asyncio.sleep(reply.delay)
         status = 200 if reply.status == 0 else reply.status
@@ -316,6 +324,12 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
                 for i in range(count)
             ]
         }
+    if schema_name == "short_answer_grade":
+        from tests.support.word_overlap_marker import word_overlap_marker
+
+        return word_overlap_marker(prompt)
+    if schema_name == "short_answers":
+        return _short_answer_items(prompt)
     if schema_name == "tutor_answer":
         excerpts = re.findall(r"^\[(\d+)\] (.+)$", prompt, flags=re.MULTILINE)
         if not excerpts:
@@ -364,7 +378,42 @@ def auto_reply(schema_name: str | None, prompt: str) -> dict:
             "summary": f"They are working hard but {struggling} is not yet secure; start the session there, "
             "then practise with short questions."
         }
+    if schema_name == "session_insights":
+        return session_insights_reply(prompt)
     raise ValueError(f"no automatic reply for schema {schema_name!r}")
+
+
+FABRICATED_QUOTE = "I have always loved studying the migration patterns of arctic terns"
+
+
+def session_insights_reply(prompt: str) -> dict:
+    """Concepts from the window's learner lines (`12:30 L: text`), each quoted from its line, plus
+    one quote nobody said (the validation must drop it): what a model that half-follows the
+    instructions returns."""
+    lines = [
+        m.group(1)
+        for m in re.finditer(r"^(?:[\d:]+ )?L: (.+)$", prompt, flags=re.MULTILINE)
+        if len(m.group(1).split()) >= 6
+    ]
+    verdicts = ("misconception", "understood", "partial")
+    concepts = [
+        {
+            "name": "Idea " + " ".join(re.findall(r"[A-Za-z]+", line)[:3]),
+            "difficulty": 3 + i,
+            "learner_showed": verdicts[i % 3],
+            "evidence": [{"quote": " ".join(line.split()[:12]), "speaker": "L"}],
+        }
+        for i, line in enumerate(lines[:3])
+    ]
+    if concepts:
+        concepts[0]["evidence"].append({"quote": FABRICATED_QUOTE, "speaker": "L"})
+    return {
+        "topics": [c["name"] for c in concepts[:1]],
+        "concepts": concepts,
+        "strengths": ["Keeps going when stuck"],
+        "areas_for_improvement": ["Check each step"],
+        "action_items": ["Practise five more problems"],
+    }
 
 
 # Options of the automatic quiz: unrelated words of similar length, different in every question,
@@ -422,3 +471,27 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _short_answer_items(prompt: str) -> dict:
+    """Short-answer items whose rubric points quote the prompt's first excerpts word for word."""
+    refs = re.findall(r"^(T\d+): (.+)$", prompt, flags=re.MULTILINE) or [("T1", "the subject")]
+    excerpts = re.findall(r"^\[(S\d+)\] (.*?)(?=^\[S\d+\] |\n\nEach item)", prompt, flags=re.MULTILINE | re.DOTALL)
+    count = int(_number(r"Write (\d+) short-answer", prompt, 1))
+    items = []
+    for i in range(min(count, len(excerpts))):
+        ref, text = excerpts[i]
+        # The excerpt's longest line of prose (not a heading), in halves.
+        text = max((line for line in text.splitlines() if not line.lstrip().startswith("#")), key=len, default=text)
+        words = text.split()
+        halves = [" ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])]
+        items.append(
+            {
+                "question": f"Explain what excerpt {i + 1} of {refs[i % len(refs)][1]} says.",
+                "model_answer": " ".join(words[:60]),
+                "rubric": [{"text": half[:150], "weight": 1, "source_quote": half[:200]} for half in halves if half],
+                "topic_ref": refs[i % len(refs)][0],
+                "source_refs": [ref],
+            }
+        )
+    return {"items": items}

@@ -9,10 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class WebPages:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, bytes]] = {}
-        pages = self.pages
+        self.hosts: list[str] = []  # the Host header of each request, in order
+        pages, hosts = self.pages, self.hosts
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server hook name
+                hosts.append(self.headers.get("Host", ""))
                 status, content_type, body = pages.get(self.path, (404, "text/plain", b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)

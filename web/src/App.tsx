@@ -8,6 +8,7 @@ import { CoursePage } from "./pages/CoursePage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { FlashcardsPage } from "./pages/FlashcardsPage";
 import { GoalsPage } from "./pages/GoalsPage";
+import { GradingQueuePage } from "./pages/GradingQueuePage";
 import { NewCoursePage } from "./pages/NewCoursePage";
 import { NotificationsPage } from "./pages/NotificationsPage";
 import { QuizPage } from "./pages/QuizPage";
@@ -36,6 +37,7 @@ export function App() {
           <Route path="/quizzes/:contentId" element={<QuizPage />} />
           <Route path="/review" element={<ReviewPage />} />
           <Route path="/goals" element={<GoalsPage />} />
+          <Route path="/grading" element={<GradingQueuePage />} />
           <Route path="/remediation/:planId" element={<RemediationPage />} />
           <Route path="/weak-areas" element={<WeakAreasPage />} />
           <Route path="/notifications" element={<NotificationsPage />} />

@@ -2,6 +2,7 @@ import { type EventSourceMessage, fetchEventSource } from "@microsoft/fetch-even
 import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useSyncExternalStore } from "react";
 import { bearerToken } from "./client";
+import { queryKeys } from "./queryKeys";
 
 /**
  * GET /v1/events keeps the screens current: each status change refetches exactly the queries it
@@ -47,10 +48,10 @@ export function onAnswerDelta(listener: (delta: AnswerDelta) => void): () => voi
 // Events come in bursts (a course and its topics at once): their refetches are batched, so a
 // burst costs one read per screen, each started after the last event of the burst.
 const BATCH_MS = 150;
-const pendingKeys = new Map<string, unknown[]>();
+const pendingKeys = new Map<string, readonly unknown[]>();
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
-function refetchSoon(queryClient: QueryClient, keys: unknown[][]) {
+function refetchSoon(queryClient: QueryClient, keys: (readonly unknown[])[]) {
   keys.forEach((key) => pendingKeys.set(JSON.stringify(key), key));
   if (flushTimer) clearTimeout(flushTimer);
   flushTimer = setTimeout(() => {
@@ -62,7 +63,7 @@ function refetchSoon(queryClient: QueryClient, keys: unknown[][]) {
 }
 
 function refetchFor(queryClient: QueryClient, message: EventSourceMessage) {
-  const touch = (...keys: unknown[][]) => refetchSoon(queryClient, keys);
+  const touch = (...keys: (readonly unknown[])[]) => refetchSoon(queryClient, keys);
   if (message.event === "resync") {
     void queryClient.invalidateQueries();
     return;
@@ -71,22 +72,22 @@ function refetchFor(queryClient: QueryClient, message: EventSourceMessage) {
   const change = JSON.parse(message.data) as Change;
   switch (change.kind) {
     case "course":
-      touch(["course", change.id], ["dashboard"]);
+      touch(queryKeys.course(change.id), queryKeys.dashboard());
       break;
     case "topic":
-      touch(["topic", change.id], ["course", change.course_id]);
+      touch(queryKeys.topic(change.id), queryKeys.course(change.course_id));
       break;
     case "study_content":
-      touch(["study-content", change.id], ["course", change.course_id]);
+      touch(queryKeys.studyContent(change.id), queryKeys.course(change.course_id));
       break;
     case "remediation":
-      touch(["remediation", change.id], ["weak-areas"]);
+      touch(queryKeys.remediation(change.id), queryKeys.weakAreas());
       break;
     case "notification":
-      touch(["notifications"]);
+      touch(queryKeys.notifications());
       break;
     case "source":
-      touch(["sources"]);
+      touch(queryKeys.sources());
       break;
     case "answer":
       answerListeners.forEach((listen) => listen(change as unknown as AnswerDelta));

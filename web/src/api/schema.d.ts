@@ -94,6 +94,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attempts/{attempt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attempt
+         * @description An attempt with its grades: poll it while `grading_status` is `grading` (free-text answers
+         *     are graded by a workflow, and an uncertain one waits for the tutor).
+         */
+        get: operations["get_attempt_v1_attempts__attempt_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/dev-token": {
         parameters: {
             query?: never;
@@ -290,6 +311,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/estimates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Estimates */
+        get: operations["estimates_v1_estimates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -417,6 +455,62 @@ export interface paths {
          * @description The learner says the goal is met. Repeating it changes nothing (one suggestions run).
          */
         post: operations["complete_goal_v1_goals__goal_id__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grading-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Review Queue */
+        get: operations["review_queue_v1_grading_reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grading-reviews/{review_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Review */
+        get: operations["get_review_v1_grading_reviews__review_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grading-reviews/{review_id}/grade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grade Review
+         * @description The reviewer's grade, per rubric point: it becomes the final grade (the learner's mastery
+         *     moves with it, once) and is kept as a label. 409 once the grade is final (graded, or the
+         *     review window closed).
+         */
+        post: operations["grade_review_v1_grading_reviews__review_id__grade_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -718,6 +812,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quizzes/{quiz_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Answer
+         * @description Whether one answer is right, with the explanation: the quiz's question-by-question feedback
+         *     mode and practising missed questions. Records nothing; the attempt is what counts.
+         */
+        post: operations["check_answer_v1_quizzes__quiz_id__check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/remediation/{plan_id}": {
         parameters: {
             query?: never;
@@ -802,6 +917,26 @@ export interface paths {
         get: operations["export_anki_deck_v1_study_content__content_id__anki_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/study-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Study Time
+         * @description Seconds spent reading notes, browsing cards or reviewing, reported by the app as they pass.
+         */
+        post: operations["report_study_time_v1_study_time_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1078,6 +1213,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AnswerCheck */
+        AnswerCheck: {
+            /** Question Id */
+            question_id: string;
+            /** Selected Index */
+            selected_index: number;
+        };
         /** AssignmentCreate */
         AssignmentCreate: {
             /**
@@ -1212,10 +1354,10 @@ export interface components {
         AttemptCreate: {
             /**
              * Answers
-             * @description question id → index of the chosen option (0-3)
+             * @description question id → index of the chosen option (0-3), or the text of a short answer
              */
             answers: {
-                [key: string]: number;
+                [key: string]: number | string;
             };
             /**
              * Duration Seconds
@@ -1223,6 +1365,11 @@ export interface components {
              */
             duration_seconds: number;
         };
+        /**
+         * AttemptGrading
+         * @enum {string}
+         */
+        AttemptGrading: "graded" | "grading";
         /** AttemptResult */
         AttemptResult: {
             /**
@@ -1237,9 +1384,14 @@ export interface components {
             created_at: string;
             /** Feedback */
             feedback: components["schemas"]["QuestionFeedback"][];
+            /** @default graded */
+            grading_status: components["schemas"]["AttemptGrading"];
             /** Passed */
             passed: boolean;
-            /** Percentage */
+            /**
+             * Percentage
+             * @description partial credit for short answers counts; final once grading_status is graded
+             */
             percentage: number;
             /**
              * Quiz Id
@@ -1248,8 +1400,13 @@ export interface components {
             quiz_id: string;
             /** Remediation Plan Id */
             remediation_plan_id: string | null;
-            /** Score */
+            /**
+             * Score
+             * @description items right: multiple choice, and short answers with full marks once graded
+             */
             score: number;
+            /** Short Answers */
+            short_answers?: components["schemas"]["ShortAnswerFeedback"][];
             /** Total */
             total: number;
             /** Weak Topic Ids */
@@ -1270,6 +1427,8 @@ export interface components {
             due_at: string | null;
             /** Front */
             front: string;
+            /** @description when the card would be due after each rating now (FSRS) */
+            next_due?: components["schemas"]["NextDue"] | null;
             /** State */
             state: string;
             /** Topic Id */
@@ -1499,7 +1658,10 @@ export interface components {
             preferences: {
                 [key: string]: unknown;
             };
-            /** Progress Pct */
+            /**
+             * Progress Pct
+             * @description share of topics whose notes are written (generation), 0-100
+             */
             progress_pct: number;
             /**
              * Sources
@@ -1516,8 +1678,17 @@ export interface components {
             title: string | null;
             /** Topic */
             topic: string;
-            /** Topics Completed */
+            /**
+             * Topics Completed
+             * @description topics whose notes are written
+             */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @description topics whose notes the learner read: their progress
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
             /** Workflow Id */
@@ -1593,13 +1764,25 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Progress Pct */
+            /**
+             * Progress Pct
+             * @description share of topics whose notes are written (generation), 0-100
+             */
             progress_pct: number;
             status: components["schemas"]["CourseStatus"];
             /** Topic */
             topic: string;
-            /** Topics Completed */
+            /**
+             * Topics Completed
+             * @description topics whose notes are written
+             */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @description topics whose notes the learner read: their progress
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
         };
@@ -1700,6 +1883,11 @@ export interface components {
             topic: string;
             /** Topics Completed */
             topics_completed: number;
+            /**
+             * Topics Read
+             * @default 0
+             */
+            topics_read: number;
             /** Topics Total */
             topics_total: number;
         };
@@ -1717,11 +1905,19 @@ export interface components {
         };
         /** DevToken */
         DevToken: {
+            /**
+             * Display Name
+             * @description the name as the learner typed it, for the header
+             */
+            display_name: string;
             /** Expires In */
             expires_in: number;
             /** Token */
             token: string;
-            /** User */
+            /**
+             * User
+             * @description the learner's id: the name's letters and digits, other runs as '-'
+             */
             user: string;
         };
         /** DevTokenRequest */
@@ -1740,7 +1936,7 @@ export interface components {
             role: "admin" | "tutor" | "learner";
             /**
              * User
-             * @description the learner to sign in as: letters, digits, and _ . @ -
+             * @description the learner's name as they type it; the id is made from its letters and digits
              */
             user: string;
         };
@@ -1949,6 +2145,12 @@ export interface components {
             /** Target */
             target: number;
         };
+        /**
+         * GradeOutcome
+         * @description How a final grade came to be.
+         * @enum {string}
+         */
+        GradeOutcome: "auto" | "reviewed" | "not_reviewed" | "no_reviewer" | "failed";
         /** GroupCreate */
         GroupCreate: {
             /** Name */
@@ -2017,7 +2219,7 @@ export interface components {
          *     tutor, then accepted, resolved or declined by the tutor.
          * @enum {string}
          */
-        HandoffStatus: "draft" | "sent" | "accepted" | "resolved" | "declined";
+        HandoffStatus: "draft" | "sent" | "accepted" | "resolved" | "declined" | "grading";
         /** HandoffView */
         HandoffView: {
             /**
@@ -2328,6 +2530,29 @@ export interface components {
             /** Similarity */
             similarity: number | null;
         };
+        /** NextDue */
+        NextDue: {
+            /**
+             * Again
+             * Format: date-time
+             */
+            again: string;
+            /**
+             * Easy
+             * Format: date-time
+             */
+            easy: string;
+            /**
+             * Good
+             * Format: date-time
+             */
+            good: string;
+            /**
+             * Hard
+             * Format: date-time
+             */
+            hard: string;
+        };
         /** NotesState */
         NotesState: {
             /** Notes Md */
@@ -2375,6 +2600,11 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            /**
+             * Link
+             * @description where the app opens it: a ready course, notes, set or plan
+             */
+            link?: string | null;
             /** Message */
             message: string;
             /** Read At */
@@ -2436,6 +2666,34 @@ export interface components {
             id: string;
             status: components["schemas"]["GenerationStatus"];
         };
+        /** PointFeedback */
+        PointFeedback: {
+            /**
+             * Justification
+             * @default
+             */
+            justification: string;
+            /** Point Id */
+            point_id: string;
+            /**
+             * Quote
+             * @description the learner's words that cover the point
+             * @default
+             */
+            quote: string;
+            /**
+             * Score
+             * @description 0, 0.5 or 1; null until the grade is final
+             */
+            score: number | null;
+            /**
+             * Text
+             * @description the rubric point
+             */
+            text: string;
+            /** Weight */
+            weight: number;
+        };
         /** PracticeQuestion */
         PracticeQuestion: {
             /** Answer Index */
@@ -2448,6 +2706,41 @@ export interface components {
             options: string[];
             /** Question */
             question: string;
+        };
+        /** Proposal */
+        Proposal: {
+            /** Confidence */
+            confidence: number;
+            /** Grader */
+            grader: string;
+            /** Points */
+            points: components["schemas"]["ProposedPoint"][];
+            /** Total */
+            total: number;
+        };
+        /** ProposedPoint */
+        ProposedPoint: {
+            /** Confidence */
+            confidence: number;
+            /**
+             * Justification
+             * @default
+             */
+            justification: string;
+            /** Point Id */
+            point_id: string;
+            /**
+             * Quote
+             * @description the learner's sentence it rests on (highlighted in the answer)
+             */
+            quote: string;
+            /**
+             * Rejected
+             * @description why the LLM's grade of this point was not kept
+             */
+            rejected?: string | null;
+            /** Score */
+            score: number;
         };
         /**
          * QualityReport
@@ -2558,7 +2851,8 @@ export interface components {
         };
         /**
          * QuizQuestionView
-         * @description A question as a learner sees it before attempting: no answer, no explanation.
+         * @description A question as a learner sees it before attempting: no answer, no explanation (and for a
+         *     short-answer item no model answer and no rubric).
          */
         QuizQuestionView: {
             /**
@@ -2568,8 +2862,18 @@ export interface components {
             citations?: components["schemas"]["Citation"][];
             /** Id */
             id: string;
-            /** Options */
-            options: string[];
+            /**
+             * Kind
+             * @description short_answer: answered in the learner's own words (text)
+             * @default multiple_choice
+             * @enum {string}
+             */
+            kind: "multiple_choice" | "short_answer";
+            /**
+             * Options
+             * @description empty for a short-answer item
+             */
+            options?: string[];
             /**
              * Quality Flags
              * @description checks it did not pass but that do not drop an item (ungrounded)
@@ -2667,6 +2971,39 @@ export interface components {
              */
             rating: "again" | "hard" | "good" | "easy";
         };
+        /** ReviewDone */
+        ReviewDone: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Item Id */
+            item_id: string;
+            /** Outcome */
+            outcome: string;
+            /** Scores */
+            scores: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /** ReviewGrade */
+        ReviewGrade: {
+            /**
+             * Scores
+             * @description rubric point id → 0, 0.5 or 1, for every point
+             */
+            scores: {
+                [key: string]: number;
+            };
+        };
+        /** ReviewQueue */
+        ReviewQueue: {
+            /** Tasks */
+            tasks: components["schemas"]["ReviewTask"][];
+        };
         /** ReviewResult */
         ReviewResult: {
             /** Card Id */
@@ -2686,6 +3023,50 @@ export interface components {
             state: string;
         };
         /**
+         * ReviewStatus
+         * @description A free-text answer's grade: being graded, waiting for the tutor, or final.
+         * @enum {string}
+         */
+        ReviewStatus: "grading" | "pending_review" | "final";
+        /**
+         * ReviewTask
+         * @description An uncertain free-text grade waiting for its reviewer.
+         */
+        ReviewTask: {
+            /** Answer */
+            answer: string;
+            /**
+             * Attempt Id
+             * Format: uuid
+             */
+            attempt_id: string;
+            /**
+             * Due At
+             * @description after this the automatic grade stands, marked not reviewed
+             */
+            due_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Item Id */
+            item_id: string;
+            /** Learner */
+            learner: string;
+            /** Model Answer */
+            model_answer: string;
+            proposal: components["schemas"]["Proposal"];
+            /** Question */
+            question: string;
+            /** Routed At */
+            routed_at: string | null;
+            /** Rubric */
+            rubric: components["schemas"]["RubricPointView"][];
+            /** Status */
+            status: string;
+        };
+        /**
          * Role
          * @description A person's role in an organisation (memberships); one person may hold different roles in
          *     different organisations.
@@ -2695,6 +3076,60 @@ export interface components {
         /** RoleChange */
         RoleChange: {
             role: components["schemas"]["Role"];
+        };
+        /** RubricPointView */
+        RubricPointView: {
+            /** Id */
+            id: string;
+            /** Text */
+            text: string;
+            /** Weight */
+            weight: number;
+        };
+        /**
+         * ShortAnswerFeedback
+         * @description A free-text answer's grade as the learner sees it.
+         */
+        ShortAnswerFeedback: {
+            /** Answer */
+            answer: string;
+            /**
+             * Confidence
+             * @description the automatic grade's confidence, 0-1
+             */
+            confidence: number | null;
+            /**
+             * Grader
+             * @description embedded (no LLM) or llm
+             */
+            grader: string | null;
+            /**
+             * Model Answer
+             * @description revealed once the grade is final
+             */
+            model_answer: string | null;
+            /** @description auto, reviewed (by your tutor), not_reviewed (your tutor did not in time: the automatic grade stands), no_reviewer (automatic, shown with its uncertainty), failed */
+            outcome: components["schemas"]["GradeOutcome"] | null;
+            /** Points */
+            points: components["schemas"]["PointFeedback"][];
+            /** Question */
+            question: string;
+            /** Question Id */
+            question_id: string;
+            /** @description grading, pending_review (waiting for your tutor) or final */
+            status: components["schemas"]["ReviewStatus"];
+            /** Topic Id */
+            topic_id: string | null;
+            /**
+             * Total
+             * @description 0-1, the weighted share of the rubric covered; null until final
+             */
+            total: number | null;
+            /**
+             * Uncertain
+             * @description final without a human while the grader was unsure
+             */
+            uncertain: boolean;
         };
         /** SourceAccepted */
         SourceAccepted: {
@@ -2856,6 +3291,11 @@ export interface components {
             id: string;
             status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
+            /**
+             * Updated At
+             * @description when the status last changed
+             */
+            updated_at?: string | null;
         };
         /**
          * StudyContentType
@@ -2899,6 +3339,48 @@ export interface components {
             served_from: string | null;
             status: components["schemas"]["GenerationStatus"];
             type: components["schemas"]["StudyContentType"];
+            /**
+             * Updated At
+             * @description when the status last changed
+             */
+            updated_at?: string | null;
+        };
+        /** StudyTimeCounted */
+        StudyTimeCounted: {
+            /**
+             * Counted Seconds
+             * @description what was added: less than reported past 8 hours a day and activity
+             */
+            counted_seconds: number;
+            /**
+             * Study Seconds
+             * @description the learner's study time so far
+             */
+            study_seconds: number;
+            /**
+             * Topic Read
+             * @description the topic counts as read
+             */
+            topic_read: boolean;
+        };
+        /** StudyTimeReport */
+        StudyTimeReport: {
+            /**
+             * Activity
+             * @description what the learner did; a quiz counts in its attempt
+             * @enum {string}
+             */
+            activity: "notes" | "review" | "flashcards";
+            /**
+             * Seconds
+             * @description seconds studied since the last report (at most 5 minutes)
+             */
+            seconds: number;
+            /**
+             * Topic Id
+             * @description with activity notes: the topic read (30 s on its notes mark it read)
+             */
+            topic_id?: string | null;
         };
         /** SuggestionAccept */
         SuggestionAccept: {
@@ -2986,6 +3468,12 @@ export interface components {
             notes_md: string | null;
             /** Notes Model */
             notes_model: string | null;
+            /**
+             * Read
+             * @description the learner has read its notes (30 s on them)
+             * @default false
+             */
+            read: boolean;
             /** Retry Count */
             retry_count: number;
             status: components["schemas"]["TopicStatus"];
@@ -2995,6 +3483,11 @@ export interface components {
             title: string;
             /** Topic Index */
             topic_index: number;
+            /**
+             * Updated At
+             * @description when the status last changed (while generating: when it started)
+             */
+            updated_at?: string | null;
         };
         /** TopicMasteryView */
         TopicMasteryView: {
@@ -3034,6 +3527,12 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Read
+             * @description the learner has read its notes (30 s on them)
+             * @default false
+             */
+            read: boolean;
             status: components["schemas"]["TopicStatus"];
             /** Summary */
             summary: string | null;
@@ -3041,6 +3540,11 @@ export interface components {
             title: string;
             /** Topic Index */
             topic_index: number;
+            /**
+             * Updated At
+             * @description when the status last changed (while generating: when it started)
+             */
+            updated_at?: string | null;
         };
         /** TutorLearnerList */
         TutorLearnerList: {
@@ -3196,6 +3700,12 @@ export interface components {
              */
             auth_mode: "embedded" | "clerk";
             /**
+             * Billing
+             * @description an upgrade can be bought (Stripe configured): the app offers it only then
+             * @default false
+             */
+            billing: boolean;
+            /**
              * Bundled Model
              * @description the configured model is the bundled demo model (SmolLM2-135M): study material comes from the learner's own documents; courses on a bare topic are beyond it
              * @default false
@@ -3218,6 +3728,12 @@ export interface components {
              * @description POST /v1/auth/dev-token exists (embedded auth on a loopback address)
              */
             dev_sign_in: boolean;
+            /**
+             * Human Tutors
+             * @description a human tutor can be booked; none can in this build, so the chat never offers one
+             * @default false
+             */
+            human_tutors: boolean;
         };
         /** WebhookAck */
         WebhookAck: {
@@ -3225,6 +3741,30 @@ export interface components {
             outcome: string;
             /** Received */
             received: boolean;
+        };
+        /** WorkEstimate */
+        WorkEstimate: {
+            /**
+             * Samples
+             * @description how many pieces of work the median is taken over
+             */
+            samples: number;
+            /**
+             * Typical Seconds
+             * @description median duration of the latest pieces of this kind of work
+             */
+            typical_seconds: number;
+        };
+        /**
+         * WorkEstimates
+         * @description How long each kind of work usually takes here; a kind without enough recent samples is absent.
+         */
+        WorkEstimates: {
+            course?: components["schemas"]["WorkEstimate"] | null;
+            flashcards?: components["schemas"]["WorkEstimate"] | null;
+            notes?: components["schemas"]["WorkEstimate"] | null;
+            quiz?: components["schemas"]["WorkEstimate"] | null;
+            remediation?: components["schemas"]["WorkEstimate"] | null;
         };
     };
     responses: never;
@@ -3523,6 +4063,64 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_attempt_v1_attempts__attempt_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptResult"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4391,6 +4989,35 @@ export interface operations {
             };
         };
     };
+    estimates_v1_estimates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkEstimates"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     status_events_v1_events_get: {
         parameters: {
             query?: never;
@@ -4422,6 +5049,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5007,6 +5643,182 @@ export interface operations {
             };
             /** @description rate limit or quota reached (`Retry-After` says when to retry) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_queue_v1_grading_reviews_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_review_v1_grading_reviews__review_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewTask"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    grade_review_v1_grading_reviews__review_id__grade_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewGrade"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewDone"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6262,6 +7074,95 @@ export interface operations {
             };
         };
     };
+    check_answer_v1_quizzes__quiz_id__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quiz_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionFeedback"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_remediation_v1_remediation__plan_id__get: {
         parameters: {
             query?: never;
@@ -6683,6 +7584,75 @@ export interface operations {
             };
             /** @description the object is not in a state that allows this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_study_time_v1_study_time_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyTimeReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyTimeCounted"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7550,6 +8520,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a duplicate, or an event studyflow ignores */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {

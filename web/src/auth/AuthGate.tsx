@@ -1,7 +1,7 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from "react";
-import { api, setTokenSource } from "../api/client";
-import { unwrap } from "../api/problem";
+import { setTokenSource } from "../api/client";
+import { useConfig } from "../api/config";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { clearDevSession, loadDevSession, SIGNED_OUT_EVENT, type StoredSession } from "./devSession";
@@ -12,7 +12,7 @@ import { SessionContext } from "./session";
 const ClerkGate = lazy(() => import("./ClerkGate"));
 
 export function AuthGate({ children }: { children: ReactNode }) {
-  const config = useQuery({ queryKey: ["config"], queryFn: () => unwrap(api.GET("/v1/config")), staleTime: Infinity });
+  const config = useConfig();
   if (config.isPending) return <Loading what="studyflow" />;
   if (config.isError) return <ErrorNotice error={config.error} />;
   if (config.data.auth_mode === "clerk") {
@@ -46,5 +46,5 @@ function DevSessionGate({ children }: { children: ReactNode }) {
   }, [signOut]);
   if (!stored) return <DevSignIn onSignedIn={setStored} />;
   setTokenSource(async () => (loadDevSession() ? stored.token : null));
-  return <SessionContext.Provider value={{ user: stored.user, signOut }}>{children}</SessionContext.Provider>;
+  return <SessionContext.Provider value={{ user: stored.name ?? stored.user, signOut }}>{children}</SessionContext.Provider>;
 }

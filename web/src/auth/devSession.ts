@@ -1,6 +1,7 @@
 const KEY = "studyflow.dev-session";
 
-export type StoredSession = { user: string; token: string; expiresAt: number };
+/** `user` is the id the API knows; `name` the name as the learner typed it ("Maria Lopez"). */
+export type StoredSession = { user: string; name?: string; token: string; expiresAt: number };
 
 export function loadDevSession(): StoredSession | null {
   try {

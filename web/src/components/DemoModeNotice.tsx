@@ -1,14 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../api/client";
-import { unwrap } from "../api/problem";
+import { useConfig } from "../api/config";
 
 const DISMISSED = "studyflow.demo-notice-dismissed";
 
 /** While the bundled demo model is in use: what it is good for, what it is not, and the way out.
  *  Shown on every page until the learner hides it for this browser session. */
 export function DemoModeNotice() {
-  const config = useQuery({ queryKey: ["config"], queryFn: () => unwrap(api.GET("/v1/config")), staleTime: Infinity });
+  const config = useConfig();
   const [hidden, setHidden] = useState(() => sessionStorage.getItem(DISMISSED) === "1");
   if (!config.data?.bundled_model || hidden) return null;
   return (

@@ -1,9 +1,16 @@
 import { ApiProblem } from "../api/problem";
 
-/** The API's own message; for 429 also when to try again. */
+/** Asking again can help only when the failure was the connection, the server, or a limit. */
+export function canRetry(error: unknown): boolean {
+  if (!(error instanceof ApiProblem)) return true;
+  return error.status === 0 || error.status >= 500 || error.status === 408 || error.status === 429;
+}
+
+/** The API's own message; for 429 also when to try again. "Try again" only where it can help. */
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const message = error instanceof Error ? error.message : "something went wrong";
   const retry = error instanceof ApiProblem ? error.retryAfterSeconds : null;
+  if (!canRetry(error)) onRetry = undefined;
   return (
     <div className="error-notice" role="alert">
       <p>{message}</p>

@@ -1,21 +1,34 @@
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
-import { NavLink } from "react-router-dom";
+import { type ReactNode, useEffect, useState } from "react";
+import { NavLink, useLocation } from "react-router-dom";
 import { api } from "../api/client";
+import { isStreamUp, useLiveEvents } from "../api/liveEvents";
 import { unwrap } from "../api/problem";
-import { useLiveEvents } from "../api/liveEvents";
+import { queryKeys } from "../api/queryKeys";
 import { useSession } from "../auth/session";
+import { reviewQueueQuery } from "../pages/GradingQueuePage";
 import { DemoModeNotice } from "./DemoModeNotice";
 import { LiveStatus } from "./LiveStatus";
+import { ReadyToasts } from "./ReadyToasts";
+
+const INBOX_POLL_MS = 30_000;
 
 export function Layout({ children }: { children: ReactNode }) {
   const { user, signOut } = useSession();
   useLiveEvents();
+  const location = useLocation();
+  // On a phone the nine links fold behind one "Menu" button; choosing a page folds them again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
   const inbox = useQuery({
-    queryKey: ["notifications"],
+    queryKey: queryKeys.notifications(),
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
+    // The event stream refreshes it; without the stream, "ready" toasts still arrive.
+    refetchInterval: () => (isStreamUp() ? false : INBOX_POLL_MS),
   });
   const unread = inbox.data?.unread ?? 0;
+  // Shown to whoever has answers to grade (a learner's tutor); nobody else sees the link.
+  const toGrade = useQuery(reviewQueueQuery).data?.tasks.length ?? 0;
   return (
     <>
       <a className="skip-link" href="#main">
@@ -25,7 +38,21 @@ export function Layout({ children }: { children: ReactNode }) {
         <NavLink to="/" className="brand">
           studyflow
         </NavLink>
-        <nav aria-label="Main">
+        <button
+          type="button"
+          className="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="main-menu"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+          {unread > 0 && (
+            <span className="count-badge" aria-hidden="true">
+              {unread}
+            </span>
+          )}
+        </button>
+        <nav aria-label="Main" id="main-menu" className={menuOpen ? "open" : undefined}>
           <NavLink to="/" end>
             Dashboard
           </NavLink>
@@ -43,6 +70,14 @@ export function Layout({ children }: { children: ReactNode }) {
               </span>
             )}
           </NavLink>
+          {toGrade > 0 && (
+            <NavLink to="/grading">
+              To grade
+              <span className="count-badge" aria-label={`${toGrade} waiting`}>
+                {toGrade}
+              </span>
+            </NavLink>
+          )}
           <NavLink to="/account">Account</NavLink>
         </nav>
         <div className="who">
@@ -57,6 +92,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <DemoModeNotice />
         {children}
       </main>
+      <ReadyToasts notifications={inbox.data?.items} />
     </>
   );
 }

@@ -1,11 +1,15 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
+import { useConfig } from "../api/config";
 import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
+import { queryKeys } from "../api/queryKeys";
 
 export function AccountPage() {
-  const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/v1/me")) });
+  // An upgrade is offered only where one can be bought (billing configured).
+  const billing = useConfig().data?.billing ?? false;
+  const me = useQuery({ queryKey: queryKeys.me(), queryFn: () => unwrap(api.GET("/v1/me")) });
   const upgrade = useMutation({
     mutationFn: () => unwrap(api.POST("/v1/billing/checkout")),
     onSuccess: (checkout) => window.location.assign(checkout.url),
@@ -54,7 +58,7 @@ export function AccountPage() {
       <p className="meta">
         Generation requests: bursts of {m.limits.generation_burst}, then {m.limits.generation_per_minute} per minute.
       </p>
-      {m.plan !== "pro" && (
+      {m.plan !== "pro" && billing && (
         <>
           <button type="button" onClick={() => upgrade.mutate()} disabled={upgrade.isPending}>
             {upgrade.isPending ? "Opening checkout…" : "Upgrade to Pro"}

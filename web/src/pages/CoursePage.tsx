@@ -1,24 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
-import { isNotFound, unwrap } from "../api/problem";
 import { pollWhile } from "../api/polling";
+import { isNotFound, unwrap } from "../api/problem";
+import { queryKeys } from "../api/queryKeys";
+import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
+import { WorkProgress } from "../components/WorkProgress";
 import { writtenBy } from "../components/writtenBy";
 
 type Course = Schemas["CourseDetail"];
-
-const STAGES: Record<string, string> = {
-  starting: "Starting",
-  outline: "Writing the outline",
-  saving: "Saving the outline",
-  indexing: "Indexing for search",
-  ready: "Ready",
-};
 
 function isBusy(course: Course): boolean {
   return (
@@ -32,20 +27,27 @@ export function coursePath(courseId: string) {
   return { params: { path: { course_id: courseId } } };
 }
 
+/** The ETag'd course read: while the event stream is up it pushes changes and polling is only a
+ *  safety net; a poll that finds nothing new costs a 304. */
+export function courseQuery(courseId: string) {
+  return {
+    queryKey: queryKeys.course(courseId),
+    queryFn: () => unwrap(api.GET("/v1/courses/{course_id}", coursePath(courseId))),
+    refetchInterval: pollWhile(isBusy),
+  };
+}
+
 export function CoursePage() {
   const { courseId = "" } = useParams();
-  const course = useQuery({
-    queryKey: ["course", courseId],
-    queryFn: () => unwrap(api.GET("/v1/courses/{course_id}/progress", coursePath(courseId))),
-    refetchInterval: pollWhile(isBusy),
-  });
+  const course = useQuery(courseQuery(courseId));
   if (course.isPending) return <Loading what="the course" />;
   if (isNotFound(course.error)) return <NotFound what="course" />;
   if (course.isError) return <ErrorNotice error={course.error} onRetry={() => course.refetch()} />;
   const c = course.data;
+  const withNotes = c.topics_completed;
   return (
     <article className="course">
-      <h1>{c.title ?? c.topic}</h1>
+      <h1>{courseName(c)}</h1>
       <p className="meta">
         {c.course_type.replace("_", " ")} · {c.difficulty} · <StatusBadge status={c.status} />
         {c.outline_model && <span> · outline {writtenBy(c.outline_model)}</span>}
@@ -53,17 +55,18 @@ export function CoursePage() {
       {(c.sources ?? []).length > 0 && (
         <p className="meta">Built from your material: {(c.sources ?? []).map((s) => s.name).join(", ")}</p>
       )}
-      {c.status === "generating" && (
-        <p className="stage" role="status" aria-live="polite">
-          {STAGES[c.generation_stage ?? ""] ?? "Starting"}…
-        </p>
-      )}
+      {c.status === "generating" && <WorkProgress kind="course" since={c.created_at} doing="Writing the outline" />}
       {c.status === "failed" && <ErrorNotice error={new Error(c.error ?? "generation failed")} />}
-      <ProgressBar value={c.progress_pct} label="Course progress" />
-      <p className="meta">
-        {c.topics_completed} of {c.topics_total} topics have notes
-      </p>
-      {c.status === "ready" && <StudyMaterials course={c} />}
+      {c.status === "ready" && (
+        <>
+          <ProgressBar value={c.topics_total ? (100 * (c.topics_read ?? 0)) / c.topics_total : 0} label="Your progress" />
+          <p className="meta">
+            You have read {c.topics_read ?? 0} of {c.topics_total} topics
+            {withNotes < c.topics_total && ` · notes written for ${withNotes}; the others are written when you open them`}
+          </p>
+          <StudyMaterials course={c} />
+        </>
+      )}
       {c.chapters.map((chapter) => (
         <section key={chapter.index} className="chapter" aria-labelledby={`chapter-${chapter.index}`}>
           <h2 id={`chapter-${chapter.index}`}>
@@ -72,7 +75,7 @@ export function CoursePage() {
           <ol className="topic-list">
             {chapter.topics.map((topic) => (
               <li key={topic.id}>
-                <Link to={`/topics/${topic.id}`}>{topic.title}</Link> <StatusBadge status={topic.status} />
+                <Link to={`/topics/${topic.id}`}>{topic.title}</Link> <TopicBadge topic={topic} />
                 {topic.summary && <p className="summary">{topic.summary}</p>}
               </li>
             ))}
@@ -83,9 +86,17 @@ export function CoursePage() {
   );
 }
 
+/** What the learner needs to know about a topic: read, notes being written, or not started. */
+function TopicBadge({ topic }: { topic: Schemas["TopicSummary"] }) {
+  if (topic.read) return <span className="badge badge-completed">Read</span>;
+  if (topic.status === "pending") return <span className="badge">Not started</span>;
+  if (topic.status === "completed") return <span className="badge badge-completed">Notes ready</span>;
+  return <StatusBadge status={topic.status} />;
+}
+
 const MATERIALS = [
-  { type: "flashcards", make: "Make flashcards", open: "Study flashcards", path: "/flashcards/" },
-  { type: "quiz", make: "Make a quiz", open: "Take the quiz", path: "/quizzes/" },
+  { type: "flashcards", make: "Make flashcards", open: "Study flashcards", path: "/flashcards/", doing: "Writing your flashcards" },
+  { type: "quiz", make: "Make a quiz", open: "Take the quiz", path: "/quizzes/", doing: "Writing your quiz" },
 ] as const;
 
 function StudyMaterials({ course }: { course: Course }) {
@@ -93,7 +104,7 @@ function StudyMaterials({ course }: { course: Course }) {
   const request = useMutation({
     mutationFn: (type: string) =>
       unwrap(api.POST("/v1/courses/{course_id}/study-content", { ...coursePath(course.id), body: { type } })),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["course", course.id] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.course(course.id) }),
   });
   return (
     <section className="materials" aria-label="Study materials">
@@ -107,11 +118,7 @@ function StudyMaterials({ course }: { course: Course }) {
           );
         }
         if (existing?.status === "generating") {
-          return (
-            <span key={m.type} className="button disabled" role="status">
-              {m.type === "quiz" ? "Quiz" : "Flashcards"}: generating…
-            </span>
-          );
+          return <WorkProgress key={m.type} kind={m.type} since={existing.updated_at} doing={m.doing} />;
         }
         return (
           <button key={m.type} type="button" disabled={request.isPending} onClick={() => request.mutate(m.type)}>
@@ -119,6 +126,9 @@ function StudyMaterials({ course }: { course: Course }) {
           </button>
         );
       })}
+      <Link className="button secondary" to={`/chat?course=${course.id}`}>
+        Ask about this course
+      </Link>
       {request.isError && <ErrorNotice error={request.error} />}
     </section>
   );

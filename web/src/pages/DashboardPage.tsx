@@ -4,17 +4,19 @@ import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import { pollWhile } from "../api/polling";
 import { unwrap } from "../api/problem";
+import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
+import { queryKeys } from "../api/queryKeys";
 
 // The chart library is the heaviest thing on this page: it arrives after the numbers do.
 const ScoreChart = lazy(() => import("../components/ScoreChart"));
 
 export function DashboardPage() {
   const dashboard = useQuery({
-    queryKey: ["dashboard"],
+    queryKey: queryKeys.dashboard(),
     queryFn: () => unwrap(api.GET("/v1/dashboard")),
     refetchInterval: pollWhile((d) => d.courses.some((c) => c.status === "generating")),
   });
@@ -46,8 +48,12 @@ export function DashboardPage() {
           <ul className="course-list">
             {d.courses.map((course) => (
               <li key={course.id}>
-                <Link to={`/courses/${course.id}`}>{course.topic}</Link> <StatusBadge status={course.status} />
-                <ProgressBar value={course.progress_pct} label={`${course.topic} progress`} />
+                <Link to={`/courses/${course.id}`}>{courseName(course)}</Link> <StatusBadge status={course.status} />
+                {/* Progress is what the learner did: topics whose notes they read. */}
+                <ProgressBar
+                  value={course.topics_total ? (100 * (course.topics_read ?? 0)) / course.topics_total : 0}
+                  label={`${courseName(course)}: your progress`}
+                />
               </li>
             ))}
           </ul>

@@ -10,11 +10,15 @@ import { QualityNote } from "../components/QualityNote";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
+import { WorkProgress } from "../components/WorkProgress";
 import { useKeys } from "../hooks/useKeys";
+import { useStudyTimer } from "../hooks/useStudyTimer";
+import { isTouchScreen, useSwipe } from "../hooks/useSwipe";
+import { queryKeys } from "../api/queryKeys";
 
 export function studyContentQuery(contentId: string) {
   return {
-    queryKey: ["study-content", contentId],
+    queryKey: queryKeys.studyContent(contentId),
     queryFn: () => unwrap(api.GET("/v1/study-content/{content_id}", { params: { path: { content_id: contentId } } })),
     refetchInterval: pollWhile((c: Schemas["StudyContentView"]) => c.status === "generating"),
   };
@@ -34,12 +38,16 @@ export function FlashcardsPage() {
     setFlipped(false);
   };
   useKeys({ Space: () => setFlipped((f) => !f), ArrowRight: () => go(1), ArrowLeft: () => go(-1) });
+  // On a phone: tap flips, a swipe moves to the next or previous card.
+  const swipe = useSwipe({ onLeft: () => go(1), onRight: () => go(-1) });
+  const touch = isTouchScreen();
+  useStudyTimer("flashcards", { enabled: content.data?.status === "completed" });
 
   if (content.isPending) return <Loading what="the flashcards" />;
   if (isNotFound(content.error) || content.data?.type === "quiz") return <NotFound what="flashcard set" />;
   if (content.isError) return <ErrorNotice error={content.error} onRetry={() => content.refetch()} />;
   const c = content.data;
-  if (c.status === "generating") return <p role="status">Writing your flashcards…</p>;
+  if (c.status === "generating") return <WorkProgress kind="flashcards" since={c.updated_at} doing="Writing your flashcards" />;
   if (c.status === "failed") return <ErrorNotice error={new Error(c.error ?? "flashcard generation failed")} />;
   const card = cards[index];
   return (
@@ -59,7 +67,10 @@ export function FlashcardsPage() {
           <button
             type="button"
             className={`card ${flipped ? "flipped" : ""}`}
-            onClick={() => setFlipped((f) => !f)}
+            {...swipe}
+            onClick={() => {
+              if (!swipe.wasSwipe()) setFlipped((f) => !f);
+            }}
             aria-describedby="flip-hint"
           >
             <span className="visually-hidden">{flipped ? "Answer: " : "Question: "}</span>
@@ -75,7 +86,7 @@ export function FlashcardsPage() {
             </button>
           </div>
           <p className="hint" id="flip-hint">
-            Space flips the card; ← and → move between cards.
+            {touch ? "Tap the card to flip it; swipe to move between cards." : "Space flips the card; ← and → move between cards."}
           </p>
         </>
       ) : (

@@ -3,9 +3,12 @@ import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { ApiProblem, unwrap } from "../api/problem";
+import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { FieldMessage } from "../components/FieldError";
 import { Loading } from "../components/Loading";
 import { ProgressBar } from "../components/ProgressBar";
+import { queryKeys } from "../api/queryKeys";
 
 type Kind = "course_by_date" | "mastery" | "daily_minutes" | "daily_reviews";
 const KINDS: [Kind, string][] = [
@@ -17,9 +20,9 @@ const KINDS: [Kind, string][] = [
 const STATE_LABELS = { on_track: "On track", behind: "Behind", met: "Met" } as const;
 
 export function GoalsPage() {
-  const goals = useQuery({ queryKey: ["goals"], queryFn: () => unwrap(api.GET("/v1/goals")) });
+  const goals = useQuery({ queryKey: queryKeys.goals(), queryFn: () => unwrap(api.GET("/v1/goals")) });
   const suggestions = useQuery({
-    queryKey: ["suggestions"],
+    queryKey: queryKeys.suggestions(),
     queryFn: () => unwrap(api.GET("/v1/suggestions", { params: { query: { status: "all" } } })),
     // A goal met in the last minutes has its suggestions on the way: look again until they are here.
     refetchInterval: (query) => {
@@ -55,7 +58,7 @@ function GoalItem({ goal }: { goal: Schemas["GoalView"] }) {
   const queryClient = useQueryClient();
   const complete = useMutation({
     mutationFn: () => unwrap(api.POST("/v1/goals/{goal_id}/complete", { params: { path: { goal_id: goal.id } } })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["goals"] }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.goals() }),
   });
   const { state, pace, percent } = goal.progress;
   return (
@@ -81,8 +84,8 @@ function SuggestionList({ suggestions }: { suggestions: Schemas["SuggestionView"
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ["suggestions"] });
-    void queryClient.invalidateQueries({ queryKey: ["goals"] });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.suggestions() });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.goals() });
   };
   const accept = useMutation({
     mutationFn: (id: string) =>
@@ -121,7 +124,7 @@ function SuggestionList({ suggestions }: { suggestions: Schemas["SuggestionView"
 
 function NewGoalForm() {
   const queryClient = useQueryClient();
-  const courses = useQuery({ queryKey: ["courses"], queryFn: () => unwrap(api.GET("/v1/courses")) });
+  const courses = useQuery({ queryKey: queryKeys.courses(), queryFn: () => unwrap(api.GET("/v1/courses")) });
   const [kind, setKind] = useState<Kind>("course_by_date");
   const [courseId, setCourseId] = useState("");
   const [target, setTarget] = useState("20");
@@ -131,21 +134,31 @@ function NewGoalForm() {
     mutationFn: (body: Schemas["CourseByDateGoalCreate"] | Schemas["MasteryGoalCreate"] | Schemas["DailyMinutesGoalCreate"] | Schemas["DailyReviewsGoalCreate"]) =>
       unwrap(api.POST("/v1/goals", { body })),
     onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["goals"] });
-      void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.goals() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
     },
   });
   const needsCourse = kind === "course_by_date" || kind === "mastery";
+  // The obvious mistakes are said here, next to the field, before asking the API.
+  const [checked, setChecked] = useState<Record<string, string>>({});
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const course = courseId || courses.data?.items[0]?.id || "";
+    const found: Record<string, string> = {};
+    if (needsCourse && !course) found.course_id = "Create a course first, then set a goal for it.";
+    if (kind === "course_by_date" && !dueDate) found.due_date = "Choose a date.";
+    if (kind !== "course_by_date" && !(Number(target) > 0)) found.target = "Enter a number of at least 1.";
+    setChecked(found);
+    if (Object.keys(found).length > 0) return;
     if (kind === "course_by_date") create.mutate({ kind, course_id: course, due_date: dueDate });
     else if (kind === "mastery") create.mutate({ kind, course_id: course, target: Number(target) / 100, due_date: dueDate || null });
     else create.mutate({ kind, target: Number(target), days: Number(days) });
   };
   const problem = create.error instanceof ApiProblem ? create.error : null;
+  const fieldMessage = (field: string) => checked[field] ?? (problem?.status === 422 ? problem.fieldMessage(field) : undefined);
+  const invalid = (field: string) => (fieldMessage(field) ? true : undefined);
   return (
-    <form onSubmit={submit} className="new-goal" aria-labelledby="new-goal-heading">
+    <form onSubmit={submit} className="new-goal" aria-labelledby="new-goal-heading" noValidate>
       <h2 id="new-goal-heading">Set a goal</h2>
       <label htmlFor="goal-kind">Goal</label>
       <select id="goal-kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
@@ -158,34 +171,68 @@ function NewGoalForm() {
       {needsCourse && (
         <>
           <label htmlFor="goal-course">Course</label>
-          <select id="goal-course" value={courseId} onChange={(e) => setCourseId(e.target.value)}>
+          <select
+            id="goal-course"
+            value={courseId}
+            onChange={(e) => setCourseId(e.target.value)}
+            aria-invalid={invalid("course_id")}
+            aria-describedby="goal-course-error"
+          >
             {(courses.data?.items ?? []).map((c) => (
               <option key={c.id} value={c.id}>
-                {c.topic}
+                {courseName(c)}
               </option>
             ))}
           </select>
+          <FieldMessage id="goal-course-error" message={fieldMessage("course_id")} />
         </>
       )}
       {kind !== "course_by_date" && (
         <>
           <label htmlFor="goal-target">{kind === "mastery" ? "Mastery (%)" : kind === "daily_minutes" ? "Minutes a day" : "Reviews a day"}</label>
-          <input id="goal-target" type="number" min={1} value={target} onChange={(e) => setTarget(e.target.value)} />
+          <input
+            id="goal-target"
+            type="number"
+            min={1}
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            aria-invalid={invalid("target")}
+            aria-describedby="goal-target-error"
+          />
+          <FieldMessage id="goal-target-error" message={fieldMessage("target")} />
         </>
       )}
       {(kind === "daily_minutes" || kind === "daily_reviews") && (
         <>
           <label htmlFor="goal-days">On how many days</label>
-          <input id="goal-days" type="number" min={1} max={365} value={days} onChange={(e) => setDays(e.target.value)} />
+          <input
+            id="goal-days"
+            type="number"
+            min={1}
+            max={365}
+            value={days}
+            onChange={(e) => setDays(e.target.value)}
+            aria-invalid={invalid("days")}
+            aria-describedby="goal-days-error"
+          />
+          <FieldMessage id="goal-days-error" message={fieldMessage("days")} />
         </>
       )}
       {needsCourse && (
         <>
           <label htmlFor="goal-due">{kind === "course_by_date" ? "By" : "By (optional)"}</label>
-          <input id="goal-due" type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} />
+          <input
+            id="goal-due"
+            type="date"
+            value={dueDate}
+            onChange={(e) => setDueDate(e.target.value)}
+            aria-invalid={invalid("due_date")}
+            aria-describedby="goal-due-error"
+          />
+          <FieldMessage id="goal-due-error" message={fieldMessage("due_date")} />
         </>
       )}
-      {problem && <ErrorNotice error={problem} />}
+      {problem && problem.status !== 422 && <ErrorNotice error={problem} />}
       <button type="submit" disabled={create.isPending}>
         {create.isPending ? "Saving…" : "Set goal"}
       </button>

@@ -4,7 +4,8 @@ import { Link, useNavigate } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
 import { ApiProblem, unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { FieldError } from "../components/FieldError";
+import { FieldError, FieldMessage } from "../components/FieldError";
+import { queryKeys } from "../api/queryKeys";
 
 const COURSE_TYPES: [Schemas["CourseType"], string][] = [
   ["practical", "Practical"],
@@ -27,15 +28,22 @@ export function NewCoursePage() {
   const create = useMutation({
     mutationFn: (body: Schemas["CourseCreate"]) => unwrap(api.POST("/v1/courses", { body })),
     onSuccess: (accepted) => {
-      void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
       navigate(`/courses/${accepted.course_id}`);
     },
   });
   const problem = create.error instanceof ApiProblem ? create.error : null;
   const fieldProblem = problem?.status === 422 ? problem : null;
+  const [topicCheck, setTopicCheck] = useState<string | null>(null);
+  const topicMessage = topicCheck ?? fieldProblem?.fieldMessage("topic");
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    // The API's rule, said before asking it: three letters or digits make a topic.
+    const letters = topic.replace(/[^\p{L}\p{N}]/gu, "").length;
+    const check = letters >= 3 ? null : "Enter a topic of at least three letters, for example “SQL joins”.";
+    setTopicCheck(check);
+    if (check) return;
     create.mutate({
       topic,
       course_type: courseType,
@@ -57,10 +65,10 @@ export function NewCoursePage() {
           value={topic}
           onChange={(e) => setTopic(e.target.value)}
           placeholder="Python decorators"
-          aria-invalid={fieldProblem?.fieldMessage("topic") ? true : undefined}
+          aria-invalid={topicMessage ? true : undefined}
           aria-describedby="topic-error"
         />
-        <FieldError id="topic-error" problem={fieldProblem} field="topic" />
+        <FieldMessage id="topic-error" message={topicMessage} />
 
         <fieldset>
           <legend>Kind of course</legend>

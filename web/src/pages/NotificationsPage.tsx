@@ -1,16 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
+import { queryKeys } from "../api/queryKeys";
 
 export function NotificationsPage() {
   const queryClient = useQueryClient();
   const inbox = useQuery({
-    queryKey: ["notifications"],
+    queryKey: queryKeys.notifications(),
     queryFn: () => unwrap(api.GET("/v1/notifications", { params: { query: { limit: 50 } } })),
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["notifications"] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications() });
   const markRead = useMutation({
     mutationFn: (id: string) =>
       unwrap(api.POST("/v1/notifications/{notification_id}/read", { params: { path: { notification_id: id } } })),
@@ -37,7 +39,17 @@ export function NotificationsPage() {
         <ul className="inbox">
           {items.map((n) => (
             <li key={n.id} className={n.read_at ? "read" : "unread"}>
-              <p>{n.message}</p>
+              <p>
+                {n.message}
+                {n.link && (
+                  <>
+                    {" "}
+                    <Link to={n.link} onClick={() => !n.read_at && markRead.mutate(n.id)}>
+                      Open
+                    </Link>
+                  </>
+                )}
+              </p>
               <p className="meta">
                 {new Date(n.created_at).toLocaleString()}
                 {!n.read_at && (

@@ -6,11 +6,12 @@ import { pollWhile } from "../api/polling";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
+import { queryKeys } from "../api/queryKeys";
 
 export function RemediationPage() {
   const { planId = "" } = useParams();
   const plan = useQuery({
-    queryKey: ["remediation", planId],
+    queryKey: queryKeys.remediation(planId),
     queryFn: () => unwrap(api.GET("/v1/remediation/{plan_id}", { params: { path: { plan_id: planId } } })),
     refetchInterval: pollWhile((p) => p.status === "generating"),
   });

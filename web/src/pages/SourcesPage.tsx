@@ -7,6 +7,7 @@ import { pollWhile } from "../api/polling";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { StatusBadge } from "../components/StatusBadge";
+import { queryKeys } from "../api/queryKeys";
 
 const ACCEPTED = ".pdf,.md,.markdown,.txt,.html,.htm,.docx,.vtt,.srt";
 
@@ -27,11 +28,11 @@ export function SourcesPage() {
   const [url, setUrl] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
   const sources = useQuery({
-    queryKey: ["sources"],
+    queryKey: queryKeys.sources(),
     queryFn: () => unwrap(api.GET("/v1/sources")),
     refetchInterval: pollWhile((list: Schemas["SourceList"]) => list.items.some((s) => s.status === "processing")),
   });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["sources"] });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.sources() });
   const upload = useMutation({
     mutationFn: (picked: File) => {
       const form = new FormData();

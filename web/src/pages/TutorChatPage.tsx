@@ -1,30 +1,55 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api, type Schemas } from "../api/client";
+import { useConfig } from "../api/config";
 import { onAnswerDelta } from "../api/liveEvents";
 import { ApiProblem, isNotFound, unwrap } from "../api/problem";
+import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { NotFound } from "../components/NotFound";
+import { queryKeys } from "../api/queryKeys";
 
 type Message = Schemas["MessageView"];
 
-/** The list of conversations, and a button to start one. */
+/** The list of conversations, and a way to start one: about one course (its notes and the
+ *  material it was built from) or about all of the learner's material. */
 export function TutorChatListPage() {
   const navigate = useNavigate();
-  const conversations = useQuery({ queryKey: ["conversations"], queryFn: () => unwrap(api.GET("/v1/conversations")) });
+  const [params] = useSearchParams();
+  const [courseId, setCourseId] = useState(params.get("course") ?? "");
+  const courses = useQuery({ queryKey: queryKeys.courses(), queryFn: () => unwrap(api.GET("/v1/courses")) });
+  const conversations = useQuery({ queryKey: queryKeys.conversations(), queryFn: () => unwrap(api.GET("/v1/conversations")) });
   const start = useMutation({
-    mutationFn: () => unwrap(api.POST("/v1/conversations", { body: {} })),
+    mutationFn: () => unwrap(api.POST("/v1/conversations", { body: { course_id: courseId || null } })),
     onSuccess: (conversation) => navigate(`/chat/${conversation.id}`),
   });
+  const names = new Map((courses.data?.items ?? []).map((c) => [c.id, courseName(c)]));
   return (
     <section className="chat-list">
       <h1>Ask your tutor</h1>
       <p className="meta">Questions are answered from your own material, with the passages they come from.</p>
-      <button type="button" onClick={() => start.mutate()} disabled={start.isPending}>
-        New conversation
-      </button>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start.mutate();
+        }}
+      >
+        <label htmlFor="chat-course">About</label>
+        <select id="chat-course" value={courseId} onChange={(e) => setCourseId(e.target.value)}>
+          <option value="">All my material</option>
+          {(courses.data?.items ?? []).map((c) => (
+            <option key={c.id} value={c.id}>
+              {courseName(c)}
+            </option>
+          ))}
+        </select>
+        <button type="submit" disabled={start.isPending}>
+          New conversation
+        </button>
+      </form>
       {start.error instanceof ApiProblem && <ErrorNotice error={start.error} />}
       {conversations.isPending ? (
         <Loading what="your conversations" />
@@ -35,6 +60,7 @@ export function TutorChatListPage() {
           {conversations.data.items.map((c) => (
             <li key={c.id}>
               <Link to={`/chat/${c.id}`}>{c.title}</Link>
+              <span className="meta"> · {c.course_id ? (names.get(c.course_id) ?? "one course") : "all my material"}</span>
             </li>
           ))}
         </ul>
@@ -50,7 +76,7 @@ export function TutorChatPage() {
   const [pending, setPending] = useState<{ requestId: string; question: string } | null>(null);
   const [streamed, setStreamed] = useState("");
   const conversation = useQuery({
-    queryKey: ["conversation", conversationId],
+    queryKey: queryKeys.conversation(conversationId),
     queryFn: () =>
       unwrap(api.GET("/v1/conversations/{conversation_id}", { params: { path: { conversation_id: conversationId } } })),
     // The finished answer is persisted after the stream ends: poll until it is there.
@@ -86,7 +112,7 @@ export function TutorChatPage() {
       setQuestion("");
       setStreamed("");
       setPending({ requestId: (accepted as Schemas["QuestionAccepted"]).request_id, question: text });
-      void queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.conversation(conversationId) });
     },
   });
   const submit = (event: FormEvent) => {
@@ -157,19 +183,26 @@ function ChatMessage({ message }: { message: Message }) {
   );
 }
 
+/** The tutor's judgement that the learner's material is not enough here. A human tutor is offered
+ *  only where one can be booked (GET /v1/config `human_tutors`); otherwise it points at what the
+ *  learner can do: their weakest topics, from the same summary a tutor would read. */
 function TutorSuggestion({ reason, handoffId }: { reason?: string | null; handoffId: string }) {
+  const humanTutors = useConfig().data?.human_tutors ?? false;
   const [open, setOpen] = useState(false);
   const handoff = useQuery({
-    queryKey: ["handoff", handoffId],
+    queryKey: queryKeys.handoff(handoffId),
     enabled: open,
     queryFn: () => unwrap(api.GET("/v1/tutor-handoffs/{handoff_id}", { params: { path: { handoff_id: handoffId } } })),
   });
   const summary = handoff.data?.summary as { weak_topics?: { title: string; mastery: number }[] } | undefined;
   return (
     <div className="notice tutor-suggestion" role="note">
-      <p>A human tutor could help: {reason}.</p>
+      <p>
+        {humanTutors ? "A human tutor could help" : "Your material may not be enough here"}
+        {reason ? `: ${reason}.` : "."}
+      </p>
       <button type="button" className="link-button" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
-        {open ? "Hide" : "Show"} what a tutor would see
+        {open ? "Hide" : "Show"} {humanTutors ? "what a tutor would see" : "your weakest topics"}
       </button>
       {open && summary?.weak_topics && (
         <ul>

@@ -5,9 +5,10 @@ import { unwrap } from "../api/problem";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { StatusBadge } from "../components/StatusBadge";
+import { queryKeys } from "../api/queryKeys";
 
 export function WeakAreasPage() {
-  const weak = useQuery({ queryKey: ["weak-areas"], queryFn: () => unwrap(api.GET("/v1/weak-areas")) });
+  const weak = useQuery({ queryKey: queryKeys.weakAreas(), queryFn: () => unwrap(api.GET("/v1/weak-areas")) });
   if (weak.isPending) return <Loading what="your weak areas" />;
   if (weak.isError) return <ErrorNotice error={weak.error} onRetry={() => weak.refetch()} />;
   const { attempts, weakest_topics: topics } = weak.data;

@@ -2,8 +2,8 @@
 rollups per learner and per organisation segment, rolled and dirty days, and the indexes that
 let a day (or today) be read without a scan
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05 13:10:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0015"
-down_revision = "0014"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
@@ -140,6 +140,7 @@ def upgrade() -> None:
     op.create_index("ix_goals_end_day", "goals", [sa.text("(coalesce(due_date, start_date + days - 1))")])
     op.create_index("ix_subject_suggestions_created_at", "subject_suggestions", ["created_at"])
     op.create_index("ix_assignments_due_date", "assignments", ["due_date"])
+    op.create_index("ix_tutoring_sessions_session_date", "tutoring_sessions", ["session_date"])
     op.create_index("ix_tutor_handoffs_organization_id_sent_at", "tutor_handoffs", ["organization_id", "sent_at"])
     op.create_index("ix_tutor_handoffs_organization_id_decided_at", "tutor_handoffs", ["organization_id", "decided_at"])
     op.create_index(
@@ -151,6 +152,7 @@ def downgrade() -> None:
     op.drop_index("ix_notifications_nudge_day", table_name="notifications")
     op.drop_index("ix_tutor_handoffs_organization_id_decided_at", table_name="tutor_handoffs")
     op.drop_index("ix_tutor_handoffs_organization_id_sent_at", table_name="tutor_handoffs")
+    op.drop_index("ix_tutoring_sessions_session_date", table_name="tutoring_sessions")
     op.drop_index("ix_assignments_due_date", table_name="assignments")
     op.drop_index("ix_subject_suggestions_created_at", table_name="subject_suggestions")
     op.drop_index("ix_goals_end_day", table_name="goals")

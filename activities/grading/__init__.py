@@ -1,0 +1,1 @@
+"""Grading free-text answers: the embedded grader, the LLM grader, and GradingWorkflow's activities."""
