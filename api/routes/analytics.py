@@ -20,7 +20,7 @@ from studyflow.local_day import today_in
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
 FROM = Query(default=None, alias="from", description="first day (default: 29 days before `to`)")
-TO = Query(default=None, description="last day (default and at most: today, in DAY_TIMEZONE)")
+TO = Query(default=None, alias="to", description="last day (default and at most: today, in DAY_TIMEZONE)")
 
 
 @router.get(

@@ -1,0 +1,449 @@
+"""Analytics (issue 35, SPEC §13): each figure on a small hand-built data set whose right answers are
+worked out here; rollups equal a raw computation in Python for every day of a seeded random data
+set; rolling again and backfilling again change nothing; who may read which figures."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+from activities.analytics_activities import roll_unit
+from cli.analytics_backfill import backfill_direct
+from db.analytics.days import Day, days_between
+from db.models.analytics import LEARNERS_SCOPE
+from studyflow.contracts.workflow_inputs import RollupDayInput, RollupUnit
+from studyflow.local_day import today_in
+from tests.support.organization_world import organization
+
+
+# --- building events straight into the tables ----------------------------------------------------
+class Events:
+    """Writes the rows the analytics read, at chosen instants, for the learners of a world."""
+
+    def __init__(self, session_factory, tz: str):
+        self.sessions = session_factory
+        self.tz = tz
+        self.content: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}  # user -> (course, content)
+        self.topics: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return Day.of(day, self.tz).start + timedelta(hours=hour, minutes=minute)
+
+    async def _course(self, session, user: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+        if user not in self.content:
+            course = await session.scalar(
+                text(
+                    "INSERT INTO courses (owner_id, topic, course_type, difficulty, status) "
+                    "VALUES (:u, 'Analytics', 'standard', 'beginner', 'ready') RETURNING id"
+                ),
+                {"u": user},
+            )
+            content = await session.scalar(
+                text(
+                    "INSERT INTO study_contents (course_id, type, status) VALUES (:c, 'quiz', 'completed') RETURNING id"
+                ),
+                {"c": course},
+            )
+            self.content[user] = (course, content)
+        return self.content[user]
+
+    async def topic(self, user: uuid.UUID, title: str) -> uuid.UUID:
+        async with self.sessions.begin() as session:
+            course, _ = await self._course(session, user)
+            if (user, title) not in self.topics:
+                self.topics[(user, title)] = await session.scalar(
+                    text(
+                        "INSERT INTO topics (course_id, chapter_index, chapter_title, topic_index, title) "
+                        "VALUES (:c, 0, 'One', :i, :t) RETURNING id"
+                    ),
+                    {"c": course, "i": len(self.topics), "t": title},
+                )
+        return self.topics[(user, title)]
+
+    async def attempt(self, user: uuid.UUID, when: datetime, percentage: float) -> None:
+        async with self.sessions.begin() as session:
+            course, content = await self._course(session, user)
+            await session.execute(
+                text(
+                    "INSERT INTO quiz_attempts (user_id, study_content_id, course_id, answers, score, total, "
+                    "percentage, created_at) VALUES (:u, :s, :c, '{}', :score, 100, :p, :at)"
+                ),
+                {"u": user, "s": content, "c": course, "score": int(percentage), "p": percentage, "at": when},
+            )
+
+    async def review(self, user: uuid.UUID, when: datetime, rating: str, predicted: float | None) -> None:
+        async with self.sessions.begin() as session:
+            _, content = await self._course(session, user)
+            state = await session.scalar(
+                text(
+                    "INSERT INTO flashcard_states (user_id, study_content_id, card_key, fsrs_card, due_at) "
+                    "VALUES (:u, :s, :k, '{}', :at) RETURNING id"
+                ),
+                {"u": user, "s": content, "k": uuid.uuid4().hex, "at": when},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO flashcard_reviews (card_state_id, rating, review_log, reviewed_at, retrievability) "
+                    "VALUES (:s, :r, '{}', :at, :p)"
+                ),
+                {"s": state, "r": rating, "at": when, "p": predicted},
+            )
+
+    async def active(self, user: uuid.UUID, day: date, first_hour: int = 9, last_hour: int = 10) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO learner_active_days (user_id, day, first_at, last_at) VALUES (:u, :d, :f, :l) "
+                    "ON CONFLICT (user_id, day) DO UPDATE SET first_at = least(learner_active_days.first_at, "
+                    "excluded.first_at), last_at = greatest(learner_active_days.last_at, excluded.last_at)"
+                ),
+                {"u": user, "d": day, "f": self.at(day, first_hour), "l": self.at(day, last_hour)},
+            )
+
+    async def crossing(self, user: uuid.UUID, title: str, when: datetime, mastered: bool) -> None:
+        topic = await self.topic(user, title)
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text("INSERT INTO mastery_crossings (user_id, topic_id, mastered, at) VALUES (:u, :t, :m, :at)"),
+                {"u": user, "t": topic, "m": mastered, "at": when},
+            )
+
+    async def tutoring_session(self, user: uuid.UUID, org: uuid.UUID, day: date, status: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO tutoring_sessions (organization_id, learner_id, subject, session_date, "
+                    "transcript_format, status) VALUES (:o, :u, 'Maths', :d, 'text', :s)"
+                ),
+                {"o": org, "u": user, "d": day, "s": status},
+            )
+
+    async def nudge(self, user: uuid.UUID, when: datetime, reason: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO notifications (user_id, kind, reason, message, day, created_at) "
+                    "VALUES (:u, 'engagement', :r, 'Come back', :d, :at)"
+                ),
+                {"u": user, "r": reason, "d": when.date(), "at": when},
+            )
+
+    async def backdate_organization(self, org: uuid.UUID, since: datetime) -> None:
+        """Memberships and tutor links made by the world today, as if made on `since`."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text("UPDATE memberships SET created_at = :at WHERE organization_id = :o"), {"o": org, "at": since}
+            )
+            await session.execute(
+                text("UPDATE tutor_links SET created_at = :at WHERE organization_id = :o"), {"o": org, "at": since}
+            )
+
+
+async def roll(session_factory, tz: str, days: list[date], scopes: list[uuid.UUID], churn_days: int = 14) -> None:
+    for day in days:
+        for scope in [LEARNERS_SCOPE, *scopes]:
+            await roll_unit(
+                session_factory,
+                RollupDayInput(unit=RollupUnit(day=day, scope=scope), timezone=tz, churn_days=churn_days),
+            )
+
+
+async def learner_rows(session_factory, users: list[uuid.UUID]) -> dict:
+    async with session_factory() as session:
+        rows = await session.execute(
+            text("SELECT * FROM analytics_learner_days WHERE user_id = ANY(:u) ORDER BY user_id, day"),
+            {"u": users},
+        )
+        return {(r.user_id, r.day): dict(r._mapping) for r in rows}
+
+
+async def org_rows(session_factory, org: uuid.UUID) -> dict:
+    async with session_factory() as session:
+        rows = await session.execute(
+            text("SELECT * FROM analytics_org_days WHERE organization_id = :o ORDER BY day, segment, segment_id"),
+            {"o": org},
+        )
+        return {(r.day, r.segment, r.segment_id): dict(r._mapping) for r in rows}
+
+
+def ids(world) -> SimpleNamespace:
+    return SimpleNamespace(
+        org=uuid.UUID(world.org_id),
+        **{name: uuid.UUID(p.user_id) for name, p in world.people.items() if p.user_id is not None},
+    )
+
+
+def today(settings) -> date:
+    return today_in(settings.day_timezone, datetime.now().astimezone())
+
+
+# --- the hand-built data set -------------------------------------------------------------------
+async def hand_built(api, settings, session_factory):
+    """Six days D0..D5 ending four days ago, worked out figure by figure in the tests below.
+
+    learner: attempts D0 40 % and 60 %, D1 50 %, D2 70 %, D4 80 %, D5 90 % and 100 %; active D0, D1,
+      D2, D4 (09:00-10:00), D5; four reviews on D1 (good 0.9, good 0.8, again 0.5, hard with no
+      prediction); topic A mastered the day before D0, B on D3, C on D4, A lost on D5; a tutoring
+      session ready on D2 and one still processing on D3; nudged (streak) on D3 at 10:00.
+    peer: active 20 days before D0 and on D5 from 12:00; never nudged."""
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    d = [today(settings) - timedelta(days=9 - n) for n in range(6)]  # D0..D5; D5 is 4 days ago
+    ev = Events(session_factory, tz)
+    await ev.backdate_organization(who.org, ev.at(d[0] - timedelta(days=40), 8))
+    L, P = who.learner, who.peer
+    for day, hour, pct in [(0, 9, 40), (0, 10, 60), (1, 9, 50), (2, 9, 70), (4, 9, 80), (5, 9, 90), (5, 10, 100)]:
+        await ev.attempt(L, ev.at(d[day], hour), pct)
+    for n in (0, 1, 2, 4, 5):
+        await ev.active(L, d[n])
+    for rating, predicted in [("good", 0.9), ("good", 0.8), ("again", 0.5), ("hard", None)]:
+        await ev.review(L, ev.at(d[1], 9, 30), rating, predicted)
+    await ev.crossing(L, "A", ev.at(d[0] - timedelta(days=1), 9), True)
+    await ev.crossing(L, "B", ev.at(d[3], 9), True)
+    await ev.crossing(L, "C", ev.at(d[4], 9), True)
+    await ev.crossing(L, "A", ev.at(d[5], 9), False)
+    await ev.tutoring_session(L, who.org, d[2], "ready")
+    await ev.tutoring_session(L, who.org, d[3], "processing")
+    await ev.nudge(L, ev.at(d[3], 10), "streak")
+    await ev.active(P, d[0] - timedelta(days=20))
+    await ev.active(P, d[5], first_hour=12, last_hour=13)
+    await roll(session_factory, tz, days_between(d[0] - timedelta(days=1), d[5]), [who.org])
+    return world, who, d
+
+
+async def test_a_learners_improvement_is_worked_out_figure_by_figure(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    got = await api.http.get(
+        f"/v1/analytics/learners/{who.learner}/improvement",
+        params={"from": str(d[0]), "to": str(d[5])},
+        headers=world["learner"].headers(api),
+    )
+    assert got.status_code == 200, got.text
+    view = got.json()
+    assert view["days"] == 6 and view["not_rolled"] == 0
+    # The first third (D0, D1): 40, 60, 50 -> 50.0; the last third (D4, D5): 80, 90, 100 -> 90.0.
+    assert (view["score_before"], view["attempts_before"]) == (50.0, 3)
+    assert (view["score_after"], view["attempts_after"]) == (90.0, 3)
+    assert view["score_change"] == 40.0
+    assert view["attempts"] == 7
+    # Active 5 of 6 days.
+    assert view["active_days"] == 5
+    assert view["engagement_rate"] == round(5 / 6, 4)
+    # Reviews: 4, recalled 3 (all but `again`); predicted on 3 of them: (0.9 + 0.8 + 0.5) / 3, of
+    # which 2 recalled.
+    assert (view["reviews"], view["recalled"], view["recall_rate"]) == (4, 3, 0.75)
+    assert view["predicted_reviews"] == 3
+    assert view["predicted_retention"] == round(2.2 / 3, 4)
+    assert view["measured_retention"] == round(2 / 3, 4)
+    # Mastered: A before D0 (1); B on D3, C on D4 (3); A lost on D5 (2).
+    assert (view["mastered_start"], view["mastered_end"], view["mastered_change"]) == (1, 2, 1)
+    # One session ready (D2); the processing one does not count.
+    assert view["sessions"] == 1
+    # One week, D0..D5.
+    assert len(view["trend"]) == 1
+    week = view["trend"][0]
+    assert week["week_start"] == str(d[0])
+    assert week["attempts"] == 7 and week["average_score"] == round(490 / 7, 2)
+    assert week["active_days"] == 5 and week["reviews"] == 4 and week["recall_rate"] == 0.75
+    assert week["mastered"] == 2
+
+
+async def test_an_organisation_overview_is_worked_out_figure_by_figure(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    admin = world["admin"].headers(api)
+    url = f"/v1/analytics/organizations/{who.org}/overview"
+
+    # D0..D3. On D3: nobody active (DAU 0); the learner in the last 7 days (WAU 1); both in the
+    # last 30 (MAU 2); the peer last active 23 days before D3, past the 14-day churn line: 1 of 2.
+    got = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3])}, headers=admin)
+    assert got.status_code == 200, got.text
+    v = got.json()
+    assert v["segment"] == "all" and v["days"] == 4
+    assert (v["learners"], v["dau"], v["wau"], v["mau"]) == (2, 0, 1, 2)
+    assert (v["churned"], v["ever_active"], v["churn_rate"]) == (1, 2, 0.5)
+    # DAU per day: D0 1, D1 1, D2 1, D3 0 -> 0.75.
+    assert v["dau_average"] == 0.75
+    assert v["sessions"] == 1 and v["sessions_per_learner"] == 0.5
+    # The nudge on D3 10:00: the learner came back on D4 (09:00, within 48 h). The peer, not
+    # nudged and not yet active on D3, is the comparison: back on D5 at 12:00, past 48 h.
+    assert v["nudges"] == [{"reason": "streak", "nudged": 1, "returned": 1, "return_rate": 1.0, "lift": 1.0}]
+    assert (v["control_learners"], v["control_returned"], v["control_return_rate"]) == (1, 0, 0.0)
+
+    # D0..D5: both active on D5.
+    full = (await api.http.get(url, params={"from": str(d[0]), "to": str(d[5])}, headers=admin)).json()
+    assert (full["dau"], full["wau"], full["mau"], full["churned"]) == (2, 2, 2, 0)
+    assert [day["dau"] for day in full["series"]] == [1, 1, 1, 0, 1, 2]
+
+    # The tutor sees their own learner only: one learner, never churned.
+    mine = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3])}, headers=world["tutor"].headers(api))
+    assert mine.status_code == 200, mine.text
+    m = mine.json()
+    assert m["segment"] == "tutor" and m["segment_id"] == str(who.tutor)
+    assert (m["learners"], m["wau"], m["mau"], m["churned"], m["sessions"]) == (1, 1, 1, 0, 1)
+    # The admin's view of that tutor's learners is the same.
+    same = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3]), "tutor": str(who.tutor)}, headers=admin)
+    assert {k: v for k, v in same.json().items()} == m
+
+    csv = await api.http.get(f"{url}.csv", params={"from": str(d[0]), "to": str(d[3])}, headers=admin)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    rows = dict(line.split(",", 1) for line in csv.text.strip().splitlines()[1:])
+    assert rows["learners"] == "2" and rows["churn_rate"] == "0.5" and rows["nudges.streak.returned"] == "1"
+
+
+# --- rollups against a raw computation ---------------------------------------------------------
+async def test_rollups_equal_a_raw_computation_for_every_day_of_a_random_data_set(api, settings, session_factory):
+    rng = random.Random(35)
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    ev = Events(session_factory, tz)
+    days = [today(settings) - timedelta(days=30 - n) for n in range(21)]
+    await ev.backdate_organization(who.org, ev.at(days[0] - timedelta(days=40), 8))
+    learners = [who.learner, who.peer]
+    attempts: dict = {}
+    reviews: dict = {}
+    active: dict = {u: set() for u in learners}
+    mastered: dict = {u: {} for u in learners}  # user -> topic -> [(at, mastered)]
+    sessions: dict = {}
+    for day in days:
+        for user in learners:
+            for _ in range(rng.randint(0, 3)):
+                pct = rng.choice([0, 25, 50, 75, 100])
+                await ev.attempt(user, ev.at(day, rng.randint(0, 23)), pct)
+                attempts.setdefault((user, day), []).append(pct)
+            for _ in range(rng.randint(0, 2)):
+                rating = rng.choice(["again", "hard", "good", "easy"])
+                await ev.review(user, ev.at(day, rng.randint(0, 23)), rating, rng.choice([None, 0.5, 0.75]))
+                reviews.setdefault((user, day), []).append(rating)
+            if rng.random() < 0.6:
+                await ev.active(user, day)
+                active[user].add(day)
+            if rng.random() < 0.3:
+                title, flag = rng.choice("XYZ"), rng.random() < 0.7
+                await ev.crossing(user, title, ev.at(day, 12), flag)
+                mastered[user].setdefault(title, []).append((day, flag))
+            if rng.random() < 0.2:
+                await ev.tutoring_session(user, who.org, day, "ready")
+                sessions[(user, day)] = sessions.get((user, day), 0) + 1
+    await roll(session_factory, tz, days, [who.org])
+    rolled = await learner_rows(session_factory, learners)
+    org = await org_rows(session_factory, who.org)
+
+    for day in days:
+        for user in learners:
+            row = rolled.get((user, day))
+            pcts, rs = attempts.get((user, day), []), reviews.get((user, day), [])
+            topics_mastered = sum(
+                1 for events in mastered[user].values() if [f for dd, f in events if dd <= day][-1:] == [True]
+            )
+            anything = (
+                pcts
+                or rs
+                or day in active[user]
+                or sessions.get((user, day))
+                or any(dd == day for events in mastered[user].values() for dd, _ in events)
+            )
+            if not anything:
+                assert row is None, (user, day)
+                continue
+            assert row is not None, (user, day)
+            assert row["attempts"] == len(pcts) and float(row["score_sum"]) == sum(pcts), (user, day)
+            assert row["reviews"] == len(rs) and row["recalled"] == sum(r != "again" for r in rs), (user, day)
+            assert row["active"] == (day in active[user]), (user, day)
+            assert row["mastered"] == topics_mastered, (user, day)
+            assert row["sessions"] == sessions.get((user, day), 0), (user, day)
+
+        everyone = org[(day, "all", who.org)]
+        last_days = {u: max((a for a in active[u] if a <= day), default=None) for u in learners}
+        assert everyone["learners"] == 2
+        assert everyone["dau"] == sum(last_days[u] == day for u in learners), day
+        assert everyone["wau"] == sum(
+            last_days[u] is not None and last_days[u] >= day - timedelta(days=6) for u in learners
+        ), day
+        assert everyone["mau"] == sum(
+            last_days[u] is not None and last_days[u] >= day - timedelta(days=29) for u in learners
+        ), day
+        assert everyone["ever_active"] == sum(last_days[u] is not None for u in learners), day
+        assert everyone["churned"] == sum(
+            last_days[u] is not None and last_days[u] < day - timedelta(days=13) for u in learners
+        ), day
+        assert everyone["sessions"] == sum(sessions.get((u, day), 0) for u in learners), day
+        mine = org[(day, "tutor", who.tutor)]
+        assert mine["learners"] == 1 and mine["sessions"] == sessions.get((who.learner, day), 0)
+
+
+async def test_rolling_again_and_backfilling_again_change_nothing(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    tz = settings.day_timezone
+    before_learners = await learner_rows(session_factory, [who.learner, who.peer])
+    before_org = await org_rows(session_factory, who.org)
+    assert before_learners and before_org
+    await roll(session_factory, tz, days_between(d[0] - timedelta(days=1), d[5]), [who.org])
+    assert await learner_rows(session_factory, [who.learner, who.peer]) == before_learners
+    assert await org_rows(session_factory, who.org) == before_org
+    for _ in range(2):
+        assert await backfill_direct(settings, d[0] - timedelta(days=1), d[5], who.org, quiet=True) == 0
+        assert await learner_rows(session_factory, [who.learner, who.peer]) == before_learners
+        assert await org_rows(session_factory, who.org) == before_org
+
+    # A late event re-rolls the day it belongs to, and only changes that day.
+    ev = Events(session_factory, tz)
+    await ev.attempt(who.peer, ev.at(d[2], 15), 30)
+    await roll(session_factory, tz, [d[2]], [who.org])
+    after = await learner_rows(session_factory, [who.learner, who.peer])
+    changed = {k for k in after if after[k] != before_learners.get(k)}
+    assert changed == {(who.peer, d[2])}
+    assert after[(who.peer, d[2])]["attempts"] == 1
+
+
+# --- who may read -------------------------------------------------------------------------------
+async def test_who_may_read_a_learners_improvement_and_an_organisations_overview(api):
+    world = await organization(api)
+    who = ids(world)
+    improvement = f"/v1/analytics/learners/{who.learner}/improvement"
+    for name, status in [
+        ("learner", 200),
+        ("tutor", 200),
+        ("admin", 200),
+        ("other_tutor", 403),  # as for the learner's courses: in the organisation, not linked
+        ("peer", 404),
+        ("other_admin", 404),
+        ("outsider", 404),
+    ]:
+        got = await api.http.get(improvement, headers=world[name].headers(api))
+        assert got.status_code == status, (name, got.status_code, got.text)
+    overview = f"/v1/analytics/organizations/{who.org}/overview"
+    for name, status, segment in [
+        ("admin", 200, "all"),
+        ("tutor", 200, "tutor"),
+        ("other_tutor", 200, "tutor"),
+        ("learner", 403, None),  # a member whose role does not allow it
+        ("other_admin", 404, None),
+        ("outsider", 404, None),
+    ]:
+        got = await api.http.get(overview, headers=world[name].headers(api))
+        assert got.status_code == status, (name, got.status_code, got.text)
+        if segment:
+            assert got.json()["segment"] == segment
+    # A tutor asking for another tutor's learners is refused; so is a filter by both.
+    other = await api.http.get(overview, params={"tutor": str(who.tutor)}, headers=world["other_tutor"].headers(api))
+    assert other.status_code == 403, other.text
+    both = await api.http.get(
+        overview, params={"tutor": str(who.tutor), "group": str(uuid.uuid4())}, headers=world["admin"].headers(api)
+    )
+    assert both.status_code == 422, both.text
+    bad = await api.http.get(
+        improvement, params={"from": "2026-01-02", "to": "2026-01-01"}, headers=world["learner"].headers(api)
+    )
+    assert bad.status_code == 422, bad.text
+
+
+@pytest.fixture(autouse=True)
+def _tz_is_known(settings):
+    assert settings.day_timezone
