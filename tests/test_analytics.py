@@ -4,6 +4,7 @@ set; rolling again and backfilling again change nothing; who may read which figu
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from datetime import date, datetime, timedelta
@@ -14,11 +15,16 @@ from sqlalchemy import text
 
 from activities.analytics_activities import roll_unit
 from cli.analytics_backfill import backfill_direct
+from cli.schedules import analytics_input, upsert_schedules
 from db.analytics.days import Day, days_between
+from db.analytics.dirty import mark_dirty
 from db.models.analytics import LEARNERS_SCOPE
 from studyflow.contracts.workflow_inputs import RollupDayInput, RollupUnit
 from studyflow.local_day import today_in
 from tests.support.organization_world import organization
+from tests.support.polling import poll_until
+from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
+from workflows.analytics_rollup import AnalyticsRollupWorkflow
 
 
 # --- building events straight into the tables ----------------------------------------------------
@@ -447,3 +453,81 @@ async def test_who_may_read_a_learners_improvement_and_an_organisations_overview
 @pytest.fixture(autouse=True)
 def _tz_is_known(settings):
     assert settings.day_timezone
+
+
+# --- the workflow, its schedule, its recorded history ---------------------------------------------
+async def test_the_rollup_workflow_backfills_like_the_direct_backfill_and_its_history_replays(
+    api, settings, session_factory, temporal_env
+):
+    world, who, d = await hand_built(api, settings, session_factory)
+    rolled = await learner_rows(session_factory, [who.learner, who.peer])
+    by_org = await org_rows(session_factory, who.org)
+    async with session_factory.begin() as session:
+        await session.execute(text("DELETE FROM analytics_org_days WHERE organization_id = :o"), {"o": who.org})
+        await session.execute(text("DELETE FROM analytics_rollups WHERE scope = :o"), {"o": who.org})
+    client = temporal_env.client
+    # Three units a run: 7 days x 2 scopes continue as new four times.
+    data = analytics_input(settings, first=d[0] - timedelta(days=1), last=d[5], organization_id=who.org)
+    data = data.model_copy(update={"units_per_run": 3})
+    workflow_id = f"analytics-test-{uuid.uuid4().hex[:8]}"
+    handle = await client.start_workflow(
+        AnalyticsRollupWorkflow.run, data, id=workflow_id, task_queue=settings.task_queue_background
+    )
+    assert await handle.result() == 14
+    assert await learner_rows(session_factory, [who.learner, who.peer]) == rolled
+    assert await org_rows(session_factory, who.org) == by_org
+
+    first_run = client.get_workflow_handle(workflow_id, run_id=handle.first_execution_run_id)
+    history = await first_run.fetch_history()
+    await replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"AnalyticsRollupWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_the_nightly_schedule_rolls_yesterday_and_the_days_late_events_marked(
+    api, settings, session_factory, temporal_env
+):
+    world, who, d = await hand_built(api, settings, session_factory)
+    ev = Events(session_factory, settings.day_timezone)
+    await ev.attempt(who.peer, ev.at(d[1], 15), 20)
+    async with session_factory.begin() as session:
+        await mark_dirty(session, who.peer, d[1], today(settings))
+    tag = uuid.uuid4().hex[:8]
+    configured = settings.model_copy(
+        update={
+            "nudge_schedule_id": f"nudges-{tag}",
+            "reconcile_schedule_id": f"reconcile-{tag}",
+            "analytics_schedule_id": f"analytics-{tag}",
+        }
+    )
+    client = temporal_env.client
+    await upsert_schedules(client, configured)
+    handle = client.get_schedule_handle(configured.analytics_schedule_id)
+    try:
+        described = await handle.describe()
+        spec = described.schedule.spec
+        assert [r.start for r in spec.calendars[0].hour] == [settings.analytics_hour]
+        assert spec.time_zone_name == settings.day_timezone
+        await handle.trigger()
+        yesterday = today(settings) - timedelta(days=1)
+
+        async def state():
+            async with session_factory() as session:
+                return (
+                    await session.scalar(
+                        text("SELECT count(*) FROM analytics_rollups WHERE scope = :o AND day = :y"),
+                        {"o": who.org, "y": yesterday},
+                    ),
+                    await session.scalar(text("SELECT count(*) FROM analytics_dirty_days WHERE day = :d"), {"d": d[1]}),
+                )
+
+        await poll_until(state, lambda s: s == (1, 0), timeout=60)
+        rows = await learner_rows(session_factory, [who.peer])
+        assert rows[(who.peer, d[1])]["attempts"] == 1
+    finally:
+        for schedule_id in (
+            configured.analytics_schedule_id,
+            configured.nudge_schedule_id,
+            configured.reconcile_schedule_id,
+        ):
+            await client.get_schedule_handle(schedule_id).delete()
