@@ -531,3 +531,167 @@ async def test_the_nightly_schedule_rolls_yesterday_and_the_days_late_events_mar
             configured.reconcile_schedule_id,
         ):
             await client.get_schedule_handle(schedule_id).delete()
+
+
+async def test_practice_goals_suggestions_handoffs_and_spend_are_worked_out(api, settings, session_factory):
+    """Three days E0..E2 ending three days ago.
+
+    practice: the learner's assignment due E1 done at E1 20:00 (on time), the peer's due E1 done at
+    E2 09:00 (late), the learner's due E2 still open -> 1 of 3 on time (the learner: 1 of 2).
+    goals: the learner's due E1 met at E1 12:00, the peer's due E2 still active, the peer's due in
+    five days (outside) -> 1 of 2. suggestions: the learner's two on E0 (one accepted), the peer's
+    on E2 dismissed -> 1 of 3. hand-offs: the learner's sent E0 10:00 and accepted 12:00 (7,200 s),
+    the peer's sent E1 and not decided -> 2 sent, 1 accepted. LLM: the learner $0.30 on E0, the
+    peer $0.10 on E1 -> $0.40, $0.20 a learner."""
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    ev = Events(session_factory, tz)
+    e = [today(settings) - timedelta(days=5 - n) for n in range(3)]
+    await ev.backdate_organization(who.org, ev.at(e[0] - timedelta(days=40), 8))
+    L, P = who.learner, who.peer
+    async with session_factory.begin() as session:
+        course_l, _ = await ev._course(session, L)
+        course_p, _ = await ev._course(session, P)
+
+        async def assignment(learner, course, due, completed_at):
+            a = await session.scalar(
+                text(
+                    "INSERT INTO assignments (organization_id, created_by, kind, course_id, learner_id, title, "
+                    "due_date, created_at) VALUES (:o, :t, 'course', :c, :l, 'Practice', :d, :at) RETURNING id"
+                ),
+                {"o": who.org, "t": who.tutor, "c": course, "l": learner, "d": due, "at": ev.at(e[0], 8)},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO assignment_targets (assignment_id, learner_id, status, completed_at) "
+                    "VALUES (:a, :l, :s, :at)"
+                ),
+                {"a": a, "l": learner, "s": "completed" if completed_at else "open", "at": completed_at},
+            )
+
+        await assignment(L, course_l, e[1], ev.at(e[1], 20))
+        await assignment(P, course_p, e[1], ev.at(e[2], 9))
+        await assignment(L, course_l, e[2], None)
+
+        async def goal(user, due, status, met_at=None):
+            return await session.scalar(
+                text(
+                    "INSERT INTO goals (user_id, kind, target, start_date, due_date, status, met_at) "
+                    "VALUES (:u, 'daily_minutes', 10, :s, :d, :st, :m) RETURNING id"
+                ),
+                {"u": user, "s": e[0] - timedelta(days=5), "d": due, "st": status, "m": met_at},
+            )
+
+        goal_l = await goal(L, e[1], "met", ev.at(e[1], 12))
+        goal_p = await goal(P, e[2], "active")
+        await goal(P, today(settings) + timedelta(days=5), "active")
+        for user, g, position, status, day in [
+            (L, goal_l, 0, "accepted", e[0]),
+            (L, goal_l, 1, "open", e[0]),
+            (P, goal_p, 0, "dismissed", e[2]),
+        ]:
+            await session.execute(
+                text(
+                    "INSERT INTO subject_suggestions (user_id, goal_id, position, topic, reason, source, status, "
+                    "created_at) VALUES (:u, :g, :p, 'Topic', 'because', 'template', :s, :at)"
+                ),
+                {"u": user, "g": g, "p": position, "s": status, "at": ev.at(day, 7)},
+            )
+        for user, sent, decided, status in [
+            (L, ev.at(e[0], 10), ev.at(e[0], 12), "accepted"),
+            (P, ev.at(e[1], 10), None, "sent"),
+        ]:
+            conversation = await session.scalar(
+                text(
+                    "INSERT INTO conversations (owner_id, title, status, workflow_id) "
+                    "VALUES (:u, 'Help', 'idle', :w) RETURNING id"
+                ),
+                {"u": user, "w": f"conversation-{uuid.uuid4()}"},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO tutor_handoffs (conversation_id, owner_id, reason, summary, status, "
+                    "organization_id, tutor_id, sent_at, decided_at) "
+                    "VALUES (:c, :u, 'stuck', '{}', :s, :o, :t, :sent, :decided)"
+                ),
+                {
+                    "c": conversation,
+                    "u": user,
+                    "s": status,
+                    "o": who.org,
+                    "t": who.tutor,
+                    "sent": sent,
+                    "decided": decided,
+                },
+            )
+        for user, cost, day in [(L, 0.30, e[0]), (P, 0.10, e[1])]:
+            await session.execute(
+                text(
+                    "INSERT INTO llm_calls (purpose, provider, model, latency_ms, outcome, user_id, cost_usd, "
+                    "created_at) VALUES ('tutor', 'openai', 'm', 10, 'ok', :u, :c, :at)"
+                ),
+                {"u": user, "c": cost, "at": ev.at(day, 11)},
+            )
+    await roll(session_factory, tz, e, [who.org])
+
+    url = f"/v1/analytics/organizations/{who.org}/overview"
+    period = {"from": str(e[0]), "to": str(e[2])}
+    v = (await api.http.get(url, params=period, headers=world["admin"].headers(api))).json()
+    assert (v["practice_due"], v["practice_on_time"], v["practice_completion_rate"]) == (3, 1, round(1 / 3, 4))
+    assert (v["goals_due"], v["goals_met"], v["goal_completion_rate"]) == (2, 1, 0.5)
+    assert (v["suggestions_offered"], v["suggestions_accepted"]) == (3, 1)
+    assert v["suggestion_acceptance_rate"] == round(1 / 3, 4)
+    assert (v["handoffs_sent"], v["handoffs_accepted"], v["mean_seconds_to_accept"]) == (2, 1, 7200.0)
+    assert (v["llm_cost_usd"], v["llm_cost_per_learner_usd"]) == (0.4, 0.2)
+
+    mine = (await api.http.get(url, params=period, headers=world["tutor"].headers(api))).json()
+    assert (mine["practice_due"], mine["practice_on_time"]) == (2, 1)
+    assert (mine["goals_due"], mine["goals_met"]) == (1, 1)
+    assert (mine["suggestions_offered"], mine["suggestions_accepted"]) == (2, 1)
+    assert (mine["handoffs_sent"], mine["handoffs_accepted"]) == (1, 1)
+    assert (mine["llm_cost_usd"], mine["llm_cost_per_learner_usd"]) == (0.3, 0.3)
+
+    improvement = await api.http.get(
+        f"/v1/analytics/learners/{L}/improvement", params=period, headers=world["tutor"].headers(api)
+    )
+    assert improvement.status_code == 200, improvement.text
+    i = improvement.json()
+    assert (i["assignments_due"], i["assignments_on_time"], i["on_time_rate"]) == (2, 1, 0.5)
+
+
+async def test_today_is_computed_live_and_not_rolled_days_are_counted(api, settings, session_factory):
+    world = await organization(api)
+    who = ids(world)
+    ev = Events(session_factory, settings.day_timezone)
+    now = today(settings)
+    await ev.backdate_organization(who.org, ev.at(now - timedelta(days=40), 8))
+    await ev.attempt(who.learner, ev.at(now, 0, 1), 64)
+    await ev.active(who.learner, now, 0, 0)
+    async with session_factory.begin() as session:
+        await session.execute(
+            text("UPDATE users SET last_active_date = :d WHERE id = :u"), {"d": now, "u": who.learner}
+        )
+    got = await api.http.get(
+        f"/v1/analytics/learners/{who.learner}/improvement",
+        params={"from": str(now - timedelta(days=4)), "to": str(now)},
+        headers=world["learner"].headers(api),
+    )
+    view = got.json()
+    # Today and yesterday are computed live; of the three days before, those no test rolled (the
+    # learners' days are everyone's) are counted as not rolled.
+    assert view["attempts"] == 1 and view["score_after"] == 64.0 and view["active_days"] == 1
+    async with session_factory() as session:
+        rolled = await session.scalar(
+            text("SELECT count(*) FROM analytics_rollups WHERE scope = :s AND day BETWEEN :a AND :b"),
+            {"s": LEARNERS_SCOPE, "a": now - timedelta(days=4), "b": now - timedelta(days=2)},
+        )
+    assert view["not_rolled"] == 3 - rolled
+    overview = (
+        await api.http.get(
+            f"/v1/analytics/organizations/{who.org}/overview",
+            params={"from": str(now), "to": str(now)},
+            headers=world["admin"].headers(api),
+        )
+    ).json()
+    assert (overview["learners"], overview["dau"], overview["wau"], overview["mau"]) == (2, 1, 1, 1)
