@@ -20,6 +20,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.analytics_activities import AnalyticsActivities
 from activities.background_activities import BackgroundActivities
 from activities.conversation_activities import ConversationActivities
 from activities.course_activities import CourseActivities
@@ -45,6 +46,7 @@ from studyflow.object_store import object_store_from
 from studyflow.settings import Settings, get_settings
 from studyflow.temporal_client import connect_when_up
 from studyflow.tracing import install_tracer_provider, instrument_io
+from workflows.analytics_rollup import AnalyticsRollupWorkflow
 from workflows.assignment_fan_out import AssignmentFanOutWorkflow
 from workflows.background_notes import BackgroundNotesDispatcherWorkflow
 from workflows.conversation import ConversationWorkflow
@@ -82,6 +84,7 @@ WORKFLOWS = [
     SubjectSuggestionsWorkflow,
     AssignmentFanOutWorkflow,
     LearnerContextWorkflow,
+    AnalyticsRollupWorkflow,
     SessionAnalysisWorkflow,
     GradingWorkflow,
 ]
@@ -102,6 +105,7 @@ class ActivitySet:
     reconciler: ReconcilerActivities
     suggestions: SuggestionActivities
     organizations: OrganizationActivities
+    analytics: AnalyticsActivities
     sessions: SessionActivities
     grading: GradingActivities
 
@@ -145,6 +149,8 @@ class ActivitySet:
             self.suggestions.suggest_from_history,
             self.organizations.fan_out_assignment,
             self.organizations.write_learner_context,
+            self.analytics.plan_rollup,
+            self.analytics.roll_day,
             self.sessions.read_session,
             self.sessions.index_session,
             self.sessions.analyse_window,
@@ -195,6 +201,7 @@ def build_activities(
         reconciler=ReconcilerActivities(settings, session_factory, client, store),
         suggestions=SuggestionActivities(settings, session_factory, llm),
         organizations=OrganizationActivities(settings, session_factory, llm),
+        analytics=AnalyticsActivities(session_factory),
         sessions=SessionActivities(settings, session_factory, llm, embedder, store, client),
         grading=GradingActivities(settings, session_factory, llm, embedder),
     )

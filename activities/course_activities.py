@@ -147,7 +147,7 @@ class CourseActivities:
             ).first()
             if ready is None:
                 return False
-            await record_activity_day(session, ready.owner_id, day)
+            await record_activity_day(session, ready.owner_id, day, data.occurred_at)
             await announce_ready(
                 session, user_id=ready.owner_id, what="course", subject_id=data.course_id, name=ready.topic, day=day
             )

@@ -24,6 +24,7 @@ from activities.errors import SourceUnreadableError, SubjectGoneError
 from activities.heartbeat import heartbeating
 from activities.llm import prompts
 from activities.llm.gateway import LlmGateway
+from db.analytics.dirty import mark_dirty
 from db.mastery import recompute
 from db.models import (
     Assignment,
@@ -59,6 +60,7 @@ from studyflow.contracts.session_io import (
     WindowRef,
 )
 from studyflow.engines import EXTRACTIVE
+from studyflow.local_day import today_in
 from studyflow.object_store import ObjectStore
 from studyflow.sessions.evidence import TranscriptIndex, validate
 from studyflow.sessions.extractive import analyse_window
@@ -627,6 +629,8 @@ class SessionActivities:
                 .where(TutoringSession.id == row.id, TutoringSession.analysis_version == ref.version)
                 .values(status=SessionStatus.ready, stage="ready", error=None)
             )
+            # Analysed after the day it took place (always, for an upload): that day rolls again.
+            await mark_dirty(session, row.learner_id, row.session_date, today_in(self._settings.day_timezone))
             counts = dict(
                 (
                     await session.execute(

@@ -20,6 +20,7 @@ from api.openapi_errors import install_openapi_document
 from api.process_metrics import forget_process_metrics
 from api.request_id import RequestIdMiddleware
 from api.routes import (
+    analytics,
     assignments,
     attempts,
     billing,
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         organizations.router,
         assignments.router,
         tutor.router,
+        analytics.router,
         sessions.router,
     ):
         app.include_router(router)

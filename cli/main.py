@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import subprocess
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -170,6 +171,12 @@ def _cmd_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analytics_backfill(args: argparse.Namespace) -> int:
+    from cli.analytics_backfill import backfill
+
+    return asyncio.run(backfill(get_settings(), args.first, args.last, args.org, direct=args.direct))
+
+
 def _database_for(settings, command: str):
     """DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (started for the command when the
     dev stack is not running it already). Returns the URL and what to stop afterwards."""
@@ -291,6 +298,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "models", help="check the primary and fallback LLM endpoints: reachable, model listed, JSON mode, latency"
     ).set_defaults(func=_cmd_models)
+    backfill = sub.add_parser(
+        "analytics-backfill", help="roll up analytics for a range of days (idempotent: run it again at will)"
+    )
+    backfill.add_argument("--from", dest="first", type=_day, required=True, help="first day (YYYY-MM-DD)")
+    backfill.add_argument("--to", dest="last", type=_day, required=True, help="last day (YYYY-MM-DD)")
+    backfill.add_argument("--org", type=uuid.UUID, help="only this organisation (the learners' days are rolled too)")
+    backfill.add_argument(
+        "--direct", action="store_true", help="run the rollup here instead of as AnalyticsRollupWorkflow on the worker"
+    )
+    backfill.set_defaults(func=_cmd_analytics_backfill)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")

@@ -22,9 +22,10 @@ from temporalio.client import (
 )
 
 from studyflow import workflow_ids
-from studyflow.contracts.workflow_inputs import NudgeRunInput, ReconcileInput
+from studyflow.contracts.workflow_inputs import AnalyticsRollupInput, NudgeRunInput, ReconcileInput
 from studyflow.settings import Settings
 from studyflow.temporal_client import connect
+from workflows.analytics_rollup import AnalyticsRollupWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
 
@@ -81,10 +82,43 @@ def reconcile_schedule(settings: Settings) -> Schedule:
     )
 
 
+def analytics_input(settings: Settings, **given) -> AnalyticsRollupInput:
+    return AnalyticsRollupInput(
+        timezone=settings.day_timezone,
+        settle_days=settings.analytics_settle_days,
+        churn_days=settings.analytics_churn_days,
+        **given,
+    )
+
+
+def analytics_schedule(settings: Settings) -> Schedule:
+    """Nightly, after the day is over in DAY_TIMEZONE (the days are that zone's)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            AnalyticsRollupWorkflow.run,
+            analytics_input(settings),
+            id=workflow_ids.analytics_rollup(),
+            task_queue=settings.task_queue_background,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    hour=[ScheduleRange(settings.analytics_hour)], minute=[ScheduleRange(settings.analytics_minute)]
+                )
+            ],
+            time_zone_name=settings.day_timezone,
+        ),
+        # A run missed by more than a day is not caught up: the next one rolls the settle window,
+        # and `studyflow analytics-backfill` any older gap.
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=20)),
+    )
+
+
 async def upsert_schedules(client: Client, settings: Settings) -> list[str]:
     wanted = {
         settings.nudge_schedule_id: nudge_schedule(settings),
         settings.reconcile_schedule_id: reconcile_schedule(settings),
+        settings.analytics_schedule_id: analytics_schedule(settings),
     }
     for schedule_id, schedule in wanted.items():
         await _upsert(client, schedule_id, schedule)

@@ -24,8 +24,14 @@ _POSTERIOR = """
 """
 _NEXT = "({post}) + (1 - ({post})) * :transit"
 
+# The upsert, and a crossing of the analytics threshold recorded in the same statement: `before`
+# locks and reads the stored value (a concurrent answer waits, then reads the newer one), and the
+# data-modifying CTE's RETURNING gives the new one.
 _UPSERT = text(
     f"""
+    WITH before AS (
+        SELECT mastery FROM topic_mastery WHERE user_id = :user_id AND topic_id = :topic_id FOR UPDATE
+    ), after AS (
     INSERT INTO topic_mastery (user_id, topic_id, mastery, answers, correct)
     VALUES (:user_id, :topic_id, {_NEXT.format(post=_POSTERIOR.format(p=":init"))}, 1,
             CASE WHEN :correct THEN 1 ELSE 0 END)
@@ -34,11 +40,20 @@ _UPSERT = text(
       answers = topic_mastery.answers + 1,
       correct = topic_mastery.correct + CASE WHEN :correct THEN 1 ELSE 0 END,
       updated_at = now()
+    RETURNING mastery
+    )
+    INSERT INTO mastery_crossings (user_id, topic_id, mastered)
+    SELECT :user_id, :topic_id, after.mastery >= :threshold
+      FROM after LEFT JOIN before ON true
+     WHERE (after.mastery >= :threshold) <> (coalesce(before.mastery, 0) >= :threshold)
     """
 )
 
 
-async def record_answer(session: AsyncSession, user_id: uuid.UUID, topic_id: uuid.UUID, correct: bool) -> None:
+async def record_answer(
+    session: AsyncSession, user_id: uuid.UUID, topic_id: uuid.UUID, correct: bool, threshold: float
+) -> None:
+    """`threshold`: ANALYTICS_MASTERY_THRESHOLD, the level counted as a concept mastered."""
     await session.execute(
         _UPSERT,
         {
@@ -49,6 +64,7 @@ async def record_answer(session: AsyncSession, user_id: uuid.UUID, topic_id: uui
             "slip": P_SLIP,
             "guess": P_GUESS,
             "transit": P_TRANSIT,
+            "threshold": threshold,
         },
     )
 

@@ -4,12 +4,13 @@ read-modify-write, so concurrent requests and activity retries cannot lose an up
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import User
+from db.models import LearnerActiveDay, User
 
 
 async def _consume_daily(
@@ -60,8 +61,21 @@ async def refund_study_content_quota(session: AsyncSession, user_id: uuid.UUID, 
     await _refund_daily(session, user_id, today, User.study_content_today)
 
 
-async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: date) -> None:
-    """Extend, keep or restart the learner's streak for activity on `day`."""
+async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: date, at: datetime | None = None) -> None:
+    """Extend, keep or restart the learner's streak for activity on `day` (at `at`, default now),
+    and keep the day for analytics: its first and last moment tell whether a learner came back
+    after a nudge."""
+    moment = at if at is not None else func.now()
+    day_row = insert(LearnerActiveDay).values(user_id=user_id, day=day, first_at=moment, last_at=moment)
+    await session.execute(
+        day_row.on_conflict_do_update(
+            index_elements=["user_id", "day"],
+            set_={
+                "first_at": func.least(LearnerActiveDay.first_at, day_row.excluded.first_at),
+                "last_at": func.greatest(LearnerActiveDay.last_at, day_row.excluded.last_at),
+            },
+        )
+    )
     new_streak = case(
         (User.last_active_date == day, User.streak_current),
         (User.last_active_date == day - timedelta(days=1), User.streak_current + 1),

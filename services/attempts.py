@@ -84,7 +84,9 @@ async def submit_attempt(
     await record_activity_day(session, actor.id, admission.today)
     for item in graded.feedback:
         if item["topic_id"]:
-            await record_answer(session, actor.id, uuid.UUID(item["topic_id"]), item["correct"])
+            await record_answer(
+                session, actor.id, uuid.UUID(item["topic_id"]), item["correct"], settings.analytics_mastery_threshold
+            )
     # Minutes and mastery changed: goals they meet are completed with the attempt, assignments of
     # this quiz are done, and the learner's tutors' context of them is due to be written again.
     admission.adopt(await complete_reached_goals(session, settings, actor, admission.today))

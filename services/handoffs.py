@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.analytics.dirty import mark_dirty
 from db.models import Organization, TutorHandoff, TutorLink, User
 from services.actor import Actor
 from services.admission import Admission
@@ -18,6 +19,7 @@ from services.errors import ServiceError
 from services.learner_context import mark_stale
 from services.notifications import notify
 from services.policy import Action, OrgResource, Relation, authorize_org, relation_to
+from studyflow.local_day import today_in
 from studyflow.statuses import HandoffStatus, Role
 
 DECISIONS = {
@@ -89,7 +91,7 @@ async def send(admission: Admission, handoff_id: uuid.UUID, tutor_id: uuid.UUID 
 
 
 async def decide(
-    session: AsyncSession, actor: Actor, handoff_id: uuid.UUID, decision: str, note: str | None
+    session: AsyncSession, actor: Actor, handoff_id: uuid.UUID, decision: str, note: str | None, day_timezone: str
 ) -> TutorHandoff:
     handoff = await handoff_for(session, actor, handoff_id)
     if handoff.owner_id == actor.id or handoff.organization_id is None:
@@ -103,7 +105,13 @@ async def decide(
     }[status]
     if handoff.status not in allowed:
         raise ServiceError(409, f"this hand-off is {handoff.status}; it cannot be {status} now")
-    handoff.status, handoff.tutor_note, handoff.decided_at = status, note, func.now()
+    if handoff.decided_at is not None:
+        # Accepted earlier, resolved or declined now: the first answer keeps its time (time to
+        # accept), and the day it counted on is counted again (analytics).
+        answered = today_in(day_timezone, handoff.decided_at)
+        await mark_dirty(session, handoff.owner_id, answered, today_in(day_timezone))
+    handoff.status, handoff.tutor_note = status, note
+    handoff.decided_at = handoff.decided_at or func.now()
     tutor = await _name(session, actor.id)
     await notify(
         session,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from db.models import Topic
+from db.user_counters import record_activity_day
 from services.admission import Admission
 from services.errors import ServiceError
 from services.llm_allowance import LlmWork
@@ -34,7 +35,7 @@ async def request_notes(admission: Admission, topic: Topic) -> NotesState:
     workflow_id = workflow_ids.topic_notes(topic_id)
     settled = await _settled(admission, topic_id, workflow_id)
     if settled is not None:
-        return settled
+        return await _opened(admission, settled)
     await admission.allow_llm(LlmWork.notes)
     claimed = await session.scalar(
         update(Topic)
@@ -49,7 +50,7 @@ async def request_notes(admission: Admission, topic: Topic) -> NotesState:
         settled = await _settled(admission, topic_id, workflow_id)
         if settled is None:
             raise ServiceError(409, f"topic {topic_id} changed while its notes were requested; ask again")
-        return settled
+        return await _opened(admission, settled)
     await admission.record(
         StartRequest(
             workflow_type=workflow_types.TOPIC_NOTES,
@@ -68,8 +69,16 @@ async def request_notes(admission: Admission, topic: Topic) -> NotesState:
             terminate_existing=True,
         )
     )
+    await record_activity_day(session, actor.id, admission.today)
     await admission.commit()
     return NotesState(TopicStatus.generating, workflow_id)
+
+
+async def _opened(admission: Admission, state: NotesState) -> NotesState:
+    """Opening a topic's notes is a day of study (streak, analytics' active days)."""
+    await record_activity_day(admission.session, admission.actor.id, admission.today)
+    await admission.commit()
+    return state
 
 
 async def _settled(admission: Admission, topic_id: uuid.UUID, workflow_id: str) -> NotesState | None:

@@ -46,6 +46,7 @@ class LearnerData(StrEnum):
     conversation = "conversation"
     session = "session"  # tutoring sessions (transcripts and their analyses)
     assignment = "assignment"  # what was assigned to the learner, and how it went
+    analytics = "analytics"  # improvement figures, added up from the staff-visible data above
     account = "account"  # the dashboard, stats, notifications, plan
 
 
@@ -90,6 +91,7 @@ VISIBLE_TO_STAFF = frozenset(
         LearnerData.goal,
         LearnerData.session,
         LearnerData.assignment,
+        LearnerData.analytics,
     }
 )
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from db.analytics.dirty import mark_dirty
 from db.mastery import recompute
 from db.models import (
     MasteryEvidence,
@@ -44,6 +45,7 @@ from services.policy import Action, LearnerData, Relation, authorize
 from services.sources import _check_quota
 from studyflow import search_attributes, start_inputs, workflow_ids, workflow_types
 from studyflow.contracts.workflow_inputs import SessionAnalysisInput
+from studyflow.local_day import today_in
 from studyflow.object_store import ObjectStore, object_key
 from studyflow.sessions.speakers import SpeakerRole
 from studyflow.source_kinds import SourceKind
@@ -304,6 +306,8 @@ async def delete_session(
         key = await session.scalar(select(Source.object_key).where(Source.id == row.source_id))
         await session.execute(delete(Source).where(Source.id == row.source_id))
     await session.execute(delete(TutoringSession).where(TutoringSession.id == row.id))
+    # A session counted in a rolled-up day no longer is: that day rolls again.
+    await mark_dirty(session, row.learner_id, row.session_date, today_in(settings.day_timezone))
     starts = await mark_stale(session, settings, row.learner_id)
     await session.commit()
     if key:

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import func
 
+from db.analytics.dirty import mark_dirty
 from db.models import SubjectSuggestion
 from services.admission import Admission
 from services.courses import CourseAdmitted, CourseRequest, admit_course
 from services.errors import ServiceError
 from services.goals import GoalSpec, create_goal
+from studyflow.local_day import today_in
 from studyflow.statuses import SuggestionStatus
 
 
@@ -39,6 +41,9 @@ async def accept(
             course_id,
             func.now(),
         )
+        # Acceptance counts on the day it was offered, which may be rolled up already.
+        offered = today_in(admission.settings.day_timezone, suggestion.created_at)
+        await mark_dirty(admission.session, suggestion.user_id, offered, today)
 
     request = CourseRequest(topic=suggestion.topic, course_type=course_type, difficulty=difficulty)
     admitted = await admit_course(admission, request, with_rows=goal_and_decision)

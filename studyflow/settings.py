@@ -400,6 +400,22 @@ class Settings(BaseSettings):
     nudge_batch_size: int = Field(default=50, ge=1, le=500)
     nudge_batches_per_run: int = Field(default=20, ge=1, description="then continue-as-new")
     email_enabled: bool = False
+    # --- analytics (db/analytics/, AnalyticsRollupWorkflow) ---------------------------------
+    analytics_schedule_id: str = "analytics-rollup-daily"
+    analytics_hour: int = Field(default=0, ge=0, le=23, description="local hour (DAY_TIMEZONE) of the nightly rollup")
+    analytics_minute: int = Field(default=30, ge=0, le=59)
+    analytics_settle_days: int = Field(
+        default=3, ge=1, le=14, description="each run rolls this many past days again (nudge returns settle in 48 h)"
+    )
+    analytics_mastery_threshold: float = Field(
+        default=0.8, gt=0, le=1, description="a topic with at least this mastery counts as a concept mastered"
+    )
+    analytics_churn_days: int = Field(
+        default=14, ge=1, le=30, description="a learner with no activity for this many days has churned"
+    )
+    analytics_live_days_max: int = Field(
+        default=2, ge=1, le=7, description="not-yet-rolled recent days computed live on a read (today, yesterday)"
+    )
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_sender: str = "studyflow@localhost"

@@ -23,6 +23,14 @@ def review(stored: dict | None, rating: str, at: datetime) -> tuple[dict, dict]:
     return card.to_dict(), log.to_dict()
 
 
+def retrievability(stored: dict | None, at: datetime) -> float | None:
+    """FSRS's predicted probability that the learner recalls the card at `at`, before the review;
+    None for a card never reviewed (there is nothing to predict from)."""
+    if not stored or not stored.get("last_review"):
+        return None
+    return scheduler().get_card_retrievability(Card.from_dict(stored), at)
+
+
 def state_name(stored: dict | None) -> str:
     return STATES.get((stored or {}).get("state"), "new") if stored else "new"
 

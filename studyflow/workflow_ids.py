@@ -70,6 +70,15 @@ def learner_context(organization_id: uuid.UUID, learner_id: uuid.UUID) -> str:
     return f"learner-context-{organization_id}-{learner_id}"
 
 
+def analytics_rollup() -> str:
+    """The nightly rollup schedule's runs (Temporal appends the scheduled time)."""
+    return "analytics-rollup"
+
+
+def analytics_backfill(first, last, organization_id=None) -> str:
+    return f"analytics-backfill-{first}-{last}-{organization_id or 'all'}"
+
+
 def session_analysis(session_id: uuid.UUID, version: int) -> str:
     """One run per version of a session's analysis (a correction is the next version)."""
     return f"session-analysis-{session_id}-v{version}"

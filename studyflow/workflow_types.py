@@ -14,6 +14,7 @@ CONVERSATION = "ConversationWorkflow"
 SUBJECT_SUGGESTIONS = "SubjectSuggestionsWorkflow"
 ASSIGNMENT_FAN_OUT = "AssignmentFanOutWorkflow"
 LEARNER_CONTEXT = "LearnerContextWorkflow"
+ANALYTICS_ROLLUP = "AnalyticsRollupWorkflow"
 SESSION_ANALYSIS = "SessionAnalysisWorkflow"
 GRADING = "GradingWorkflow"
 

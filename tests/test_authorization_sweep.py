@@ -192,3 +192,12 @@ async def test_every_private_route_is_closed_to_strangers_and_the_unauthenticate
                 assert not leaked, f"{method} {path} shows another learner's {leaked}"
             checked += 1
     assert checked >= 43  # the private operations that exist today; the sweep must not silently shrink
+
+    # Analytics of a learner in no organisation are theirs alone (organisations: the matrix).
+    async with session_factory() as session:
+        owner_id = await session.scalar(select(User.id).where(User.clerk_id == user_a))
+    improvement = f"/v1/analytics/learners/{owner_id}/improvement"
+    assert (await api.http.get(improvement, headers=api.auth(user_a))).status_code == 200
+    assert (await api.http.get(improvement, headers=api.auth(user_b))).status_code == 404
+    overview = f"/v1/analytics/organizations/{uuid.uuid4()}/overview"
+    assert (await api.http.get(overview, headers=api.auth(user_b))).status_code == 404

@@ -98,7 +98,12 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
 ):
     tag = uuid.uuid4().hex[:8]
     configured = settings.model_copy(
-        update={"nudge_schedule_id": f"nudges-{tag}", "reconcile_schedule_id": f"reconcile-{tag}", "nudge_hour": 6}
+        update={
+            "nudge_schedule_id": f"nudges-{tag}",
+            "reconcile_schedule_id": f"reconcile-{tag}",
+            "analytics_schedule_id": f"analytics-{tag}",
+            "nudge_hour": 6,
+        }
     )
     client = temporal_env.client
     await upsert_schedules(client, configured)
@@ -120,6 +125,7 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
     finally:
         await handle.delete()
         await client.get_schedule_handle(configured.reconcile_schedule_id).delete()
+        await client.get_schedule_handle(configured.analytics_schedule_id).delete()
 
 
 @pytest.fixture

@@ -105,6 +105,7 @@ ROUTES = {
     ("GET", "/v1/goals/{goal_id}"): L(LearnerData.goal, Action.read),
     ("GET", "/v1/flashcards/{card_id}"): L(LearnerData.course, Action.study),
     ("GET", "/v1/tutor/learners/{learner_id}/context"): L(LearnerData.mastery, Action.read),
+    ("GET", "/v1/analytics/learners/{learner_id}/improvement"): L(LearnerData.analytics, Action.read),
     ("POST", "/v1/topics/{topic_id}/notes"): L(LearnerData.course, Action.study),
     ("POST", "/v1/courses/{course_id}/study-content"): L(LearnerData.course, Action.study, {"type": "flashcards"}),
     ("POST", "/v1/quizzes/{quiz_id}/attempts"): L(LearnerData.course, Action.study, {"answers": {}}),
@@ -147,6 +148,9 @@ ROUTES = {
     ("POST", "/v1/organizations/{organization_id}/invitations"): Og(OrgResource.invitations, Action.change, {}),
     ("POST", "/v1/organizations/{organization_id}/tutor-links"): Og(OrgResource.tutor_links, Action.change),
     ("GET", "/v1/organizations/{organization_id}/groups"): Og(OrgResource.groups, Action.read),
+    # A tutor reads the overview of their own learners (test_analytics: which figures).
+    ("GET", "/v1/analytics/organizations/{organization_id}/overview"): Og(OrgResource.analytics, Action.read),
+    ("GET", "/v1/analytics/organizations/{organization_id}/overview.csv"): Og(OrgResource.analytics, Action.read),
     ("POST", "/v1/organizations/{organization_id}/groups"): Og(OrgResource.groups, Action.change),
     # The group is the tutor's: another tutor may not change it.
     ("POST", "/v1/groups/{group_id}/members"): Fixed(

@@ -15,7 +15,7 @@ from services.goal_completion import complete_reached_goals
 from services.owned import owned_card
 from studyflow import card_ids
 from studyflow.local_day import today_in
-from studyflow.spaced_repetition import preview, review, state_name
+from studyflow.spaced_repetition import preview, retrievability, review, state_name
 
 router = APIRouter(prefix="/v1/flashcards", tags=["flashcards"])
 
@@ -107,14 +107,19 @@ async def review_card(
         )
         .with_for_update()
     )
+    predicted = retrievability(state.fsrs_card or None, now)
     new_card, log = review(state.fsrs_card or None, body.rating, now)
     due_at = datetime.fromisoformat(new_card["due"])
     await session.execute(
         update(FlashcardState).where(FlashcardState.id == state.id).values(fsrs_card=new_card, due_at=due_at)
     )
-    session.add(FlashcardReview(card_state_id=state.id, rating=body.rating, review_log=log, reviewed_at=now))
+    session.add(
+        FlashcardReview(
+            card_state_id=state.id, rating=body.rating, review_log=log, reviewed_at=now, retrievability=predicted
+        )
+    )
     today = today_in(settings.day_timezone, now)
-    await record_activity_day(session, user.id, today)
+    await record_activity_day(session, user.id, today, now)
     admission.adopt(await complete_reached_goals(session, settings, user, today, now))
     await admission.commit()
     return ReviewResult(

@@ -11,6 +11,8 @@ from api.errors import ApiError
 from api.openapi_errors import CONFLICT, NOT_FOUND, RATE_LIMITED
 from api.schemas.goals import GoalCreate, GoalList, GoalUpdate, GoalView
 from api.views.goals import goal_view, load_goal_view
+from db.analytics.dirty import mark_dirty
+from db.analytics.org_days import goal_end_day
 from db.goal_measures import goal_rows
 from db.models import Goal
 from services import goals
@@ -80,6 +82,7 @@ async def update_goal(
         if goal.kind in ("daily_minutes", "daily_reviews"):
             raise ApiError(409, f"a {goal.kind} goal has no date: it counts days, not a deadline")
         goals.refuse_past_date(body.due_date, today)
+        await mark_dirty(session, goal.user_id, goal_end_day(goal), today)
         goal.due_date = body.due_date
     if body.status is not None:
         goal.status = body.status
@@ -96,8 +99,11 @@ async def complete_goal(goal_id: uuid.UUID, admission: AdmissionDep, clock: Cloc
 
 
 @router.delete("/{goal_id}", status_code=204, response_class=Response, responses=NOT_FOUND)
-async def delete_goal(goal_id: uuid.UUID, user: CurrentUserDep, session: SessionDep) -> Response:
-    await owned_goal(session, goal_id, user)
+async def delete_goal(
+    goal_id: uuid.UUID, user: CurrentUserDep, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    goal = await owned_goal(session, goal_id, user)
+    await mark_dirty(session, goal.user_id, goal_end_day(goal), _today(settings, clock))
     await session.execute(delete(Goal).where(Goal.id == goal_id, Goal.user_id == user.id))
     await session.commit()
     return Response(status_code=204)

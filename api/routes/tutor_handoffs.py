@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import AdmissionDep, CurrentUserDep, SessionDep
+from api.deps import AdmissionDep, CurrentUserDep, SessionDep, SettingsDep
 from api.openapi_errors import CONFLICT, FORBIDDEN, NOT_FOUND
 from api.schemas.organizations import HandoffDecision, HandoffSend, HandoffView
 from api.views.handoffs import handoff_view
@@ -33,8 +33,8 @@ async def send_handoff(
 
 @router.post("/{handoff_id}/decision", response_model=HandoffView, responses={**NOT_FOUND, **CONFLICT, **FORBIDDEN})
 async def decide_handoff(
-    handoff_id: uuid.UUID, body: HandoffDecision, user: CurrentUserDep, session: SessionDep
+    handoff_id: uuid.UUID, body: HandoffDecision, user: CurrentUserDep, session: SessionDep, settings: SettingsDep
 ) -> HandoffView:
-    handoff = await handoffs.decide(session, user, handoff_id, body.decision, body.note)
+    handoff = await handoffs.decide(session, user, handoff_id, body.decision, body.note, settings.day_timezone)
     await session.refresh(handoff)
     return handoff_view(handoff)

@@ -1,5 +1,13 @@
 """All tables; importing this package registers them on `Base.metadata` (Alembic relies on it)."""
 
+from db.models.analytics import (
+    AnalyticsDirtyDay,
+    AnalyticsLearnerDay,
+    AnalyticsOrgDay,
+    AnalyticsRollup,
+    LearnerActiveDay,
+    MasteryCrossing,
+)
 from db.models.assignments import Assignment, AssignmentTarget
 from db.models.base import EMBEDDING_DIMENSIONS, Base
 from db.models.billing import Payment, Subscription, WebhookEvent
@@ -35,6 +43,12 @@ from db.models.users import User
 from db.models.workflow_outbox import WorkflowStart
 
 __all__ = [
+    "AnalyticsDirtyDay",
+    "AnalyticsLearnerDay",
+    "AnalyticsOrgDay",
+    "AnalyticsRollup",
+    "LearnerActiveDay",
+    "MasteryCrossing",
     "MasteryEvidence",
     "SessionAnalysis",
     "SessionConcept",

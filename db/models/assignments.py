@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, uuid_pk
@@ -20,6 +20,8 @@ class Assignment(Base):
     __table_args__ = (
         CheckConstraint(check_in("kind", AssignmentKind), name="kind"),
         CheckConstraint("(learner_id IS NULL) <> (group_id IS NULL)", name="one_target"),
+        # What fell due on a day, for practice completion analytics.
+        Index("ix_assignments_due_date", "due_date"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

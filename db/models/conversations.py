@@ -3,7 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,7 +71,12 @@ class TutorHandoff(Base):
     learner is routed again."""
 
     __tablename__ = "tutor_handoffs"
-    __table_args__ = (CheckConstraint(check_in("status", HandoffStatus), name="status"),)
+    __table_args__ = (
+        CheckConstraint(check_in("status", HandoffStatus), name="status"),
+        # An organisation's hand-offs sent or decided on a day, for analytics.
+        Index("ix_tutor_handoffs_organization_id_sent_at", "organization_id", "sent_at"),
+        Index("ix_tutor_handoffs_organization_id_decided_at", "organization_id", "decided_at"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)

@@ -4,7 +4,19 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
@@ -20,6 +32,8 @@ class Goal(Base):
         CheckConstraint("kind IN ('course_by_date', 'daily_minutes', 'daily_reviews', 'mastery')", name="kind"),
         CheckConstraint(check_in("status", GoalStatus), name="status"),
         CheckConstraint("kind NOT IN ('course_by_date', 'mastery') OR course_id IS NOT NULL", name="course"),
+        # The day a goal ends (its due date; a habit's last day), for goal completion analytics.
+        Index("ix_goals_end_day", text("(coalesce(due_date, start_date + days - 1))")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -44,6 +58,7 @@ class SubjectSuggestion(Base):
     __table_args__ = (
         UniqueConstraint("goal_id", "position"),
         CheckConstraint(check_in("status", SuggestionStatus), name="status"),
+        Index("ix_subject_suggestions_created_at", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

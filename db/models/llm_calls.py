@@ -27,6 +27,8 @@ class LlmCall(Base):
         ),
         # A learner's spend this month is one index range scan.
         Index("ix_llm_calls_user_id_created_at", "user_id", "created_at"),
+        # A day's spend across learners, for the analytics rollup and today's live figures.
+        Index("ix_llm_calls_created_at", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

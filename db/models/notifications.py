@@ -35,6 +35,8 @@ class Notification(Base):
         Index(
             "uq_notifications_dedupe_key", "dedupe_key", unique=True, postgresql_where=text("dedupe_key IS NOT NULL")
         ),
+        # A day's nudges, for nudge effectiveness analytics.
+        Index("ix_notifications_nudge_day", "day", postgresql_where=text("kind = 'engagement'")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -49,7 +50,11 @@ class StudyContent(Base):
 
 class QuizAttempt(Base):
     __tablename__ = "quiz_attempts"
-    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        # A day's attempts, for the analytics rollup.
+        Index("ix_quiz_attempts_created_at", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -121,9 +126,14 @@ class FlashcardState(Base):
 
 class FlashcardReview(Base):
     __tablename__ = "flashcard_reviews"
+    # A day's reviews, for the analytics rollup.
+    __table_args__ = (Index("ix_flashcard_reviews_reviewed_at", "reviewed_at"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     card_state_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("flashcard_states.id", ondelete="CASCADE"), index=True)
     rating: Mapped[str] = mapped_column(String(8))
     review_log: Mapped[dict] = mapped_column(JSONB)
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # FSRS's predicted probability of recall at the moment of the review (None for a card's first
+    # review: nothing to predict from), against which review retention is measured.
+    retrievability: Mapped[float | None] = mapped_column(Float)

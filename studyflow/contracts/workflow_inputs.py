@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -137,6 +137,44 @@ class LearnerContextInput(BaseModel):
     retry: LlmRetry = LlmRetry()
     max_rounds: int = 5  # rewrites while new evidence keeps arriving, then the next start takes over
     template_only: bool = False  # the model failed every attempt: the facts in words
+
+
+class RollupUnit(BaseModel):
+    """One (day, scope) to roll: the learners' day (scope = the nil UUID) or an organisation's."""
+
+    day: date
+    scope: uuid.UUID
+
+
+class AnalyticsRollupInput(BaseModel):
+    """From the schedule: nothing (the run plans yesterday, the settle window and dirty days from
+    its own start time). From the backfill: the days, and optionally one organisation.
+    Continue-as-new carries the units not rolled yet."""
+
+    timezone: str = "UTC"
+    settle_days: int = Field(default=3, ge=1)
+    churn_days: int = Field(default=14, ge=1)
+    first: date | None = None
+    last: date | None = None
+    organization_id: uuid.UUID | None = None
+    units: list[RollupUnit] | None = None
+    units_per_run: int = Field(default=200, ge=1)
+    rolled_so_far: int = 0
+
+
+class RollupPlanInput(BaseModel):
+    now: datetime
+    timezone: str
+    settle_days: int
+    first: date | None = None
+    last: date | None = None
+    organization_id: uuid.UUID | None = None
+
+
+class RollupDayInput(BaseModel):
+    unit: RollupUnit
+    timezone: str
+    churn_days: int
 
 
 class SessionAnalysisInput(BaseModel):

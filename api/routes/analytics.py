@@ -1,0 +1,97 @@
+"""Analytics: a learner's improvement (the learner, their tutors, their organisation's admins) and
+an organisation's overview (admins; a tutor sees their own learners), with a CSV export. Read from
+the daily rollups plus the days not rolled yet (db/analytics/reads.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep
+from api.openapi_errors import FORBIDDEN, NOT_FOUND
+from api.schemas.analytics import LearnerImprovementView, OverviewView
+from services import analytics
+from studyflow.local_day import today_in
+
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+
+FROM = Query(default=None, alias="from", description="first day (default: 29 days before `to`)")
+TO = Query(default=None, alias="to", description="last day (default and at most: today, in DAY_TIMEZONE)")
+
+
+@router.get(
+    "/learners/{learner_id}/improvement",
+    response_model=LearnerImprovementView,
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+async def learner_improvement(
+    learner_id: uuid.UUID,
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    first: date | None = FROM,
+    last: date | None = TO,
+) -> LearnerImprovementView:
+    period = analytics.window(settings, today_in(settings.day_timezone, clock()), first, last)
+    found = await analytics.learner_improvement(session, settings, user, learner_id, period)
+    return LearnerImprovementView.model_validate(found.__dict__)
+
+
+async def _overview(session, settings, user, clock, organization_id, first, last, group, tutor):
+    period = analytics.window(settings, today_in(settings.day_timezone, clock()), first, last)
+    return await analytics.organization_overview(session, settings, user, organization_id, period, group, tutor)
+
+
+@router.get(
+    "/organizations/{organization_id}/overview",
+    response_model=OverviewView,
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+async def organization_overview(
+    organization_id: uuid.UUID,
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    first: date | None = FROM,
+    last: date | None = TO,
+    group: uuid.UUID | None = Query(default=None, description="only this group's learners"),
+    tutor: uuid.UUID | None = Query(default=None, description="only this tutor's learners (admins)"),
+) -> OverviewView:
+    found = await _overview(session, settings, user, clock, organization_id, first, last, group, tutor)
+    return OverviewView.model_validate(found.__dict__)
+
+
+@router.get(
+    "/organizations/{organization_id}/overview.csv",
+    response_class=Response,
+    responses={**NOT_FOUND, **FORBIDDEN, 200: {"content": {"text/csv": {}}, "description": "figure,value rows"}},
+)
+async def organization_overview_csv(
+    organization_id: uuid.UUID,
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    first: date | None = FROM,
+    last: date | None = TO,
+    group: uuid.UUID | None = Query(default=None, description="only this group's learners"),
+    tutor: uuid.UUID | None = Query(default=None, description="only this tutor's learners (admins)"),
+) -> Response:
+    found = await _overview(session, settings, user, clock, organization_id, first, last, group, tutor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("figure", "value"))
+    for name, value in analytics.overview_rows(found):
+        writer.writerow((name, "" if value is None else value))
+    filename = f"overview-{found.first}-{found.last}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,697 @@
+"""Analytics (issue 35, SPEC §13): each figure on a small hand-built data set whose right answers are
+worked out here; rollups equal a raw computation in Python for every day of a seeded random data
+set; rolling again and backfilling again change nothing; who may read which figures."""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+from activities.analytics_activities import roll_unit
+from cli.analytics_backfill import backfill_direct
+from cli.schedules import analytics_input, upsert_schedules
+from db.analytics.days import Day, days_between
+from db.analytics.dirty import mark_dirty
+from db.models.analytics import LEARNERS_SCOPE
+from studyflow.contracts.workflow_inputs import RollupDayInput, RollupUnit
+from studyflow.local_day import today_in
+from tests.support.organization_world import organization
+from tests.support.polling import poll_until
+from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
+from workflows.analytics_rollup import AnalyticsRollupWorkflow
+
+
+# --- building events straight into the tables ----------------------------------------------------
+class Events:
+    """Writes the rows the analytics read, at chosen instants, for the learners of a world."""
+
+    def __init__(self, session_factory, tz: str):
+        self.sessions = session_factory
+        self.tz = tz
+        self.content: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}  # user -> (course, content)
+        self.topics: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return Day.of(day, self.tz).start + timedelta(hours=hour, minutes=minute)
+
+    async def _course(self, session, user: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+        if user not in self.content:
+            course = await session.scalar(
+                text(
+                    "INSERT INTO courses (owner_id, topic, course_type, difficulty, status) "
+                    "VALUES (:u, 'Analytics', 'standard', 'beginner', 'ready') RETURNING id"
+                ),
+                {"u": user},
+            )
+            content = await session.scalar(
+                text(
+                    "INSERT INTO study_contents (course_id, type, status) VALUES (:c, 'quiz', 'completed') RETURNING id"
+                ),
+                {"c": course},
+            )
+            self.content[user] = (course, content)
+        return self.content[user]
+
+    async def topic(self, user: uuid.UUID, title: str) -> uuid.UUID:
+        async with self.sessions.begin() as session:
+            course, _ = await self._course(session, user)
+            if (user, title) not in self.topics:
+                self.topics[(user, title)] = await session.scalar(
+                    text(
+                        "INSERT INTO topics (course_id, chapter_index, chapter_title, topic_index, title) "
+                        "VALUES (:c, 0, 'One', :i, :t) RETURNING id"
+                    ),
+                    {"c": course, "i": len(self.topics), "t": title},
+                )
+        return self.topics[(user, title)]
+
+    async def attempt(self, user: uuid.UUID, when: datetime, percentage: float) -> None:
+        async with self.sessions.begin() as session:
+            course, content = await self._course(session, user)
+            await session.execute(
+                text(
+                    "INSERT INTO quiz_attempts (user_id, study_content_id, course_id, answers, score, total, "
+                    "percentage, created_at) VALUES (:u, :s, :c, '{}', :score, 100, :p, :at)"
+                ),
+                {"u": user, "s": content, "c": course, "score": int(percentage), "p": percentage, "at": when},
+            )
+
+    async def review(self, user: uuid.UUID, when: datetime, rating: str, predicted: float | None) -> None:
+        async with self.sessions.begin() as session:
+            _, content = await self._course(session, user)
+            state = await session.scalar(
+                text(
+                    "INSERT INTO flashcard_states (user_id, study_content_id, card_key, fsrs_card, due_at) "
+                    "VALUES (:u, :s, :k, '{}', :at) RETURNING id"
+                ),
+                {"u": user, "s": content, "k": uuid.uuid4().hex, "at": when},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO flashcard_reviews (card_state_id, rating, review_log, reviewed_at, retrievability) "
+                    "VALUES (:s, :r, '{}', :at, :p)"
+                ),
+                {"s": state, "r": rating, "at": when, "p": predicted},
+            )
+
+    async def active(self, user: uuid.UUID, day: date, first_hour: int = 9, last_hour: int = 10) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO learner_active_days (user_id, day, first_at, last_at) VALUES (:u, :d, :f, :l) "
+                    "ON CONFLICT (user_id, day) DO UPDATE SET first_at = least(learner_active_days.first_at, "
+                    "excluded.first_at), last_at = greatest(learner_active_days.last_at, excluded.last_at)"
+                ),
+                {"u": user, "d": day, "f": self.at(day, first_hour), "l": self.at(day, last_hour)},
+            )
+
+    async def crossing(self, user: uuid.UUID, title: str, when: datetime, mastered: bool) -> None:
+        topic = await self.topic(user, title)
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text("INSERT INTO mastery_crossings (user_id, topic_id, mastered, at) VALUES (:u, :t, :m, :at)"),
+                {"u": user, "t": topic, "m": mastered, "at": when},
+            )
+
+    async def tutoring_session(self, user: uuid.UUID, org: uuid.UUID, day: date, status: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO tutoring_sessions (organization_id, learner_id, subject, session_date, "
+                    "transcript_format, status) VALUES (:o, :u, 'Maths', :d, 'text', :s)"
+                ),
+                {"o": org, "u": user, "d": day, "s": status},
+            )
+
+    async def nudge(self, user: uuid.UUID, when: datetime, reason: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO notifications (user_id, kind, reason, message, day, created_at) "
+                    "VALUES (:u, 'engagement', :r, 'Come back', :d, :at)"
+                ),
+                {"u": user, "r": reason, "d": when.date(), "at": when},
+            )
+
+    async def backdate_organization(self, org: uuid.UUID, since: datetime) -> None:
+        """Memberships and tutor links made by the world today, as if made on `since`."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text("UPDATE memberships SET created_at = :at WHERE organization_id = :o"), {"o": org, "at": since}
+            )
+            await session.execute(
+                text("UPDATE tutor_links SET created_at = :at WHERE organization_id = :o"), {"o": org, "at": since}
+            )
+
+
+async def roll(session_factory, tz: str, days: list[date], scopes: list[uuid.UUID], churn_days: int = 14) -> None:
+    for day in days:
+        for scope in [LEARNERS_SCOPE, *scopes]:
+            await roll_unit(
+                session_factory,
+                RollupDayInput(unit=RollupUnit(day=day, scope=scope), timezone=tz, churn_days=churn_days),
+            )
+
+
+async def learner_rows(session_factory, users: list[uuid.UUID]) -> dict:
+    async with session_factory() as session:
+        rows = await session.execute(
+            text("SELECT * FROM analytics_learner_days WHERE user_id = ANY(:u) ORDER BY user_id, day"),
+            {"u": users},
+        )
+        return {(r.user_id, r.day): dict(r._mapping) for r in rows}
+
+
+async def org_rows(session_factory, org: uuid.UUID) -> dict:
+    async with session_factory() as session:
+        rows = await session.execute(
+            text("SELECT * FROM analytics_org_days WHERE organization_id = :o ORDER BY day, segment, segment_id"),
+            {"o": org},
+        )
+        return {(r.day, r.segment, r.segment_id): dict(r._mapping) for r in rows}
+
+
+def ids(world) -> SimpleNamespace:
+    return SimpleNamespace(
+        org=uuid.UUID(world.org_id),
+        **{name: uuid.UUID(p.user_id) for name, p in world.people.items() if p.user_id is not None},
+    )
+
+
+def today(settings) -> date:
+    return today_in(settings.day_timezone, datetime.now().astimezone())
+
+
+# --- the hand-built data set -------------------------------------------------------------------
+async def hand_built(api, settings, session_factory):
+    """Six days D0..D5 ending four days ago, worked out figure by figure in the tests below.
+
+    learner: attempts D0 40 % and 60 %, D1 50 %, D2 70 %, D4 80 %, D5 90 % and 100 %; active D0, D1,
+      D2, D4 (09:00-10:00), D5; four reviews on D1 (good 0.9, good 0.8, again 0.5, hard with no
+      prediction); topic A mastered the day before D0, B on D3, C on D4, A lost on D5; a tutoring
+      session ready on D2 and one still processing on D3; nudged (streak) on D3 at 10:00.
+    peer: active 20 days before D0 and on D5 from 12:00; never nudged."""
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    d = [today(settings) - timedelta(days=9 - n) for n in range(6)]  # D0..D5; D5 is 4 days ago
+    ev = Events(session_factory, tz)
+    await ev.backdate_organization(who.org, ev.at(d[0] - timedelta(days=40), 8))
+    L, P = who.learner, who.peer
+    for day, hour, pct in [(0, 9, 40), (0, 10, 60), (1, 9, 50), (2, 9, 70), (4, 9, 80), (5, 9, 90), (5, 10, 100)]:
+        await ev.attempt(L, ev.at(d[day], hour), pct)
+    for n in (0, 1, 2, 4, 5):
+        await ev.active(L, d[n])
+    for rating, predicted in [("good", 0.9), ("good", 0.8), ("again", 0.5), ("hard", None)]:
+        await ev.review(L, ev.at(d[1], 9, 30), rating, predicted)
+    await ev.crossing(L, "A", ev.at(d[0] - timedelta(days=1), 9), True)
+    await ev.crossing(L, "B", ev.at(d[3], 9), True)
+    await ev.crossing(L, "C", ev.at(d[4], 9), True)
+    await ev.crossing(L, "A", ev.at(d[5], 9), False)
+    await ev.tutoring_session(L, who.org, d[2], "ready")
+    await ev.tutoring_session(L, who.org, d[3], "processing")
+    await ev.nudge(L, ev.at(d[3], 10), "streak")
+    await ev.active(P, d[0] - timedelta(days=20))
+    await ev.active(P, d[5], first_hour=12, last_hour=13)
+    await roll(session_factory, tz, days_between(d[0] - timedelta(days=1), d[5]), [who.org])
+    return world, who, d
+
+
+async def test_a_learners_improvement_is_worked_out_figure_by_figure(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    got = await api.http.get(
+        f"/v1/analytics/learners/{who.learner}/improvement",
+        params={"from": str(d[0]), "to": str(d[5])},
+        headers=world["learner"].headers(api),
+    )
+    assert got.status_code == 200, got.text
+    view = got.json()
+    assert view["days"] == 6 and view["not_rolled"] == 0
+    # The first third (D0, D1): 40, 60, 50 -> 50.0; the last third (D4, D5): 80, 90, 100 -> 90.0.
+    assert (view["score_before"], view["attempts_before"]) == (50.0, 3)
+    assert (view["score_after"], view["attempts_after"]) == (90.0, 3)
+    assert view["score_change"] == 40.0
+    assert view["attempts"] == 7
+    # Active 5 of 6 days.
+    assert view["active_days"] == 5
+    assert view["engagement_rate"] == round(5 / 6, 4)
+    # Reviews: 4, recalled 3 (all but `again`); predicted on 3 of them: (0.9 + 0.8 + 0.5) / 3, of
+    # which 2 recalled.
+    assert (view["reviews"], view["recalled"], view["recall_rate"]) == (4, 3, 0.75)
+    assert view["predicted_reviews"] == 3
+    assert view["predicted_retention"] == round(2.2 / 3, 4)
+    assert view["measured_retention"] == round(2 / 3, 4)
+    # Mastered: A before D0 (1); B on D3, C on D4 (3); A lost on D5 (2).
+    assert (view["mastered_start"], view["mastered_end"], view["mastered_change"]) == (1, 2, 1)
+    # One session ready (D2); the processing one does not count.
+    assert view["sessions"] == 1
+    # One week, D0..D5.
+    assert len(view["trend"]) == 1
+    week = view["trend"][0]
+    assert week["week_start"] == str(d[0])
+    assert week["attempts"] == 7 and week["average_score"] == round(490 / 7, 2)
+    assert week["active_days"] == 5 and week["reviews"] == 4 and week["recall_rate"] == 0.75
+    assert week["mastered"] == 2
+
+
+async def test_an_organisation_overview_is_worked_out_figure_by_figure(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    admin = world["admin"].headers(api)
+    url = f"/v1/analytics/organizations/{who.org}/overview"
+
+    # D0..D3. On D3: nobody active (DAU 0); the learner in the last 7 days (WAU 1); both in the
+    # last 30 (MAU 2); the peer last active 23 days before D3, past the 14-day churn line: 1 of 2.
+    got = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3])}, headers=admin)
+    assert got.status_code == 200, got.text
+    v = got.json()
+    assert v["segment"] == "all" and v["days"] == 4
+    assert (v["learners"], v["dau"], v["wau"], v["mau"]) == (2, 0, 1, 2)
+    assert (v["churned"], v["ever_active"], v["churn_rate"]) == (1, 2, 0.5)
+    # DAU per day: D0 1, D1 1, D2 1, D3 0 -> 0.75.
+    assert v["dau_average"] == 0.75
+    assert v["sessions"] == 1 and v["sessions_per_learner"] == 0.5
+    # The nudge on D3 10:00: the learner came back on D4 (09:00, within 48 h). The peer, not
+    # nudged and not yet active on D3, is the comparison: back on D5 at 12:00, past 48 h.
+    assert v["nudges"] == [{"reason": "streak", "nudged": 1, "returned": 1, "return_rate": 1.0, "lift": 1.0}]
+    assert (v["control_learners"], v["control_returned"], v["control_return_rate"]) == (1, 0, 0.0)
+
+    # D0..D5: both active on D5.
+    full = (await api.http.get(url, params={"from": str(d[0]), "to": str(d[5])}, headers=admin)).json()
+    assert (full["dau"], full["wau"], full["mau"], full["churned"]) == (2, 2, 2, 0)
+    assert [day["dau"] for day in full["series"]] == [1, 1, 1, 0, 1, 2]
+
+    # The tutor sees their own learner only: one learner, never churned.
+    mine = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3])}, headers=world["tutor"].headers(api))
+    assert mine.status_code == 200, mine.text
+    m = mine.json()
+    assert m["segment"] == "tutor" and m["segment_id"] == str(who.tutor)
+    assert (m["learners"], m["wau"], m["mau"], m["churned"], m["sessions"]) == (1, 1, 1, 0, 1)
+    # The admin's view of that tutor's learners is the same.
+    same = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3]), "tutor": str(who.tutor)}, headers=admin)
+    assert {k: v for k, v in same.json().items()} == m
+
+    csv = await api.http.get(f"{url}.csv", params={"from": str(d[0]), "to": str(d[3])}, headers=admin)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    rows = dict(line.split(",", 1) for line in csv.text.strip().splitlines()[1:])
+    assert rows["learners"] == "2" and rows["churn_rate"] == "0.5" and rows["nudges.streak.returned"] == "1"
+
+
+# --- rollups against a raw computation ---------------------------------------------------------
+async def test_rollups_equal_a_raw_computation_for_every_day_of_a_random_data_set(api, settings, session_factory):
+    rng = random.Random(35)
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    ev = Events(session_factory, tz)
+    days = [today(settings) - timedelta(days=30 - n) for n in range(21)]
+    await ev.backdate_organization(who.org, ev.at(days[0] - timedelta(days=40), 8))
+    learners = [who.learner, who.peer]
+    attempts: dict = {}
+    reviews: dict = {}
+    active: dict = {u: set() for u in learners}
+    mastered: dict = {u: {} for u in learners}  # user -> topic -> [(at, mastered)]
+    sessions: dict = {}
+    for day in days:
+        for user in learners:
+            for _ in range(rng.randint(0, 3)):
+                pct = rng.choice([0, 25, 50, 75, 100])
+                await ev.attempt(user, ev.at(day, rng.randint(0, 23)), pct)
+                attempts.setdefault((user, day), []).append(pct)
+            for _ in range(rng.randint(0, 2)):
+                rating = rng.choice(["again", "hard", "good", "easy"])
+                await ev.review(user, ev.at(day, rng.randint(0, 23)), rating, rng.choice([None, 0.5, 0.75]))
+                reviews.setdefault((user, day), []).append(rating)
+            if rng.random() < 0.6:
+                await ev.active(user, day)
+                active[user].add(day)
+            if rng.random() < 0.3:
+                title, flag = rng.choice("XYZ"), rng.random() < 0.7
+                await ev.crossing(user, title, ev.at(day, 12), flag)
+                mastered[user].setdefault(title, []).append((day, flag))
+            if rng.random() < 0.2:
+                await ev.tutoring_session(user, who.org, day, "ready")
+                sessions[(user, day)] = sessions.get((user, day), 0) + 1
+    await roll(session_factory, tz, days, [who.org])
+    rolled = await learner_rows(session_factory, learners)
+    org = await org_rows(session_factory, who.org)
+
+    for day in days:
+        for user in learners:
+            row = rolled.get((user, day))
+            pcts, rs = attempts.get((user, day), []), reviews.get((user, day), [])
+            topics_mastered = sum(
+                1 for events in mastered[user].values() if [f for dd, f in events if dd <= day][-1:] == [True]
+            )
+            anything = (
+                pcts
+                or rs
+                or day in active[user]
+                or sessions.get((user, day))
+                or any(dd == day for events in mastered[user].values() for dd, _ in events)
+            )
+            if not anything:
+                assert row is None, (user, day)
+                continue
+            assert row is not None, (user, day)
+            assert row["attempts"] == len(pcts) and float(row["score_sum"]) == sum(pcts), (user, day)
+            assert row["reviews"] == len(rs) and row["recalled"] == sum(r != "again" for r in rs), (user, day)
+            assert row["active"] == (day in active[user]), (user, day)
+            assert row["mastered"] == topics_mastered, (user, day)
+            assert row["sessions"] == sessions.get((user, day), 0), (user, day)
+
+        everyone = org[(day, "all", who.org)]
+        last_days = {u: max((a for a in active[u] if a <= day), default=None) for u in learners}
+        assert everyone["learners"] == 2
+        assert everyone["dau"] == sum(last_days[u] == day for u in learners), day
+        assert everyone["wau"] == sum(
+            last_days[u] is not None and last_days[u] >= day - timedelta(days=6) for u in learners
+        ), day
+        assert everyone["mau"] == sum(
+            last_days[u] is not None and last_days[u] >= day - timedelta(days=29) for u in learners
+        ), day
+        assert everyone["ever_active"] == sum(last_days[u] is not None for u in learners), day
+        assert everyone["churned"] == sum(
+            last_days[u] is not None and last_days[u] < day - timedelta(days=13) for u in learners
+        ), day
+        assert everyone["sessions"] == sum(sessions.get((u, day), 0) for u in learners), day
+        mine = org[(day, "tutor", who.tutor)]
+        assert mine["learners"] == 1 and mine["sessions"] == sessions.get((who.learner, day), 0)
+
+
+async def test_rolling_again_and_backfilling_again_change_nothing(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    tz = settings.day_timezone
+    before_learners = await learner_rows(session_factory, [who.learner, who.peer])
+    before_org = await org_rows(session_factory, who.org)
+    assert before_learners and before_org
+    await roll(session_factory, tz, days_between(d[0] - timedelta(days=1), d[5]), [who.org])
+    assert await learner_rows(session_factory, [who.learner, who.peer]) == before_learners
+    assert await org_rows(session_factory, who.org) == before_org
+    for _ in range(2):
+        assert await backfill_direct(settings, d[0] - timedelta(days=1), d[5], who.org, quiet=True) == 0
+        assert await learner_rows(session_factory, [who.learner, who.peer]) == before_learners
+        assert await org_rows(session_factory, who.org) == before_org
+
+    # A late event re-rolls the day it belongs to, and only changes that day.
+    ev = Events(session_factory, tz)
+    await ev.attempt(who.peer, ev.at(d[2], 15), 30)
+    await roll(session_factory, tz, [d[2]], [who.org])
+    after = await learner_rows(session_factory, [who.learner, who.peer])
+    changed = {k for k in after if after[k] != before_learners.get(k)}
+    assert changed == {(who.peer, d[2])}
+    assert after[(who.peer, d[2])]["attempts"] == 1
+
+
+# --- who may read -------------------------------------------------------------------------------
+async def test_who_may_read_a_learners_improvement_and_an_organisations_overview(api):
+    world = await organization(api)
+    who = ids(world)
+    improvement = f"/v1/analytics/learners/{who.learner}/improvement"
+    for name, status in [
+        ("learner", 200),
+        ("tutor", 200),
+        ("admin", 200),
+        ("other_tutor", 403),  # as for the learner's courses: in the organisation, not linked
+        ("peer", 404),
+        ("other_admin", 404),
+        ("outsider", 404),
+    ]:
+        got = await api.http.get(improvement, headers=world[name].headers(api))
+        assert got.status_code == status, (name, got.status_code, got.text)
+    overview = f"/v1/analytics/organizations/{who.org}/overview"
+    for name, status, segment in [
+        ("admin", 200, "all"),
+        ("tutor", 200, "tutor"),
+        ("other_tutor", 200, "tutor"),
+        ("learner", 403, None),  # a member whose role does not allow it
+        ("other_admin", 404, None),
+        ("outsider", 404, None),
+    ]:
+        got = await api.http.get(overview, headers=world[name].headers(api))
+        assert got.status_code == status, (name, got.status_code, got.text)
+        if segment:
+            assert got.json()["segment"] == segment
+    # A tutor asking for another tutor's learners is refused; so is a filter by both.
+    other = await api.http.get(overview, params={"tutor": str(who.tutor)}, headers=world["other_tutor"].headers(api))
+    assert other.status_code == 403, other.text
+    both = await api.http.get(
+        overview, params={"tutor": str(who.tutor), "group": str(uuid.uuid4())}, headers=world["admin"].headers(api)
+    )
+    assert both.status_code == 422, both.text
+    bad = await api.http.get(
+        improvement, params={"from": "2026-01-02", "to": "2026-01-01"}, headers=world["learner"].headers(api)
+    )
+    assert bad.status_code == 422, bad.text
+
+
+@pytest.fixture(autouse=True)
+def _tz_is_known(settings):
+    assert settings.day_timezone
+
+
+# --- the workflow, its schedule, its recorded history ---------------------------------------------
+async def test_the_rollup_workflow_backfills_like_the_direct_backfill_and_its_history_replays(
+    api, settings, session_factory, temporal_env
+):
+    world, who, d = await hand_built(api, settings, session_factory)
+    rolled = await learner_rows(session_factory, [who.learner, who.peer])
+    by_org = await org_rows(session_factory, who.org)
+    async with session_factory.begin() as session:
+        await session.execute(text("DELETE FROM analytics_org_days WHERE organization_id = :o"), {"o": who.org})
+        await session.execute(text("DELETE FROM analytics_rollups WHERE scope = :o"), {"o": who.org})
+    client = temporal_env.client
+    # Three units a run: 7 days x 2 scopes continue as new four times.
+    data = analytics_input(settings, first=d[0] - timedelta(days=1), last=d[5], organization_id=who.org)
+    data = data.model_copy(update={"units_per_run": 3})
+    workflow_id = f"analytics-test-{uuid.uuid4().hex[:8]}"
+    handle = await client.start_workflow(
+        AnalyticsRollupWorkflow.run, data, id=workflow_id, task_queue=settings.task_queue_background
+    )
+    assert await handle.result() == 14
+    assert await learner_rows(session_factory, [who.learner, who.peer]) == rolled
+    assert await org_rows(session_factory, who.org) == by_org
+
+    first_run = client.get_workflow_handle(workflow_id, run_id=handle.first_execution_run_id)
+    history = await first_run.fetch_history()
+    await replayer().replay_workflow(history)
+    if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
+        (HISTORIES / f"AnalyticsRollupWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_the_nightly_schedule_rolls_yesterday_and_the_days_late_events_marked(
+    api, settings, session_factory, temporal_env
+):
+    world, who, d = await hand_built(api, settings, session_factory)
+    ev = Events(session_factory, settings.day_timezone)
+    await ev.attempt(who.peer, ev.at(d[1], 15), 20)
+    async with session_factory.begin() as session:
+        await mark_dirty(session, who.peer, d[1], today(settings))
+    tag = uuid.uuid4().hex[:8]
+    configured = settings.model_copy(
+        update={
+            "nudge_schedule_id": f"nudges-{tag}",
+            "reconcile_schedule_id": f"reconcile-{tag}",
+            "analytics_schedule_id": f"analytics-{tag}",
+        }
+    )
+    client = temporal_env.client
+    await upsert_schedules(client, configured)
+    handle = client.get_schedule_handle(configured.analytics_schedule_id)
+    try:
+        described = await handle.describe()
+        spec = described.schedule.spec
+        assert [r.start for r in spec.calendars[0].hour] == [settings.analytics_hour]
+        assert spec.time_zone_name == settings.day_timezone
+        await handle.trigger()
+        yesterday = today(settings) - timedelta(days=1)
+
+        async def state():
+            async with session_factory() as session:
+                return (
+                    await session.scalar(
+                        text("SELECT count(*) FROM analytics_rollups WHERE scope = :o AND day = :y"),
+                        {"o": who.org, "y": yesterday},
+                    ),
+                    await session.scalar(text("SELECT count(*) FROM analytics_dirty_days WHERE day = :d"), {"d": d[1]}),
+                )
+
+        await poll_until(state, lambda s: s == (1, 0), timeout=60)
+        rows = await learner_rows(session_factory, [who.peer])
+        assert rows[(who.peer, d[1])]["attempts"] == 1
+    finally:
+        for schedule_id in (
+            configured.analytics_schedule_id,
+            configured.nudge_schedule_id,
+            configured.reconcile_schedule_id,
+        ):
+            await client.get_schedule_handle(schedule_id).delete()
+
+
+async def test_practice_goals_suggestions_handoffs_and_spend_are_worked_out(api, settings, session_factory):
+    """Three days E0..E2 ending three days ago.
+
+    practice: the learner's assignment due E1 done at E1 20:00 (on time), the peer's due E1 done at
+    E2 09:00 (late), the learner's due E2 still open -> 1 of 3 on time (the learner: 1 of 2).
+    goals: the learner's due E1 met at E1 12:00, the peer's due E2 still active, the peer's due in
+    five days (outside) -> 1 of 2. suggestions: the learner's two on E0 (one accepted), the peer's
+    on E2 dismissed -> 1 of 3. hand-offs: the learner's sent E0 10:00 and accepted 12:00 (7,200 s),
+    the peer's sent E1 and not decided -> 2 sent, 1 accepted. LLM: the learner $0.30 on E0, the
+    peer $0.10 on E1 -> $0.40, $0.20 a learner."""
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    ev = Events(session_factory, tz)
+    e = [today(settings) - timedelta(days=5 - n) for n in range(3)]
+    await ev.backdate_organization(who.org, ev.at(e[0] - timedelta(days=40), 8))
+    L, P = who.learner, who.peer
+    async with session_factory.begin() as session:
+        course_l, _ = await ev._course(session, L)
+        course_p, _ = await ev._course(session, P)
+
+        async def assignment(learner, course, due, completed_at):
+            a = await session.scalar(
+                text(
+                    "INSERT INTO assignments (organization_id, created_by, kind, course_id, learner_id, title, "
+                    "due_date, created_at) VALUES (:o, :t, 'course', :c, :l, 'Practice', :d, :at) RETURNING id"
+                ),
+                {"o": who.org, "t": who.tutor, "c": course, "l": learner, "d": due, "at": ev.at(e[0], 8)},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO assignment_targets (assignment_id, learner_id, status, completed_at) "
+                    "VALUES (:a, :l, :s, :at)"
+                ),
+                {"a": a, "l": learner, "s": "completed" if completed_at else "open", "at": completed_at},
+            )
+
+        await assignment(L, course_l, e[1], ev.at(e[1], 20))
+        await assignment(P, course_p, e[1], ev.at(e[2], 9))
+        await assignment(L, course_l, e[2], None)
+
+        async def goal(user, due, status, met_at=None):
+            return await session.scalar(
+                text(
+                    "INSERT INTO goals (user_id, kind, target, start_date, due_date, status, met_at) "
+                    "VALUES (:u, 'daily_minutes', 10, :s, :d, :st, :m) RETURNING id"
+                ),
+                {"u": user, "s": e[0] - timedelta(days=5), "d": due, "st": status, "m": met_at},
+            )
+
+        goal_l = await goal(L, e[1], "met", ev.at(e[1], 12))
+        goal_p = await goal(P, e[2], "active")
+        await goal(P, today(settings) + timedelta(days=5), "active")
+        for user, g, position, status, day in [
+            (L, goal_l, 0, "accepted", e[0]),
+            (L, goal_l, 1, "open", e[0]),
+            (P, goal_p, 0, "dismissed", e[2]),
+        ]:
+            await session.execute(
+                text(
+                    "INSERT INTO subject_suggestions (user_id, goal_id, position, topic, reason, source, status, "
+                    "created_at) VALUES (:u, :g, :p, 'Topic', 'because', 'template', :s, :at)"
+                ),
+                {"u": user, "g": g, "p": position, "s": status, "at": ev.at(day, 7)},
+            )
+        for user, sent, decided, status in [
+            (L, ev.at(e[0], 10), ev.at(e[0], 12), "accepted"),
+            (P, ev.at(e[1], 10), None, "sent"),
+        ]:
+            conversation = await session.scalar(
+                text(
+                    "INSERT INTO conversations (owner_id, title, status, workflow_id) "
+                    "VALUES (:u, 'Help', 'idle', :w) RETURNING id"
+                ),
+                {"u": user, "w": f"conversation-{uuid.uuid4()}"},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO tutor_handoffs (conversation_id, owner_id, reason, summary, status, "
+                    "organization_id, tutor_id, sent_at, decided_at) "
+                    "VALUES (:c, :u, 'stuck', '{}', :s, :o, :t, :sent, :decided)"
+                ),
+                {
+                    "c": conversation,
+                    "u": user,
+                    "s": status,
+                    "o": who.org,
+                    "t": who.tutor,
+                    "sent": sent,
+                    "decided": decided,
+                },
+            )
+        for user, cost, day in [(L, 0.30, e[0]), (P, 0.10, e[1])]:
+            await session.execute(
+                text(
+                    "INSERT INTO llm_calls (purpose, provider, model, latency_ms, outcome, user_id, cost_usd, "
+                    "created_at) VALUES ('tutor', 'openai', 'm', 10, 'ok', :u, :c, :at)"
+                ),
+                {"u": user, "c": cost, "at": ev.at(day, 11)},
+            )
+    await roll(session_factory, tz, e, [who.org])
+
+    url = f"/v1/analytics/organizations/{who.org}/overview"
+    period = {"from": str(e[0]), "to": str(e[2])}
+    v = (await api.http.get(url, params=period, headers=world["admin"].headers(api))).json()
+    assert (v["practice_due"], v["practice_on_time"], v["practice_completion_rate"]) == (3, 1, round(1 / 3, 4))
+    assert (v["goals_due"], v["goals_met"], v["goal_completion_rate"]) == (2, 1, 0.5)
+    assert (v["suggestions_offered"], v["suggestions_accepted"]) == (3, 1)
+    assert v["suggestion_acceptance_rate"] == round(1 / 3, 4)
+    assert (v["handoffs_sent"], v["handoffs_accepted"], v["mean_seconds_to_accept"]) == (2, 1, 7200.0)
+    assert (v["llm_cost_usd"], v["llm_cost_per_learner_usd"]) == (0.4, 0.2)
+
+    mine = (await api.http.get(url, params=period, headers=world["tutor"].headers(api))).json()
+    assert (mine["practice_due"], mine["practice_on_time"]) == (2, 1)
+    assert (mine["goals_due"], mine["goals_met"]) == (1, 1)
+    assert (mine["suggestions_offered"], mine["suggestions_accepted"]) == (2, 1)
+    assert (mine["handoffs_sent"], mine["handoffs_accepted"]) == (1, 1)
+    assert (mine["llm_cost_usd"], mine["llm_cost_per_learner_usd"]) == (0.3, 0.3)
+
+    improvement = await api.http.get(
+        f"/v1/analytics/learners/{L}/improvement", params=period, headers=world["tutor"].headers(api)
+    )
+    assert improvement.status_code == 200, improvement.text
+    i = improvement.json()
+    assert (i["assignments_due"], i["assignments_on_time"], i["on_time_rate"]) == (2, 1, 0.5)
+
+
+async def test_today_is_computed_live_and_not_rolled_days_are_counted(api, settings, session_factory):
+    world = await organization(api)
+    who = ids(world)
+    ev = Events(session_factory, settings.day_timezone)
+    now = today(settings)
+    await ev.backdate_organization(who.org, ev.at(now - timedelta(days=40), 8))
+    await ev.attempt(who.learner, ev.at(now, 0, 1), 64)
+    await ev.active(who.learner, now, 0, 0)
+    async with session_factory.begin() as session:
+        await session.execute(
+            text("UPDATE users SET last_active_date = :d WHERE id = :u"), {"d": now, "u": who.learner}
+        )
+    got = await api.http.get(
+        f"/v1/analytics/learners/{who.learner}/improvement",
+        params={"from": str(now - timedelta(days=4)), "to": str(now)},
+        headers=world["learner"].headers(api),
+    )
+    view = got.json()
+    # Today and yesterday are computed live; of the three days before, those no test rolled (the
+    # learners' days are everyone's) are counted as not rolled.
+    assert view["attempts"] == 1 and view["score_after"] == 64.0 and view["active_days"] == 1
+    async with session_factory() as session:
+        rolled = await session.scalar(
+            text("SELECT count(*) FROM analytics_rollups WHERE scope = :s AND day BETWEEN :a AND :b"),
+            {"s": LEARNERS_SCOPE, "a": now - timedelta(days=4), "b": now - timedelta(days=2)},
+        )
+    assert view["not_rolled"] == 3 - rolled
+    overview = (
+        await api.http.get(
+            f"/v1/analytics/organizations/{who.org}/overview",
+            params={"from": str(now), "to": str(now)},
+            headers=world["admin"].headers(api),
+        )
+    ).json()
+    assert (overview["learners"], overview["dau"], overview["wau"], overview["mau"]) == (2, 1, 1, 1)
