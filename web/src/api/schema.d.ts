@@ -38,6 +38,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/learners/{learner_id}/improvement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Learner Improvement */
+        get: operations["learner_improvement_v1_analytics_learners__learner_id__improvement_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/organizations/{organization_id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organization Overview */
+        get: operations["organization_overview_v1_analytics_organizations__organization_id__overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/organizations/{organization_id}/overview.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organization Overview Csv */
+        get: operations["organization_overview_csv_v1_analytics_organizations__organization_id__overview_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assignments": {
         parameters: {
             query?: never;
@@ -850,6 +901,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sessions */
+        get: operations["list_sessions_v1_sessions_get"];
+        put?: never;
+        /** Create Session */
+        post: operations["create_session_v1_sessions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Session */
+        get: operations["get_session_v1_sessions__session_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Session
+         * @description The session, its transcript and chunks, its analyses and what they did to mastery (which is
+         *     computed again); practice already assigned stays.
+         */
+        delete: operations["delete_session_v1_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Correct Session
+         * @description A corrected speaker mapping or transcript is analysed again as the next version (the
+         *     earlier versions stay, with the practice they assigned).
+         */
+        patch: operations["correct_session_v1_sessions__session_id__patch"];
+        trace?: never;
+    };
     "/v1/sources": {
         parameters: {
             query?: never;
@@ -1213,6 +1309,57 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AnalysisView */
+        AnalysisView: {
+            /** Action Items */
+            action_items: string[];
+            /** Areas For Improvement */
+            areas_for_improvement: string[];
+            /** Completed At */
+            completed_at: string | null;
+            /** Concepts */
+            concepts: components["schemas"]["ConceptView"][];
+            /**
+             * Concepts Dropped
+             * @description concepts left out for having no evidence found in the transcript
+             */
+            concepts_dropped: number;
+            /**
+             * Engine
+             * @description llm, or extractive (read from the transcript without a model)
+             */
+            engine: string | null;
+            /** Error */
+            error: string | null;
+            /** Model */
+            model: string | null;
+            /** Practice Course Id */
+            practice_course_id: string | null;
+            /** Practice Error */
+            practice_error: string | null;
+            /** Practice Status */
+            practice_status: string | null;
+            /** Quotes Dropped */
+            quotes_dropped: number;
+            /** Quotes Proposed */
+            quotes_proposed: number;
+            /** Quotes Valid */
+            quotes_valid: number;
+            /**
+             * Roles From
+             * @description given, names or inferred: how tutor and learner were told apart
+             */
+            roles_from: string | null;
+            status: components["schemas"]["SessionStatus"];
+            /** Strengths */
+            strengths: string[];
+            /** Topics */
+            topics: string[];
+            /** Version */
+            version: number;
+            /** Windows */
+            windows: number | null;
+        };
         /** AnswerCheck */
         AnswerCheck: {
             /** Question Id */
@@ -1495,6 +1642,41 @@ export interface components {
             number: number;
             /** Source Id */
             source_id: string | null;
+        };
+        /** ConceptMastery */
+        ConceptMastery: {
+            /** Answers */
+            answers: number;
+            /** Course */
+            course: string;
+            /** Mastered */
+            mastered: boolean;
+            /** Mastery */
+            mastery: number;
+            /** Topic */
+            topic: string;
+            /**
+             * Topic Id
+             * Format: uuid
+             */
+            topic_id: string;
+        };
+        /** ConceptView */
+        ConceptView: {
+            /** Difficulty */
+            difficulty: number;
+            /** Evidence */
+            evidence: components["schemas"]["EvidenceView"][];
+            learner_showed: components["schemas"]["LearnerShowed"];
+            /**
+             * Matched
+             * @description existing (one of the learner's topics), practice (a topic of the practice course) or none
+             */
+            matched: string;
+            /** Name */
+            name: string;
+            /** Topic Id */
+            topic_id: string | null;
         };
         /** ConversationCreate */
         ConversationCreate: {
@@ -2025,6 +2207,33 @@ export interface components {
                 };
             };
         };
+        /** EvidenceView */
+        EvidenceView: {
+            /**
+             * Quote
+             * @description the transcript's own words
+             */
+            quote: string;
+            /** Role */
+            role: string;
+            /**
+             * Similarity
+             * @description how closely the proposed quote matched, 0-100
+             */
+            similarity: number;
+            /** Speaker */
+            speaker: string;
+            /**
+             * Time
+             * @description "HH:MM:SS" from the start of the session (None: untimed transcript)
+             */
+            time: string | null;
+            /**
+             * Utterance Index
+             * @description where it is in `transcript` (link target)
+             */
+            utterance_index: number;
+        };
         /** FieldProblem */
         FieldProblem: {
             /** Field */
@@ -2219,7 +2428,7 @@ export interface components {
          *     tutor, then accepted, resolved or declined by the tutor.
          * @enum {string}
          */
-        HandoffStatus: "draft" | "sent" | "accepted" | "resolved" | "declined" | "grading";
+        HandoffStatus: "draft" | "sent" | "accepted" | "resolved" | "declined";
         /** HandoffView */
         HandoffView: {
             /**
@@ -2379,6 +2588,110 @@ export interface components {
             /** Summary Written At */
             summary_written_at: string | null;
         };
+        /** LearnerImprovementView */
+        LearnerImprovementView: {
+            /** Active Days */
+            active_days: number;
+            /** Assignments Due */
+            assignments_due: number;
+            /** Assignments On Time */
+            assignments_on_time: number;
+            /** Attempts */
+            attempts: number;
+            /** Attempts After */
+            attempts_after: number;
+            /** Attempts Before */
+            attempts_before: number;
+            /**
+             * Concepts
+             * @description current mastery per concept, highest first (50 at most)
+             */
+            concepts: components["schemas"]["ConceptMastery"][];
+            /** Days */
+            days: number;
+            /**
+             * Engagement Rate
+             * @description active days / days
+             */
+            engagement_rate: number | null;
+            /**
+             * First
+             * Format: date
+             * @description first day of the period
+             */
+            first: string;
+            /**
+             * Last
+             * Format: date
+             * @description last day of the period (at most today)
+             */
+            last: string;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /** Mastered Change */
+            mastered_change: number;
+            /** Mastered End */
+            mastered_end: number;
+            /**
+             * Mastered Start
+             * @description concepts at or above the mastery threshold before the period
+             */
+            mastered_start: number;
+            /** Mastery Threshold */
+            mastery_threshold: number;
+            /**
+             * Measured Retention
+             * @description share of those reviews recalled (not rated again)
+             */
+            measured_retention: number | null;
+            /**
+             * Not Rolled
+             * @description days of the period not rolled up yet and counted as empty
+             */
+            not_rolled: number;
+            /** On Time Rate */
+            on_time_rate: number | null;
+            /**
+             * Predicted Retention
+             * @description mean predicted recall of those reviews
+             */
+            predicted_retention: number | null;
+            /**
+             * Predicted Reviews
+             * @description reviews FSRS had a prediction for (not a card's first)
+             */
+            predicted_reviews: number;
+            /** Recall Rate */
+            recall_rate: number | null;
+            /** Recalled */
+            recalled: number;
+            /** Reviews */
+            reviews: number;
+            /**
+             * Score After
+             * @description mean attempt percentage in the last third of the period
+             */
+            score_after: number | null;
+            /**
+             * Score Before
+             * @description mean attempt percentage in the first third of the period
+             */
+            score_before: number | null;
+            /** Score Change */
+            score_change: number | null;
+            /** Sessions */
+            sessions: number;
+            /** Trend */
+            trend: components["schemas"]["WeekTrend"][];
+        };
+        /**
+         * LearnerShowed
+         * @enum {string}
+         */
+        LearnerShowed: "understood" | "partial" | "misconception";
         /** Liveness */
         Liveness: {
             /** Status */
@@ -2612,6 +2925,25 @@ export interface components {
             /** Reason */
             reason: string | null;
         };
+        /** NudgeEffect */
+        NudgeEffect: {
+            /**
+             * Lift
+             * @description return rate minus that of comparable learners not nudged
+             */
+            lift: number | null;
+            /** Nudged */
+            nudged: number;
+            /** Reason */
+            reason: string;
+            /** Return Rate */
+            return_rate: number | null;
+            /**
+             * Returned
+             * @description studied within 48 h of the nudge
+             */
+            returned: number;
+        };
         /** OrganizationCreate */
         OrganizationCreate: {
             /** Name */
@@ -2645,6 +2977,116 @@ export interface components {
             /** Name */
             name: string;
             role: components["schemas"]["Role"];
+        };
+        /** OverviewDay */
+        OverviewDay: {
+            /** Churned */
+            churned: number;
+            /** Dau */
+            dau: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Learners */
+            learners: number;
+            /** Mau */
+            mau: number;
+            /** Wau */
+            wau: number;
+        };
+        /** OverviewView */
+        OverviewView: {
+            /** Churn Days */
+            churn_days: number;
+            /** Churn Rate */
+            churn_rate: number | null;
+            /** Churned */
+            churned: number;
+            /** Control Learners */
+            control_learners: number;
+            /** Control Return Rate */
+            control_return_rate: number | null;
+            /** Control Returned */
+            control_returned: number;
+            /** Dau */
+            dau: number;
+            /** Dau Average */
+            dau_average: number | null;
+            /** Days */
+            days: number;
+            /** Ever Active */
+            ever_active: number;
+            /**
+             * First
+             * Format: date
+             */
+            first: string;
+            /** Goal Completion Rate */
+            goal_completion_rate: number | null;
+            /** Goals Due */
+            goals_due: number;
+            /** Goals Met */
+            goals_met: number;
+            /** Handoffs Accepted */
+            handoffs_accepted: number;
+            /** Handoffs Sent */
+            handoffs_sent: number;
+            /**
+             * Last
+             * Format: date
+             */
+            last: string;
+            /** Learners */
+            learners: number;
+            /** Llm Cost Per Learner Usd */
+            llm_cost_per_learner_usd: number | null;
+            /** Llm Cost Usd */
+            llm_cost_usd: number;
+            /** Mau */
+            mau: number;
+            /** Mean Seconds To Accept */
+            mean_seconds_to_accept: number | null;
+            /** Not Rolled */
+            not_rolled: number;
+            /** Nudges */
+            nudges: components["schemas"]["NudgeEffect"][];
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Practice Completion Rate */
+            practice_completion_rate: number | null;
+            /** Practice Due */
+            practice_due: number;
+            /** Practice On Time */
+            practice_on_time: number;
+            /**
+             * Segment
+             * @description all | tutor | group: whose figures these are
+             */
+            segment: string;
+            /**
+             * Segment Id
+             * Format: uuid
+             */
+            segment_id: string;
+            /** Series */
+            series: components["schemas"]["OverviewDay"][];
+            /** Sessions */
+            sessions: number;
+            /** Sessions Per Learner */
+            sessions_per_learner: number | null;
+            /** Suggestion Acceptance Rate */
+            suggestion_acceptance_rate: number | null;
+            /** Suggestions Accepted */
+            suggestions_accepted: number;
+            /** Suggestions Offered */
+            suggestions_offered: number;
+            /** Wau */
+            wau: number;
         };
         /** PlanLimits */
         PlanLimits: {
@@ -3085,6 +3527,184 @@ export interface components {
             text: string;
             /** Weight */
             weight: number;
+        };
+        /** SessionAccepted */
+        SessionAccepted: {
+            /** Analysis Version */
+            analysis_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Minutes */
+            duration_minutes: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /** Learner Name */
+            learner_name: string;
+            /** Organization Id */
+            organization_id: string | null;
+            /**
+             * Session Date
+             * Format: date
+             */
+            session_date: string;
+            /** Source Id */
+            source_id: string | null;
+            /** Stage */
+            stage: string | null;
+            status: components["schemas"]["SessionStatus"];
+            /** Status Url */
+            status_url: string;
+            /** Subject */
+            subject: string;
+            /** Transcript Format */
+            transcript_format: string;
+            /** Tutor Id */
+            tutor_id: string | null;
+        };
+        /** SessionCorrection */
+        SessionCorrection: {
+            /**
+             * Speaker Mapping
+             * @description speaker name (as in the transcript) → tutor, learner or other
+             */
+            speaker_mapping?: {
+                [key: string]: "tutor" | "learner" | "other";
+            } | null;
+            /**
+             * Utterances
+             * @description utterance index → corrected text
+             */
+            utterances?: {
+                [key: string]: string;
+            } | null;
+        };
+        /** SessionList */
+        SessionList: {
+            /** Sessions */
+            sessions: components["schemas"]["SessionSummary"][];
+        };
+        /**
+         * SessionStatus
+         * @description A tutoring session (and each version of its analysis).
+         * @enum {string}
+         */
+        SessionStatus: "processing" | "ready" | "failed";
+        /** SessionSummary */
+        SessionSummary: {
+            /** Analysis Version */
+            analysis_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Minutes */
+            duration_minutes: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /** Learner Name */
+            learner_name: string;
+            /** Organization Id */
+            organization_id: string | null;
+            /**
+             * Session Date
+             * Format: date
+             */
+            session_date: string;
+            /** Source Id */
+            source_id: string | null;
+            /** Stage */
+            stage: string | null;
+            status: components["schemas"]["SessionStatus"];
+            /** Subject */
+            subject: string;
+            /** Transcript Format */
+            transcript_format: string;
+            /** Tutor Id */
+            tutor_id: string | null;
+        };
+        /** SessionView */
+        SessionView: {
+            analysis: components["schemas"]["AnalysisView"] | null;
+            /** Analysis Version */
+            analysis_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Minutes */
+            duration_minutes: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /** Learner Name */
+            learner_name: string;
+            /** Organization Id */
+            organization_id: string | null;
+            /**
+             * Session Date
+             * Format: date
+             */
+            session_date: string;
+            /** Source Id */
+            source_id: string | null;
+            /** Speaker Mapping */
+            speaker_mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Speakers
+             * @description every speaker's role in the shown analysis
+             */
+            speakers: {
+                [key: string]: "tutor" | "learner" | "other";
+            };
+            /** Stage */
+            stage: string | null;
+            status: components["schemas"]["SessionStatus"];
+            /** Subject */
+            subject: string;
+            /** Transcript */
+            transcript: components["schemas"]["UtteranceView"][];
+            /** Transcript Format */
+            transcript_format: string;
+            /** Tutor Id */
+            tutor_id: string | null;
+            /** Versions */
+            versions: number[];
         };
         /**
          * ShortAnswerFeedback
@@ -3657,6 +4277,22 @@ export interface components {
             /** Study Content */
             study_content: number;
         };
+        /** UtteranceView */
+        UtteranceView: {
+            /** Index */
+            index: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "tutor" | "learner" | "other";
+            /** Speaker */
+            speaker: string;
+            /** Text */
+            text: string;
+            /** Time */
+            time: string | null;
+        };
         /** WeakAreas */
         WeakAreas: {
             /** Attempts */
@@ -3742,6 +4378,32 @@ export interface components {
             /** Received */
             received: boolean;
         };
+        /** WeekTrend */
+        WeekTrend: {
+            /** Active Days */
+            active_days: number;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Average Score
+             * @description mean percentage of the week's quiz attempts
+             */
+            average_score: number | null;
+            /**
+             * Mastered
+             * @description concepts mastered at the end of the week
+             */
+            mastered: number;
+            /** Recall Rate */
+            recall_rate: number | null;
+            /** Reviews */
+            reviews: number;
+            /**
+             * Week Start
+             * Format: date
+             */
+            week_start: string;
+        };
         /** WorkEstimate */
         WorkEstimate: {
             /**
@@ -3815,6 +4477,203 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    learner_improvement_v1_analytics_learners__learner_id__improvement_get: {
+        parameters: {
+            query?: {
+                /** @description first day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description last day (default and at most: today, in DAY_TIMEZONE) */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                learner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerImprovementView"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    organization_overview_v1_analytics_organizations__organization_id__overview_get: {
+        parameters: {
+            query?: {
+                /** @description first day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description last day (default and at most: today, in DAY_TIMEZONE) */
+                to?: string | null;
+                /** @description only this group's learners */
+                group?: string | null;
+                /** @description only this tutor's learners (admins) */
+                tutor?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewView"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    organization_overview_csv_v1_analytics_organizations__organization_id__overview_csv_get: {
+        parameters: {
+            query?: {
+                /** @description first day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description last day (default and at most: today, in DAY_TIMEZONE) */
+                to?: string | null;
+                /** @description only this group's learners */
+                group?: string | null;
+                /** @description only this tutor's learners (admins) */
+                tutor?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description figure,value rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7219,6 +8078,405 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions_v1_sessions_get: {
+        parameters: {
+            query?: {
+                /** @description one learner's sessions (yours by default) */
+                learner_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_session_v1_sessions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    duration_minutes?: number;
+                    /**
+                     * Format: binary
+                     * @description a session transcript: WebVTT or SRT, text with one 'Name: what they said' line per turn (timestamps optional), or a JSON list of {"speaker", "start", "end", "text"} segments
+                     */
+                    file: string;
+                    /**
+                     * Format: uuid
+                     * @description the learner the session was with (a tutor's linked learner); default: yourself
+                     */
+                    learner_id?: string;
+                    /**
+                     * Format: date
+                     * @description default: today
+                     */
+                    session_date?: string;
+                    /** @description JSON object: speaker name → "tutor", "learner" or "other" (else inferred) */
+                    speaker_mapping?: string;
+                    subject: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionAccepted"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description over the upload limit or the learner's storage quota */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a transcript (decided by its content) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input; `fields` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_session_v1_sessions__session_id__get: {
+        parameters: {
+            query?: {
+                /** @description an earlier version of the analysis */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_session_v1_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    correct_session_v1_sessions__session_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCorrection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description the request cannot be carried out as sent (e.g. a body that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object exists for you to know of, but your role does not allow this (services/policy.py) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such object for you (another learner's or organisation's answers this too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate limit or quota reached (`Retry-After` says when to retry) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
