@@ -62,13 +62,19 @@ async def test_the_api_holds_its_schema_under_fuzzing(api, temporal_env, setting
         # Whether an upload is a supported document is decided by its bytes, which a schema cannot
         # say ("format: binary"): a schema-valid PNG is rightly refused with 415.
         "[[operations]]\n"
-        'include-name = "POST /v1/sources"\n'
+        'include-name = ["POST /v1/sources", "POST /v1/sessions"]\n'
         f"checks.positive_data_acceptance.expected-statuses = {json.dumps(valid_answers + ['415'])}\n"
         # A goal's date must not be in the past, which a schema cannot say ("format: date"): a
         # schema-valid past date is rightly refused with 422 naming it.
         "[[operations]]\n"
         'include-name = ["POST /v1/goals", "PATCH /v1/goals/{goal_id}"]\n'
         f"checks.positive_data_acceptance.expected-statuses = {json.dumps(valid_answers + ['422'])}\n"
+        # Organisation routes act in the organisation the session token names (Clerk's active
+        # organisation claim); a token minted before the organisation existed names none, so its
+        # reads are rightly 404 until the person switches into it.
+        "[[operations]]\n"
+        'include-path-regex = "^/v1/organizations/"\n'
+        "checks.ensure_resource_availability.enabled = false\n"
     )
     report = tmp_path / "report.json"
     started = time.monotonic()
