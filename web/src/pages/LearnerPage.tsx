@@ -23,12 +23,20 @@ function signed(value: number | null | undefined): string {
 // the first field that names it, then its other short scalar fields.
 const NAMING = ["name", "title", "topic", "course", "subject", "kind"];
 
+// Mastery is stored as a share (0-1), a quiz percentage already as a percent.
+function shown(key: string, value: number | string): string {
+  if (typeof value !== "number") return value;
+  if (key === "mastery") return `${Math.round(value * 100)}%`;
+  if (key === "percentage") return `${Math.round(value)}%`;
+  return String(Math.round(value * 100) / 100);
+}
+
 function describe(fact: Fact): string {
   const nameKey = NAMING.find((key) => typeof fact[key] === "string");
   const rest = Object.entries(fact)
     .filter(([key, value]) => key !== nameKey && !key.endsWith("id") && (typeof value === "number" || typeof value === "string"))
     .filter(([, value]) => String(value).length < 60)
-    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${typeof value === "number" ? Math.round(value * 100) / 100 : value}`);
+    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${shown(key, value as number | string)}`);
   return [nameKey ? String(fact[nameKey]) : null, rest.join(", ")].filter(Boolean).join(" — ");
 }
 
@@ -83,6 +91,14 @@ export function LearnerPage() {
         <p>
           {c.summary}
           {c.stale && <span className="meta"> (being brought up to date)</span>}
+        </p>
+      )}
+      {Object.keys(c.profile).length > 0 && (
+        <p className="meta">
+          {Object.entries(c.profile)
+            .filter(([, value]) => typeof value === "number" || typeof value === "string")
+            .map(([key, value]) => `${key.replaceAll("_", " ")}: ${String(value)}`)
+            .join(" · ")}
         </p>
       )}
       {c.recommended_focus.length > 0 && (
