@@ -9,11 +9,17 @@ import { DashboardPage } from "./pages/DashboardPage";
 import { FlashcardsPage } from "./pages/FlashcardsPage";
 import { GoalsPage } from "./pages/GoalsPage";
 import { GradingQueuePage } from "./pages/GradingQueuePage";
+import { LearnerPage } from "./pages/LearnerPage";
+import { MyLearnersPage } from "./pages/MyLearnersPage";
+import { MyTutorsPage } from "./pages/MyTutorsPage";
+import { OrganisationPage } from "./pages/OrganisationPage";
 import { NewCoursePage } from "./pages/NewCoursePage";
 import { NotificationsPage } from "./pages/NotificationsPage";
 import { QuizPage } from "./pages/QuizPage";
 import { RemediationPage } from "./pages/RemediationPage";
 import { ReviewPage } from "./pages/ReviewPage";
+import { SessionPage } from "./pages/SessionPage";
+import { SessionsPage } from "./pages/SessionsPage";
 import { SourcesPage } from "./pages/SourcesPage";
 import { TutorChatListPage, TutorChatPage } from "./pages/TutorChatPage";
 import { WeakAreasPage } from "./pages/WeakAreasPage";
@@ -29,6 +35,8 @@ export function App() {
           <Route path="/" element={<DashboardPage />} />
           <Route path="/courses/new" element={<NewCoursePage />} />
           <Route path="/sources" element={<SourcesPage />} />
+          <Route path="/sessions" element={<SessionsPage />} />
+          <Route path="/sessions/:sessionId" element={<SessionPage />} />
           <Route path="/chat" element={<TutorChatListPage />} />
           <Route path="/chat/:conversationId" element={<TutorChatPage />} />
           <Route path="/courses/:courseId" element={<CoursePage />} />
@@ -42,6 +50,10 @@ export function App() {
           <Route path="/weak-areas" element={<WeakAreasPage />} />
           <Route path="/notifications" element={<NotificationsPage />} />
           <Route path="/account" element={<AccountPage />} />
+          <Route path="/learners" element={<MyLearnersPage />} />
+          <Route path="/learners/:learnerId" element={<LearnerPage />} />
+          <Route path="/organisation" element={<OrganisationPage />} />
+          <Route path="/tutors" element={<MyTutorsPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

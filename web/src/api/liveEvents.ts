@@ -89,6 +89,10 @@ function refetchFor(queryClient: QueryClient, message: EventSourceMessage) {
     case "source":
       touch(queryKeys.sources());
       break;
+    case "session":
+      // Every list of sessions (a learner's own, or a tutor's view of one learner) by prefix.
+      touch(queryKeys.session(change.id), ["sessions"]);
+      break;
     case "answer":
       answerListeners.forEach((listen) => listen(change as unknown as AnswerDelta));
       break;

@@ -21,4 +21,16 @@ export const queryKeys = {
   conversations: () => ["conversations"] as const,
   conversation: (conversationId: string) => ["conversation", conversationId] as const,
   handoff: (handoffId: string) => ["handoff", handoffId] as const,
+  sessions: (learnerId: string | null) => ["sessions", learnerId] as const,
+  session: (sessionId: string) => ["session", sessionId] as const,
+  organizations: () => ["organizations"] as const,
+  tutorLearners: () => ["tutor-learners"] as const,
+  learnerContext: (learnerId: string) => ["learner-context", learnerId] as const,
+  improvement: (learnerId: string) => ["improvement", learnerId] as const,
+  handoffs: () => ["tutor-handoffs"] as const,
+  overview: (organizationId: string, from: string, to: string, group: string) =>
+    ["overview", organizationId, from, to, group] as const,
+  members: (organizationId: string) => ["members", organizationId] as const,
+  groups: (organizationId: string) => ["groups", organizationId] as const,
+  myTutors: () => ["my-tutors"] as const,
 };

@@ -5,6 +5,7 @@ import { api } from "../api/client";
 import { isStreamUp, useLiveEvents } from "../api/liveEvents";
 import { unwrap } from "../api/problem";
 import { queryKeys } from "../api/queryKeys";
+import { useWorkspace } from "../api/workspace";
 import { useSession } from "../auth/session";
 import { reviewQueueQuery } from "../pages/GradingQueuePage";
 import { DemoModeNotice } from "./DemoModeNotice";
@@ -17,7 +18,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const { user, signOut } = useSession();
   useLiveEvents();
   const location = useLocation();
-  // On a phone the nine links fold behind one "Menu" button; choosing a page folds them again.
+  // On a phone the links fold behind one "Menu" button; choosing a page folds them again.
   // Remembered with the page it was opened on, so moving to another page shows it folded.
   const [menuOpenOn, setMenuOpenOn] = useState<string | null>(null);
   const menuOpen = menuOpenOn === location.pathname;
@@ -30,6 +31,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const unread = inbox.data?.unread ?? 0;
   // Shown to whoever has answers to grade (a learner's tutor); nobody else sees the link.
   const toGrade = useQuery(reviewQueueQuery).data?.tasks.length ?? 0;
+  // The active role picks the menu: a learner alone (no organisation) sees the personal app.
+  const { role } = useWorkspace();
   return (
     <>
       <a className="skip-link" href="#main">
@@ -57,12 +60,24 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to="/" end>
             Dashboard
           </NavLink>
-          <NavLink to="/courses/new">New course</NavLink>
-          <NavLink to="/sources">My material</NavLink>
-          <NavLink to="/chat">Ask a tutor</NavLink>
-          <NavLink to="/review">Review</NavLink>
-          <NavLink to="/goals">Goals</NavLink>
-          <NavLink to="/weak-areas">Weak areas</NavLink>
+          {role !== "admin" && (
+            <>
+              <NavLink to="/courses/new">New course</NavLink>
+              <NavLink to="/sources">My material</NavLink>
+            </>
+          )}
+          {role === "tutor" && <NavLink to="/learners">My learners</NavLink>}
+          {role !== "admin" && <NavLink to="/sessions">Sessions</NavLink>}
+          {role !== "tutor" && role !== "admin" && (
+            <>
+              <NavLink to="/chat">Ask a tutor</NavLink>
+              <NavLink to="/review">Review</NavLink>
+              <NavLink to="/goals">Goals</NavLink>
+              <NavLink to="/weak-areas">Weak areas</NavLink>
+            </>
+          )}
+          {role === "learner" && <NavLink to="/tutors">My tutors</NavLink>}
+          {role === "admin" && <NavLink to="/organisation">Organisation</NavLink>}
           <NavLink to="/notifications">
             Notifications
             {unread > 0 && (
@@ -71,12 +86,14 @@ export function Layout({ children }: { children: ReactNode }) {
               </span>
             )}
           </NavLink>
-          {toGrade > 0 && (
+          {(toGrade > 0 || role === "tutor") && (
             <NavLink to="/grading">
               To grade
-              <span className="count-badge" aria-label={`${toGrade} waiting`}>
-                {toGrade}
-              </span>
+              {toGrade > 0 && (
+                <span className="count-badge" aria-label={`${toGrade} waiting`}>
+                  {toGrade}
+                </span>
+              )}
             </NavLink>
           )}
           <NavLink to="/account">Account</NavLink>

@@ -1,0 +1,280 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router-dom";
+import { api, type Schemas } from "../api/client";
+import { isNotFound, unwrap } from "../api/problem";
+import { queryKeys } from "../api/queryKeys";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Loading } from "../components/Loading";
+import { NotFound } from "../components/NotFound";
+
+type Fact = Record<string, unknown>;
+
+function percent(value: number | null | undefined, scale = 1): string {
+  return value == null ? "—" : `${Math.round(value * scale)}%`;
+}
+
+function signed(value: number | null | undefined): string {
+  if (value == null) return "—";
+  const rounded = Math.round(value);
+  return `${rounded > 0 ? "+" : ""}${rounded} points`;
+}
+
+// The context's facts are free-form objects written by the context workflow: each is shown by
+// the first field that names it, then its other short scalar fields.
+const NAMING = ["name", "title", "topic", "course", "subject", "kind"];
+
+// Mastery is stored as a share (0-1), a quiz percentage already as a percent.
+function shown(key: string, value: number | string): string {
+  if (typeof value !== "number") return value;
+  if (key === "mastery") return `${Math.round(value * 100)}%`;
+  if (key === "percentage") return `${Math.round(value)}%`;
+  return String(Math.round(value * 100) / 100);
+}
+
+function describe(fact: Fact): string {
+  const nameKey = NAMING.find((key) => typeof fact[key] === "string");
+  const rest = Object.entries(fact)
+    .filter(([key, value]) => key !== nameKey && !key.endsWith("id") && (typeof value === "number" || typeof value === "string"))
+    .filter(([, value]) => String(value).length < 60)
+    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${shown(key, value as number | string)}`);
+  return [nameKey ? String(fact[nameKey]) : null, rest.join(", ")].filter(Boolean).join(" — ");
+}
+
+function Facts({ title, facts }: { title: string; facts: Fact[] }) {
+  return (
+    <section>
+      <h3>{title}</h3>
+      {facts.length === 0 ? (
+        <p className="empty">None.</p>
+      ) : (
+        <ul>
+          {facts.map((fact, i) => (
+            <li key={i}>{describe(fact)}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** One linked learner as their tutor sees them: where they stand, how they are improving, their
+ * sessions and the hand-offs they sent. */
+export function LearnerPage() {
+  const { learnerId = "" } = useParams();
+  const context = useQuery({
+    queryKey: queryKeys.learnerContext(learnerId),
+    queryFn: () =>
+      unwrap(api.GET("/v1/tutor/learners/{learner_id}/context", { params: { path: { learner_id: learnerId } } })),
+  });
+  const improvement = useQuery({
+    queryKey: queryKeys.improvement(learnerId),
+    queryFn: () =>
+      unwrap(api.GET("/v1/analytics/learners/{learner_id}/improvement", { params: { path: { learner_id: learnerId } } })),
+  });
+  const learners = useQuery({ queryKey: queryKeys.tutorLearners(), queryFn: () => unwrap(api.GET("/v1/tutor/learners")) });
+  const handoffs = useQuery({ queryKey: queryKeys.handoffs(), queryFn: () => unwrap(api.GET("/v1/tutor/handoffs")) });
+  if (context.isPending) return <Loading what="the learner" />;
+  if (isNotFound(context.error)) return <NotFound what="learner" />;
+  if (context.isError) return <ErrorNotice error={context.error} onRetry={() => context.refetch()} />;
+  const c = context.data;
+  const courses = learners.data?.learners.find((l) => l.id === learnerId)?.courses ?? [];
+  const waiting = (handoffs.data?.handoffs ?? []).filter(
+    (h) => h.learner_id === learnerId && (h.status === "sent" || h.status === "accepted"),
+  );
+  return (
+    <article className="learner">
+      <p className="breadcrumb">
+        <Link to="/learners">My learners</Link>
+      </p>
+      <h1>{c.name}</h1>
+      {c.summary && (
+        <p>
+          {c.summary}
+          {c.stale && <span className="meta"> (being brought up to date)</span>}
+        </p>
+      )}
+      {Object.keys(c.profile).length > 0 && (
+        <p className="meta">
+          {Object.entries(c.profile)
+            .filter(([, value]) => typeof value === "number" || typeof value === "string")
+            .map(([key, value]) => `${key.replaceAll("_", " ")}: ${String(value)}`)
+            .join(" · ")}
+        </p>
+      )}
+      {c.recommended_focus.length > 0 && (
+        <p>
+          <strong>Focus next:</strong> {c.recommended_focus.join("; ")}
+        </p>
+      )}
+      <p>
+        <Link to={`/sessions?learner_id=${learnerId}`}>Sessions with {c.name}</Link>
+      </p>
+
+      <section aria-labelledby="improvement-heading">
+        <h2 id="improvement-heading">Learning improvement</h2>
+        {improvement.isPending ? (
+          <Loading what="the figures" />
+        ) : improvement.isError ? (
+          <ErrorNotice error={improvement.error} onRetry={() => improvement.refetch()} />
+        ) : (
+          <Improvement figures={improvement.data} />
+        )}
+      </section>
+
+      <section aria-labelledby="courses-heading">
+        <h2 id="courses-heading">Courses</h2>
+        {learners.isError ? (
+          <ErrorNotice error={learners.error} />
+        ) : courses.length === 0 ? (
+          <p className="empty">No course yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Course</th>
+                <th scope="col">Progress</th>
+                <th scope="col">Mastery</th>
+              </tr>
+            </thead>
+            <tbody>
+              {courses.map((course) => (
+                <tr key={course.course_id}>
+                  <td>{course.course}</td>
+                  <td>{percent(course.progress_pct)}</td>
+                  <td>{percent(course.mastery, 100)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="context-heading">
+        <h2 id="context-heading">Where they stand</h2>
+        <div className="two-columns">
+          <Facts title="Strengths" facts={c.strengths} />
+          <Facts title="Current challenges" facts={c.current_challenges} />
+          <Facts title="Open assignments" facts={c.open_assignments} />
+          <Facts title="Recent sessions" facts={c.recent_sessions} />
+          <Facts title="Practice" facts={c.practice_history} />
+        </div>
+      </section>
+
+      <section aria-labelledby="handoffs-heading">
+        <h2 id="handoffs-heading">Hand-offs waiting</h2>
+        {handoffs.isError ? (
+          <ErrorNotice error={handoffs.error} />
+        ) : waiting.length === 0 ? (
+          <p className="empty">No hand-off waiting.</p>
+        ) : (
+          <ul>
+            {waiting.map((h) => (
+              <li key={h.id}>
+                {h.reason} <span className="meta">({h.status}, {new Date(h.created_at).toLocaleDateString()})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </article>
+  );
+}
+
+function Improvement({ figures: f }: { figures: Schemas["LearnerImprovementView"] }) {
+  return (
+    <>
+      <p className="meta">
+        {f.first} to {f.last}
+        {f.not_rolled > 0 && ` (${f.not_rolled} days not counted yet)`}
+      </p>
+      <dl className="stats">
+        <div className="stat">
+          <dt>Score before</dt>
+          <dd>{percent(f.score_before)}</dd>
+        </div>
+        <div className="stat">
+          <dt>Score after</dt>
+          <dd>{percent(f.score_after)}</dd>
+        </div>
+        <div className="stat">
+          <dt>Change</dt>
+          <dd>{signed(f.score_change)}</dd>
+        </div>
+        <div className="stat">
+          <dt>Concepts mastered</dt>
+          <dd>
+            {f.mastered_end} ({f.mastered_change >= 0 ? "+" : ""}
+            {f.mastered_change})
+          </dd>
+        </div>
+        <div className="stat">
+          <dt>Active days</dt>
+          <dd>
+            {f.active_days} of {f.days} ({percent(f.engagement_rate, 100)})
+          </dd>
+        </div>
+        <div className="stat">
+          <dt>Review retention</dt>
+          <dd>
+            {percent(f.measured_retention, 100)} recalled
+            {f.predicted_retention != null && `, ${percent(f.predicted_retention, 100)} predicted`}
+          </dd>
+        </div>
+        <div className="stat">
+          <dt>Quiz attempts</dt>
+          <dd>{f.attempts}</dd>
+        </div>
+        <div className="stat">
+          <dt>Sessions</dt>
+          <dd>{f.sessions}</dd>
+        </div>
+        <div className="stat">
+          <dt>Assignments on time</dt>
+          <dd>
+            {f.assignments_on_time} of {f.assignments_due}
+          </dd>
+        </div>
+      </dl>
+      {f.trend.length > 0 && (
+        <table>
+          <caption>Week by week</caption>
+          <thead>
+            <tr>
+              <th scope="col">Week of</th>
+              <th scope="col">Average score</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Reviews</th>
+              <th scope="col">Mastered</th>
+              <th scope="col">Active days</th>
+            </tr>
+          </thead>
+          <tbody>
+            {f.trend.map((week) => (
+              <tr key={week.week_start}>
+                <td>{week.week_start}</td>
+                <td>{percent(week.average_score)}</td>
+                <td>{week.attempts}</td>
+                <td>{week.reviews}</td>
+                <td>{week.mastered}</td>
+                <td>{week.active_days}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {f.concepts.length > 0 && (
+        <details>
+          <summary>Mastery by concept ({f.concepts.length})</summary>
+          <ul>
+            {f.concepts.map((concept) => (
+              <li key={concept.topic_id}>
+                {concept.topic} <span className="meta">({concept.course})</span>: {percent(concept.mastery, 100)}
+                {concept.mastered ? " — mastered" : ""}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
