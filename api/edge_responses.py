@@ -18,6 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.errors import CODES
 
+# Probes answer 503 with their own documented body (which check failed), read by operators and
+# orchestrators, not by the web app.
+PROBES = frozenset({"/healthz", "/readyz"})
+
 # An error body larger than this is passed through as it is (none of ours is near it).
 MAX_BUFFERED = 64 * 1024
 
@@ -56,7 +60,7 @@ class ErrorShapeMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in PROBES:
             await self.app(scope, receive, send)
             return
         start: Message | None = None

@@ -140,7 +140,8 @@ async def test_a_body_that_is_not_utf8_json_says_so(api, user_a):
 def test_the_openapi_document_states_the_error_shape_and_the_rules_it_enforces():
     document = openapi_document()
     course = document["paths"]["/v1/courses/{course_id}"]["get"]
-    assert set(course["responses"]) == {"200", "304", "401", "404", "422"}  # 304: a conditional GET (ETag)
+    # 304: a conditional GET (ETag); 403: a tutor or admin who knows of the course but may not read it.
+    assert set(course["responses"]) == {"200", "304", "401", "403", "404", "422"}
     assert course["security"] == [{"HTTPBearer": []}]
     for status in ("401", "404", "422"):
         assert course["responses"][status]["content"]["application/json"]["schema"] == {

@@ -117,7 +117,8 @@ async def test_an_exhausted_connection_pool_answers_503_with_retry_after(
 async def test_learners_waiting_for_tutor_answers_hold_no_connection(stack_with, llm_server, user_a, user_b):
     """Fifteen `?wait=true` questions waiting on a slow model, on a pool of 1 (+10 overflow):
     another learner's requests still answer at once."""
-    api = await stack_with(database_pool_size=1, database_pool_timeout_seconds=2)
+    # The model takes 4 s, within its timeout (the test stack's default of 3 s would fail every answer).
+    api = await stack_with(database_pool_size=1, database_pool_timeout_seconds=2, llm_timeout_seconds=10)
     source = await ingested(api, user_a, "recursion.md", NOTES)
     assert source["status"] == "ready"
     # Three chats of five: Temporal takes at most ten updates in flight per workflow.

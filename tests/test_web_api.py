@@ -153,7 +153,11 @@ async def test_a_course_lists_its_study_content_and_flashcards_export_to_anki_es
     cards = await wait_content(api, user_a, accepted["id"])
 
     detail = (await api.http.get(f"/v1/courses/{course['id']}", headers=api.auth(user_a))).json()
-    assert detail["study_content"] == [{"id": cards["id"], "type": "flashcards", "status": "completed"}]
+    # updated_at: when its status last changed (checked to be there, its value is the clock's).
+    assert [{k: v for k, v in c.items() if k != "updated_at"} for c in detail["study_content"]] == [
+        {"id": cards["id"], "type": "flashcards", "status": "completed"}
+    ]
+    assert detail["study_content"][0]["updated_at"] is not None
 
     export = await api.http.get(f"/v1/study-content/{cards['id']}/anki", headers=api.auth(user_a))
     assert export.status_code == 200, export.text
