@@ -40,8 +40,10 @@ async def finalize(
     scores: dict[str, float],
     outcome: GradeOutcome,
     rubric,
+    mastery_threshold: float,
 ) -> bool:
-    """Makes one grade final and moves mastery, once: False when it was not in `from_status`."""
+    """Makes one grade final and moves mastery, once: False when it was not in `from_status`.
+    `mastery_threshold` is the level analytics count as mastered (a crossing is recorded)."""
     final_total = round(total(rubric, scores), 4)
     done = (
         await session.execute(
@@ -57,7 +59,7 @@ async def finalize(
         )
     ).first()
     if done and done.topic_id:
-        await record_answer(session, done.learner_id, done.topic_id, final_total >= MASTERY_CREDIT)
+        await record_answer(session, done.learner_id, done.topic_id, final_total >= MASTERY_CREDIT, mastery_threshold)
     return done is not None
 
 
@@ -120,6 +122,7 @@ class GradingActivities:
                         scores=proposal["scores"],
                         outcome=outcome,
                         rubric=rubric_of(review.item),
+                        mastery_threshold=self._settings.analytics_mastery_threshold,
                     )
                 else:
                     await session.execute(
@@ -174,6 +177,7 @@ class GradingActivities:
                 scores=scores,
                 outcome=GradeOutcome.reviewed,
                 rubric=rubric_of(review.item),
+                mastery_threshold=self._settings.analytics_mastery_threshold,
             ):
                 await session.execute(
                     insert(GradingLabel)
@@ -218,6 +222,7 @@ class GradingActivities:
                     scores=(review.proposal or {}).get("scores", {}),
                     outcome=GradeOutcome.not_reviewed,
                     rubric=rubric_of(review.item),
+                    mastery_threshold=self._settings.analytics_mastery_threshold,
                 )
         return done
 
