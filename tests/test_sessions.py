@@ -357,7 +357,9 @@ async def test_a_worker_killed_mid_analysis_leaves_one_analysis_and_one_paid_rep
         if u.speaker == "Tariq" and len(u.text.split()) >= 8
     )
     subject = f"Cold War {uuid.uuid4().hex[:8]}"
-    settings = make_settings(database_url, llm_server, tmp_path, llm_heartbeat_timeout_seconds=1.5)
+    # The SDK sends heartbeats at most every 0.8 × the timeout: at 1.5 s the 0.3 s left over was
+    # lost on a loaded machine, and a live attempt was retried as if its worker had died.
+    settings = make_settings(database_url, llm_server, tmp_path, llm_heartbeat_timeout_seconds=5)
     address = temporal_env.client.service_client.config.target_host
     llm_server.on(in_flight, [Reply.auto(delay=6)])
     first = spawn_worker(settings, address)

@@ -56,6 +56,10 @@ def document_printable_text(schema: dict) -> None:
                 option["pattern"] = PRINTABLE_PATTERN
             if option.get("type") == "object" and "additionalProperties" in option:
                 option.setdefault("propertyNames", {"pattern": PRINTABLE_PATTERN})
+                # Values are checked like keys (refuse_unprintable walks both).
+                values = option["additionalProperties"]
+                if isinstance(values, dict) and values.get("type") == "string" and "pattern" not in values:
+                    values["pattern"] = PRINTABLE_PATTERN
 
 
 def refuse_unprintable(value: object) -> None:

@@ -21,8 +21,9 @@ class ConversationCreate(ApiInput):
 class QuestionCreate(ApiInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    # The pattern says what the stripping implies: a question of only spaces is no question.
-    question: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    # No pattern of its own: the printable-text pattern every ApiInput string gets already says
+    # that a question of only spaces is no question, and it names the refused control characters.
+    question: str = Field(min_length=1, max_length=2000)
     request_id: str | None = Field(
         default=None,
         min_length=1,

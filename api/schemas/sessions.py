@@ -107,6 +107,10 @@ class SessionCorrection(ApiInput):
     speaker_mapping: dict[str, Role] | None = Field(
         default=None, description="speaker name (as in the transcript) → tutor, learner or other"
     )
+    # Keys are utterance indexes: JSON object keys are strings, so the document says they are digits.
     utterances: dict[int, str] | None = Field(
-        default=None, description="utterance index → corrected text", max_length=2000
+        default=None,
+        description="utterance index → corrected text",
+        max_length=2000,
+        json_schema_extra={"propertyNames": {"pattern": "^[0-9]{1,9}$"}},
     )
