@@ -362,6 +362,8 @@ async def test_a_worker_killed_mid_analysis_leaves_one_analysis_and_one_paid_rep
     settings = make_settings(database_url, llm_server, tmp_path, llm_heartbeat_timeout_seconds=5)
     address = temporal_env.client.service_client.config.target_host
     llm_server.on(in_flight, [Reply.auto(delay=6)])
+    # Other tests analyse the same transcripts through the session's one scripted server.
+    earlier = llm_server.arrived(in_flight)
     first = spawn_worker(settings, address)
     second = None
     try:
@@ -385,7 +387,7 @@ async def test_a_worker_killed_mid_analysis_leaves_one_analysis_and_one_paid_rep
                     )
 
             async def state() -> tuple[int, int]:
-                return llm_server.arrived(in_flight), await paid()
+                return llm_server.arrived(in_flight) - earlier, await paid()
 
             # The window in flight has arrived, and every other window's reply is paid and recorded.
             await poll_until(state, lambda s: s[0] >= 1 and s[1] == 7, timeout=90, every=0.1)
@@ -405,7 +407,7 @@ async def test_a_worker_killed_mid_analysis_leaves_one_analysis_and_one_paid_rep
 
     assert done["status"] == "ready", done
     assert done["analysis"]["windows"] == 8 and done["analysis"]["engine"] == "llm"
-    assert llm_server.arrived(in_flight) == 2, "the killed attempt and exactly one retry"
+    assert llm_server.arrived(in_flight) - earlier == 2, "the killed attempt and exactly one retry"
     asked = [c for c in llm_server.calls(subject) if c.schema_name == "session_insights"]
     assert len(asked) == 8 + 1, "no window but the one in flight asked again"
     async with session_factory() as session:
