@@ -1,4 +1,5 @@
-"""Activities of UserProvisioningWorkflow: apply Clerk user events to the users table."""
+"""Activities of UserProvisioningWorkflow: apply Clerk user events to the users table, and its
+organisation and membership events to organisations and memberships."""
 
 from __future__ import annotations
 
@@ -24,9 +25,18 @@ from db.models import (
     User,
     WebhookEvent,
 )
+from services import clerk_organizations
 from studyflow import search_attributes
 from studyflow.contracts.activity_io import ClerkEventOutcome, UserRef, WebhookEventRef
-from studyflow.contracts.provider_events import CLERK_USER_EVENTS, ClerkUser, clerk_user_data, reason_of
+from studyflow.contracts.provider_events import (
+    CLERK_EVENTS,
+    ClerkDeletedOrganization,
+    ClerkMembership,
+    ClerkOrganization,
+    ClerkUser,
+    clerk_event_data,
+    reason_of,
+)
 
 
 class UserActivities:
@@ -40,15 +50,24 @@ class UserActivities:
             event = await session.get(WebhookEvent, ref.event_row_id)
             if event is None:
                 return ClerkEventOutcome(action="ignored")
-            if event.event_type not in CLERK_USER_EVENTS:
+            if event.event_type not in CLERK_EVENTS:
                 return ClerkEventOutcome(action="ignored")
             payload = event.payload if isinstance(event.payload, dict) else {}
             try:
                 # The API checked this before recording it; a row recorded before that check
                 # existed (or written by hand) may still not fit, and no retry would change it.
-                user = clerk_user_data(event.event_type, payload.get("data"))
+                data = clerk_event_data(event.event_type, payload.get("data"))
             except ValidationError as exc:
                 raise ProviderEventInvalidError(f"{event.event_type} {event.event_id}: {reason_of(exc)}") from None
+            if isinstance(data, ClerkMembership):
+                if event.event_type == "organizationMembership.deleted":
+                    return ClerkEventOutcome(action=await clerk_organizations.remove_membership(session, data))
+                return ClerkEventOutcome(action=await clerk_organizations.apply_membership(session, data))
+            if isinstance(data, ClerkOrganization):
+                return ClerkEventOutcome(action=await clerk_organizations.apply_organization(session, data))
+            if isinstance(data, ClerkDeletedOrganization):
+                return ClerkEventOutcome(action=await clerk_organizations.delete_organization(session, data.id))
+            user = data
             clerk_id = user.id
             if isinstance(user, ClerkUser):
                 email = user.primary_email

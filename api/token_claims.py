@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from studyflow.clerk_roles import role_from_clerk
 from studyflow.statuses import Role
 
 _SUBJECT = re.compile(r"^[A-Za-z0-9_.:@|-]{1,200}$")
 _ORG_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Clerk's organisation roles (`org:<key>`): custom role keys for tutors, the default admin and
-# member; anything else is a learner.
-_ROLES = {"org:admin": Role.admin, "admin": Role.admin, "org:tutor": Role.tutor, "tutor": Role.tutor}
 
 
 class ClaimError(ValueError):
@@ -78,4 +76,4 @@ def _org(payload: dict) -> OrgClaim | None:
         return None
     if not isinstance(org_id, str) or not _ORG_ID.match(org_id) or not isinstance(role, str | None):
         raise ClaimError("token organisation claim is malformed")
-    return OrgClaim(external_id=org_id, role=_ROLES.get(role or "", Role.learner))
+    return OrgClaim(external_id=org_id, role=role_from_clerk(role))

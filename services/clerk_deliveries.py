@@ -1,7 +1,7 @@
-"""Receiving a verified Clerk delivery: a usable user event is recorded with the start of the
-`UserProvisioningWorkflow` that applies it, in one transaction (the outbox, like every other start),
-and started after the answer; a signed event whose data is unusable is recorded as ignored, with
-the reason, and never reaches a workflow."""
+"""Receiving a verified Clerk delivery: a usable user, organisation or membership event is recorded
+with the start of the `UserProvisioningWorkflow` that applies it, in one transaction (the outbox,
+like every other start), and started after the answer; a signed event whose data is unusable is
+recorded as ignored, with the reason, and never reaches a workflow."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from db.models import WorkflowStart
 from services.outbox import StartRequest, record_start
 from services.webhook_events import record_event
 from studyflow import workflow_ids, workflow_types
-from studyflow.contracts.provider_events import CLERK_USER_EVENTS, ClerkEvent, clerk_user_data, reason_of
+from studyflow.contracts.provider_events import CLERK_EVENTS, ClerkEvent, clerk_event_data, reason_of
 from studyflow.contracts.workflow_inputs import UserProvisioningInput
 from studyflow.settings import Settings
 from studyflow.statuses import SubjectKind
@@ -37,10 +37,10 @@ async def receive_clerk_event(
 ) -> ClerkReceipt:
     """Commits. A delivery seen before (Svix redelivers, or someone replays it) is a duplicate and
     changes nothing; the caller answers it with a 2xx, as Stripe's duplicates are."""
-    if event.type not in CLERK_USER_EVENTS:
-        return ClerkReceipt("ignored", reason=f"{event.type} is not a user event")
+    if event.type not in CLERK_EVENTS:
+        return ClerkReceipt("ignored", reason=f"{event.type} is not a user, organisation or membership event")
     try:
-        clerk_user_data(event.type, event.data)
+        clerk_event_data(event.type, event.data)
     except ValidationError as exc:
         reason = reason_of(exc)
         log.warning("clerk %s %s ignored: %s", event.type, delivery_id, reason)

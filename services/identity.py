@@ -4,7 +4,8 @@ late webhook would), and their membership in the organisation the session names.
 A membership is read from its row on every request, so removing a member or changing a role takes
 effect at once, whatever the token still says. A session naming an organisation the database has
 not seen provisions the organisation and the membership from the token's claims (Clerk's webhooks
-may arrive later); a removed membership stays removed (its tombstone) until Clerk says otherwise."""
+may arrive later); a removed membership stays removed (its tombstone) until Clerk says otherwise,
+and an organisation deleted in Clerk stays deleted (services/clerk_organizations.py)."""
 
 from __future__ import annotations
 
@@ -56,17 +57,19 @@ async def _membership(
 ) -> tuple[uuid.UUID | None, Role | None]:
     found = (
         await session.execute(
-            select(Organization.id, Membership.role, Membership.removed_at)
+            select(Organization.id, Organization.deleted_at, Membership.role, Membership.removed_at)
             .select_from(Organization)
             .outerjoin(Membership, (Membership.organization_id == Organization.id) & (Membership.user_id == user_id))
             .where(Organization.clerk_org_id == external_id)
         )
     ).first()
+    if found is not None and found.deleted_at is not None:
+        return None, None  # deleted in Clerk: a token still naming it studies in the personal space
     if found is not None and found.role is not None:
         return (None, None) if found.removed_at is not None else (found.id, Role(found.role))
     if found is None:
         await session.execute(
-            insert(Organization).values(name=external_id, clerk_org_id=external_id).on_conflict_do_nothing()
+            insert(Organization).values(name=external_id[:200], clerk_org_id=external_id).on_conflict_do_nothing()
         )
     organization_id = await session.scalar(select(Organization.id).where(Organization.clerk_org_id == external_id))
     await session.execute(

@@ -66,7 +66,7 @@ async def change_role(
     if membership.role == Role.admin and role != Role.admin:
         await _keep_an_admin(session, organization_id, user_id)
     if membership.role == Role.tutor and role != Role.tutor:
-        await _revoke_links_of(session, organization_id, tutor_id=user_id)
+        await revoke_tutor_links(session, organization_id, tutor_id=user_id)
     membership.role = role
     await session.commit()
 
@@ -77,8 +77,8 @@ async def remove_member(session: AsyncSession, actor: Actor, organization_id: uu
     if membership.role == Role.admin:
         await _keep_an_admin(session, organization_id, user_id)
     membership.removed_at = func.now()
-    await _revoke_links_of(session, organization_id, tutor_id=user_id)
-    await _revoke_links_of(session, organization_id, learner_id=user_id)
+    await revoke_tutor_links(session, organization_id, tutor_id=user_id)
+    await revoke_tutor_links(session, organization_id, learner_id=user_id)
     await session.commit()
 
 
@@ -110,7 +110,7 @@ async def _keep_an_admin(session: AsyncSession, organization_id: uuid.UUID, leav
         raise ServiceError(409, "an organisation needs an admin: make someone else admin first")
 
 
-async def _revoke_links_of(
+async def revoke_tutor_links(
     session: AsyncSession,
     organization_id: uuid.UUID,
     *,

@@ -26,12 +26,12 @@ from pydantic import ValidationError
 from temporalio.client import WorkflowExecutionStatus
 
 from studyflow.contracts.provider_events import (
-    CLERK_USER_EVENTS,
+    CLERK_EVENTS,
     STRIPE_OBJECTS,
     ClerkEvent,
     MalformedPayload,
     StripeEvent,
-    clerk_user_data,
+    clerk_event_data,
     parse_json_strictly,
 )
 from tests.support.api_process import spawn_api
@@ -150,8 +150,27 @@ def clerk_events() -> st.SearchStrategy:
         {"id": st.from_regex(r"\Auser_[A-Za-z0-9]{4,20}\Z")},
         optional={"email_addresses": st.lists(address, max_size=3), "primary_email_address_id": st.just("idn_1")},
     )
+    organization = st.fixed_dictionaries(
+        {"id": st.from_regex(r"\Aorg_[A-Za-z0-9]{4,20}\Z"), "name": st.text(min_size=1, max_size=40)},
+        optional={"updated_at": st.integers(min_value=0, max_value=2**53)},
+    )
+    membership = st.fixed_dictionaries(
+        {
+            "id": st.from_regex(r"\Aorgmem_[A-Za-z0-9]{4,20}\Z"),
+            "organization": organization,
+            "public_user_data": st.fixed_dictionaries(
+                {"user_id": st.from_regex(r"\Auser_[A-Za-z0-9]{4,20}\Z")},
+                optional={"identifier": email, "first_name": st.text(max_size=20)},
+            ),
+            "role": st.sampled_from(["org:admin", "org:member", "org:tutor", "org:x"]),
+        },
+        optional={"updated_at": st.integers(min_value=0, max_value=2**53)},
+    )
     event = st.fixed_dictionaries(
-        {"type": st.sampled_from([*CLERK_USER_EVENTS, "session.created"]), "data": data},
+        {
+            "type": st.sampled_from([*CLERK_EVENTS, "session.created"]),
+            "data": st.one_of(data, organization, membership),
+        },
         optional={"object": st.just("event")},
     )
     return _mutated(event, CLERK_PATHS)
@@ -187,7 +206,7 @@ def _well_formed_stripe(text: str) -> bool:
 def _well_formed_clerk(text: str) -> bool:
     try:
         event = ClerkEvent.model_validate(parse_json_strictly(text))
-        clerk_user_data(event.type, event.data)
+        clerk_event_data(event.type, event.data)
         return True
     except (MalformedPayload, ValidationError, KeyError):
         return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, created_at, updated_at, uuid_pk
@@ -20,6 +20,10 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Clerk Organizations: the organisation's id there (provisioned by its webhooks).
     clerk_org_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Deleted in Clerk: kept as a tombstone so a session token still naming it cannot bring it back.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The newest Clerk `updated_at` (ms) applied: an older delivery arriving late changes nothing.
+    clerk_updated_at: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -41,6 +45,7 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(16))
     clerk_membership_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    clerk_updated_at: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

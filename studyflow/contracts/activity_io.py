@@ -113,7 +113,9 @@ class WebhookEventRef(BaseModel):
 
 
 class ClerkEventOutcome(BaseModel):
-    action: str  # upserted | deleted | ignored
+    # upserted | deleted | ignored (users); organization_upserted | organization_deleted |
+    # member_upserted | member_removed | stale (organisations and memberships)
+    action: str
     user_id: uuid.UUID | None = None
 
 

@@ -95,7 +95,8 @@ def reason_of(error: ValidationError) -> str:
 # --- shared field shapes ------------------------------------------------------------------------
 # Provider ids (evt_…, cus_…, sub_…, user_…, idn_…, msg_…): short and plain, as their columns are.
 ProviderId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-EventType = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9_.]+$")]
+# Clerk's types are camelCase past the dot's left side (`organizationMembership.created`).
+EventType = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.]+$")]
 ShortText = Annotated[str, StringConstraints(max_length=500)]
 # Seconds since the epoch, up to the year 36812: a datetime can always hold it.
 Timestamp = Annotated[int, Field(ge=0, le=2**40)]
@@ -210,16 +211,68 @@ class ClerkDeletedUser(_Strict):
     id: ProviderId
 
 
+class ClerkOrganization(_Strict):
+    """`data` of organization.created and organization.updated, and a membership's organisation.
+    `updated_at` (milliseconds) orders deliveries that Svix may bring out of order."""
+
+    id: ProviderId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    updated_at: Annotated[int, Field(ge=0, le=MAX_INT)] | None = None
+
+
+class ClerkDeletedOrganization(_Strict):
+    """`data` of organization.deleted: the id (and `deleted: true`)."""
+
+    id: ProviderId
+
+
+class ClerkPublicUserData(_Strict):
+    user_id: ProviderId
+    identifier: Annotated[str, StringConstraints(max_length=320)] | None = None
+    first_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    last_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+    @property
+    def display_name(self) -> str | None:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name[:200] or None
+
+
+class ClerkMembership(_Strict):
+    """`data` of organizationMembership.created, .updated and .deleted: one person in one
+    organisation with a role key (`org:admin`, `org:member`, a custom `org:tutor`)."""
+
+    id: ProviderId
+    organization: ClerkOrganization
+    public_user_data: ClerkPublicUserData
+    role: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    updated_at: Annotated[int, Field(ge=0, le=MAX_INT)] | None = None
+
+
 class ClerkEvent(_Strict):
-    """The envelope. `data` is checked by the event's type (`clerk_user_data`)."""
+    """The envelope. `data` is checked by the event's type (`clerk_event_data`)."""
 
     type: EventType
     data: Any = None
 
 
-CLERK_USER_EVENTS = {"user.created": ClerkUser, "user.updated": ClerkUser, "user.deleted": ClerkDeletedUser}
+ClerkData = ClerkUser | ClerkDeletedUser | ClerkOrganization | ClerkDeletedOrganization | ClerkMembership
+CLERK_USER_EVENTS: dict[str, type[ClerkData]] = {
+    "user.created": ClerkUser,
+    "user.updated": ClerkUser,
+    "user.deleted": ClerkDeletedUser,
+}
+CLERK_ORGANIZATION_EVENTS: dict[str, type[ClerkData]] = {
+    "organization.created": ClerkOrganization,
+    "organization.updated": ClerkOrganization,
+    "organization.deleted": ClerkDeletedOrganization,
+    "organizationMembership.created": ClerkMembership,
+    "organizationMembership.updated": ClerkMembership,
+    "organizationMembership.deleted": ClerkMembership,
+}
+CLERK_EVENTS = {**CLERK_USER_EVENTS, **CLERK_ORGANIZATION_EVENTS}
 
 
-def clerk_user_data(event_type: str, data: Any) -> ClerkUser | ClerkDeletedUser:
+def clerk_event_data(event_type: str, data: Any) -> ClerkData:
     """Raises ValidationError (or KeyError for a type we do not handle)."""
-    return CLERK_USER_EVENTS[event_type].model_validate(data)
+    return CLERK_EVENTS[event_type].model_validate(data)

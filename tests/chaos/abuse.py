@@ -60,7 +60,7 @@ API_PROCESSES = 2
 FACTOR = 5.0
 READ_FLOOR_MS = 300.0
 ANSWER_FLOOR_MS = 2000.0
-ABUSER_LOOPS = 2  # concurrent loops per path
+ABUSER_LOOPS = int(os.environ.get("ABUSE_LOOPS", "2"))  # concurrent loops per path
 UPLOAD_BYTES = 3 * 1024 * 1024
 STREAMS_TRIED = 30
 PRICE = {"input_per_million_usd": 20, "output_per_million_usd": 60}
@@ -91,6 +91,7 @@ class Timed:
     label: str
     status: int | None
     ms: float
+    error: str = ""  # the transport error's type when there was no answer
 
 
 @dataclass
@@ -101,8 +102,9 @@ class Log:
         started = time.perf_counter()
         try:
             response = await http.request(method, url, **kwargs)
-        except httpx.HTTPError:
-            self.entries.append(Timed(time.monotonic(), label, None, (time.perf_counter() - started) * 1000))
+        except httpx.HTTPError as error:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.entries.append(Timed(time.monotonic(), label, None, elapsed, type(error).__name__))
             return None
         self.entries.append(
             Timed(time.monotonic(), label, response.status_code, (time.perf_counter() - started) * 1000)
@@ -413,7 +415,13 @@ def main_checks(stack: Stack, bystanders: list[Bystander], abuser: Abuser, abuse
     print(f"abuser over {seconds:.0f} s: sent {dict(sent)}")
     print(f"  answered 2xx {dict(answered)}; refused 429 {dict(refused)}")
     if server_errors:
-        problems.append(f"the abuser got {len(server_errors)} answers that were 5xx or none")
+        kinds = collections.Counter((e.label, e.status or e.error) for e in server_errors)
+        slowest = max(e.ms for e in server_errors)
+        problems.append(
+            f"the abuser got {len(server_errors)} answers that were 5xx or none: "
+            f"{', '.join(f'{label} → {status} ×{n}' for (label, status), n in kinds.items())} "
+            f"(slowest {slowest:.0f} ms)"
+        )
     defaults = Settings(_env_file=None)  # the limits the API runs with: nothing raised them
     # The run's length plus the preparation's minute: buckets refill from their last use.
     limits = limits_of(defaults, seconds + 60)
