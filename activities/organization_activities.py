@@ -20,6 +20,7 @@ from studyflow.content_rules.output_checks import answer_problems, plain_reason
 from studyflow.contracts.llm_drafts import LearnerContextDraft
 from studyflow.contracts.workflow_inputs import AssignmentFanOutInput, LearnerContextInput
 from studyflow.engines import EXTRACTIVE
+from studyflow.local_day import today_in
 from studyflow.settings import Settings
 
 log = logging.getLogger("studyflow.organizations")
@@ -53,7 +54,8 @@ class OrganizationActivities:
             if context is None or context.generated_version >= context.version:
                 return False
             version = context.version
-            facts = await facts_of(session, data.organization_id, data.learner_id)
+            tz = self._settings.day_timezone
+            facts = await facts_of(session, data.organization_id, data.learner_id, today=today_in(tz), tz=tz)
         summary, model = await self._summary(data, facts, version)
         async with self._sessions.begin() as session:
             written = await session.scalar(

@@ -65,17 +65,8 @@ async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: da
     """Extend, keep or restart the learner's streak for activity on `day` (at `at`, default now),
     and keep the day for analytics: its first and last moment tell whether a learner came back
     after a nudge."""
-    moment = at if at is not None else func.now()
-    day_row = insert(LearnerActiveDay).values(user_id=user_id, day=day, first_at=moment, last_at=moment)
-    await session.execute(
-        day_row.on_conflict_do_update(
-            index_elements=["user_id", "day"],
-            set_={
-                "first_at": func.least(LearnerActiveDay.first_at, day_row.excluded.first_at),
-                "last_at": func.greatest(LearnerActiveDay.last_at, day_row.excluded.last_at),
-            },
-        )
-    )
+    # The learner's row first, the day's row second, as every other writer locks the learner
+    # (an attempt's counters, study time): the other order deadlocked against a concurrent attempt.
     new_streak = case(
         (User.last_active_date == day, User.streak_current),
         (User.last_active_date == day - timedelta(days=1), User.streak_current + 1),
@@ -89,6 +80,17 @@ async def record_activity_day(session: AsyncSession, user_id: uuid.UUID, day: da
             streak_current=new_streak,
             streak_longest=func.greatest(User.streak_longest, new_streak),
             last_active_date=func.greatest(func.coalesce(User.last_active_date, day), day),
+        )
+    )
+    moment = at if at is not None else func.now()
+    day_row = insert(LearnerActiveDay).values(user_id=user_id, day=day, first_at=moment, last_at=moment)
+    await session.execute(
+        day_row.on_conflict_do_update(
+            index_elements=["user_id", "day"],
+            set_={
+                "first_at": func.least(LearnerActiveDay.first_at, day_row.excluded.first_at),
+                "last_at": func.greatest(LearnerActiveDay.last_at, day_row.excluded.last_at),
+            },
         )
     )
 

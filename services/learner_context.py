@@ -1,6 +1,6 @@
 """What a tutor reads before a session with a learner. The facts are read from the learner's data
 whenever asked (profile and preferences, recent sessions, current challenges, recommended focus,
-strengths, practice history, open assignments); the prose summary is written by the LLM in
+strengths, practice history, open assignments, goals with their progress); the prose summary is written by the LLM in
 LearnerContextWorkflow — never in a request — and kept, marked stale when new evidence arrives
 (an attempt, a hand-off, a session) so the workflow writes it again."""
 
@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.goal_measures import goal_rows, measures_of
 from db.models import LearnerContext, TutorLink, WorkflowStart
 from services.outbox import StartRequest, record_start
 from studyflow import search_attributes, start_inputs, workflow_ids, workflow_types
 from studyflow.contracts.workflow_inputs import LearnerContextInput
+from studyflow.goal_progress import GoalMeasures, describe, progress
 from studyflow.settings import Settings
-from studyflow.statuses import SubjectKind
+from studyflow.statuses import GoalStatus, SubjectKind
 
 STRENGTH = 0.7  # mastery at or above: a strength
 CHALLENGE = 0.5  # mastery below: a current challenge
@@ -44,7 +46,16 @@ _FACTS = text(
              WHERE tg.learner_id = u.id AND tg.status = 'open' AND asg.organization_id = :org) AS open_assignments,
            (SELECT coalesce(json_agg(json_build_object('course', coalesce(c.outline ->> 'title', c.topic),
                                                        'preferences', c.preferences) ORDER BY c.created_at DESC), '[]')
-              FROM (SELECT * FROM courses WHERE owner_id = u.id ORDER BY created_at DESC LIMIT 5) c) AS courses
+              FROM (SELECT * FROM courses WHERE owner_id = u.id ORDER BY created_at DESC LIMIT 5) c) AS courses,
+           (SELECT coalesce(json_agg(json_build_object('id', s.id, 'date', s.session_date, 'subject', s.subject,
+                                                       'duration_minutes', s.duration_minutes, 'status', s.status,
+                                                       'areas_for_improvement', coalesce(a.areas_for_improvement, '[]'),
+                                                       'action_items', coalesce(a.action_items, '[]'))
+                                     ORDER BY s.session_date DESC, s.created_at DESC), '[]')
+              FROM (SELECT * FROM tutoring_sessions WHERE learner_id = u.id AND organization_id = :org
+                     ORDER BY session_date DESC, created_at DESC LIMIT 5) s
+              LEFT JOIN session_analyses a ON a.session_id = s.id AND a.version = s.analysis_version
+                                          AND a.status = 'ready') AS sessions
       FROM users u WHERE u.id = :learner
     """
 )
@@ -64,6 +75,7 @@ class ContextFacts:
     practice: list[dict] = field(default_factory=list)
     open_assignments: list[dict] = field(default_factory=list)
     recent_sessions: list[dict] = field(default_factory=list)
+    goals: list[dict] = field(default_factory=list)
 
     def as_lines(self) -> str:
         """The facts as the prompt shows them (and the template summary reads them)."""
@@ -79,11 +91,21 @@ class ContextFacts:
             lines.append(f"Recent quiz scores (newest first): {scores}")
         if self.open_assignments:
             lines.append("Open assignments: " + "; ".join(a["title"] for a in self.open_assignments))
+        if self.goals:
+            lines.append(
+                "Goals: " + "; ".join(f"{g['goal']} ({g['percent']}%, {_STATE[g['state']]})" for g in self.goals)
+            )
+        if self.recent_sessions:
+            lines.append("Recent sessions: " + "; ".join(f"{s['date']} {s['subject']}" for s in self.recent_sessions))
         return "\n".join(lines)
 
 
-async def facts_of(session: AsyncSession, organization_id: uuid.UUID, learner_id: uuid.UUID) -> ContextFacts:
+async def facts_of(
+    session: AsyncSession, organization_id: uuid.UUID, learner_id: uuid.UUID, *, today: date, tz: str
+) -> ContextFacts:
+    """`today` in the learner's day time zone `tz` (DAY_TIMEZONE) judges the goals' pace."""
     row = (await session.execute(_FACTS, {"learner": learner_id, "org": organization_id})).mappings().one()
+    goals = [_goal_view(measures_of(g), today) for g in await goal_rows(session, learner_id, today, tz)]
     mastery = [dict(m, mastery=float(m["mastery"])) for m in row["mastery"]]
     challenges = [m for m in mastery if m["mastery"] < CHALLENGE]
     return ContextFacts(
@@ -98,7 +120,26 @@ async def facts_of(session: AsyncSession, organization_id: uuid.UUID, learner_id
         recommended_focus=[m["title"] for m in challenges[:3]],
         practice=row["attempts"],
         open_assignments=row["open_assignments"],
+        recent_sessions=row["sessions"],
+        goals=[g for g in goals if g["status"] == GoalStatus.active]
+        + [g for g in goals if g["status"] != GoalStatus.active],
     )
+
+
+_STATE = {"on_track": "on track", "behind": "behind", "met": "met"}
+
+
+def _goal_view(m: GoalMeasures, today: date) -> dict:
+    now = progress(m, today)
+    return {
+        "goal": describe(m),
+        "kind": m.kind,
+        "status": m.status,
+        "due_date": m.due_date.isoformat() if m.due_date else None,
+        "percent": now.percent,
+        "state": now.state,
+        "pace": now.pace,
+    }
 
 
 def template_summary(facts: ContextFacts) -> str:
@@ -112,6 +153,9 @@ def template_summary(facts: ContextFacts) -> str:
         parts.append(f"Last quiz score {float(facts.practice[0]['percentage']):.0f}%.")
     if facts.recommended_focus:
         parts.append("Focus next on " + ", ".join(facts.recommended_focus) + ".")
+    behind = [g["goal"] for g in facts.goals if g["status"] == GoalStatus.active and g["state"] == "behind"]
+    if behind:
+        parts.append("Behind on the goal to " + "; ".join(behind) + ".")
     return " ".join(parts)
 
 

@@ -5,16 +5,12 @@ automatic grade is finalised; the validator refuses malformed grades and late on
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from studyflow.contracts.grading_io import (
@@ -26,6 +22,7 @@ from studyflow.contracts.grading_io import (
     Routed,
 )
 from studyflow.contracts.workflow_inputs import GradingInput, LlmRetry
+from tests.support.time_skipping import time_skipping_environment
 from workflows.grading import GradingWorkflow
 
 ONE_TRY = LlmRetry(max_attempts=1, initial_seconds=0.1, max_seconds=0.1, heartbeat_seconds=5)
@@ -63,14 +60,8 @@ class Stand:
 
 @pytest.fixture(scope="module")
 async def skipping_env():
-    server = Path(sys.executable).parent / "temporal-test-server"
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(server)
-    )
-    try:
+    async with time_skipping_environment() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 async def _run(env, stand: Stand):

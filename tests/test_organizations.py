@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -222,6 +223,13 @@ async def test_the_tutor_reads_a_context_written_by_a_workflow(api):
     ).json()
     quiz = await wait_content_as(api, learner, quiz["id"])
     await api.http.post(f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=learner.headers(api))
+    due = (date.today() + timedelta(days=30)).isoformat()
+    goal = await api.http.post(
+        "/v1/goals",
+        json={"kind": "mastery", "course_id": course["id"], "target": 0.8, "due_date": due},
+        headers=learner.headers(api),
+    )
+    assert goal.status_code == 201, goal.text
 
     async def context():
         response = await api.http.get(f"/v1/tutor/learners/{learner.user_id}/context", headers=tutor.headers(api))
@@ -231,6 +239,11 @@ async def test_the_tutor_reads_a_context_written_by_a_workflow(api):
     first = await context()
     assert first["current_challenges"], "a failed quiz leaves topics to work on"
     assert first["practice_history"][0]["percentage"] == 0
+    (wanted,) = first["goals"]
+    assert wanted["status"] == "active" and wanted["kind"] == "mastery" and wanted["due_date"] == due
+    assert wanted["goal"].startswith("reach 80% mastery in") and 0 <= wanted["percent"] < 100, wanted
+    assert wanted["state"] in ("on_track", "behind") and wanted["pace"], wanted
+    assert first["recent_sessions"] == []
     written = await poll_until(context, lambda c: c["summary"] is not None and not c["stale"], timeout=60)
     assert written["summary_by"]
     peer = await api.http.get(f"/v1/tutor/learners/{learner.user_id}/context", headers=world["peer"].headers(api))

@@ -100,6 +100,14 @@ async def test_a_tutors_session_is_analysed_with_evidence_and_its_practice_reach
     assert given["targets"][0]["status"] == "completed" and given["targets"][0]["score_pct"] is not None
     tutor_inbox = (await api.http.get("/v1/notifications", headers=tutor.headers(api))).json()["items"]
     assert any(n["message"].startswith("Analysis ready: Algebra") for n in tutor_inbox)
+    # Before the next session the tutor's context lists this one with what to work on.
+    context = await api.http.get(f"/v1/tutor/learners/{learner.user_id}/context", headers=tutor.headers(api))
+    assert context.status_code == 200, context.text
+    (recent,) = context.json()["recent_sessions"]
+    assert recent["id"] == body["id"] and recent["date"] == "2026-12-01" and recent["status"] == "ready"
+    assert recent["subject"] == done["subject"]
+    assert recent["action_items"] == analysis["action_items"]
+    assert recent["areas_for_improvement"] == analysis["areas_for_improvement"]
 
     # One analysis, one paid reply per window.
     async with session_factory() as session:

@@ -99,6 +99,8 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
         await expect(await _stat(tutor, "Active days")).to_have_text(re.compile(r"^\d+ of \d+ \("))
         await expect(await _stat(tutor, "Concepts mastered")).to_have_text(re.compile(r"^\d+ \([+-]?\d+\)$"))
         await expect(tutor.get_by_text("No hand-off waiting.")).to_be_visible()
+        await expect(tutor.get_by_role("heading", name="Goals", level=3)).to_be_visible()
+        await expect(tutor.get_by_text("No goal set.")).to_be_visible()
         await tutor.get_by_role("link", name=f"Sessions with {learner_name}").click()
         await expect(tutor).to_have_url(re.compile(r"/sessions\?learner_id=[0-9a-f-]{36}$"))
         await tutor.get_by_label(re.compile("^Upload a session's transcript")).set_input_files(

@@ -5,17 +5,13 @@ server is Temporal's time-skipping test server, so retry backoff and timers cost
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowFailureError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from studyflow.contracts.activity_io import (
@@ -38,6 +34,7 @@ from studyflow.contracts.activity_io import (
 )
 from studyflow.contracts.llm_drafts import CourseOutlineDraft
 from studyflow.contracts.workflow_inputs import CourseGenerationInput, LlmRetry, StudyContentInput, TopicNotesInput
+from tests.support.time_skipping import time_skipping_environment
 from workflows.activity_failures import CANCELLED
 from workflows.course_generation import CourseGenerationWorkflow
 from workflows.study_content import StudyContentWorkflow
@@ -142,14 +139,8 @@ OUTLINE = CourseOutlineDraft.model_validate(
 
 @pytest.fixture(scope="module")
 async def skipping_env():
-    server = Path(sys.executable).parent / "temporal-test-server"
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(server)
-    )
-    try:
+    async with time_skipping_environment() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ async def learner_context_view(
     user: CurrentUserDep,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
 ) -> LearnerContextView:
     """Facts read now; the summary as last written by its workflow (never in this request). A
     stale or missing summary has its writer started after this answer."""
@@ -54,7 +55,8 @@ async def learner_context_view(
     org = user.organization_id
     if org is None:  # a learner reading their own in the personal space: no tutor, no context
         raise ApiError(403, "a learner's context is read by their tutors, within an organisation")
-    facts = await learner_context.facts_of(session, org, learner_id)
+    today = today_in(settings.day_timezone, clock())
+    facts = await learner_context.facts_of(session, org, learner_id, today=today, tz=settings.day_timezone)
     stored = await learner_context.stored(session, org, learner_id)
     if stored.stale:
         await learner_context.ensure_row(session, org, learner_id)
@@ -80,6 +82,7 @@ async def learner_context_view(
         strengths=facts.strengths,
         practice_history=facts.practice,
         open_assignments=facts.open_assignments,
+        goals=facts.goals,
     )
 
 

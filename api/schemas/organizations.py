@@ -217,6 +217,9 @@ class LearnerContextView(BaseModel):
     strengths: list[dict]
     practice_history: list[dict]
     open_assignments: list[dict]
+    goals: list[dict] = Field(
+        description="active goals first, then those met: the goal in words, status, due date, percent, state, pace"
+    )
 
 
 class HandoffSend(ApiInput):

@@ -158,7 +158,16 @@ class Stack:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        self.print_deadlocks()
         self.pg.cleanup()
+
+    def print_deadlocks(self) -> None:
+        """PostgreSQL's own account of any deadlock (which statements waited on which), before the
+        data directory goes: the API answers one with 503 and names nothing more."""
+        lines = self.pg.log.read_text(errors="replace").splitlines() if self.pg.log.exists() else []
+        for n, line in enumerate(lines):
+            if "deadlock detected" in line:
+                print("PostgreSQL:", *lines[n : n + 12], sep="\n  ")
 
 
 # --- learners -----------------------------------------------------------------------------------

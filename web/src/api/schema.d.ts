@@ -2542,6 +2542,13 @@ export interface components {
                 [key: string]: unknown;
             }[];
             /**
+             * Goals
+             * @description active goals first, then those met: the goal in words, status, due date, percent, state, pace
+             */
+            goals: {
+                [key: string]: unknown;
+            }[];
+            /**
              * Learner Id
              * Format: uuid
              */

@@ -57,6 +57,32 @@ function Facts({ title, facts }: { title: string; facts: Fact[] }) {
   );
 }
 
+const STATES: Record<string, string> = { on_track: "on track", behind: "behind", met: "met" };
+
+/** The learner's goals as they set them, with how far along they are and the pace it takes. */
+function Goals({ goals }: { goals: Fact[] }) {
+  return (
+    <section>
+      <h3>Goals</h3>
+      {goals.length === 0 ? (
+        <p className="empty">No goal set.</p>
+      ) : (
+        <ul>
+          {goals.map((g, i) => (
+            <li key={i}>
+              {String(g.goal)}: {String(g.percent)}%{" "}
+              <span className={`badge state-${g.status === "met" ? "met" : String(g.state)}`}>
+                {g.status === "met" ? "met" : STATES[String(g.state)] ?? String(g.state)}
+              </span>
+              {g.status !== "met" && g.pace ? <span className="meta"> {String(g.pace)}</span> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 /** One linked learner as their tutor sees them: where they stand, how they are improving, their
  * sessions and the hand-offs they sent. */
 export function LearnerPage() {
@@ -154,6 +180,7 @@ export function LearnerPage() {
         <div className="two-columns">
           <Facts title="Strengths" facts={c.strengths} />
           <Facts title="Current challenges" facts={c.current_challenges} />
+          <Goals goals={c.goals} />
           <Facts title="Open assignments" facts={c.open_assignments} />
           <Facts title="Recent sessions" facts={c.recent_sessions} />
           <Facts title="Practice" facts={c.practice_history} />
