@@ -16,6 +16,7 @@ import os
 import re
 import time
 import uuid
+from contextlib import AsyncExitStack
 
 import httpx
 import psycopg
@@ -36,7 +37,9 @@ from studyflow.contracts.provider_events import (
     parse_json_strictly,
 )
 from tests.support.api_process import spawn_api
+from tests.support.app import make_settings
 from tests.support.signing import CLERK_SECRET, STRIPE_SECRET
+from worker import build_activities, build_workers
 
 EXAMPLES = int(os.environ.get("STUDYFLOW_WEBHOOK_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
@@ -214,14 +217,23 @@ def _well_formed_clerk(text: str) -> bool:
 
 # --- the API under fuzz ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def hooked_api(settings, temporal_env, worker):
-    address = temporal_env.client.service_client.config.target_host
-    process, base_url = spawn_api(
-        settings, address, CLERK_WEBHOOK_SECRET=CLERK_SECRET, STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, LOG_LEVEL="ERROR"
-    )
-    yield base_url
-    process.terminate()
-    process.wait(10)
+async def hooked_api(database_url, llm_server, tmp_path_factory, temporal_env, session_factory):
+    """An API process and a worker on task queues of their own: the provisioning workflows the
+    fuzz starts cannot wait behind work other tests left on the session's queues."""
+    settings = make_settings(database_url, llm_server, tmp_path_factory.mktemp("hooked"))
+    async with AsyncExitStack() as stack:
+        activities = build_activities(settings, session_factory, temporal_env.client)
+        for worker in build_workers(temporal_env.client, settings, activities):
+            await stack.enter_async_context(worker)
+        address = temporal_env.client.service_client.config.target_host
+        process, base_url = spawn_api(
+            settings, address, CLERK_WEBHOOK_SECRET=CLERK_SECRET, STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, LOG_LEVEL="ERROR"
+        )
+        try:
+            yield base_url
+        finally:
+            process.terminate()
+            process.wait(10)
 
 
 def _sign_stripe(text: str) -> dict[str, str]:
