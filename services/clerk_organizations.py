@@ -9,6 +9,7 @@ wins over an update carrying the same time (its data is the membership as it las
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from sqlalchemy import func, or_, select, update
@@ -20,6 +21,8 @@ from services.organizations import revoke_tutor_links
 from studyflow.clerk_roles import role_from_clerk
 from studyflow.contracts.provider_events import ClerkMembership, ClerkOrganization
 from studyflow.statuses import Role
+
+log = logging.getLogger(__name__)
 
 
 async def apply_organization(session: AsyncSession, organization: ClerkOrganization) -> str:
@@ -154,6 +157,18 @@ async def _membership_target(
     )
     user = (await session.execute(select(User.id, User.deleted_at).where(User.clerk_id == person.user_id))).one()
     if organization.deleted_at is not None or user.deleted_at is not None:
+        return None
+    # Clerk never moves a membership id to another organisation or person; a delivery that does
+    # describes nothing we hold and is left out (retrying its unique-key clash would never end).
+    holder = (
+        await session.execute(
+            select(Membership.organization_id, Membership.user_id).where(
+                Membership.clerk_membership_id == membership.id
+            )
+        )
+    ).first()
+    if holder is not None and tuple(holder) != (organization.id, user.id):
+        log.warning("Clerk membership %s names another organisation or person than before: ignored", membership.id)
         return None
     return organization.id, user.id
 

@@ -21,13 +21,13 @@ from studyflow.settings import Settings
 from tests.support.app import ApiClient, make_settings, open_api_client
 from tests.support.s3_server import S3Server
 from tests.support.scripted_openai import ScriptedOpenAI
-from worker import build_activities, build_workers
+from tests.support.serving_workers import serving_workers
 
 # --- tiers: `make test` runs them all; `make test-fast` leaves out every marked one ---------------
 # Marked here, in one table, rather than test by test: a new slow or process-spawning test is one
 # line to add, and the fast tier's promise (no browser, no subprocess, under 90 s) is read here.
 TIERS = {
-    "browser": ("test_web_browser.py",),
+    "browser": ("test_web_browser.py", "test_web_workspace_browser.py"),
     "fuzz": ("test_api_fuzz.py", "test_webhook_fuzz.py"),
     "process": (
         "test_auth.py::test_processes_starting_at_once_agree_on_one_dev_key_pair",
@@ -44,6 +44,10 @@ TIERS = {
         "test_layers.py",
         "test_web_build.py",
         "test_demo.py",
+        "test_http_edge.py",
+        "test_analytics.py::test_the_backfill_command_rolls_a_range_through_the_worker_and_names_bad_ranges",
+        "test_sessions.py::test_a_worker_killed_mid_analysis_leaves_one_analysis_and_one_paid_reply_per_window",
+        "test_grading.py::test_a_worker_killed_while_the_answer_waits_changes_nothing",
     ),
     "slow": (
         "test_background_notes.py",
@@ -150,12 +154,7 @@ def settings(database_url, llm_server, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 async def worker(temporal_env, settings, session_factory):
     """One worker for the session, polling the session's task queues."""
-    workers = build_workers(
-        temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
-    )
-    async with AsyncExitStack() as stack:
-        for w in workers:
-            await stack.enter_async_context(w)
+    async with serving_workers(temporal_env.client, settings, session_factory) as workers:
         yield workers
 
 
@@ -182,9 +181,7 @@ async def stack_with(database_url, llm_server, tmp_path, temporal_env, session_f
 
         async def open_stack(**overrides) -> ApiClient:
             settings = make_settings(database_url, llm_server, tmp_path / uuid.uuid4().hex[:6], **overrides)
-            activities = build_activities(settings, session_factory, temporal_env.client)
-            for worker in build_workers(temporal_env.client, settings, activities):
-                await stack.enter_async_context(worker)
+            await stack.enter_async_context(serving_workers(temporal_env.client, settings, session_factory))
             return await open_api_client(stack, settings, temporal_env)
 
         yield open_stack
@@ -196,8 +193,5 @@ async def isolated(database_url, llm_server, tmp_path, temporal_env, session_fac
     semantic-cache scope: cache tests cannot see entries other tests stored."""
     settings = make_settings(database_url, llm_server, tmp_path, openai_model=f"model-{uuid.uuid4().hex[:8]}")
     async with AsyncExitStack() as stack:
-        for w in build_workers(
-            temporal_env.client, settings, build_activities(settings, session_factory, temporal_env.client)
-        ):
-            await stack.enter_async_context(w)
+        await stack.enter_async_context(serving_workers(temporal_env.client, settings, session_factory))
         yield await open_api_client(stack, settings, temporal_env)

@@ -4,10 +4,14 @@ set; rolling again and backfilling again change nothing; who may read which figu
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
+import sys
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from subprocess import PIPE, STDOUT
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +28,7 @@ from studyflow.local_day import today_in
 from tests.support.organization_world import organization
 from tests.support.polling import poll_until
 from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
+from tests.support.worker_process import service_env
 from workflows.analytics_rollup import AnalyticsRollupWorkflow
 
 
@@ -450,6 +455,62 @@ async def test_who_may_read_a_learners_improvement_and_an_organisations_overview
     assert bad.status_code == 422, bad.text
 
 
+async def test_a_group_filter_counts_only_the_groups_learners_and_groups_are_checked(api, settings, session_factory):
+    world, who, d = await hand_built(api, settings, session_factory)
+    admin, tutor = world["admin"].headers(api), world["tutor"].headers(api)
+    url = f"/v1/analytics/organizations/{who.org}/overview"
+
+    async def group_of(headers, name: str, member: uuid.UUID) -> str:
+        made = await api.http.post(f"/v1/organizations/{who.org}/groups", json={"name": name}, headers=headers)
+        assert made.status_code == 201, made.text
+        added = await api.http.post(
+            f"/v1/groups/{made.json()['id']}/members", json={"learner_id": str(member)}, headers=headers
+        )
+        assert added.status_code == 204, added.text
+        return made.json()["id"]
+
+    peers = await group_of(admin, "Peers", who.peer)
+    mine = await group_of(tutor, "Mine", who.learner)
+    # Members since before D0, and the days rolled again: a group counts from the day it got them.
+    async with session_factory.begin() as session:
+        await session.execute(
+            text("UPDATE group_members SET added_at = :at WHERE group_id = ANY(:g)"),
+            {"at": Events(session_factory, settings.day_timezone).at(d[0] - timedelta(days=2), 8), "g": [peers, mine]},
+        )
+    await roll(session_factory, settings.day_timezone, days_between(d[0] - timedelta(days=1), d[5]), [who.org])
+
+    # The peer alone, D0..D3: last active 23 days before D3 (in the MAU, churned), no session.
+    got = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3]), "group": peers}, headers=admin)
+    assert got.status_code == 200, got.text
+    v = got.json()
+    assert (v["segment"], v["segment_id"]) == ("group", peers)
+    assert (v["learners"], v["dau"], v["wau"], v["mau"]) == (1, 0, 0, 1)
+    assert (v["churned"], v["ever_active"], v["churn_rate"]) == (1, 1, 1.0)
+    assert (v["sessions"], v["dau_average"], v["nudges"]) == (0, 0.0, [])
+    full = await api.http.get(url, params={"from": str(d[0]), "to": str(d[5]), "group": peers}, headers=admin)
+    assert [day["dau"] for day in full.json()["series"]] == [0, 0, 0, 0, 0, 1]
+
+    # The tutor's own group: their learner's figures, as in the tutor's view of their learners.
+    own = await api.http.get(url, params={"from": str(d[0]), "to": str(d[3]), "group": mine}, headers=tutor)
+    assert own.status_code == 200, own.text
+    o = own.json()
+    assert (o["segment"], o["learners"], o["wau"], o["churned"], o["sessions"]) == ("group", 1, 1, 0, 1)
+    # Another's group, another organisation's group, a group that does not exist.
+    theirs = await api.http.get(url, params={"group": peers}, headers=tutor)
+    assert theirs.status_code == 403 and "'Peers'" in theirs.json()["error"]["message"], theirs.text
+    other = world["other_admin"].headers(api)
+    other_org = (await api.http.get("/v1/organizations", headers=other)).json()["active_organization_id"]
+    made = await api.http.post(f"/v1/organizations/{other_org}/groups", json={"name": "Elsewhere"}, headers=other)
+    assert made.status_code == 201, made.text
+    for group in (made.json()["id"], str(uuid.uuid4())):
+        missing = await api.http.get(url, params={"group": group}, headers=admin)
+        assert missing.status_code == 404 and group in missing.json()["error"]["message"], missing.text
+    # The CSV export takes the same filter.
+    csv = await api.http.get(f"{url}.csv", params={"from": str(d[0]), "to": str(d[3]), "group": peers}, headers=admin)
+    rows = dict(line.split(",", 1) for line in csv.text.strip().splitlines()[1:])
+    assert (rows["learners"], rows["churn_rate"], rows["segment"]) == ("1", "1.0", "group"), csv.text
+
+
 @pytest.fixture(autouse=True)
 def _tz_is_known(settings):
     assert settings.day_timezone
@@ -482,6 +543,36 @@ async def test_the_rollup_workflow_backfills_like_the_direct_backfill_and_its_hi
     await replayer().replay_workflow(history)
     if os.environ.get("STUDYFLOW_RECORD_HISTORIES"):
         (HISTORIES / f"AnalyticsRollupWorkflow__{RECORDING_LABEL}.json").write_text(history.to_json())
+
+
+async def test_the_backfill_command_rolls_a_range_through_the_worker_and_names_bad_ranges(
+    api, settings, session_factory, temporal_env
+):
+    world, who, d = await hand_built(api, settings, session_factory)
+    by_org = await org_rows(session_factory, who.org)
+    async with session_factory.begin() as session:
+        await session.execute(text("DELETE FROM analytics_org_days WHERE organization_id = :o"), {"o": who.org})
+        await session.execute(text("DELETE FROM analytics_rollups WHERE scope = :o"), {"o": who.org})
+    env = service_env(settings, temporal_env.client.service_client.config.target_host)
+    studyflow = str(Path(sys.executable).parent / "studyflow")
+
+    async def run(*args: str) -> tuple[int, str]:
+        # Not subprocess.run: the session's worker, which runs the rollup, shares this event loop.
+        process = await asyncio.create_subprocess_exec(
+            studyflow, "analytics-backfill", *args, env=env, stdout=PIPE, stderr=STDOUT
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 120)
+        return process.returncode, out.decode()
+
+    # Seven days, two scopes (the learners' and the organisation's): 14 units, the same rows.
+    code, out = await run("--from", str(d[0] - timedelta(days=1)), "--to", str(d[5]), "--org", str(who.org))
+    assert code == 0 and "analytics-backfill: 14 (day, scope) rolled in" in out, out
+    assert await org_rows(session_factory, who.org) == by_org
+
+    code, out = await run("--from", str(d[5]), "--to", str(d[0]))
+    assert code == 2 and f"--to {d[0]} is before --from {d[5]}" in out, out
+    code, out = await run("--from", "2026-02-30", "--to", str(d[0]))
+    assert code == 2 and "2026-02-30" in out, out
 
 
 async def test_the_nightly_schedule_rolls_yesterday_and_the_days_late_events_marked(

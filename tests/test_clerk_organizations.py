@@ -4,6 +4,7 @@ what the membership gave; deliveries that arrive out of order never undo newer o
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from contextlib import AsyncExitStack
@@ -79,8 +80,9 @@ async def _applied(temporal_env, deliveries: list[str]) -> list[str]:
 
 async def _result(handle) -> str | None:
     try:
-        return await handle.result()
-    except RPCError:  # not started yet (the start follows the answer)
+        # Bounded, so a workflow that never ends fails the poll instead of hanging the test.
+        return await asyncio.wait_for(handle.result(), timeout=2)
+    except (RPCError, TimeoutError):  # not started yet (the start follows the answer), or still running
         return None
 
 
@@ -252,3 +254,22 @@ async def test_an_unusable_membership_event_is_acknowledged_as_ignored_and_start
     assert answer.status_code == 200 and answer.json()["outcome"] == "ignored", answer.text
     async with session_factory() as session:
         assert await session.scalar(select(Organization).where(Organization.clerk_org_id == org["id"])) is None
+
+
+async def test_a_membership_id_naming_another_pair_is_ignored_and_its_workflow_ends(
+    hooks, session_factory, temporal_env
+):
+    """Found by the webhook fuzz: such a delivery clashed on the membership id's unique key and
+    its workflow retried forever."""
+    suffix = uuid.uuid4().hex[:8]
+    now = int(time.time() * 1000)
+    north, south = _org(f"org_north{suffix}", "North", now), _org(f"org_south{suffix}", "South", now)
+    first = _membership("created", north, f"user_ann{suffix}", "org:member", now)
+    reused_id = first["data"]["id"]
+    assert await _applied(temporal_env, [await _deliver(hooks, first)]) == ["member_upserted"]
+    for kind in ("created", "deleted"):
+        other = _membership(kind, south, f"user_bob{suffix}", "org:member", now + 1)
+        other["data"]["id"] = reused_id
+        assert await _applied(temporal_env, [await _deliver(hooks, other)]) == ["ignored"]
+    assert await _memberships(session_factory, north["id"]) == {f"user_ann{suffix}": ("learner", False)}
+    assert await _memberships(session_factory, south["id"]) == {}
