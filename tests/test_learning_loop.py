@@ -100,6 +100,18 @@ async def test_bad_answers_are_rejected_naming_the_problem(api, user_a):
         headers=api.auth(user_a),
     )
     assert out_of_range.status_code == 422
+    # Things that look like option 1 are not option 1 (they used to be coerced into it).
+    first = quiz["questions"][0]["id"]
+    for lookalike in (True, 1.0, "1"):
+        coerced = await api.http.post(
+            f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {first: lookalike}}, headers=api.auth(user_a)
+        )
+        assert coerced.status_code == 422, (lookalike, coerced.text)
+        error = coerced.json()["error"]
+        if isinstance(lookalike, str):  # text is a written answer, and this question takes an option
+            assert f"option index (question ids: {first})" in error["message"], coerced.text
+        else:  # named once, by the question (not by the union's members, `int` and `constrained-str`)
+            assert [f["field"] for f in error["fields"]] == [f"answers.{first}"], coerced.text
     unanswered = await api.http.post(
         f"/v1/quizzes/{quiz['id']}/attempts", json={"answers": {}}, headers=api.auth(user_a)
     )

@@ -124,6 +124,13 @@ async def test_bad_questions_are_refused_before_anything_runs(api, user_a):
         assert response.status_code == 422, (body, response.text)
     response = await api.http.post(url, json={"question": "   "}, headers=api.auth(user_a))
     assert response.status_code == 422
+    # A request id names one question: sent again it is the same request, with another it is refused.
+    asked = {"question": "What is a closure?", "request_id": "closure-1"}
+    first = await _ask(api, user_a, conversation["id"], **asked)
+    again = await _ask(api, user_a, conversation["id"], **asked)
+    assert first == again  # the same answer, not a second one
+    other = await api.http.post(url, json={**asked, "question": "What is a decorator?"}, headers=api.auth(user_a))
+    assert other.status_code == 409 and "closure-1" in other.json()["error"]["message"], other.text
 
 
 async def test_the_answer_streams_over_the_event_stream_and_is_persisted_once(
