@@ -48,7 +48,26 @@ def _field_path(loc: tuple, body: object = None) -> str:
     # in the path ("course_by_date.due_date"); the learner's form has just "due_date".
     if parts and isinstance(body, dict) and parts[0] == body.get("kind") and len(parts) > 1:
         parts = parts[1:]
+    if loc[:1] == ("body",):
+        parts = _places_in(parts, body)
     return ".".join(_clip(str(part), ECHO_PART) for part in parts) or "body"
+
+
+def _places_in(parts: list, body: object) -> list:
+    """The path without the tags pydantic adds for each member of a union (`answers.q1.int`,
+    `answers.q1.constrained-str`): a part under a plain value is such a tag, not a place."""
+    kept, value, walking = [], body, True
+    for part in parts:
+        if not walking:
+            kept.append(part)
+        elif isinstance(value, dict):
+            kept.append(part)
+            walking, value = part in value, value.get(part)
+        elif isinstance(value, list):
+            kept.append(part)
+            walking = isinstance(part, int) and 0 <= part < len(value)
+            value = value[part] if walking else None
+    return kept
 
 
 def _field_error(err: dict, body: object = None) -> dict[str, str]:
@@ -124,6 +143,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(_body("not_found", f"{thing} not found"), status_code=404)
         # A body of 10,000 bad values is named by its first few.
         fields = [_field_error(err, exc.body) for err in errors[:MAX_FIELDS]]
+        # A value no member of a union accepts is one problem in one place, said once.
+        fields = [f for n, f in enumerate(fields) if f["field"] not in {g["field"] for g in fields[:n]}]
         return JSONResponse(
             _body("validation_error", validation_messages.summary(fields), fields=fields), status_code=422
         )
