@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     401: "no valid bearer token (or webhook signature)",
     403: "the object exists for you to know of, but your role does not allow this (services/policy.py)",
     409: "the object is not in a state that allows this",
+    410: "the object existed but is no longer usable (e.g. an expired invitation)",
     404: "no such object for you (another learner's or organisation's answers this too)",
     413: "the body is over the size limit",
     422: "invalid input; `fields` names each problem",
@@ -47,6 +48,7 @@ CONFLICT = {409: {"description": _DESCRIPTIONS[409]}}
 UNSIGNED = {401: {"description": _DESCRIPTIONS[401]}}
 NOT_FOUND = {404: {"description": _DESCRIPTIONS[404]}}
 FORBIDDEN = {403: {"description": _DESCRIPTIONS[403]}}
+GONE = {410: {"description": _DESCRIPTIONS[410]}}
 
 
 def install_openapi_document(app: FastAPI) -> None:

@@ -18,6 +18,9 @@ from studyflow.sizes import human_size
 
 # Multipart framing and the small text fields around the file.
 _FRAMING_BYTES = 64 * 1024
+# An upload route's `max_body_size`: the app-wide limit is for JSON; `receive_upload` checks
+# the route's own limit (SOURCE_MAX_BYTES, SESSION_MAX_BYTES) while reading.
+UPLOAD_CEILING_BYTES = 1 << 40
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,16 @@ tutor's inbox, the context a tutor reads, and revocation taking effect at once."
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
-from db.models import Conversation, LlmCall, TutorHandoff
+from db.models import Conversation, Invitation, LlmCall, TutorHandoff
 from tests.support.courses import unique_topic
-from tests.support.organization_world import organization
+from tests.support.organization_world import Person, organization
 from tests.support.polling import poll_until
 from tests.support.replay import HISTORIES, RECORDING_LABEL, replayer
 
@@ -42,6 +43,58 @@ async def test_a_tutors_invitation_links_the_learner_who_accepts_and_shows_what_
     assert {row["id"] for row in everyone} == {world["learner"].user_id, world["peer"].user_id}
     refused = await api.http.get("/v1/tutor/learners", headers=world["learner"].headers(api))
     assert refused.status_code == 403
+
+
+async def test_an_invitation_is_used_once_however_many_race_and_expires(api, session_factory):
+    """Single use under a race (one acceptance wins, the others hear 409 and join nothing), 410
+    once expired, 404 for a token that was never issued — the paths the permission matrix skips."""
+    world = await organization(api)
+    admin = world["admin"]
+
+    async def issue() -> str:
+        issued = await api.http.post(
+            f"/v1/organizations/{world.org_id}/invitations", json={"role": "learner"}, headers=admin.headers(api)
+        )
+        assert issued.status_code == 201, issued.text
+        return issued.json()["token"]
+
+    async def member_ids() -> set[str]:
+        members = await api.http.get(f"/v1/organizations/{world.org_id}/members", headers=admin.headers(api))
+        return {m["clerk_id"] for m in members.json()["members"]}
+
+    before = await member_ids()
+    token = await issue()
+    racers = [Person(f"racer{n}_{uuid.uuid4().hex[:6]}") for n in range(4)]
+    answers = await asyncio.gather(
+        *(api.http.post(f"/v1/invitations/{token}/accept", headers=racer.headers(api)) for racer in racers)
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409], [a.text for a in answers]
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.json()["error"]["message"] == "this invitation was already used"
+    [winner] = [racer.clerk_id for racer, a in zip(racers, answers, strict=True) if a.status_code == 200]
+    assert await member_ids() == before | {winner}
+    used = await api.http.get(f"/v1/invitations/{token}", headers=racers[0].headers(api))
+    assert used.status_code == 409, used.text
+
+    expired = await issue()
+    async with session_factory() as session:
+        await session.execute(
+            update(Invitation)
+            .where(Invitation.token_hash == hashlib.sha256(expired.encode()).hexdigest())
+            .values(expires_at=func.now() - timedelta(minutes=1))
+        )
+        await session.commit()
+    late = Person(f"late_{uuid.uuid4().hex[:6]}")
+    for answer in (
+        await api.http.get(f"/v1/invitations/{expired}", headers=late.headers(api)),
+        await api.http.post(f"/v1/invitations/{expired}/accept", headers=late.headers(api)),
+    ):
+        assert answer.status_code == 410, answer.text
+        assert answer.json()["error"]["message"] == "this invitation has expired: ask for a new one"
+    assert late.clerk_id not in await member_ids()
+
+    never = await api.http.post(f"/v1/invitations/{uuid.uuid4().hex}/accept", headers=late.headers(api))
+    assert never.status_code == 404 and "check the link" in never.json()["error"]["message"], never.text
 
 
 async def test_a_learners_course_is_read_by_their_tutor_and_admin_and_hidden_from_everyone_else(api):

@@ -1,7 +1,7 @@
 """The tutor's and the admin's side of the web app in a real Chromium against the real stack: an
 admin links a learner of the demo centre to a tutor, the tutor finds them in My learners, reads
 their figures and uploads a session that is analysed; the admin reads the organisation's figures;
-the learner sees who their tutor is."""
+the learner sees who their tutor is. Every screen of the tutor's and admin's side is axe-clean."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import Membership, Organization
 from tests.support.app import make_settings
-from tests.support.browser import WEB_DIST, require_browser_prerequisites, web_stack
+from tests.support.browser import WEB_DIST, assert_accessible, require_browser_prerequisites, web_stack
 
 expect.set_options(timeout=30_000)
 
@@ -91,9 +91,12 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
         await admin.get_by_label("to tutor").select_option(label=tutor_name)
         await admin.get_by_role("button", name="Link", exact=True).click()
         await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
+        await assert_accessible(admin, "organisation")
 
         # The tutor: the learner in My learners, their page with figures, then a session for them.
         await _nav(tutor).get_by_role("link", name="My learners").click()
+        await expect(tutor.get_by_role("link", name=learner_name)).to_be_visible()
+        await assert_accessible(tutor, "my learners")
         await tutor.get_by_role("link", name=learner_name).click()
         await expect(tutor.get_by_role("heading", name=learner_name, level=1)).to_be_visible()
         await expect(await _stat(tutor, "Active days")).to_have_text(re.compile(r"^\d+ of \d+ \("))
@@ -101,6 +104,7 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
         await expect(tutor.get_by_text("No hand-off waiting.")).to_be_visible()
         await expect(tutor.get_by_role("heading", name="Goals", level=3)).to_be_visible()
         await expect(tutor.get_by_text("No goal set.")).to_be_visible()
+        await assert_accessible(tutor, "a learner's page")
         await tutor.get_by_role("link", name=f"Sessions with {learner_name}").click()
         await expect(tutor).to_have_url(re.compile(r"/sessions\?learner_id=[0-9a-f-]{36}$"))
         await tutor.get_by_label(re.compile("^Upload a session's transcript")).set_input_files(
@@ -115,6 +119,7 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
         await expect(tutor.locator(".evidence blockquote").first).to_contain_text("“")
         await expect(tutor.get_by_role("heading", name="Action items")).to_be_visible()
         await expect(tutor.get_by_label("Learner", exact=True)).to_have_value("learner")
+        await assert_accessible(tutor, "an analysed session")
         # A wrong guess of who spoke is corrected: analysed again as a second version.
         await tutor.get_by_label("Learner", exact=True).select_option("tutor")
         await tutor.get_by_label("Tutor", exact=True).select_option("learner")
@@ -149,6 +154,7 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
         await _nav(learner).get_by_role("link", name="My tutors").click()
         await expect(learner.get_by_role("heading", name=tutor_name)).to_be_visible()
         await expect(learner.get_by_text(re.compile("^Can see: "))).to_be_visible()
+        await assert_accessible(learner, "my tutors")
         await _nav(learner).get_by_role("link", name="Sessions").click()
         await expect(learner.get_by_role("link", name="Fractions")).to_be_visible()
 

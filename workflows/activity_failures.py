@@ -1,4 +1,6 @@
-"""Reading ActivityError causes inside workflows (pure functions, replay-safe)."""
+"""How workflows meet a failed activity: reading its cause (pure and replay-safe) and the two
+steps every generation workflow takes on failure — recording it on the row (an activity) and
+marking the row cancelled when the workflow itself is cancelled."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from api.deps import ClockDep, PrincipalDep, SettingsDep
 from api.learner_read import read_as_learner
 from api.schemas.dashboard import Dashboard
 from api.views.goals import goal_view
-from db.due_cards import DUE_CARDS_FROM
+from db.due_cards import due_cards_from
 from db.goal_measures import GOAL_MEASURES
 from db.read_pool import PolledRead
 from studyflow.local_day import today_in
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
 # sub-selects aggregated to JSON, so the cost does not grow with the number of rows shown.
 # The learner is looked up by the token's subject in this statement: the due-cards fragment
 # correlates with that row instead of taking their id as a parameter.
-_DUE_CARDS_OF_U = DUE_CARDS_FROM.replace(":user_id", "u.id")
+_DUE_CARDS_OF_U = due_cards_from("u.id")
 _DASHBOARD = PolledRead.of(
     "dashboard",
     f"""

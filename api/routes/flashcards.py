@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from api.deps import AdmissionDep, ClockDep, CurrentUserDep, SessionDep
 from api.schemas.flashcards import CardDetail, DueCard, DueCards, NextDue, ReviewCreate, ReviewResult
-from db.due_cards import DUE_CARDS_FROM
+from db.due_cards import due_cards_from
 from db.models import FlashcardReview, FlashcardState
 from db.user_counters import record_activity_day
 from services.goal_completion import complete_reached_goals
@@ -22,10 +22,10 @@ router = APIRouter(prefix="/v1/flashcards", tags=["flashcards"])
 _DUE = text(
     "SELECT sc.id AS content_id, co.id AS course_id, card.body ->> 'id' AS card_key, "
     "card.body ->> 'front' AS front, card.body ->> 'topic_id' AS topic_id, fs.due_at, fs.fsrs_card "
-    + DUE_CARDS_FROM
+    + due_cards_from()
     + " ORDER BY fs.due_at ASC NULLS LAST, sc.created_at, card.position LIMIT :limit"
 )
-_DUE_COUNT = text("SELECT count(*) " + DUE_CARDS_FROM)
+_DUE_COUNT = text("SELECT count(*) " + due_cards_from())
 
 
 @router.get("/due", response_model=DueCards)

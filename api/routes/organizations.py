@@ -4,11 +4,12 @@ links and groups. Who may do what is decided in services/policy.py."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
 from api.deps import CurrentUserDep, SessionDep
-from api.openapi_errors import CONFLICT, FORBIDDEN, NOT_FOUND
+from api.openapi_errors import CONFLICT, FORBIDDEN, GONE, NOT_FOUND
 from api.schemas.organizations import (
     GroupCreate,
     GroupList,
@@ -89,8 +90,6 @@ async def remove_member(
 async def invite(
     organization_id: uuid.UUID, body: InvitationCreate, request: Request, user: CurrentUserDep, session: SessionDep
 ) -> InvitationIssued:
-    from datetime import timedelta
-
     issued = await invitations.invite(
         session, user, organization_id, body.role, valid_for=timedelta(days=body.valid_days), note=body.note
     )
@@ -104,7 +103,7 @@ async def invite(
     )
 
 
-@router.get("/invitations/{token}", response_model=InvitationPreview, responses={**NOT_FOUND, **CONFLICT})
+@router.get("/invitations/{token}", response_model=InvitationPreview, responses={**NOT_FOUND, **CONFLICT, **GONE})
 async def preview_invitation(token: str, user: CurrentUserDep, session: SessionDep) -> InvitationPreview:
     found = await invitations.preview(session, token)
     return InvitationPreview(
@@ -115,7 +114,9 @@ async def preview_invitation(token: str, user: CurrentUserDep, session: SessionD
     )
 
 
-@router.post("/invitations/{token}/accept", response_model=InvitationAccepted, responses={**NOT_FOUND, **CONFLICT})
+@router.post(
+    "/invitations/{token}/accept", response_model=InvitationAccepted, responses={**NOT_FOUND, **CONFLICT, **GONE}
+)
 async def accept_invitation(token: str, user: CurrentUserDep, session: SessionDep) -> InvitationAccepted:
     organization_id, role = await invitations.accept(session, user, token)
     org = await session.get(organizations.Organization, organization_id)

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from api.deps import AdmissionDep, CurrentUserDep, ObjectStoreDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, FORBIDDEN, NOT_FOUND, RATE_LIMITED
-from api.routes.sources import UPLOAD_CEILING_BYTES
 from api.schemas.sessions import (
     AnalysisView,
     ConceptView,
@@ -30,7 +29,7 @@ from api.schemas.sessions import (
     SessionView,
     UtteranceView,
 )
-from api.upload import receive_upload
+from api.upload import UPLOAD_CEILING_BYTES, receive_upload
 from db.models import SessionAnalysis, TutoringSession, User
 from services import sessions
 from studyflow.object_store import file_content_hash

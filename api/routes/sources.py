@@ -17,7 +17,7 @@ from sqlalchemy import select
 from api.deps import AdmissionDep, CurrentUserDep, ObjectStoreDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.schemas.sources import SourceAccepted, SourceList, SourceUrlCreate, SourceView
-from api.upload import receive_upload
+from api.upload import UPLOAD_CEILING_BYTES, receive_upload
 from db.models import Source
 from db.source_usage import source_usage
 from services import sources
@@ -31,7 +31,6 @@ from studyflow.source_kinds import SUPPORTED, SourceKind, UnsupportedContent, di
 log = logging.getLogger("studyflow.api.sources")
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 _JSON_LIMIT = 16 * 1024
-UPLOAD_CEILING_BYTES = 1 << 40
 _UPLOAD_BODY = {
     "required": True,
     "content": {

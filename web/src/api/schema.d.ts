@@ -6903,6 +6903,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the object existed but is no longer usable (e.g. an expired invitation) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -6963,6 +6972,15 @@ export interface operations {
             };
             /** @description the object is not in a state that allows this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the object existed but is no longer usable (e.g. an expired invitation) */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
