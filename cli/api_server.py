@@ -10,9 +10,14 @@ from api.process_metrics import fresh_metrics_dir
 from studyflow.settings import Settings
 
 # Every way the API is served uses these (tests/support/api_process.py too): request heads bounded
-# where they arrive (api/http_limits.py), and no `server: uvicorn` advertised.
+# where they arrive (api/http_limits.py), and no `server: uvicorn` advertised. Idle connections are
+# kept 75 s, not uvicorn's 5 s: longer than the clients' and proxies' own idle timeouts (aiohttp 15 s,
+# load balancers 60 s), so the server is never the side closing a socket the other side is reusing.
+# At 5 s, a busy API process ran its keep-alive timer before reading a request already waiting on
+# the socket, and the assignment bench saw 20 of 200 opens end in "Server disconnected".
 HTTP_PROTOCOL = "api.http_limits:BoundedHttpToolsProtocol"
-UVICORN_OPTIONS = {"http": HTTP_PROTOCOL, "server_header": False}
+KEEP_ALIVE_SECONDS = 75
+UVICORN_OPTIONS = {"http": HTTP_PROTOCOL, "server_header": False, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, processes: int | None = None) -> None:

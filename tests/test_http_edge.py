@@ -5,10 +5,12 @@ every error answer has the JSON shape and the security headers, a 500 closes its
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import socket
 import threading
+import time
 from contextlib import AsyncExitStack
 
 import httpx
@@ -131,6 +133,26 @@ def test_too_many_headers_a_long_url_and_garbage_get_json_answers_without_a_serv
     for response in (many, long_url, ok):
         assert "server" not in response.headers
         assert all(name in response.headers for name in SECURITY_HEADERS)
+
+
+def test_an_idle_connection_outlives_uvicorns_five_seconds(api_process):
+    """Kept open past uvicorn's default 5 s keep-alive: a client or proxy reusing a connection it
+    still holds must not find it closed under its request (cli/api_server.py)."""
+    _, base_url = api_process
+    connection = http.client.HTTPConnection(base_url.removeprefix("http://"), timeout=10)
+    try:
+        statuses, sockets = [], []
+        for pause in (0, 6.5):
+            time.sleep(pause)
+            connection.request("GET", "/healthz")
+            sockets.append(connection.sock)
+            response = connection.getresponse()  # RemoteDisconnected if the server had closed it
+            response.read()
+            statuses.append(response.status)
+    finally:
+        connection.close()
+    assert statuses == [200, 200]
+    assert sockets[0] is sockets[1], "the second request went over a new connection"
 
 
 def test_an_oversized_body_by_its_content_length_gets_the_json_shape(api_process):

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from cli.api_server import HTTP_PROTOCOL
+from cli.api_server import HTTP_PROTOCOL, KEEP_ALIVE_SECONDS
 from tests.support.live_server import free_port
 from tests.support.worker_process import REPO, service_env
 
@@ -40,6 +40,8 @@ def spawn_api(
         "--http",
         HTTP_PROTOCOL,
         "--no-server-header",
+        "--timeout-keep-alive",
+        str(KEEP_ALIVE_SECONDS),
     ]
     if processes is not None:
         command = [
