@@ -39,6 +39,7 @@ from activities.session_activities import SessionActivities
 from activities.sources.ingestion_activities import SourceIngestionActivities
 from activities.study_content_activities import StudyContentActivities
 from activities.suggestion_activities import SuggestionActivities
+from activities.tutor_digest_activities import TutorDigestActivities
 from activities.user_activities import UserActivities
 from db.engine import create_engine, create_session_factory
 from studyflow.logs import configure_logging, quiet_expected_retries
@@ -61,6 +62,7 @@ from workflows.source_ingestion import SourceIngestionWorkflow
 from workflows.study_content import StudyContentWorkflow
 from workflows.subject_suggestions import SubjectSuggestionsWorkflow
 from workflows.topic_notes import TopicNotesWorkflow
+from workflows.tutor_digest import TutorDigestWorkflow
 from workflows.user_provisioning import UserProvisioningWorkflow
 
 log = logging.getLogger("studyflow.worker")
@@ -87,6 +89,7 @@ WORKFLOWS = [
     AnalyticsRollupWorkflow,
     SessionAnalysisWorkflow,
     GradingWorkflow,
+    TutorDigestWorkflow,
 ]
 
 
@@ -108,6 +111,7 @@ class ActivitySet:
     analytics: AnalyticsActivities
     sessions: SessionActivities
     grading: GradingActivities
+    digests: TutorDigestActivities
 
     def all(self) -> list:
         return [
@@ -164,6 +168,8 @@ class ActivitySet:
             self.grading.record_review,
             self.grading.finalize_unreviewed,
             self.grading.complete_attempt_grading,
+            self.digests.select_digest_tutors,
+            self.digests.send_tutor_digests,
         ]
 
     def cpu_heavy(self) -> list:
@@ -187,6 +193,7 @@ def build_activities(
     # learner's indexing call, and not while the bench measures the worker (py-spy showed it).
     embedder.preload()
     store = object_store_from(settings)
+    notifier = build_notifier(settings)
     return ActivitySet(
         course=CourseActivities(settings, session_factory, llm),
         notes=NotesActivities(settings, session_factory, llm, embedder, client),
@@ -194,7 +201,7 @@ def build_activities(
         study=StudyContentActivities(settings, session_factory, llm, ledger, embedder),
         remediation=RemediationActivities(settings, session_factory, llm, embedder),
         users=UserActivities(session_factory, client),
-        nudges=NudgeActivities(settings, session_factory, llm, build_notifier(settings)),
+        nudges=NudgeActivities(settings, session_factory, llm, notifier),
         background=BackgroundActivities(settings, session_factory, client),
         sources=SourceIngestionActivities(settings, session_factory, embedder, store),
         conversations=ConversationActivities(settings, session_factory, llm, embedder),
@@ -204,6 +211,7 @@ def build_activities(
         analytics=AnalyticsActivities(session_factory),
         sessions=SessionActivities(settings, session_factory, llm, embedder, store, client),
         grading=GradingActivities(settings, session_factory, llm, embedder),
+        digests=TutorDigestActivities(session_factory, notifier),
     )
 
 

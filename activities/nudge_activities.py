@@ -33,6 +33,14 @@ _CANDIDATES = text(
       SELECT u.id,
              CASE
                WHEN u.last_active_date = :yesterday AND u.streak_current > 0 THEN 'streak_at_risk'
+               -- An organisation's learner a week in with few tutoring sessions (SPEC §12): the
+               -- sessions with their tutor are what the centre's first week is about.
+               WHEN EXISTS (SELECT 1 FROM memberships m
+                             WHERE m.user_id = u.id AND m.role = 'learner' AND m.removed_at IS NULL
+                               AND (m.created_at AT TIME ZONE :tz)::date = :joined_on)
+                    AND (SELECT count(*) FROM tutoring_sessions s
+                          WHERE s.learner_id = u.id AND s.status <> 'failed'
+                            AND s.session_date <= :day) < :min_sessions THEN 'few_tutoring_sessions'
                WHEN u.last_active_date <= :inactive_since THEN 'inactive'
                WHEN (u.created_at AT TIME ZONE :tz)::date = :joined_on
                     AND u.quiz_attempts < :min_sessions

@@ -6,6 +6,8 @@ TEMPLATES = {
     "streak_at_risk": "Your {streak}-day streak ends at midnight. Ten minutes on {topic} keeps it alive!",
     "inactive": "It has been {idle} days. A 10-minute session on {topic} is a great way back in.",
     "new_learner": "Welcome to your first week! Try a 10-minute session on {topic} today.",
+    "few_tutoring_sessions": "Your first week with your tutor: early sessions make the biggest difference. "
+    "Book your next one, and try 10 minutes on {topic} today.",
     "goal_behind": "Your goal to {goal} has slipped a little: {pace}. A short session today catches up.",
 }
 

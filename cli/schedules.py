@@ -22,12 +22,13 @@ from temporalio.client import (
 )
 
 from studyflow import workflow_ids
-from studyflow.contracts.workflow_inputs import AnalyticsRollupInput, NudgeRunInput, ReconcileInput
+from studyflow.contracts.workflow_inputs import AnalyticsRollupInput, NudgeRunInput, ReconcileInput, TutorDigestInput
 from studyflow.settings import Settings
 from studyflow.temporal_client import connect
 from workflows.analytics_rollup import AnalyticsRollupWorkflow
 from workflows.engagement_nudges import EngagementNudgesWorkflow
 from workflows.reconciler import StuckRowReconcilerWorkflow
+from workflows.tutor_digest import TutorDigestWorkflow
 
 log = logging.getLogger("studyflow.schedules")
 
@@ -49,6 +50,39 @@ def nudge_schedule(settings: Settings) -> Schedule:
             calendars=[
                 ScheduleCalendarSpec(
                     hour=[ScheduleRange(settings.nudge_hour)], minute=[ScheduleRange(settings.nudge_minute)]
+                )
+            ],
+            time_zone_name=settings.nudge_timezone,
+        ),
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP,
+            catchup_window=timedelta(hours=settings.nudge_catchup_window_hours),
+        ),
+    )
+
+
+def tutor_digest_schedule(settings: Settings) -> Schedule:
+    """Weekly on TUTOR_DIGEST_WEEKDAY at the nudges' hour and zone (a tutor's morning)."""
+    # Our setting counts from Monday (Python's weekday()); Temporal's day_of_week from Sunday.
+    temporal_weekday = (settings.tutor_digest_weekday + 1) % 7
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            TutorDigestWorkflow.run,
+            TutorDigestInput(
+                timezone=settings.nudge_timezone,
+                batch_size=settings.nudge_batch_size,
+                batches_per_run=settings.nudge_batches_per_run,
+                inactive_days=settings.nudge_inactive_days,
+            ),
+            id=workflow_ids.tutor_digest(),
+            task_queue=settings.task_queue_background,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_week=[ScheduleRange(temporal_weekday)],
+                    hour=[ScheduleRange(settings.nudge_hour)],
+                    minute=[ScheduleRange(settings.nudge_minute)],
                 )
             ],
             time_zone_name=settings.nudge_timezone,
@@ -119,6 +153,7 @@ async def upsert_schedules(client: Client, settings: Settings) -> list[str]:
         settings.nudge_schedule_id: nudge_schedule(settings),
         settings.reconcile_schedule_id: reconcile_schedule(settings),
         settings.analytics_schedule_id: analytics_schedule(settings),
+        settings.tutor_digest_schedule_id: tutor_digest_schedule(settings),
     }
     for schedule_id, schedule in wanted.items():
         await _upsert(client, schedule_id, schedule)

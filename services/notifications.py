@@ -15,8 +15,9 @@ from db.models import Notification
 
 async def notify(
     session: AsyncSession, user_id: uuid.UUID, kind: str, message: str, *, key: str, link: str | None = None
-) -> None:
-    await session.execute(
+) -> bool:
+    """True when this call wrote it (what was announced before is not announced again)."""
+    written = await session.scalar(
         insert(Notification)
         .values(
             user_id=user_id,
@@ -27,4 +28,6 @@ async def notify(
             link=link,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=Notification.dedupe_key.is_not(None))
+        .returning(Notification.id)
     )
+    return written is not None

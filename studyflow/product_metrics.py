@@ -40,8 +40,8 @@ RETRIEVAL_SERVED = Counter(
 )
 NUDGES_SENT = Counter(
     "studyflow_nudges_sent_total",
-    "Nudges written and delivered, by reason (streak_at_risk, inactive, new_learner, "
-    "goal_behind) and how the message was made (llm, template)",
+    "Nudges written and delivered, by reason (streak_at_risk, few_tutoring_sessions, inactive, "
+    "new_learner, goal_behind) and how the message was made (llm, template)",
     ["reason", "source"],
 )
 
@@ -64,6 +64,6 @@ for _purpose in LLM_PURPOSES:
         LLM_COST.labels(_purpose, _provider)
 for _result in ("exact", "semantic", "near", "miss"):
     CACHE_LOOKUPS.labels(_result)
-for _reason in ("streak_at_risk", "inactive", "new_learner", "goal_behind"):
+for _reason in ("streak_at_risk", "inactive", "few_tutoring_sessions", "new_learner", "goal_behind"):
     for _source in ("llm", "template"):
         NUDGES_SENT.labels(_reason, _source)

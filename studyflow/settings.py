@@ -395,8 +395,18 @@ class Settings(BaseSettings):
     nudge_timezone: str = "UTC"
     nudge_catchup_window_hours: float = Field(default=6, gt=0, description="missed runs older than this are skipped")
     nudge_inactive_days: int = Field(default=3, ge=1)
-    nudge_new_learner_days: int = Field(default=7, ge=1)
-    nudge_new_learner_min_sessions: int = Field(default=3, ge=1)
+    nudge_new_learner_days: int = Field(
+        default=7,
+        ge=1,
+        description="a learner this many days in (an organisation's: since joining it) is nudged "
+        "when they have studied little",
+    )
+    nudge_new_learner_min_sessions: int = Field(
+        default=3,
+        ge=1,
+        description="fewer than this many quiz attempts (alone) or tutoring sessions (an "
+        "organisation's learner) by that day is little",
+    )
     nudge_batch_size: int = Field(default=50, ge=1, le=500)
     nudge_batches_per_run: int = Field(default=20, ge=1, description="then continue-as-new")
     email_enabled: bool = False

@@ -589,6 +589,7 @@ async def test_the_nightly_schedule_rolls_yesterday_and_the_days_late_events_mar
             "nudge_schedule_id": f"nudges-{tag}",
             "reconcile_schedule_id": f"reconcile-{tag}",
             "analytics_schedule_id": f"analytics-{tag}",
+            "tutor_digest_schedule_id": f"digest-{tag}",
         }
     )
     client = temporal_env.client
@@ -620,6 +621,7 @@ async def test_the_nightly_schedule_rolls_yesterday_and_the_days_late_events_mar
             configured.analytics_schedule_id,
             configured.nudge_schedule_id,
             configured.reconcile_schedule_id,
+            configured.tutor_digest_schedule_id,
         ):
             await client.get_schedule_handle(schedule_id).delete()
 

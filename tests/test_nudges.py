@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from temporalio.client import ScheduleOverlapPolicy
 
 from cli.schedules import upsert_schedules
-from db.models import Course, Notification, User
+from db.models import Course, Membership, Notification, Organization, TutoringSession, User
 from studyflow.contracts.workflow_inputs import NudgeRunInput
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
@@ -102,6 +102,7 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
             "nudge_schedule_id": f"nudges-{tag}",
             "reconcile_schedule_id": f"reconcile-{tag}",
             "analytics_schedule_id": f"analytics-{tag}",
+            "tutor_digest_schedule_id": f"digest-{tag}",
             "nudge_hour": 6,
         }
     )
@@ -115,6 +116,11 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
     spec = described.schedule.spec
     assert [r.start for r in spec.calendars[0].hour] == [21] and spec.time_zone_name == "UTC"
     assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
+    # The tutors' digest: weekly on TUTOR_DIGEST_WEEKDAY (0 = Monday; Temporal counts from Sunday).
+    digest = (await client.get_schedule_handle(configured.tutor_digest_schedule_id).describe()).schedule.spec
+    assert [r.start for r in digest.calendars[0].day_of_week] == [1] and [
+        r.start for r in digest.calendars[0].hour
+    ] == [21]
     try:
         today = datetime.now(UTC).date()
         ids = await _learners(session_factory, today)
@@ -126,6 +132,7 @@ async def test_applying_schedules_twice_leaves_one_schedule_and_a_trigger_nudges
         await handle.delete()
         await client.get_schedule_handle(configured.reconcile_schedule_id).delete()
         await client.get_schedule_handle(configured.analytics_schedule_id).delete()
+        await client.get_schedule_handle(configured.tutor_digest_schedule_id).delete()
 
 
 @pytest.fixture
@@ -191,3 +198,58 @@ async def test_a_slow_llm_does_not_kill_the_nudge_batch(temporal_env, settings, 
     [nudge] = (await _nudges(session_factory, [user_id]))[user_id]
     assert nudge.source == "llm"
     assert llm_server.arrived(f"Slow tides {tag}") == 1, "one attempt, no retry after a heartbeat timeout"
+
+
+async def test_an_organisations_learner_with_few_tutoring_sessions_is_nudged_on_day_seven(
+    temporal_env, settings, worker, session_factory, llm_server
+):
+    """SPEC §12: a learner who joined an organisation seven days ago with fewer than three tutoring
+    sessions gets the organisation's nudge, once; three sessions, another day, a removed membership
+    or a tutor's role do not."""
+    day = date(2017, 6, 19)  # before every other test's dates: only these people can match
+    joined = datetime.combine(day - timedelta(days=7), datetime.min.time(), UTC) + timedelta(hours=9)
+    tag = uuid.uuid4().hex[:8]
+    people = {  # name: (joined, role, tutoring sessions, removed)
+        "two_sessions": (joined, "learner", 2, False),
+        "three_sessions": (joined, "learner", 3, False),
+        "joined_a_day_later": (joined + timedelta(days=1), "learner", 0, False),
+        "removed": (joined, "learner", 0, True),
+        "a_tutor": (joined, "tutor", 0, False),
+    }
+    ids = {}
+    async with session_factory.begin() as session:
+        org = await session.scalar(insert(Organization).values(name=f"Centre {tag}").returning(Organization.id))
+        for name, (since, role, sessions, removed) in people.items():
+            ids[name] = await session.scalar(
+                insert(User).values(clerk_id=f"{name}-{tag}", display_name=name).returning(User.id)
+            )
+            await session.execute(
+                insert(Membership).values(
+                    organization_id=org,
+                    user_id=ids[name],
+                    role=role,
+                    created_at=since,
+                    removed_at=since + timedelta(days=1) if removed else None,
+                )
+            )
+            for n in range(sessions):
+                await session.execute(
+                    insert(TutoringSession).values(
+                        organization_id=org,
+                        learner_id=ids[name],
+                        subject=f"Algebra {n}",
+                        session_date=day - timedelta(days=6 - n),
+                        transcript_format="txt",
+                        status="ready",
+                    )
+                )
+    situation = "fewer than three sessions with their tutor"  # the prompt's words for this reason
+    llm_server.on(situation, [Reply.json({"message": f"Book a session {tag}"})])
+    asked_before = llm_server.arrived(situation)
+    created = await _run(temporal_env, settings, day)
+    nudges = await _nudges(session_factory, ids.values())
+    assert set(nudges) == {ids["two_sessions"]}, {name for name, uid in ids.items() if uid in nudges}
+    [nudge] = nudges[ids["two_sessions"]]
+    assert (nudge.reason, nudge.source, nudge.message) == ("few_tutoring_sessions", "llm", f"Book a session {tag}")
+    assert llm_server.arrived(situation) - asked_before == 1 and created == 1
+    assert await _run(temporal_env, settings, day) == 0, "one nudge a learner a day"

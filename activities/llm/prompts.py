@@ -435,6 +435,8 @@ NUDGE_REASONS = {
     "streak_at_risk": "studied yesterday but not yet today, and their {streak}-day streak ends tonight",
     "inactive": "has not studied for {idle} days",
     "new_learner": "joined a week ago and has studied only a little so far",
+    "few_tutoring_sessions": "joined their tutoring centre a week ago and has had fewer than three sessions "
+    "with their tutor so far",
     "goal_behind": "is behind on their goal to {goal}; what it takes now: {pace}",
 }
 

@@ -125,7 +125,8 @@ class UserRef(BaseModel):
 
 class NudgeCandidate(BaseModel):
     user_id: uuid.UUID
-    # streak_at_risk | inactive | new_learner | goal (has active goals: nudged only if one is behind)
+    # streak_at_risk | few_tutoring_sessions | inactive | new_learner | goal (has active goals:
+    # nudged only if one is behind)
     reason: str
 
 
@@ -201,3 +202,22 @@ class StuckRowsRepaired(BaseModel):
     relayed: int = 0  # recorded starts the API never made
     restarted: int = 0
     failed: int = 0
+
+
+class DigestPage(BaseModel):
+    day: date | None = None  # None: the day `now` falls on in `timezone`
+    now: datetime
+    timezone: str
+    after_tutor_id: uuid.UUID | None = None
+    limit: int
+
+
+class DigestSelection(BaseModel):
+    day: date
+    tutor_ids: list[uuid.UUID]
+
+
+class DigestBatch(BaseModel):
+    day: date  # the week digested is the seven days before it
+    tutor_ids: list[uuid.UUID]
+    inactive_days: int

@@ -188,6 +188,14 @@ class SessionAnalysisInput(BaseModel):
 
 
 class TutorDigestInput(BaseModel):
-    """Empty from the schedule; the run decides its week from its own start time."""
+    """Empty from the schedule (the run's week ends the day it starts); continue-as-new carries
+    the day and the paging cursor."""
 
+    timezone: str = "UTC"
     day: date | None = None
+    after_tutor_id: uuid.UUID | None = None
+    batch_size: int = Field(default=50, ge=1)
+    batches_per_run: int = Field(default=20, ge=1)
+    sent_so_far: int = 0
+    # A linked learner idle this many days is "at risk" in the digest (the nudges' idea of inactive).
+    inactive_days: int = Field(default=3, ge=1)
