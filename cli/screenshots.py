@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -36,10 +37,13 @@ async def take(base: str, out: Path, topic: str, name: str) -> None:
         await page.get_by_role("heading", name="Your studies").wait_for()
         await page.goto(f"{base}/courses/new")
         await page.get_by_label("What do you want to learn?").fill(topic)
+        asked = time.monotonic()
         await page.get_by_role("button", name="Create course").click()
         await page.wait_for_function(
             "() => document.querySelector('.meta .badge')?.textContent === 'Ready'", timeout=900_000, polling=500
         )
+        # The first-hour figure a newcomer feels (issue 36): from "Create course" to a ready course.
+        print(f"screenshots: course ready {time.monotonic() - asked:.1f}s after Create course", file=sys.stderr)
         course_url = page.url
         await page.locator(".topic-list a").first.click()  # opening it starts its notes
         await page.wait_for_function(
