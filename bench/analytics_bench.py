@@ -21,6 +21,7 @@ import random
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -197,7 +198,7 @@ def show(label: str, ms: list[float]) -> tuple[float, float]:
     return p50, p95
 
 
-async def main(learners: int, days: int, reps: int, raw_reps: int) -> None:
+async def main(learners: int, days: int, reps: int, raw_reps: int, explain: Path | None = None) -> None:
     settings = Settings()
     today = today_in(TZ, datetime.now(UTC))
     first, last = today - timedelta(days=days), today - timedelta(days=1)
@@ -263,6 +264,14 @@ async def main(learners: int, days: int, reps: int, raw_reps: int) -> None:
                     ]
                 return overview_of(org, ALL, org, period, found, settings)
 
+            if explain:
+                # Where the request path's time goes: the one live statement (today) it runs.
+                statement = org_days.day_statement(today=True, one_segment=True, sessions_present=True)
+                params = org_days.day_params(org, Day.of(today, TZ), 14) | {"segment": ALL, "segment_id": org}
+                async with sessions() as session:
+                    plan = await session.scalars(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
+                    explain.write_text("\n".join(plan) + "\n")
+                print(f"  today's live statement, EXPLAIN ANALYZE: {explain}")
             a, b = await from_rollups(), await raw_scan()
             same = {k: v for k, v in a.__dict__.items() if k != "not_rolled"} == {
                 k: v for k, v in b.__dict__.items() if k != "not_rolled"
@@ -312,5 +321,6 @@ if __name__ == "__main__":
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--reps", type=int, default=50)
     parser.add_argument("--raw-reps", type=int, default=5)
+    parser.add_argument("--explain", type=Path, help="write EXPLAIN ANALYZE of today's live statement here")
     args = parser.parse_args()
-    asyncio.run(main(args.learners, args.days, args.reps, args.raw_reps))
+    asyncio.run(main(args.learners, args.days, args.reps, args.raw_reps, args.explain))

@@ -12,7 +12,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from db.models import LlmCall, MasteryEvidence, SessionAnalysis, SessionWindowInsight, TopicMastery
+from db.models import (
+    LlmCall,
+    MasteryEvidence,
+    SessionAnalysis,
+    SessionWindowInsight,
+    Source,
+    TopicMastery,
+    TutoringSession,
+)
 from studyflow import workflow_ids
 from tests.support.organization_world import organization
 from tests.support.polling import poll_until
@@ -147,6 +155,25 @@ async def test_what_is_not_a_transcript_is_refused_by_its_content(api):
         headers=world["learner"].headers(api),
     )
     assert missing.status_code == 422 and "subject" in missing.json()["error"]["message"]
+
+
+async def test_a_transcript_over_the_upload_limit_is_refused_while_reading_and_nothing_is_kept(
+    stack_with, session_factory
+):
+    api = await stack_with(source_max_bytes=50_000)
+    world = await organization(api)
+    learner = world["learner"].user_id
+    lines = "".join(f"Tutor: Question {n} is about adding fractions with unlike denominators.\n" for n in range(1200))
+    too_big = await upload_session(api, world["tutor"], "long.txt", learner_id=learner, data=lines.encode())
+    assert too_big.status_code == 413, too_big.text
+    assert too_big.json()["error"]["message"] == "the file is larger than the 48 KB upload limit"
+    async with session_factory() as session:
+        kept = await session.scalar(select(func.count()).where(TutoringSession.learner_id == uuid.UUID(learner)))
+        sources = await session.scalar(select(func.count()).where(Source.owner_id == uuid.UUID(learner)))
+    assert (kept, sources) == (0, 0)
+    # The limit refuses what is over it, not everything: a short session on the same stack is taken.
+    short = await upload_session(api, world["tutor"], "algebra_quadratics_01.vtt", learner_id=learner)
+    assert short.status_code == 202, short.text
 
 
 async def test_mastery_moves_as_the_session_says_and_back_when_it_is_deleted(api, llm_server, session_factory):
