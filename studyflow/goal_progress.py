@@ -91,6 +91,7 @@ def _course(m: GoalMeasures, today: date) -> GoalProgress:
     elif left is None:
         pace = f"{_count(remaining, 'topic')} to go"
     else:
+        assert m.due_date is not None, "a number of days left comes from a due date"
         per_day = math.ceil(remaining / left)
         pace = f"{_count(per_day, 'topic')} a day to finish by {_day(m.due_date)}"
     percent = round(100 * done / total) if total else 0
@@ -106,7 +107,7 @@ def _mastery(m: GoalMeasures, today: date) -> GoalProgress:
     else:
         gap = m.target - m.mastery
         pace = f"mastery {m.mastery:.0%} of {m.target:.0%}"
-        if left:
+        if left and m.due_date:
             pace += f": {gap / left:.0%} more a day until {_day(m.due_date)}"
         elif left == 0:
             pace += ": the date has passed"

@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studyflow.llm_prices import LlmPrice
 
+WorkerQueue = Literal["interactive", "background", "cpu"]
+WORKER_QUEUES: tuple[WorkerQueue, ...] = ("interactive", "background", "cpu")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -431,8 +434,8 @@ class Settings(BaseSettings):
     smtp_sender: str = "studyflow@localhost"
 
     # --- lazy background generation ------------------------------------------------------
-    worker_queues: list[Literal["interactive", "background", "cpu"]] = Field(
-        default_factory=lambda: ["interactive", "background", "cpu"],
+    worker_queues: list[WorkerQueue] = Field(
+        default_factory=lambda: list(WORKER_QUEUES),
         description="queues this worker process polls; run them in separate processes to isolate CPU",
     )
     worker_cpu_nice: int = Field(

@@ -20,14 +20,16 @@ from studyflow.settings import Settings
 def install_tracer_provider(settings: Settings, service: str, exporter: SpanExporter | None = None) -> bool:
     """Sets the process's tracer provider once (OpenTelemetry allows one); False when tracing is off
     or a provider is already set."""
-    if not settings.otlp_endpoint and exporter is None:
+    endpoint = settings.otlp_endpoint
+    if not endpoint and exporter is None:
         return False
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return False
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint.rstrip('/')}/v1/traces")
+        assert endpoint, "no exporter given, so the check above found an endpoint"
+        exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)

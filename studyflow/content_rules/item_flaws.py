@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -275,7 +276,7 @@ def question_flaws(
     answer_index: int,
     *,
     explanation: str = "",
-    key_points: list[str] = (),
+    key_points: Sequence[str] = (),
     option_vectors: list[list[float]] | None = None,
     thresholds: FlawThresholds = FlawThresholds(),
 ) -> list[Finding]:

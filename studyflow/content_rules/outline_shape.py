@@ -60,7 +60,7 @@ def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str
         if title_key(title) in seen_chapters:
             title = _unused_chapter_title(topic, len(chapters), seen_chapters)
         seen_chapters.add(title_key(title))
-        topics = []
+        topics: list[OutlineTopicDraft] = []
         for item in chapter.topics:
             key = title_key(item.title)
             if key in seen_topics:
@@ -75,7 +75,7 @@ def normalize_outline(draft: CourseOutlineDraft, shape: OutlineShape, topic: str
     while len(chapters) < shape.chapters:
         title = _unused_chapter_title(topic, len(chapters), seen_chapters)
         seen_chapters.add(title_key(title))
-        topics: list[OutlineTopicDraft] = []
+        topics = []
         _pad_topics(title, topics, shape.min_topics)
         chapters.append(OutlineChapterDraft(title=title, topics=topics))
     return CourseOutlineDraft(title=draft.title, chapters=chapters)

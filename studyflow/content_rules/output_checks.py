@@ -42,7 +42,7 @@ def text_findings(
 ) -> list[Finding]:
     """Every finding for one text. `sentence`: it should end like a sentence; `markdown`: code
     fences are allowed (notes), but must be closed."""
-    found = []
+    found: list[Finding] = []
     if not text or not text.strip():
         return found
     if fragment := json_fragment(text):
@@ -78,7 +78,7 @@ def notes_problems(draft, reference: PromptReference) -> list[Finding]:
 
 
 def outline_problems(draft, reference: PromptReference) -> list[Finding]:
-    texts = [("course title", draft.title, {})]
+    texts: list[tuple[str, str, dict]] = [("course title", draft.title, {})]
     for chapter in draft.chapters:
         texts.append((f'chapter "{chapter.title[:40]}"', chapter.title, {}))
         for topic in chapter.topics:

@@ -6,6 +6,7 @@ learner's material inside the prompt is left out: quoting it is what material-ba
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 N = 4
@@ -38,7 +39,7 @@ class PromptReference:
 
     @classmethod
     def of(
-        cls, texts: list[str], phrases: list[str] = (), example_subject: re.Pattern | None = None
+        cls, texts: list[str], phrases: Sequence[str] = (), example_subject: re.Pattern | None = None
     ) -> PromptReference:
         tokens = [words(t) for t in texts]
         return cls(

@@ -102,7 +102,11 @@ def validate_flashcards(draft: FlashcardSetDraft, topic_refs: set[str]) -> Valid
 
 
 def validate_set(kind: str, draft: QuizDraft | FlashcardSetDraft, topic_refs: set[str]) -> Validated:
-    return validate_quiz(draft, topic_refs) if kind == "quiz" else validate_flashcards(draft, topic_refs)
+    if kind == "quiz" and isinstance(draft, QuizDraft):
+        return validate_quiz(draft, topic_refs)
+    if kind != "quiz" and isinstance(draft, FlashcardSetDraft):
+        return validate_flashcards(draft, topic_refs)
+    raise TypeError(f"a {type(draft).__name__} is not a {kind} draft")
 
 
 def validate_one(kind: str, record, topic_refs: set[str]) -> dict | None:
@@ -113,6 +117,7 @@ def validate_one(kind: str, record, topic_refs: set[str]) -> dict | None:
 
 def as_draft(kind: str, record: dict) -> dict:
     """A validated record in the shape the model wrote it (for a rewrite request)."""
+    fields: tuple[str, ...]
     if kind == "quiz":
         fields = ("question", "options", "answer", "explanation", "key_points", "topic_ref")
         record = {**record, "answer": record["options"][record["answer_index"]]}

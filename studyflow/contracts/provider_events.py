@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -107,6 +107,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
+@overload
+def timestamp(value: int) -> datetime: ...
+@overload
+def timestamp(value: int | None) -> datetime | None: ...
 def timestamp(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value is not None else None
 
@@ -172,7 +176,7 @@ class StripeInvoice(_StripeObject):
     currency: Annotated[str, StringConstraints(max_length=8)] | None = None
 
 
-STRIPE_OBJECTS: dict[str, type[_StripeObject]] = {
+STRIPE_OBJECTS: dict[str, type[StripeCheckoutSession] | type[StripeSubscription] | type[StripeInvoice]] = {
     "checkout.session.completed": StripeCheckoutSession,
     "customer.subscription.created": StripeSubscription,
     "customer.subscription.updated": StripeSubscription,

@@ -134,8 +134,8 @@ def _unstructured(passages: list[Passage]) -> list[ChapterPlan]:
     n = len(passages)
     parts = max(MIN_CHAPTERS, min(MAX_UNSTRUCTURED_CHAPTERS, round(n / PASSAGES_PER_CHAPTER))) if n > 1 else 1
     parts = min(parts, n)
-    have_vectors = all(p.vector is not None for p in passages)
-    cuts = _cut_points([p.vector for p in passages], parts, 2) if have_vectors else []
+    vectors = [p.vector for p in passages if p.vector is not None]
+    cuts = _cut_points(vectors, parts, 2) if len(vectors) == n else []
     if len(cuts) != parts - 1:
         cuts = _even_cuts(n, parts)
     bounds = [0, *cuts, n]
@@ -161,8 +161,8 @@ def _bounded(chapters: list[ChapterPlan]) -> list[ChapterPlan]:
     for extra in chapters[MAX_CHAPTERS:]:
         kept[-1].topics[-1].chunk_ids += [c for t in extra.topics for c in t.chunk_ids]
     for chapter in kept:
-        for extra in chapter.topics[MAX_TOPICS:]:
-            chapter.topics[MAX_TOPICS - 1].chunk_ids += extra.chunk_ids
+        for overflow in chapter.topics[MAX_TOPICS:]:
+            chapter.topics[MAX_TOPICS - 1].chunk_ids += overflow.chunk_ids
         del chapter.topics[MAX_TOPICS:]
     return kept
 

@@ -54,9 +54,9 @@ def check_reply(
 ) -> CheckedGrade:
     """`reply_points`: the model's {point_id, score, quote, justification, confidence}.
     `fallback_scores`: the embedded grader's, for points the model's grade cannot stand for."""
-    by_id = {}
-    for raw in reply_points:
-        by_id.setdefault(str(raw.get("point_id", "")).strip(), raw)
+    by_id: dict[str, dict] = {}
+    for reply in reply_points:
+        by_id.setdefault(str(reply.get("point_id", "")).strip(), reply)
     checked = []
     for point in rubric:
         raw = by_id.get(point.id)

@@ -49,7 +49,8 @@ class _Candidate:
 
 def _folded_with_positions(text: str) -> tuple[str, list[int]]:
     """`fold` per word, remembering where each folded character came from in `text`."""
-    out, positions = [], []
+    out: list[str] = []
+    positions: list[int] = []
     for match in re.finditer(r"\S+", text):
         word = fold(match.group())
         if not word:

@@ -51,9 +51,9 @@ def infer_roles(
         questions[u.speaker] += u.text.count("?")
     speakers = [s for s, _ in words.most_common()]
     roles: dict[str, SpeakerRole] = {}
-    given = {k: SpeakerRole(v) for k, v in (given or {}).items() if k in words}
-    if given:
-        roles.update(given)
+    given_roles = {k: SpeakerRole(v) for k, v in (given or {}).items() if k in words}
+    if given_roles:
+        roles.update(given_roles)
         how = "given"
     else:
         how = "names"

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class TranscriptFormat(StrEnum):
@@ -34,7 +35,8 @@ class Utterance:
 
     @classmethod
     def from_json(cls, data: dict) -> Utterance:
-        return cls(**{k: data.get(k) for k in ("index", "speaker", "text", "start", "end")})
+        fields: dict[str, Any] = {k: data.get(k) for k in ("index", "speaker", "text", "start", "end")}
+        return cls(**fields)
 
     @property
     def words(self) -> int:
@@ -132,7 +134,7 @@ def _split_speaker(body: str) -> tuple[str, str]:
 def _vtt(text: str):
     import webvtt
 
-    for cue in webvtt.from_buffer(io.StringIO(text)):
+    for cue in webvtt.from_buffer(io.StringIO(text)).captions:
         body = " ".join(cue.text.split())
         voice = getattr(cue, "voice", None)
         speaker, body = (voice.strip(), body) if voice else _split_speaker(_TAGS.sub("", body))
