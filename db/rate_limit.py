@@ -31,8 +31,9 @@ async def take_token(
     session: AsyncSession, user_id: uuid.UUID, bucket: str, *, burst: int, per_minute: float
 ) -> int | None:
     """None when a token was taken; otherwise the seconds until the next one."""
-    params = {"user_id": user_id, "bucket": bucket, "burst": burst, "rate": per_minute / 60}
+    rate = per_minute / 60
+    params = {"user_id": user_id, "bucket": bucket, "burst": burst, "rate": rate}
     if (await session.execute(_TAKE, params)).first() is not None:
         return None
     available = await session.scalar(_PEEK, params) or 0.0
-    return max(1, math.ceil((1 - available) / params["rate"]))
+    return max(1, math.ceil((1 - available) / rate))

@@ -7,8 +7,9 @@ never overwrite a finished result, so every `mark_*_failed` activity goes throug
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from studyflow.statuses import GenerationStatus
@@ -24,4 +25,5 @@ async def mark_failed(sessions: async_sessionmaker[AsyncSession], model, subject
             .where(model.id == subject_id, model.status == GenerationStatus.generating)
             .values(status=GenerationStatus.failed, error=error[:ERROR_LIMIT], retry_count=model.retry_count + 1)
         )
-    return result.rowcount == 1
+    # execute() is typed as returning a Result; for an UPDATE it is a CursorResult.
+    return cast(CursorResult[Any], result).rowcount == 1

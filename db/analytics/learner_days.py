@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,8 +104,8 @@ def day_statement(*, everyone: bool, sessions_present: bool) -> str:
     return _DAY.format(sessions=sessions.sessions_sql(sessions_present), who=EVERYONE if everyone else ONE)
 
 
-def day_params(day: Day, learner: uuid.UUID | None = None) -> dict:
-    params = {"day": day.day, "start": day.start, "end": day.end, "d0": day.day, "d1": day.day}
+def day_params(day: Day, learner: uuid.UUID | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"day": day.day, "start": day.start, "end": day.end, "d0": day.day, "d1": day.day}
     if learner is not None:
         params["learner"] = learner
     return params

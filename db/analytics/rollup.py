@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.analytics import learner_days, org_days, sessions
@@ -38,7 +39,8 @@ async def roll_learners(session: AsyncSession, day: Day) -> int:
         learner_days.day_params(day),
     )
     await _rolled(session, LEARNERS_SCOPE, day.day)
-    return result.rowcount
+    # execute() is typed as returning a Result; for an INSERT it is a CursorResult.
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def roll_organization(session: AsyncSession, organization_id: uuid.UUID, day: Day, churn_days: int) -> int:
@@ -58,7 +60,8 @@ async def roll_organization(session: AsyncSession, organization_id: uuid.UUID, d
         org_days.day_params(organization_id, day, churn_days),
     )
     await _rolled(session, organization_id, day.day)
-    return result.rowcount
+    # execute() is typed as returning a Result; for an INSERT it is a CursorResult.
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def _rolled(session: AsyncSession, scope: uuid.UUID, day: date) -> None:
