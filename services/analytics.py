@@ -39,6 +39,12 @@ def _rate(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _nudge_figures(reason: str, nudged: int, returned: int, control_rate: float | None) -> dict:
+    return_rate = _rate(returned, nudged)
+    lift = round(return_rate - control_rate, 4) if return_rate is not None and control_rate is not None else None
+    return {"reason": reason, "nudged": nudged, "returned": returned, "return_rate": return_rate, "lift": lift}
+
+
 def _mean(total: float, count: int) -> float | None:
     return round(total / count, 2) if count else None
 
@@ -307,13 +313,7 @@ def overview_of(
         suggestions_accepted=total["suggestions_accepted"],
         suggestion_acceptance_rate=_rate(total["suggestions_accepted"], total["suggestions_offered"]),
         nudges=[
-            {
-                "reason": reason,
-                "nudged": nudged,
-                "returned": returned,
-                "return_rate": _rate(returned, nudged),
-                "lift": round(_rate(returned, nudged) - control_rate, 4) if control_rate is not None else None,
-            }
+            _nudge_figures(reason, nudged, returned, control_rate)
             for reason, (nudged, returned) in sorted(nudges.items())
         ],
         control_learners=total["control_learners"],

@@ -78,7 +78,10 @@ async def submit_attempt(
     )
     if attempt_id is None:  # a concurrent retry with the same key got there first
         await admission.rollback()
-        return await _replay(session, await _by_key(session, actor.id, idempotency_key), quiz.id)
+        previous = await _by_key(session, actor.id, idempotency_key) if idempotency_key else None
+        if previous is None:
+            raise RuntimeError(f"an attempt on quiz {quiz.id} conflicted on a key no attempt holds")
+        return await _replay(session, previous, quiz.id)
 
     await add_quiz_attempt(session, actor.id, questions=graded.total, correct=graded.score, seconds=duration_seconds)
     await record_activity_day(session, actor.id, admission.today)
@@ -95,21 +98,23 @@ async def submit_attempt(
     if graded.short_answers:
         # Free-text answers are graded by a workflow; their mastery moves when each grade is final.
         await grading.admit_grading(admission, attempt_id, quiz, graded.short_answers)
-    plan_id = None
+    plan_id: uuid.UUID | None = None
     # The pass mark is judged at submit on what is graded at submit (the multiple-choice part).
     if graded.choice_percentage < settings.quiz_pass_threshold_pct and graded.weak_topic_ids:
         allowance = await admission.allow_llm(LlmWork.remediation)
-        plan_id = await session.scalar(
-            insert(RemediationPlan)
-            .values(
-                quiz_attempt_id=attempt_id,
-                user_id=actor.id,
-                course_id=quiz.course_id,
-                status=GenerationStatus.generating,
-                engine="llm" if allowance == Allowance.llm else "template",
+        plan_id = (
+            await session.execute(
+                insert(RemediationPlan)
+                .values(
+                    quiz_attempt_id=attempt_id,
+                    user_id=actor.id,
+                    course_id=quiz.course_id,
+                    status=GenerationStatus.generating,
+                    engine="llm" if allowance == Allowance.llm else "template",
+                )
+                .returning(RemediationPlan.id)
             )
-            .returning(RemediationPlan.id)
-        )
+        ).scalar_one()
         await admission.record(
             StartRequest(
                 workflow_type=workflow_types.REMEDIATION,
@@ -122,7 +127,7 @@ async def submit_attempt(
             )
         )
     await admission.commit()
-    return AttemptOutcome(await session.get(QuizAttempt, attempt_id), plan_id)
+    return AttemptOutcome(await session.get_one(QuizAttempt, attempt_id), plan_id)
 
 
 async def _by_key(session: AsyncSession, user_id: uuid.UUID, key: str) -> QuizAttempt | None:

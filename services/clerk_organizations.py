@@ -56,7 +56,8 @@ async def delete_organization(session: AsyncSession, clerk_org_id: str) -> str:
         index_elements=["clerk_org_id"],
         set_={"deleted_at": func.coalesce(Organization.deleted_at, func.now()), "updated_at": func.now()},
     )
-    organization_id = await session.scalar(statement.returning(Organization.id))
+    # An upsert that updates on conflict returns its row either way.
+    organization_id = (await session.execute(statement.returning(Organization.id))).scalar_one()
     await session.execute(
         update(Membership)
         .where(Membership.organization_id == organization_id, Membership.removed_at.is_(None))

@@ -36,6 +36,8 @@ async def create_goal(admission: Admission, spec: GoalSpec, today: date) -> Goal
     learner's, 422 for a past date, 409 for a second active goal of the same kind and course."""
     session, actor = admission.session, admission.actor
     if spec.kind in ("course_by_date", "mastery"):
+        if spec.course_id is None:
+            raise ServiceError(422, f"a {spec.kind} goal needs a course_id")
         await owned_course(session, spec.course_id, actor)
     refuse_past_date(spec.due_date, today)
     course_id = spec.course_id

@@ -170,4 +170,5 @@ async def may_read_conversation(session: AsyncSession, actor: Actor, conversatio
 
 
 async def _name(session: AsyncSession, user_id: uuid.UUID) -> str:
-    return await session.scalar(select(func.coalesce(User.display_name, User.clerk_id)).where(User.id == user_id))
+    named = await session.execute(select(func.coalesce(User.display_name, User.clerk_id)).where(User.id == user_id))
+    return named.scalar_one()

@@ -216,10 +216,11 @@ async def ensure_row(session: AsyncSession, organization_id: uuid.UUID, learner_
 
 
 async def linked_tutors(session: AsyncSession, organization_id: uuid.UUID, learner_id: uuid.UUID) -> int:
-    return await session.scalar(
+    counted = await session.execute(
         select(func.count()).where(
             TutorLink.organization_id == organization_id,
             TutorLink.learner_id == learner_id,
             TutorLink.revoked_at.is_(None),
         )
     )
+    return counted.scalar_one()

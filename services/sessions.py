@@ -108,7 +108,7 @@ async def _insert(
         raise ServiceError(
             409, "this transcript is already one of the learner's sources; delete that source to upload it as a session"
         )
-    _check_quota(settings, learner.plan, _SizeOnly(new.size), *await source_usage(session, new.learner_id))
+    _check_quota(settings, learner.plan, new.size, *await source_usage(session, new.learner_id))
     session_id, source_id = uuid.uuid4(), uuid.uuid4()
     workflow_id = workflow_ids.session_analysis(session_id, 1)
     session.add(
@@ -149,11 +149,6 @@ async def _insert(
     await admission.commit()
     await session.refresh(row)
     return row
-
-
-@dataclass(frozen=True)
-class _SizeOnly:
-    size: int
 
 
 def analysis_start(settings, row: TutoringSession, version: int, llm_allowed: bool) -> StartRequest:
@@ -333,9 +328,10 @@ async def concepts_of(session: AsyncSession, analysis_id: uuid.UUID) -> list[Ses
 
 
 async def sessions_count(session: AsyncSession, learner_id: uuid.UUID) -> int:
-    return await session.scalar(
+    counted = await session.execute(
         select(func.count()).where(TutoringSession.learner_id == learner_id, TutoringSession.status != "failed")
     )
+    return counted.scalar_one()
 
 
 async def fail_session(session: AsyncSession, session_id: uuid.UUID, version: int | None, reason: str) -> bool:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,9 +63,10 @@ async def admit_source(admission: Admission, store: ObjectStore, new: NewSource)
     if existing is not None and existing.status != SourceStatus.failed:
         await admission.commit()  # the rate-limit token
         return existing, Admitted.existing
-    _check_quota(settings, actor.plan, new, *await source_usage(session, actor.id))
-    key = object_key(actor.id, new.content_hash) if new.file else None
-    if key:
+    _check_quota(settings, actor.plan, new.size, *await source_usage(session, actor.id))
+    key: str | None = None
+    if new.file:
+        key = object_key(actor.id, new.content_hash)
         await asyncio.to_thread(store.put, key, new.file)
     try:
         return await _insert(admission, new, key)
@@ -81,17 +83,21 @@ async def _insert(admission: Admission, new: NewSource, key: str | None) -> tupl
     if existing is not None and existing.status != SourceStatus.failed:
         await admission.commit()
         return existing, Admitted.existing
-    _check_quota(settings, actor.plan, new, *await source_usage(session, actor.id))
+    _check_quota(settings, actor.plan, new.size, *await source_usage(session, actor.id))
     if existing is not None:
         attempt = existing.retry_count + 1
-        values = dict(status=SourceStatus.processing, error=None, retry_count=attempt, units=None, skipped_units=0)
+        workflow_id = workflow_ids.source_ingestion(existing.id, attempt)
+        values: dict[str, Any] = dict(
+            status=SourceStatus.processing, error=None, retry_count=attempt, units=None, skipped_units=0
+        )
         values.update(chunk_count=0, size_bytes=new.size, object_key=key, format=new.format)
-        values.update(workflow_id=workflow_ids.source_ingestion(existing.id, attempt))
+        values.update(workflow_id=workflow_id)
         for name, value in values.items():
             setattr(existing, name, value)
         source, admitted = existing, Admitted.revived
     else:
         source_id = uuid.uuid4()
+        workflow_id = workflow_ids.source_ingestion(source_id)
         source = Source(
             id=source_id,
             owner_id=actor.id,
@@ -103,7 +109,7 @@ async def _insert(admission: Admission, new: NewSource, key: str | None) -> tupl
             size_bytes=new.size,
             object_key=key,
             status=SourceStatus.processing,
-            workflow_id=workflow_ids.source_ingestion(source_id),
+            workflow_id=workflow_id,
         )
         session.add(source)
         admitted = Admitted.new
@@ -117,7 +123,7 @@ async def _insert(admission: Admission, new: NewSource, key: str | None) -> tupl
                 batches_per_run=settings.source_batches_per_run,
                 cpu_task_queue=settings.task_queue_cpu,
             ),
-            workflow_id=source.workflow_id,
+            workflow_id=workflow_id,
             task_queue=settings.task_queue_interactive,
             search_attributes=search_attributes.for_user(actor.id),
             subject_kind=SubjectKind.source,
@@ -141,18 +147,18 @@ async def _kept_by_another(session: AsyncSession, owner_id: uuid.UUID, new: NewS
     return kept is not None and kept.status != SourceStatus.failed
 
 
-def _check_quota(settings: Settings, plan: str, new: NewSource, kept: int, used: int) -> None:
+def _check_quota(settings: Settings, plan: str, size: int, kept: int, used: int) -> None:
     allowed = settings.sources_allowed(plan)
     if kept >= allowed:
         raise ServiceError(
             429, f"source limit reached: {allowed} sources on the {plan} plan; delete one to add another"
         )
     storage = settings.source_storage_bytes(plan)
-    if used + new.size > storage:
+    if used + size > storage:
         raise ServiceError(
             413,
-            f"storage quota: this file ({human_size(new.size)}) would take your sources to "
-            f"{human_size(used + new.size)} of the {human_size(storage)} on the {plan} plan; "
+            f"storage quota: this file ({human_size(size)}) would take your sources to "
+            f"{human_size(used + size)} of the {human_size(storage)} on the {plan} plan; "
             "delete a source to make room",
         )
 

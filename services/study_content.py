@@ -40,7 +40,7 @@ async def request_study_content(admission: Admission, course: Course, kind: str)
         .returning(StudyContent.id)
     )
     start = content_id is not None
-    if not start:
+    if content_id is None:
         existing = (
             await session.execute(
                 select(StudyContent.id, StudyContent.status).where(
@@ -77,5 +77,5 @@ async def request_study_content(admission: Admission, course: Course, kind: str)
         await admission.commit()
         return ContentAdmitted(content_id, workflow_id, GenerationStatus.generating)
     await admission.commit()  # the rate-limit token
-    status = await session.scalar(select(StudyContent.status).where(StudyContent.id == content_id))
+    status = (await session.execute(select(StudyContent.status).where(StudyContent.id == content_id))).scalar_one()
     return ContentAdmitted(content_id, workflow_id, GenerationStatus(status))

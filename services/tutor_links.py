@@ -58,7 +58,8 @@ async def link(
         .values(organization_id=organization_id, learner_id=learner_id)
         .on_conflict_do_nothing(index_elements=["organization_id", "learner_id"])
     )
-    return await session.scalar(
+    # Inserted above, or already there: the one live link of the three.
+    live = await session.execute(
         select(TutorLink.id).where(
             TutorLink.organization_id == organization_id,
             TutorLink.tutor_id == tutor_id,
@@ -66,6 +67,7 @@ async def link(
             TutorLink.revoked_at.is_(None),
         )
     )
+    return live.scalar_one()
 
 
 async def link_by_admin(
@@ -108,7 +110,10 @@ async def links_of(session: AsyncSession, user_id: uuid.UUID, *, as_tutor: bool 
         .order_by(TutorLink.created_at)
     )
     seen = sorted(str(data) for data in VISIBLE_TO_STAFF)
-    return [LinkView(*row, can_see=seen) for row in rows]
+    return [
+        LinkView(link_id, organization_id, organization_name, tutor_id, tutor_name, learner_id, learner_name, seen)
+        for link_id, organization_id, organization_name, tutor_id, tutor_name, learner_id, learner_name in rows
+    ]
 
 
 async def revoke_for_learner(session: AsyncSession, organization_id: uuid.UUID, learner_id: uuid.UUID) -> None:
