@@ -10,7 +10,9 @@ import hashlib
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-NOT_MODIFIED = {304: {"description": "unchanged since the `ETag` sent in `If-None-Match`"}}
+from api.openapi_errors import Responses
+
+NOT_MODIFIED: Responses = {304: {"description": "unchanged since the `ETag` sent in `If-None-Match`"}}
 
 
 def conditional_json(request: Request, view: BaseModel) -> Response:

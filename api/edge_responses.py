@@ -84,11 +84,11 @@ class ErrorShapeMiddleware:
             size += len(chunks[-1])
             if message.get("more_body", False) and size <= MAX_BUFFERED:
                 return
-            await _flush(final=not message.get("more_body", False))
+            await _flush(start, final=not message.get("more_body", False))
 
-        async def _flush(*, final: bool) -> None:
+        async def _flush(held: Message, *, final: bool) -> None:
             nonlocal start
-            held, body = start, b"".join(chunks)
+            body = b"".join(chunks)
             start = None
             chunks.clear()
             if final and _rewritable(held) and not _has_error_shape(body):

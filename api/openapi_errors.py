@@ -6,6 +6,8 @@ on generation routes, 409, 503...). Clients generated from it (web/src/api) and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
@@ -40,15 +42,18 @@ _DESCRIPTIONS = {
 }
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 
+# FastAPI's `responses=` type: `{404: ...}` alone infers `dict[int, dict[str, str]]`, which it refuses.
+Responses = dict[int | str, dict[str, Any]]
+
 # For the routes behind `generation_rate_limit` or a quota.
-RATE_LIMITED = {429: {"description": _DESCRIPTIONS[429]}}
-UNAVAILABLE = {503: {"description": _DESCRIPTIONS[503]}}
-BAD_REQUEST = {400: {"description": _DESCRIPTIONS[400]}}
-CONFLICT = {409: {"description": _DESCRIPTIONS[409]}}
-UNSIGNED = {401: {"description": _DESCRIPTIONS[401]}}
-NOT_FOUND = {404: {"description": _DESCRIPTIONS[404]}}
-FORBIDDEN = {403: {"description": _DESCRIPTIONS[403]}}
-GONE = {410: {"description": _DESCRIPTIONS[410]}}
+RATE_LIMITED: Responses = {429: {"description": _DESCRIPTIONS[429]}}
+UNAVAILABLE: Responses = {503: {"description": _DESCRIPTIONS[503]}}
+BAD_REQUEST: Responses = {400: {"description": _DESCRIPTIONS[400]}}
+CONFLICT: Responses = {409: {"description": _DESCRIPTIONS[409]}}
+UNSIGNED: Responses = {401: {"description": _DESCRIPTIONS[401]}}
+NOT_FOUND: Responses = {404: {"description": _DESCRIPTIONS[404]}}
+FORBIDDEN: Responses = {403: {"description": _DESCRIPTIONS[403]}}
+GONE: Responses = {410: {"description": _DESCRIPTIONS[410]}}
 
 
 def install_openapi_document(app: FastAPI) -> None:

@@ -94,7 +94,7 @@ async def open_assignment(assignment_id: uuid.UUID, response: Response, admissio
     """The learner opens it: its quiz or set is made now if nobody has yet (once, however many
     open it at once)."""
     admitted = await assignments.open_assignment(admission, assignment_id)
-    assignment = await admission.session.get(Assignment, assignment_id)
+    assignment = await admission.session.get_one(Assignment, assignment_id)
     if admitted is None:
         return AssignmentOpened(
             assignment_id=assignment_id,

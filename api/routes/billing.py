@@ -4,22 +4,21 @@ import logging
 
 import stripe
 from fastapi import APIRouter
+from pydantic import SecretStr
 
 from api.deps import CurrentUserDep, SettingsDep
 from api.errors import ApiError
 from api.openapi_errors import CONFLICT, UNAVAILABLE
 from api.schemas.billing import CheckoutSession
-from studyflow.settings import Settings
 
 log = logging.getLogger("studyflow.billing")
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
 
 
-def stripe_client(settings: Settings) -> stripe.StripeClient:
-    base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+def stripe_client(api_key: SecretStr, api_base: str | None) -> stripe.StripeClient:
     return stripe.StripeClient(
-        settings.stripe_api_key.get_secret_value(),
-        base_addresses=base,
+        api_key.get_secret_value(),
+        base_addresses={"api": api_base} if api_base else None,
         http_client=stripe.HTTPXClient(),
         max_network_retries=1,
     )
@@ -33,7 +32,8 @@ async def create_checkout(user: CurrentUserDep, settings: SettingsDep) -> Checko
     if user.plan == "pro":
         raise ApiError(409, "already on the pro plan")
     try:
-        session = await stripe_client(settings).v1.checkout.sessions.create_async(
+        client = stripe_client(settings.stripe_api_key, settings.stripe_api_base)
+        session = await client.v1.checkout.sessions.create_async(
             params={
                 "mode": "subscription",
                 "line_items": [{"price": settings.stripe_price_id_pro, "quantity": 1}],

@@ -53,7 +53,6 @@ async def dashboard(
 ) -> Response:
     now = clock()
     today = today_in(settings.day_timezone, now)
-    params = {"now": now, "today": today, "tz": settings.day_timezone}
-    row = await read_as_learner(request, principal, _DASHBOARD, **params)
+    row = await read_as_learner(request, principal, _DASHBOARD, now=now, today=today, tz=settings.day_timezone)
     row["goals"] = [goal_view(goal, today) for goal in row["goals"]]
     return conditional_json(request, Dashboard.model_validate(row))

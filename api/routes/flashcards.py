@@ -98,15 +98,17 @@ async def review_card(
         .values(user_id=user.id, study_content_id=content.id, card_key=card["id"], fsrs_card={}, due_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "study_content_id", "card_key"])
     )
-    state = await session.scalar(
-        select(FlashcardState)
-        .where(
-            FlashcardState.user_id == user.id,
-            FlashcardState.study_content_id == content.id,
-            FlashcardState.card_key == card["id"],
+    state = (
+        await session.execute(
+            select(FlashcardState)
+            .where(
+                FlashcardState.user_id == user.id,
+                FlashcardState.study_content_id == content.id,
+                FlashcardState.card_key == card["id"],
+            )
+            .with_for_update()
         )
-        .with_for_update()
-    )
+    ).scalar_one()
     predicted = retrievability(state.fsrs_card or None, now)
     new_card, log = review(state.fsrs_card or None, body.rating, now)
     due_at = datetime.fromisoformat(new_card["due"])

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/me", tags=["me"])
 
 async def _account(session: AsyncSession, user: CurrentUser, settings: Settings) -> tuple[User, bool]:
     """The learner's row, and whether its usage counters are today's (they reset lazily)."""
-    row = await session.scalar(select(User).where(User.id == user.id))
+    row = (await session.execute(select(User).where(User.id == user.id))).scalar_one()
     return row, row.usage_date == today_in(settings.day_timezone)
 
 

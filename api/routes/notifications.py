@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from api.deps import CurrentUserDep, SessionDep
 from api.errors import ApiError
@@ -46,7 +47,8 @@ async def read_all(user: CurrentUserDep, session: SessionDep) -> ReadAll:
         .values(read_at=func.now())
     )
     await session.commit()
-    return ReadAll(marked_read=result.rowcount)
+    # execute() is typed as returning a Result; for an UPDATE it is a CursorResult.
+    return ReadAll(marked_read=cast(CursorResult[Any], result).rowcount)
 
 
 @router.post("/{notification_id}/read", response_model=NotificationView)

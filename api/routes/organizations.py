@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from api.deps import CurrentUserDep, SessionDep
-from api.openapi_errors import CONFLICT, FORBIDDEN, GONE, NOT_FOUND
+from api.openapi_errors import CONFLICT, FORBIDDEN, GONE, NOT_FOUND, Responses
 from api.schemas.organizations import (
     GroupCreate,
     GroupList,
@@ -34,7 +34,7 @@ from services import groups, invitations, organizations, tutor_links
 from services.policy import Action
 
 router = APIRouter(prefix="/v1", tags=["organisations"])
-ERRORS = {**NOT_FOUND, **FORBIDDEN, **CONFLICT}
+ERRORS: Responses = {**NOT_FOUND, **FORBIDDEN, **CONFLICT}
 
 
 @router.get("/organizations", response_model=OrganizationList)
@@ -119,7 +119,7 @@ async def preview_invitation(token: str, user: CurrentUserDep, session: SessionD
 )
 async def accept_invitation(token: str, user: CurrentUserDep, session: SessionDep) -> InvitationAccepted:
     organization_id, role = await invitations.accept(session, user, token)
-    org = await session.get(organizations.Organization, organization_id)
+    org = await session.get_one(organizations.Organization, organization_id)
     return InvitationAccepted(organization_id=organization_id, external_id=org.clerk_org_id, role=role)
 
 

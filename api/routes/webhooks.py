@@ -20,7 +20,7 @@ from svix.webhooks import Webhook, WebhookVerificationError
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
-from api.openapi_errors import BAD_REQUEST, UNAVAILABLE, UNSIGNED
+from api.openapi_errors import BAD_REQUEST, UNAVAILABLE, UNSIGNED, Responses
 from api.schemas.webhooks import WebhookAck
 from services.billing import receive_stripe_event
 from services.clerk_deliveries import receive_clerk_event
@@ -37,7 +37,7 @@ from studyflow.contracts.provider_events import (
 log = logging.getLogger("studyflow.webhooks")
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 _DELIVERY_ID = TypeAdapter(ProviderId)
-ACKNOWLEDGED = {200: {"model": WebhookAck, "description": "a duplicate, or an event studyflow ignores"}}
+ACKNOWLEDGED: Responses = {200: {"model": WebhookAck, "description": "a duplicate, or an event studyflow ignores"}}
 
 
 def _parsed(body: bytes) -> object:
@@ -73,6 +73,7 @@ async def clerk_webhook(
         event = ClerkEvent.model_validate(payload)
     except ValidationError as exc:
         raise ApiError(400, f"not a Clerk event: {reason_of(exc)}") from None
+    assert isinstance(payload, dict), "model_validate accepts only a JSON object here"
     receipt = await receive_clerk_event(session, settings, delivery_id, event, payload)
     if receipt.starts:
         starter: WorkflowStarter = request.app.state.workflow_starter
@@ -105,6 +106,7 @@ async def stripe_webhook(request: Request, session: SessionDep, settings: Settin
         event = StripeEvent.model_validate(payload)
     except ValidationError as exc:
         raise ApiError(400, f"not a Stripe event: {reason_of(exc)}") from None
+    assert isinstance(payload, dict), "model_validate accepts only a JSON object here"
     # The event's record and its effect commit together: concurrent duplicates apply it once.
     outcome = await receive_stripe_event(session, event, payload)
     if outcome == "duplicate":
