@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import text, update
+from sqlalchemy import CursorResult, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -63,12 +64,14 @@ class BackgroundActivities:
     @activity.defn
     async def enqueue_course_notes(self, ref: CourseRef) -> int:
         async with self._sessions.begin() as session:
-            queued = (
+            # execute() is typed as returning a Result; for an UPDATE it is a CursorResult.
+            queued = cast(
+                CursorResult[Any],
                 await session.execute(
                     update(Topic)
                     .where(Topic.course_id == ref.course_id, Topic.status == TopicStatus.pending)
                     .values(background_queued=True)
-                )
+                ),
             ).rowcount
         if queued:
             await self._client.start_workflow(

@@ -333,11 +333,13 @@ class ConversationActivities:
             await session.execute(
                 select(Conversation.id).where(Conversation.id == request.conversation_id).with_for_update()
             )
-            position = await session.scalar(
-                select(func.coalesce(func.max(ConversationMessage.position), 0)).where(
-                    ConversationMessage.conversation_id == request.conversation_id
+            position = (
+                await session.execute(
+                    select(func.coalesce(func.max(ConversationMessage.position), 0)).where(
+                        ConversationMessage.conversation_id == request.conversation_id
+                    )
                 )
-            )
+            ).scalar_one()
             common = {"conversation_id": request.conversation_id, "request_id": request.request_id}
             question = {
                 **common,
@@ -431,13 +433,15 @@ class ConversationActivities:
         return TutorJudgement(suggest_tutor=True, reason=reason, handoff_id=handoff_id)
 
     async def _struggling(self, session: AsyncSession, conversation: Conversation, topic_id: uuid.UUID) -> str | None:
-        asked = await session.scalar(
-            select(func.count()).where(
-                ConversationMessage.conversation_id == conversation.id,
-                ConversationMessage.role == "learner",
-                ConversationMessage.topic_id == topic_id,
+        asked = (
+            await session.execute(
+                select(func.count()).where(
+                    ConversationMessage.conversation_id == conversation.id,
+                    ConversationMessage.role == "learner",
+                    ConversationMessage.topic_id == topic_id,
+                )
             )
-        )
+        ).scalar_one()
         if asked < REPEATS_BEFORE_TUTOR:
             return None
         owner_id = conversation.owner_id
@@ -445,11 +449,13 @@ class ConversationActivities:
         mastery = await session.scalar(
             select(TopicMastery.mastery).where(TopicMastery.user_id == owner_id, TopicMastery.topic_id == topic_id)
         )
-        failed = await session.scalar(
-            select(func.count()).where(
-                QuizAttempt.user_id == owner_id, QuizAttempt.weak_topics.contains([str(topic_id)])
+        failed = (
+            await session.execute(
+                select(func.count()).where(
+                    QuizAttempt.user_id == owner_id, QuizAttempt.weak_topics.contains([str(topic_id)])
+                )
             )
-        )
+        ).scalar_one()
         if (mastery is not None and mastery < STRUGGLING_MASTERY) or failed >= 2:
             shown = f"{mastery:.0%}" if mastery is not None else "unknown"
             return (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -128,7 +130,7 @@ class CourseActivities:
             course.error = data.llm_error if source == "fallback" else None
             course.topics_total = len(rows)
             course.topics_completed = 0
-            course.progress_pct = 0
+            course.progress_pct = Decimal(0)
         return PersistOutlineResult(course_found=True, topics_total=len(rows), outline_source=source)
 
     @activity.defn

@@ -4,6 +4,7 @@ in one transaction, so there are never duplicates or stale chunks."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -89,7 +90,7 @@ class IndexingActivities:
         return len(chunks)
 
 
-def _outline_text(course_topic: str, topics: list[Topic]) -> str:
+def _outline_text(course_topic: str, topics: Sequence[Topic]) -> str:
     paragraphs: list[str] = []
     chapter = None
     for topic in topics:

@@ -79,7 +79,8 @@ class ReconcilerActivities:
         """Counted; once a record has failed `limit` relays, its subject is undone the one way."""
         record.relay_failures += 1
         record.last_error = str(exc)[:2000]
-        if record.relay_failures < limit or record.subject_kind is None:
+        # services/outbox.py writes both from a StartRequest; a record older than them has neither.
+        if record.relay_failures < limit or record.subject_kind is None or record.subject_id is None:
             log.warning("relay of %s failed (%d of %d): %s", record.workflow_id, record.relay_failures, limit, exc)
             await session.commit()
             return
@@ -144,7 +145,10 @@ class ReconcilerActivities:
             .where(Course.status == CourseStatus.generating, Course.updated_at < cutoff)
             .limit(limit)
         ):
-            rows.append(StuckRow(SubjectKind.course, course_id, workflow_id))
+            # Set whenever a course starts generating (services/courses.py), to this same id.
+            rows.append(
+                StuckRow(SubjectKind.course, course_id, workflow_id or workflow_ids.course_generation(course_id))
+            )
         for (content_id,) in await session.execute(
             select(StudyContent.id)
             .where(StudyContent.status == GenerationStatus.generating, StudyContent.updated_at < cutoff)
@@ -166,7 +170,10 @@ class ReconcilerActivities:
             .where(Source.status == SourceStatus.processing, Source.updated_at < cutoff)
             .limit(limit)
         ):
-            rows.append(StuckRow(SubjectKind.source, source_id, workflow_id))
+            # Set with every `processing` status (services/sources.py); the first run's id otherwise.
+            rows.append(
+                StuckRow(SubjectKind.source, source_id, workflow_id or workflow_ids.source_ingestion(source_id))
+            )
         for session_id, version in await session.execute(
             select(TutoringSession.id, TutoringSession.analysis_version)
             .where(TutoringSession.status == SessionStatus.processing, TutoringSession.updated_at < cutoff)

@@ -153,7 +153,7 @@ class Retriever:
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + position + 1)
         if not scores:
             return []
-        best = sorted(scores, key=scores.get, reverse=True)[:k]
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
         chunks = {c.id: c for c in await session.scalars(select(ContentChunk).where(ContentChunk.id.in_(best)))}
         missing = [i for i in best if i not in similarity]
         if missing:  # text-only matches: report their real similarity too

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import delete, func, select, update
@@ -416,7 +417,12 @@ class SessionActivities:
                     )
                 ).all()
             )
-            levels = [mastery.get(c.topic_id, _VERDICT_LEVEL[c.learner_showed]) for c in chosen]
+            levels = [
+                _VERDICT_LEVEL[c.learner_showed]
+                if c.topic_id is None
+                else mastery.get(c.topic_id, _VERDICT_LEVEL[c.learner_showed])
+                for c in chosen
+            ]
             level = sum(levels) / len(levels)
             difficulty = "beginner" if level < 0.4 else "intermediate" if level < 0.7 else "advanced"
             chunks = (
@@ -425,7 +431,7 @@ class SessionActivities:
                 )
             ).all()
             title = f"{PRACTICE_TITLE.format(subject=row.subject, day=row.session_date)}"
-            outline = {
+            outline: dict[str, Any] = {
                 "title": title,
                 "chapters": [
                     {
@@ -648,7 +654,7 @@ class SessionActivities:
                 f"{sum(counts.values())} concepts, {counts.get('misconception', 0)} misconceptions, "
                 f"{counts.get('partial', 0)} partly understood."
             )
-            for person in {row.tutor_id, row.created_by} - {None}:
+            for person in {p for p in (row.tutor_id, row.created_by) if p is not None}:
                 await notify(
                     session,
                     person,
@@ -700,7 +706,7 @@ def _chunks(utterances: list[Utterance], roles: dict[str, SpeakerRole]) -> list[
             return
         starts = [u.start for u in group if u.start is not None]
         ends = [u.end if u.end is not None else u.start for u in group if u.start is not None]
-        locator = {"first": group[0].index, "last": group[-1].index}
+        locator: dict[str, int | str | None] = {"first": group[0].index, "last": group[-1].index}
         if starts:
             locator.update(start=clock(min(starts)), end=clock(max(ends)))
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -270,13 +271,14 @@ class StudyContentActivities:
         refs = job.refs
         topic_list = [(ref, topic.title) for ref, topic in refs.items()]
         brief, kind, size = brief_of(job.course), job.content.type, self._size(job.content.type)
-        options = dict(few_shot=self._settings.llm_few_shot, source_refs=list(source_refs))
+        options: dict[str, Any] = dict(few_shot=self._settings.llm_few_shot, source_refs=list(source_refs))
+        output_type: type[QuizDraft] | type[FlashcardSetDraft]
         if kind == "quiz":
             prompt, output_type = prompts.quiz(brief, topic_list, context, size, **options), QuizDraft
         else:
             prompt, output_type = prompts.flashcards(brief, topic_list, context, size, **options), FlashcardSetDraft
         key = f"study-content:{data.content_id}:{job.content.retry_count}"
-        call = dict(subject_id=str(data.content_id), user_id=job.course.owner_id)
+        call: dict[str, Any] = dict(subject_id=str(data.content_id), user_id=job.course.owner_id)
         async with heartbeating():
             result = await self._llm.generate(prompt, output_type, idempotency_key=key, **call)
         validated = validate_set(kind, result.value, set(refs))
@@ -314,7 +316,7 @@ class StudyContentActivities:
             topic = refs[record.pop("topic_ref")]
             record["chunk_ids"] = await self._cited_chunks(record, record.pop("source_refs"), source_refs)
             records.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
-        payload = {_records_key(kind): records, "dropped": validated.dropped}
+        payload: dict[str, Any] = {_records_key(kind): records, "dropped": validated.dropped}
         if kind == "quiz" and self._settings.quiz_short_answers and cited:
             short, short_report = await self._llm_short_answers(
                 f"{key}:short", call, brief, topic_list, cited, source_refs, refs
@@ -398,7 +400,7 @@ class StudyContentActivities:
         for index, record in enumerate(gated.records, start=1):
             topic = job.refs[record.pop("topic_ref")]
             out.append({"id": f"{kind[0]}{index}", **record, "topic_id": str(topic.id), "topic_title": topic.title})
-        payload = {_records_key(kind): out, "dropped": []}
+        payload: dict[str, Any] = {_records_key(kind): out, "dropped": []}
         if kind == "quiz" and self._settings.quiz_short_answers:
             made_short = short_answer_items(materials, self._settings.quiz_short_answers)
             records = [item.record for item in made_short]
@@ -425,16 +427,19 @@ class StudyContentActivities:
     @activity.defn
     async def store_in_cache(self, ref: ContentRef) -> bool:
         job = await self._load(ref.content_id)
-        if not job.cacheable or job.content.status != GenerationStatus.completed or job.content.served_from != "llm":
+        content = job.content
+        if not job.cacheable or content.status != GenerationStatus.completed or content.served_from != "llm":
+            return False
+        if content.payload is None or content.model is None:  # a completed LLM set has both
             return False
         [vector] = await self._embedder.embed([job.request_text])
         # Course-specific ids stay out of the shared cache; topic titles are remapped on serve.
         portable = {
             key: [{k: v for k, v in r.items() if k != "topic_id"} for r in value] if isinstance(value, list) else value
-            for key, value in job.content.payload.items()
+            for key, value in content.payload.items()
             if key != "dropped"
         }
-        await self._cache.store(self._scope(job), job.request_text, vector, portable, job.content.model)
+        await self._cache.store(self._scope(job), job.request_text, vector, portable, content.model)
         return True
 
     @activity.defn

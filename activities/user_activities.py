@@ -114,17 +114,16 @@ class UserActivities:
     async def erase_user_data(self, ref: UserRef) -> None:
         """Remove everything the learner created; the users row stays as an anonymous tombstone."""
         async with self._sessions.begin() as session:
-            for model in (
-                RemediationPlan,
-                QuizAttempt,
-                FlashcardState,
-                TopicMastery,
-                Notification,
-                ContentChunk,
-                SubjectSuggestion,
-                Goal,
+            for model, column in (
+                (RemediationPlan, RemediationPlan.user_id),
+                (QuizAttempt, QuizAttempt.user_id),
+                (FlashcardState, FlashcardState.user_id),
+                (TopicMastery, TopicMastery.user_id),
+                (Notification, Notification.user_id),
+                (ContentChunk, ContentChunk.owner_id),
+                (SubjectSuggestion, SubjectSuggestion.user_id),
+                (Goal, Goal.user_id),
             ):
-                column = model.owner_id if model is ContentChunk else model.user_id
                 await session.execute(delete(model).where(column == ref.user_id))
             await session.execute(delete(Course).where(Course.owner_id == ref.user_id))
             await session.execute(

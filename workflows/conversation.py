@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -43,9 +44,8 @@ class ConversationWorkflow:
     async def run(self, data: ConversationInput) -> str:
         idle = timedelta(seconds=data.idle_timeout_seconds)
         while True:
-            asked = self._asked
             try:
-                await workflow.wait_condition(lambda asked=asked: self._asked != asked, timeout=idle)
+                await workflow.wait_condition(self._asked_after(self._asked), timeout=idle)
             except TimeoutError:
                 if self._busy == 0:
                     break
@@ -58,6 +58,10 @@ class ConversationWorkflow:
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ConversationStatus.idle
+
+    def _asked_after(self, asked: int) -> Callable[[], bool]:
+        """Whether a question came after the first `asked`."""
+        return lambda: self._asked != asked
 
     @workflow.update
     async def ask(self, question: AskInput) -> TutorReply:

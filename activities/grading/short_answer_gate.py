@@ -15,7 +15,8 @@ async def gate_short_answers(
     plans = [texts_to_embed(r) for r in records]
     flat = [t for plan in plans for t in plan]
     vectors = iter(await embedder.embed(flat)) if flat else iter(())
-    kept, dropped = [], Counter()
+    kept: list[dict] = []
+    dropped: Counter[str] = Counter()
     for record, plan in zip(records, plans, strict=True):
         flaws = short_answer_flaws(record, [next(vectors) for _ in plan], excerpts, excerpt_vectors)
         if flaws:

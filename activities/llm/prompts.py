@@ -6,7 +6,10 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+from pydantic import BaseModel
 
 from activities.llm.request import Prompt
 from studyflow.content_rules.prompt_echo import PromptReference
@@ -31,7 +34,9 @@ SYSTEM_TUTOR = (
 )
 
 
-def _with_topic_refs(model: type, record: str, refs: list[str], count: int, source_refs: list[str]) -> dict:
+def _with_topic_refs(
+    model: type[BaseModel], record: str, refs: list[str], count: int, source_refs: Sequence[str]
+) -> dict:
     """The output schema for this request: `topic_ref` limited to the course's topic refs, and
     exactly as many records as asked for (left free, the local model stops after one or two).
     With the learner's material, each record also names the excerpts it comes from."""
@@ -95,7 +100,7 @@ def course_outline(
     max_topics: int,
     *,
     few_shot: bool = False,
-    material: list[str] = (),
+    material: Sequence[str] = (),
 ) -> Prompt:
     request = (
         f"Design a {brief.difficulty} {brief.course_type.replace('_', ' ')} course on: {brief.topic}\n"
@@ -127,7 +132,7 @@ def topic_notes(
     summary: str,
     *,
     few_shot: bool = False,
-    context: list[str] = (),
+    context: Sequence[str] = (),
 ) -> Prompt:
     request = (
         f"Write study notes for the topic '{topic_title}' (chapter '{chapter_title}') of a "
@@ -157,7 +162,7 @@ def _topic_list(topics: list[tuple[str, str]]) -> str:
     return "\n".join(f"{ref}: {title}" for ref, title in topics)
 
 
-def _material_block(material: list[str]) -> str:
+def _material_block(material: Sequence[str]) -> str:
     if not material:
         return ""
     joined = "\n---\n".join(material)
@@ -167,12 +172,12 @@ def _material_block(material: list[str]) -> str:
     )
 
 
-def _cited_context(context: list[str], source_refs: list[str]) -> list[str]:
+def _cited_context(context: list[str], source_refs: Sequence[str]) -> list[str]:
     """Excerpts from the learner's material carry their S-number so records can cite them."""
     return [f"[{ref}] {text}" for ref, text in zip(source_refs, context, strict=False)] + context[len(source_refs) :]
 
 
-def _cite_instruction(source_refs: list[str], what: str) -> str:
+def _cite_instruction(source_refs: Sequence[str], what: str) -> str:
     return f"Cite in source_refs the S-numbers of the excerpts each {what} comes from. " if source_refs else ""
 
 
@@ -190,7 +195,7 @@ def quiz(
     count: int,
     *,
     few_shot: bool = False,
-    source_refs: list[str] = (),
+    source_refs: Sequence[str] = (),
 ) -> Prompt:
     """`source_refs` name the first len(source_refs) context entries: excerpts of the learner's
     own material, which every question must then cite."""
@@ -225,7 +230,7 @@ def flashcards(
     count: int,
     *,
     few_shot: bool = False,
-    source_refs: list[str] = (),
+    source_refs: Sequence[str] = (),
 ) -> Prompt:
     source_refs = list(source_refs)
     request = (
@@ -258,7 +263,7 @@ class RepairContext:
     topics: list[tuple[str, str]]
     context: list[str]
     few_shot: bool = False
-    source_refs: list[str] = ()
+    source_refs: Sequence[str] = ()
 
 
 def item_repair(ctx: RepairContext, flawed: list[tuple[dict, list[str]]]) -> Prompt:
@@ -587,7 +592,7 @@ _EXAMPLE_SUBJECT = re.compile(
 )
 
 
-def reference_for(prompt: Prompt, exclude: list[str] = ()) -> PromptReference:
+def reference_for(prompt: Prompt, exclude: Sequence[str] = ()) -> PromptReference:
     """What the model was told, for `prompt_echo`: the prompt's wording and every worked example
     (whether or not this request carried one: a model may have seen it in an earlier turn of the
     same server, and copying it is wrong anywhere), without the learner's own words in it — their

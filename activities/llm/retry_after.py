@@ -5,13 +5,12 @@ wait is capped so a misbehaving provider cannot park a learner's generation for 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-import httpx
 
-
-def requested_wait(headers: httpx.Headers, *, cap: timedelta, now: datetime | None = None) -> timedelta | None:
+def requested_wait(headers: Mapping[str, str], *, cap: timedelta, now: datetime | None = None) -> timedelta | None:
     wait = _from_milliseconds(headers.get("retry-after-ms")) or _from_retry_after(
         headers.get("retry-after"), now or datetime.now(UTC)
     )

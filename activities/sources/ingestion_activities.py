@@ -76,6 +76,8 @@ class SourceIngestionActivities:
         return source
 
     async def _read(self, source: Source, window: tuple[int, int] | None) -> Extracted:
+        if source.object_key is None or source.format is None:
+            raise RuntimeError(f"source {source.id} has no stored bytes to read")
         copy = self._store.local_copy(source.object_key)
         path = await asyncio.to_thread(copy.__enter__)
         try:
@@ -109,6 +111,8 @@ class SourceIngestionActivities:
 
     async def _fetch(self, source: Source) -> Source:
         """A URL source's page is fetched once, stored like an upload, and read like one."""
+        if source.url is None:
+            raise RuntimeError(f"source {source.id} is a URL source without a URL")
         with tempfile.TemporaryDirectory(prefix="studyflow-url-") as directory:
             path = Path(directory) / "page"
             async with heartbeating():

@@ -65,9 +65,10 @@ async def read_in_sandbox(fmt: str, path: Path, window: tuple[int, int] | None, 
         if process.returncode is None:
             process.kill()
             await process.wait()
-    if process.returncode != 0:
-        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {process.returncode}"]
-        if "MemoryError" in tail[0] or process.returncode < 0:
+    returncode = await process.wait()  # at once: communicate() has reaped it
+    if returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {returncode}"]
+        if "MemoryError" in tail[0] or returncode < 0:
             raise SourceUnreadableError(TOO_LARGE)
         raise RuntimeError(f"the reader process failed: {tail[0]}")
     answer = json.loads(out)

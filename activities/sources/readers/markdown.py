@@ -34,7 +34,8 @@ def structured(text: str) -> tuple[list[Section], str | None]:
     headings = _headings(lines)
     place = Place([h[0] for h in headings if h])
     sections: list[Section] = []
-    start, body = 1, []
+    start = 1
+    body: list[str] = []
 
     def close() -> None:
         content = "\n".join(body).strip()

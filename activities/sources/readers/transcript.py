@@ -32,7 +32,10 @@ def _clock(seconds: float) -> str:
 def _cues(text: str) -> list[_Cue]:
     try:
         if text.lstrip("\ufeff \r\n\t").startswith("WEBVTT"):
-            return [_Cue(c.start_in_seconds, c.end_in_seconds, c.text) for c in webvtt.from_buffer(io.StringIO(text))]
+            return [
+                _Cue(c.start_in_seconds, c.end_in_seconds, c.text)
+                for c in webvtt.from_buffer(io.StringIO(text)).captions
+            ]
         return [_Cue(s.start.total_seconds(), s.end.total_seconds(), s.content) for s in srt.parse(text)]
     except Exception as error:  # each library has its own error types for a malformed file
         raise Unreadable(
