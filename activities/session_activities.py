@@ -390,10 +390,10 @@ class SessionActivities:
             return await self._practice_of(analysis.practice_course_id)
         await self._stage(ref, "making practice")
         async with self._sessions.begin() as session:
-            if await session.scalar(
+            if practice_course_id := await session.scalar(
                 select(SessionAnalysis.practice_course_id).where(SessionAnalysis.id == analysis.id).with_for_update()
             ):
-                return await self._practice_of(analysis.practice_course_id)
+                return await self._practice_of(practice_course_id)
             concepts = (
                 await session.scalars(
                     select(SessionConcept)
