@@ -12,6 +12,7 @@ import signal
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import prometheus_client
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -229,7 +230,7 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 
 def build_workers(client: Client, settings: Settings, activities: ActivitySet) -> list[Worker]:
-    common = dict(
+    common: dict[str, Any] = dict(
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=workflow_runner(),

@@ -6,6 +6,8 @@ Their Prometheus series live in per-process files under `PROMETHEUS_MULTIPROC_DI
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.process_metrics import fresh_metrics_dir
 from studyflow.settings import Settings
 
@@ -17,7 +19,11 @@ from studyflow.settings import Settings
 # the socket, and the assignment bench saw 20 of 200 opens end in "Server disconnected".
 HTTP_PROTOCOL = "api.http_limits:BoundedHttpToolsProtocol"
 KEEP_ALIVE_SECONDS = 75
-UVICORN_OPTIONS = {"http": HTTP_PROTOCOL, "server_header": False, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
+UVICORN_OPTIONS: dict[str, Any] = {
+    "http": HTTP_PROTOCOL,
+    "server_header": False,
+    "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+}
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, processes: int | None = None) -> None:

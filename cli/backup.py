@@ -33,7 +33,9 @@ def take_backup(database_url: str, store: ObjectStore, store_kind: str, destinat
         snapshot.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         snapshot.read_only = True
         server_major = pg_tools.server_major(snapshot)
-        snapshot_id = snapshot.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        exported = snapshot.execute("SELECT pg_export_snapshot()").fetchone()
+        assert exported is not None, "a SELECT without FROM returns one row"
+        snapshot_id = exported[0]
         revision = snapshot.execute("SELECT version_num FROM alembic_version").fetchone()
         keys = [
             row[0]

@@ -7,6 +7,7 @@ and timing as it polls.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import time
@@ -118,7 +119,7 @@ class Demo:
             started = self._call("POST", f"/v1/courses/{course['id']}/study-content", json={"type": kind})
             contents[kind] = self._wait(
                 kind,
-                lambda sid=started["id"]: self._call("GET", f"/v1/study-content/{sid}"),
+                functools.partial(self._call, "GET", f"/v1/study-content/{started['id']}"),
                 lambda c: c["status"] in ("completed", "failed"),
                 lambda c: (
                     c["status"] + (f" · {c['served_from']} · {_by(c['model'])}" if c["status"] == "completed" else "")

@@ -186,10 +186,11 @@ def wiring_problems(objects: list[dict]) -> list[str]:
         if missing:
             problems.append(f"{_name(workload)}: settings not wired: {sorted(missing)}")
     for name, queues in WORKER_QUEUES.items():
-        [deployment] = [d for d in _by_kind(objects, "Deployment") if d["metadata"]["name"] == name] or [None]
-        if deployment is None:
+        named = [d for d in _by_kind(objects, "Deployment") if d["metadata"]["name"] == name]
+        if not named:
             problems.append(f"Deployment/{name} is missing")
             continue
+        [deployment] = named
         got = container_environment(_app_container(deployment), objects).get("WORKER_QUEUES")
         if got != queues:
             problems.append(f"Deployment/{name}: WORKER_QUEUES is {got!r}, expected {queues!r}")

@@ -201,8 +201,10 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         manifest = take_backup(url, object_store_from(settings), settings.object_store, args.directory)
     except (ValueError, RuntimeError, psycopg.Error, subprocess.CalledProcessError) as error:
         if isinstance(error, subprocess.CalledProcessError):
-            error = f"pg_dump failed: {error.stderr.strip()}"
-        print(f"backup: {error}", file=sys.stderr)
+            reason = f"pg_dump failed: {error.stderr.strip()}"
+        else:
+            reason = str(error)
+        print(f"backup: {reason}", file=sys.stderr)
         return 2
     finally:
         if embedded:

@@ -65,7 +65,9 @@ def check(name: str, base_url: str | None, api_key: str | None, model: str, sett
             result.problems.append(f"the key was refused ({listing.status_code}): check OPENAI_API_KEY")
             return result
         if listing.status_code == 200:
-            ids = [m.get("id") for m in listing.json().get("data", []) if isinstance(m, dict)]
+            ids = [
+                m["id"] for m in listing.json().get("data", []) if isinstance(m, dict) and isinstance(m.get("id"), str)
+            ]
             result.listed = model in ids
             if not result.listed:
                 shown = ", ".join(ids[:5]) or "none"

@@ -33,7 +33,9 @@ def restore_backup(source: Path, database_url: str, store: ObjectStore) -> dict[
         raise RestoreRefused("the backup is damaged; nothing was restored:\n  " + "\n  ".join(problems))
     url = libpq_url(database_url)
     with psycopg.connect(url, autocommit=True) as connection:
-        tables = connection.execute(_USER_TABLES).fetchone()[0]
+        counted = connection.execute(_USER_TABLES).fetchone()
+        assert counted is not None, "an aggregate without GROUP BY returns one row"
+        tables = counted[0]
         database = connection.info.dbname
         server_major = pg_tools.server_major(connection)
     if tables:
