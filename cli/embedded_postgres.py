@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
-import pgserver
+from platformdirs.api import RuntimeDirWarning
+
+# pgserver puts its lock file under the user runtime dir at import; without XDG_RUNTIME_DIR (a
+# container, a plain SSH login) platformdirs falls back to /tmp and warns on every `make dev`:
+# the fallback works, so the warning only adds noise to the first run's output.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeDirWarning)
+    import pgserver
 
 log = logging.getLogger("studyflow.embedded.postgres")
 

@@ -21,6 +21,10 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # The HTTP clients log every request at INFO: a line per model call on the default stack,
+    # burying the lines that matter. The LLM ledger and the metrics record each call instead.
+    for name in ("httpx", "httpx2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # Failures Temporal retries as a matter of course (a model's unusable output asked for again, a
