@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack
 from sqlalchemy import func, select
 
 from db.models import Course, Topic, User
+from studyflow.engines import BUNDLED_MODEL
 from tests.support.app import make_settings, open_api_client
 from tests.support.courses import create_course, ready_course, unique_topic, wait_for_course
 from tests.support.ledger import ledger_rows
@@ -104,6 +105,20 @@ async def test_llm_failing_on_every_attempt_is_retried_then_the_manual_outline_i
     attempts = api.settings.llm_max_attempts
     assert [r.provider for r in rows] == ["primary", "fallback"] * attempts
     assert all(r.outcome == "http_503" for r in rows)
+
+
+async def test_the_bundled_model_is_asked_twice_not_four_times_before_the_manual_outline(
+    stack_with, llm_server, session_factory, user_a
+):
+    api = await stack_with(openai_model=BUNDLED_MODEL)
+    topic = unique_topic("bundled-fails")
+    llm_server.on(topic, [Reply.error(503)], repeat_last=True)
+    accepted = await create_course(api, user_a, topic)
+    course = await wait_for_course(api, user_a, accepted["course_id"])
+    assert course["outline_source"] == "fallback"
+    rows = await ledger_rows(session_factory, accepted["course_id"])
+    assert api.settings.llm_max_attempts > 2, "the bundled cap, not the setting, must be what stops it"
+    assert [r.provider for r in rows] == ["primary", "fallback"] * 2
 
 
 async def test_a_providers_retry_after_delays_the_next_temporal_attempt(api, llm_server, session_factory, user_a):
