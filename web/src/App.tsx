@@ -4,11 +4,15 @@ import { Layout } from "./components/Layout";
 import { Loading } from "./components/Loading";
 import { NotFound } from "./components/NotFound";
 import { AccountPage } from "./pages/AccountPage";
+import { AssignmentPage } from "./pages/AssignmentPage";
+import { AssignmentsPage } from "./pages/AssignmentsPage";
 import { CoursePage } from "./pages/CoursePage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { FlashcardsPage } from "./pages/FlashcardsPage";
 import { GoalsPage } from "./pages/GoalsPage";
 import { GradingQueuePage } from "./pages/GradingQueuePage";
+import { HandoffInboxPage, HandoffPage } from "./pages/HandoffInboxPage";
+import { InvitationPage } from "./pages/InvitationPage";
 import { LearnerPage } from "./pages/LearnerPage";
 import { MyLearnersPage } from "./pages/MyLearnersPage";
 import { MyTutorsPage } from "./pages/MyTutorsPage";
@@ -54,6 +58,12 @@ export function App() {
           <Route path="/learners/:learnerId" element={<LearnerPage />} />
           <Route path="/organisation" element={<OrganisationPage />} />
           <Route path="/tutors" element={<MyTutorsPage />} />
+          <Route path="/invitations/:token" element={<InvitationPage />} />
+          <Route path="/assignments" element={<AssignmentsPage />} />
+          <Route path="/assignments/:assignmentId" element={<AssignmentPage />} />
+          <Route path="/tutor/handoffs" element={<HandoffInboxPage />} />
+          <Route path="/tutor/handoffs/:handoffId" element={<HandoffInboxPage />} />
+          <Route path="/handoffs/:handoffId" element={<HandoffPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

@@ -84,7 +84,9 @@ function refetchFor(queryClient: QueryClient, message: EventSourceMessage) {
       touch(queryKeys.remediation(change.id), queryKeys.weakAreas());
       break;
     case "notification":
-      touch(queryKeys.notifications());
+      // Assignments and hand-offs change hands by notifying the other side: what they show is
+      // read again with the inbox (a hand-off's status, a tutor's inbox, a learner's new work).
+      touch(queryKeys.notifications(), ["handoff"], queryKeys.handoffs(), queryKeys.assignments());
       break;
     case "source":
       touch(queryKeys.sources());

@@ -33,4 +33,7 @@ export const queryKeys = {
   members: (organizationId: string) => ["members", organizationId] as const,
   groups: (organizationId: string) => ["groups", organizationId] as const,
   myTutors: () => ["my-tutors"] as const,
+  invitation: (token: string) => ["invitation", token] as const,
+  assignments: () => ["assignments"] as const,
+  assignment: (assignmentId: string) => ["assignment", assignmentId] as const,
 };

@@ -1,6 +1,12 @@
 import { createContext, useContext } from "react";
 
-export type Session = { user: string; signOut: () => void };
+/** `enterOrganization` switches the signed-in person into an organisation they just joined; it is
+ *  absent where the sign-in provider owns the switch (Clerk's organisation switcher). */
+export type Session = {
+  user: string;
+  signOut: () => void;
+  enterOrganization?: (externalId: string, role: "admin" | "tutor" | "learner") => Promise<void>;
+};
 
 export const SessionContext = createContext<Session | null>(null);
 

@@ -67,6 +67,8 @@ export function Layout({ children }: { children: ReactNode }) {
             </>
           )}
           {role === "tutor" && <NavLink to="/learners">My learners</NavLink>}
+          {role !== null && <NavLink to="/assignments">Assignments</NavLink>}
+          {(role === "tutor" || role === "admin") && <NavLink to="/tutor/handoffs">Hand-offs</NavLink>}
           {role !== "admin" && <NavLink to="/sessions">Sessions</NavLink>}
           {role !== "tutor" && role !== "admin" && (
             <>

@@ -103,7 +103,8 @@ export function LearnerPage() {
   if (isNotFound(context.error)) return <NotFound what="learner" />;
   if (context.isError) return <ErrorNotice error={context.error} onRetry={() => context.refetch()} />;
   const c = context.data;
-  const courses = learners.data?.learners.find((l) => l.id === learnerId)?.courses ?? [];
+  const row = learners.data?.learners.find((l) => l.id === learnerId);
+  const courses = row?.courses ?? [];
   const waiting = (handoffs.data?.handoffs ?? []).filter(
     (h) => h.learner_id === learnerId && (h.status === "sent" || h.status === "accepted"),
   );
@@ -130,6 +131,16 @@ export function LearnerPage() {
       {c.recommended_focus.length > 0 && (
         <p>
           <strong>Focus next:</strong> {c.recommended_focus.join("; ")}
+        </p>
+      )}
+      {row && (
+        <p>
+          Latest quiz score: <strong>{percent(row.last_score)}</strong>
+          <span className="meta">
+            {" "}
+            · {row.assignments_due} assignment{row.assignments_due === 1 ? "" : "s"} due
+            {row.assignments_overdue > 0 && `, ${row.assignments_overdue} overdue`}
+          </span>
         </p>
       )}
       <p>

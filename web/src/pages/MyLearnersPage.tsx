@@ -3,7 +3,9 @@ import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import { unwrap } from "../api/problem";
 import { queryKeys } from "../api/queryKeys";
+import { useWorkspace } from "../api/workspace";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { InviteForm } from "../components/InviteForm";
 import { Loading } from "../components/Loading";
 
 function percent(value: number | null | undefined): string {
@@ -12,6 +14,7 @@ function percent(value: number | null | undefined): string {
 
 /** A tutor's linked learners, those who need attention first as the API flags them. */
 export function MyLearnersPage() {
+  const { organizationId, role } = useWorkspace();
   const learners = useQuery({
     queryKey: queryKeys.tutorLearners(),
     queryFn: () => unwrap(api.GET("/v1/tutor/learners")),
@@ -56,6 +59,7 @@ export function MyLearnersPage() {
           </tbody>
         </table>
       )}
+      {role === "tutor" && organizationId && <InviteForm organizationId={organizationId} roles={["learner"]} />}
     </section>
   );
 }

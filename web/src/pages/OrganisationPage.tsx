@@ -6,6 +6,7 @@ import { unwrap } from "../api/problem";
 import { queryKeys } from "../api/queryKeys";
 import { useWorkspace } from "../api/workspace";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { InviteForm } from "../components/InviteForm";
 import { Loading } from "../components/Loading";
 
 function isoDay(date: Date): string {
@@ -83,7 +84,12 @@ export function OrganisationPage() {
       ) : (
         <Overview figures={overview.data} />
       )}
-      {role === "admin" && <Members organizationId={organizationId} />}
+      {role === "admin" && (
+        <>
+          <Members organizationId={organizationId} />
+          <InviteForm organizationId={organizationId} roles={["learner", "tutor", "admin"]} />
+        </>
+      )}
     </section>
   );
 }

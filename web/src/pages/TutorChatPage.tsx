@@ -5,9 +5,11 @@ import { api, type Schemas } from "../api/client";
 import { useConfig } from "../api/config";
 import { onAnswerDelta } from "../api/liveEvents";
 import { ApiProblem, isNotFound, unwrap } from "../api/problem";
+import { useWorkspace } from "../api/workspace";
 import { courseName } from "../components/courseName";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
+import { HandoffStatus, useMyTutors } from "../components/HandoffStatus";
 import { NotFound } from "../components/NotFound";
 import { queryKeys } from "../api/queryKeys";
 
@@ -177,26 +179,29 @@ function ChatMessage({ message }: { message: Message }) {
   );
 }
 
-/** The tutor's judgement that the learner's material is not enough here. A human tutor is offered
- *  only where one can be booked (GET /v1/config `human_tutors`); otherwise it points at what the
+/** The tutor's judgement that the learner's material is not enough here. A learner of an
+ *  organisation sends it to their tutor, and sees what became of it. Otherwise a human tutor is
+ *  offered only where one can be booked (GET /v1/config `human_tutors`), and it points at what the
  *  learner can do: their weakest topics, from the same summary a tutor would read. */
 function TutorSuggestion({ reason, handoffId }: { reason?: string | null; handoffId: string }) {
   const humanTutors = useConfig().data?.human_tutors ?? false;
+  const inOrganisation = useWorkspace().role === "learner";
   const [open, setOpen] = useState(false);
   const handoff = useQuery({
     queryKey: queryKeys.handoff(handoffId),
-    enabled: open,
+    enabled: open || inOrganisation,
     queryFn: () => unwrap(api.GET("/v1/tutor-handoffs/{handoff_id}", { params: { path: { handoff_id: handoffId } } })),
   });
   const summary = handoff.data?.summary as { weak_topics?: { title: string; mastery: number }[] } | undefined;
   return (
     <div className="notice tutor-suggestion" role="note">
       <p>
-        {humanTutors ? "A human tutor could help" : "Your material may not be enough here"}
+        {inOrganisation ? "Your tutor could help" : humanTutors ? "A human tutor could help" : "Your material may not be enough here"}
         {reason ? `: ${reason}.` : "."}
       </p>
+      {inOrganisation && handoff.data && <SendToTutor handoff={handoff.data} />}
       <button type="button" className="link-button" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
-        {open ? "Hide" : "Show"} {humanTutors ? "what a tutor would see" : "your weakest topics"}
+        {open ? "Hide" : "Show"} {humanTutors || inOrganisation ? "what a tutor would see" : "your weakest topics"}
       </button>
       {open && summary?.weak_topics && (
         <ul>
@@ -208,5 +213,53 @@ function TutorSuggestion({ reason, handoffId }: { reason?: string | null; handof
         </ul>
       )}
     </div>
+  );
+}
+
+/** Sending lets the tutor read this conversation and its summary; with several tutors the learner
+ *  picks one. Without a tutor the API says so plainly, and that is what the learner reads. */
+function SendToTutor({ handoff }: { handoff: Schemas["HandoffView"] }) {
+  const queryClient = useQueryClient();
+  const tutors = useMyTutors(handoff.status === "draft");
+  const links = tutors.data?.links ?? [];
+  const [tutorId, setTutorId] = useState("");
+  const send = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/v1/tutor-handoffs/{handoff_id}/send", {
+          params: { path: { handoff_id: handoff.id } },
+          body: { tutor_id: tutorId || null },
+        }),
+      ),
+    onSuccess: (sent) => queryClient.setQueryData(queryKeys.handoff(handoff.id), sent),
+  });
+  if (handoff.status !== "draft") return <HandoffStatus handoff={handoff} />;
+  const several = links.length > 1;
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send.mutate();
+      }}
+    >
+      {several && (
+        <>
+          <label htmlFor={`send-to-${handoff.id}`}>Send to</label>
+          <select id={`send-to-${handoff.id}`} value={tutorId} onChange={(e) => setTutorId(e.target.value)}>
+            <option value="">Choose…</option>
+            {links.map((l) => (
+              <option key={l.id} value={l.tutor_id}>
+                {l.tutor_name}
+              </option>
+            ))}
+          </select>
+        </>
+      )}
+      <button type="submit" disabled={send.isPending || (several && !tutorId)}>
+        {links.length === 1 ? `Send this to ${links[0].tutor_name}` : "Send this to my tutor"}
+      </button>
+      {send.isError && <ErrorNotice error={send.error} />}
+    </form>
   );
 }
