@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 from playwright.async_api import Page, expect
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from tests.support.browser import (
 from tests.support.scripted_openai import auto_option
 
 expect.set_options(timeout=30_000)
+SESSIONS = Path(__file__).parent / "data" / "sessions"
 
 TRANSCRIPT = """Tutor: Today we look at equivalent fractions and how to add them.
 Learner: I think equivalent fractions name the same amount of the whole.
@@ -343,3 +345,78 @@ async def test_the_tutor_story_from_invitation_to_a_resolved_hand_off(
         pages = {"admin": admin, "tutor": tutor, "learner": learner, "phone": phone}
         assert {name: p.executed for name, p in pages.items() if p.executed} == {}  # type: ignore[attr-defined]
         assert {name: p.console_errors for name, p in pages.items() if p.console_errors} == {}  # type: ignore[attr-defined]
+
+
+async def test_a_tutors_vtt_session_becomes_practice_the_learner_takes_and_the_tutor_sees(
+    database_url, llm_server, tmp_path, temporal_env, session_factory
+):
+    """Issue 33's story: the tutor uploads a WebVTT session for their learner → its analysis with
+    quotes at their minute → the practice it made reaches the learner's inbox → they take it → the
+    tutor sees the result on the practice's assignment."""
+    chromium = require_browser_prerequisites()
+    settings = make_settings(
+        database_url,
+        llm_server,
+        tmp_path,
+        web_dist_dir=WEB_DIST,
+        api_host="127.0.0.1",
+        openai_model=f"model-{uuid.uuid4().hex[:8]}",
+    )
+    suffix = uuid.uuid4().hex[:6]
+    learner_name, tutor_name, admin_name = f"Jordan {suffix}", f"Patel {suffix}", f"Ines {suffix}"
+    async with web_stack(settings, temporal_env, session_factory, chromium) as stack:
+        learner = await _sign_in(stack, learner_name, "learner")
+        tutor = await _sign_in(stack, tutor_name, "tutor")
+        admin = await _sign_in(stack, admin_name, "admin")
+        await _nav(admin).get_by_role("link", name="Organisation").click()
+        await admin.get_by_label("Link learner").select_option(label=learner_name)
+        await admin.get_by_label("to tutor").select_option(label=tutor_name)
+        await admin.get_by_role("button", name="Link", exact=True).click()
+        await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
+
+        # The tutor uploads the session's WebVTT (voice tags name Ms Patel and Jordan).
+        await _nav(tutor).get_by_role("link", name="My learners").click()
+        await tutor.get_by_role("link", name=learner_name).click()
+        await tutor.get_by_role("link", name=f"Sessions with {learner_name}").click()
+        await tutor.get_by_label(re.compile("^Upload a session's transcript")).set_input_files(
+            str(SESSIONS / "algebra_quadratics_01.vtt")
+        )
+        await tutor.get_by_label("Subject").fill(f"Quadratics {suffix}")
+        await tutor.get_by_role("button", name="Upload", exact=True).click()
+        await expect(tutor).to_have_url(re.compile(r"/sessions/[0-9a-f-]{36}$"))
+        await expect(tutor.get_by_role("heading", level=1).locator(".badge")).to_have_text("Ready", timeout=120_000)
+        # Evidence: the learner's own words, each at its minute in the recording.
+        quote = tutor.locator(".evidence blockquote").first
+        await expect(quote).to_contain_text("“")
+        await expect(tutor.locator(".evidence").first).to_contain_text(re.compile(r"\d\d:\d\d:\d\d"))
+        await expect(tutor.locator(".evidence").first).to_contain_text("Jordan")
+        await expect(tutor.get_by_text(re.compile(r"^Practice from this session:"))).to_contain_text("assigned")
+        await assert_accessible(tutor, "an analysed WebVTT session")
+
+        # The learner: the practice in the inbox → its assignment → the quiz, answered.
+        await _nav(learner).get_by_role("link", name=re.compile("^Notifications")).click()
+        given = learner.get_by_role("listitem").filter(has_text=re.compile(f"Practice: Quadratics {suffix}"))
+        await expect(given).to_be_visible()
+        await given.get_by_role("link", name="Open").click()
+        await expect(learner).to_have_url(re.compile(r"/assignments/[0-9a-f-]{36}$"))
+        assignment_url = learner.url
+        await expect(learner.get_by_text("Not done yet.")).to_be_visible()
+        await learner.get_by_role("button", name="Start the practice").click()
+        await expect(learner).to_have_url(re.compile(r"/quizzes/[0-9a-f-]{36}$"), timeout=120_000)
+        await learner.get_by_label("Show all questions on one page").check()
+        questions = learner.locator("fieldset.question")
+        await expect(questions.first).to_be_visible()
+        count = await questions.count()
+        for i in range(count):
+            await questions.nth(i).get_by_label(auto_option(i, "B")).check()
+        await learner.get_by_role("button", name="Submit answers").click()
+        await expect(learner.get_by_role("heading", name=f"You scored {count} of {count} (100%)")).to_be_visible()
+
+        # The tutor sees the result on the practice's assignment.
+        await tutor.goto(assignment_url)
+        learner_row = tutor.get_by_role("row", name=re.compile(f"^{learner_name}"))
+        await expect(learner_row).to_have_text(re.compile(f"^{learner_name}\\s*done\\s*100%$"))
+
+        for page in (learner, tutor, admin):
+            assert page.executed == [], page.executed  # type: ignore[attr-defined]
+            assert page.console_errors == [], page.console_errors  # type: ignore[attr-defined]
