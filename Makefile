@@ -87,6 +87,7 @@ lint: install web/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy studyflow db services activities workflows api cli worker.py
 	@cd web && env $(WEB_ENV) sh -c 'npx tsc --noEmit -p . && npx eslint src'
 
 # The fault-injection suite: worker kills, PostgreSQL and Temporal restarts, LLM storms under load;

@@ -6,6 +6,8 @@ Revises: 0017
 Create Date: 2026-12-06 09:00:00
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -15,8 +17,8 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-UUID_PK = dict(server_default=sa.text("gen_random_uuid()"), nullable=False)
-NOW = dict(server_default=sa.text("now()"), nullable=False)
+UUID_PK: dict[str, Any] = dict(server_default=sa.text("gen_random_uuid()"), nullable=False)
+NOW: dict[str, Any] = dict(server_default=sa.text("now()"), nullable=False)
 
 # A session's status and stage reach both the learner and the tutor over GET /v1/events.
 SESSION_EVENT = """
