@@ -696,6 +696,27 @@ async def test_the_first_hour_of_a_new_learner(stack, llm_server, session_factor
     await expect(page.locator("fieldset.question legend").first).to_have_text(f"1. {LONG_QUESTION}")
     await page.get_by_label("Show all questions on one page").check()
     await check("quiz with a long question")
+    # The quiz on this screen size too: a warning before unanswered questions go in, the results,
+    # practising what was missed (each answer judged at once), and a retake.
+    questions = page.locator("fieldset.question")
+    count = await questions.count()
+    await questions.first.get_by_label(auto_option(1, "B")).check()
+    await page.get_by_role("button", name="Submit answers").click()
+    warning = page.get_by_role("alert").filter(has_text="not answered yet")
+    await expect(warning).to_contain_text(f"{count - 1} questions are not answered yet")
+    await check("unanswered warning")
+    await warning.get_by_role("button", name="Submit anyway").click()
+    await expect(page.get_by_role("heading", name=re.compile(rf"^You scored 1 of {count}"))).to_be_visible()
+    await check("quiz results")
+    await page.get_by_role("button", name="Practise what I missed").click()
+    practice = page.locator("fieldset.question")
+    await expect(practice).to_have_count(count - 1)
+    await practice.first.locator("input[type=radio]").first.check()
+    await expect(practice.first.locator(".question-feedback")).to_have_text(re.compile(r"^(Right\.|Not quite\.)"))
+    await check("practising what was missed")
+    await page.get_by_role("button", name="Retake the whole quiz").click()
+    await expect(page.get_by_label("Tell me after each question whether I was right")).to_be_visible()
+    await check("retaking the quiz")
 
     # Review on the phone: tap to see the answer, swipe left for "Again".
     await page.goto("/review")
