@@ -128,22 +128,13 @@ class NudgeActivities:
         reason = "goal_behind" if behind else candidate.reason
         if reason == "goal":
             return False
-        try:
-            # Both endpoints may time out before the template stands in: keep the batch alive.
-            async with heartbeating():
-                result = await self._llm.generate(
-                    prompts.nudge(
-                        reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot, goal=behind
-                    ),
-                    NudgeDraft,
-                    subject_id=str(user.id),
-                    user_id=user.id,
-                    idempotency_key=f"nudge:{user.id}:{batch.day}",
-                )
-            message, source = result.value.message, "llm"
-        except (LlmUnavailableError, LlmOutputInvalidError) as exc:
-            activity.logger.warning("nudge for %s falls back to the template: %s", user.id, exc)
+        if self._settings.uses_bundled_model:
+            # The bundled 135M model's nudges read like someone else's letter ("[user's name]",
+            # "{session_title}", emojis, invented facts: tried on every reason). The template says
+            # what is true, and no learner is shown the model's guesses.
             message, source = template_message(reason, streak, idle, course_topic, behind), "template"
+        else:
+            message, source = await self._written(user.id, reason, streak, idle, course_topic, behind, batch.day)
         async with self._sessions.begin() as session:
             inserted = await session.scalar(
                 insert(Notification)
@@ -162,6 +153,27 @@ class NudgeActivities:
         await self._notifier.deliver(email, "Time for a quick study session", message)
         NUDGES_SENT.labels(reason, source).inc()
         return True
+
+    async def _written(
+        self, user_id, reason: str, streak: int, idle: int, course_topic: str | None, behind, day
+    ) -> tuple[str, str]:
+        """The nudge in the model's words, or the template's when the model cannot give one."""
+        try:
+            # Both endpoints may time out before the template stands in: keep the batch alive.
+            async with heartbeating():
+                result = await self._llm.generate(
+                    prompts.nudge(
+                        reason, streak, idle, course_topic, few_shot=self._settings.llm_few_shot, goal=behind
+                    ),
+                    NudgeDraft,
+                    subject_id=str(user_id),
+                    user_id=user_id,
+                    idempotency_key=f"nudge:{user_id}:{day}",
+                )
+            return result.value.message, "llm"
+        except (LlmUnavailableError, LlmOutputInvalidError) as exc:
+            activity.logger.warning("nudge for %s falls back to the template: %s", user_id, exc)
+            return template_message(reason, streak, idle, course_topic, behind), "template"
 
     async def _goal_behind(self, session: AsyncSession, user_id, day) -> tuple[str, str] | None:
         """The first active goal the learner is behind on, in words, with its pace."""

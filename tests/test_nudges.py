@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import insert, select
 from temporalio.client import ScheduleOverlapPolicy
 
+from activities.nudge_templates import template_message
 from cli.schedules import upsert_schedules
 from db.models import Course, Membership, Notification, Organization, TutoringSession, User
 from studyflow.contracts.workflow_inputs import NudgeRunInput
+from studyflow.engines import BUNDLED_MODEL
 from tests.support.polling import poll_until
 from tests.support.scripted_openai import Reply
 from workflows.engagement_nudges import EngagementNudgesWorkflow
@@ -253,3 +255,24 @@ async def test_an_organisations_learner_with_few_tutoring_sessions_is_nudged_on_
     assert (nudge.reason, nudge.source, nudge.message) == ("few_tutoring_sessions", "llm", f"Book a session {tag}")
     assert llm_server.arrived(situation) - asked_before == 1 and created == 1
     assert await _run(temporal_env, settings, day) == 0, "one nudge a learner a day"
+
+
+async def test_with_the_bundled_model_a_nudge_is_the_template_and_the_model_is_not_asked(
+    stack_with, temporal_env, session_factory, llm_server
+):
+    """The bundled model's nudges carried "[user's name]", "{session_title}" and invented facts:
+    with it, the learner gets the template's true sentence and no model call is made."""
+    api = await stack_with(openai_model=BUNDLED_MODEL)
+    day = date(2015, 3, 10)  # before every other test's dates: only this learner can match
+    joined = datetime.combine(day - timedelta(days=7), datetime.min.time(), UTC) + timedelta(hours=12)
+    tag = uuid.uuid4().hex[:8]
+    async with session_factory.begin() as session:
+        learner = await session.scalar(
+            insert(User).values(clerk_id=f"bundled-{tag}", created_at=joined, quiz_attempts=1).returning(User.id)
+        )
+    asked_before = llm_server.arrived("joined a week ago")
+    created = await _run(temporal_env, api.settings, day)
+    [nudge] = (await _nudges(session_factory, [learner]))[learner]
+    assert (created, nudge.reason, nudge.source) == (1, "new_learner", "template")
+    assert nudge.message == template_message("new_learner", 0, 0, None)
+    assert llm_server.arrived("joined a week ago") == asked_before
