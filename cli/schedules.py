@@ -33,6 +33,24 @@ from workflows.tutor_digest import TutorDigestWorkflow
 log = logging.getLogger("studyflow.schedules")
 
 
+def _at_nudge_time(settings: Settings, temporal_weekday: int | None = None) -> ScheduleSpec:
+    """NUDGE_HOUR:NUDGE_MINUTE in NUDGE_TIMEZONE, every day or on one (Temporal's count: 0 = Sunday)."""
+    hour, minute = [ScheduleRange(settings.nudge_hour)], [ScheduleRange(settings.nudge_minute)]
+    at = (
+        ScheduleCalendarSpec(hour=hour, minute=minute)
+        if temporal_weekday is None
+        else ScheduleCalendarSpec(day_of_week=[ScheduleRange(temporal_weekday)], hour=hour, minute=minute)
+    )
+    return ScheduleSpec(calendars=[at], time_zone_name=settings.nudge_timezone)
+
+
+def _nudge_policy(settings: Settings) -> SchedulePolicy:
+    return SchedulePolicy(
+        overlap=ScheduleOverlapPolicy.SKIP,
+        catchup_window=timedelta(hours=settings.nudge_catchup_window_hours),
+    )
+
+
 def nudge_schedule(settings: Settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
@@ -46,18 +64,8 @@ def nudge_schedule(settings: Settings) -> Schedule:
             id=workflow_ids.engagement_nudges(),
             task_queue=settings.task_queue_background,
         ),
-        spec=ScheduleSpec(
-            calendars=[
-                ScheduleCalendarSpec(
-                    hour=[ScheduleRange(settings.nudge_hour)], minute=[ScheduleRange(settings.nudge_minute)]
-                )
-            ],
-            time_zone_name=settings.nudge_timezone,
-        ),
-        policy=SchedulePolicy(
-            overlap=ScheduleOverlapPolicy.SKIP,
-            catchup_window=timedelta(hours=settings.nudge_catchup_window_hours),
-        ),
+        spec=_at_nudge_time(settings),
+        policy=_nudge_policy(settings),
     )
 
 
@@ -77,20 +85,8 @@ def tutor_digest_schedule(settings: Settings) -> Schedule:
             id=workflow_ids.tutor_digest(),
             task_queue=settings.task_queue_background,
         ),
-        spec=ScheduleSpec(
-            calendars=[
-                ScheduleCalendarSpec(
-                    day_of_week=[ScheduleRange(temporal_weekday)],
-                    hour=[ScheduleRange(settings.nudge_hour)],
-                    minute=[ScheduleRange(settings.nudge_minute)],
-                )
-            ],
-            time_zone_name=settings.nudge_timezone,
-        ),
-        policy=SchedulePolicy(
-            overlap=ScheduleOverlapPolicy.SKIP,
-            catchup_window=timedelta(hours=settings.nudge_catchup_window_hours),
-        ),
+        spec=_at_nudge_time(settings, temporal_weekday),
+        policy=_nudge_policy(settings),
     )
 
 
