@@ -49,6 +49,26 @@ async def _sign_in(stack, name: str, space: str, *, at: str = "/", phone: bool =
     return page
 
 
+def _web_settings(database_url, llm_server, tmp_path):
+    """A stack serving the built web app, with its own model name (its own semantic-cache scope)."""
+    return make_settings(
+        database_url,
+        llm_server,
+        tmp_path,
+        web_dist_dir=WEB_DIST,
+        api_host="127.0.0.1",
+        openai_model=f"model-{uuid.uuid4().hex[:8]}",
+    )
+
+
+async def _link(admin: Page, learner_name: str, tutor_name: str) -> None:
+    """The admin, on the Organisation page, makes the tutor the learner's tutor."""
+    await admin.get_by_label("Link learner").select_option(label=learner_name)
+    await admin.get_by_label("to tutor").select_option(label=tutor_name)
+    await admin.get_by_role("button", name="Link", exact=True).click()
+    await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
+
+
 def _nav(page: Page):
     return page.get_by_role("navigation", name="Main")
 
@@ -61,14 +81,7 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
     database_url, llm_server, tmp_path, temporal_env, session_factory
 ):
     chromium = require_browser_prerequisites()
-    settings = make_settings(
-        database_url,
-        llm_server,
-        tmp_path,
-        web_dist_dir=WEB_DIST,
-        api_host="127.0.0.1",
-        openai_model=f"model-{uuid.uuid4().hex[:8]}",
-    )
+    settings = _web_settings(database_url, llm_server, tmp_path)
     suffix = uuid.uuid4().hex[:6]
     learner_name, tutor_name, admin_name = f"Lena {suffix}", f"Tomas {suffix}", f"Ada {suffix}"
     async with web_stack(settings, temporal_env, session_factory, chromium) as stack:
@@ -100,10 +113,7 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
         await _nav(admin).get_by_role("link", name="Organisation").click()
         await expect(admin.get_by_role("row", name=re.compile(f"{learner_name}\\s+learner"))).to_be_visible()
         await expect(admin.get_by_role("row", name=re.compile(f"{tutor_name}\\s+tutor"))).to_be_visible()
-        await admin.get_by_label("Link learner").select_option(label=learner_name)
-        await admin.get_by_label("to tutor").select_option(label=tutor_name)
-        await admin.get_by_role("button", name="Link", exact=True).click()
-        await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
+        await _link(admin, learner_name, tutor_name)
         await assert_accessible(admin, "organisation")
 
         # The tutor: the learner in My learners, their page with figures, then a session for them.
@@ -199,14 +209,7 @@ async def test_the_tutor_story_from_invitation_to_a_resolved_hand_off(
     database_url, llm_server, tmp_path, temporal_env, session_factory
 ):
     chromium = require_browser_prerequisites()
-    settings = make_settings(
-        database_url,
-        llm_server,
-        tmp_path,
-        web_dist_dir=WEB_DIST,
-        api_host="127.0.0.1",
-        openai_model=f"model-{uuid.uuid4().hex[:8]}",
-    )
+    settings = _web_settings(database_url, llm_server, tmp_path)
     suffix = uuid.uuid4().hex[:6]
     learner_name, tutor_name, admin_name = f"Lina {suffix}", f"Theo {suffix}", f"Alba {suffix}"
     group, topic = f"Year 9 {suffix}", f"fractions {suffix}"
@@ -230,10 +233,7 @@ async def test_the_tutor_story_from_invitation_to_a_resolved_hand_off(
         await admin.reload()
         await expect(admin.get_by_role("row", name=re.compile(f"{learner_name}\\s+learner"))).to_be_visible()
         await expect(admin.get_by_role("row", name=re.compile(f"{tutor_name}\\s+tutor"))).to_be_visible()
-        await admin.get_by_label("Link learner").select_option(label=learner_name)
-        await admin.get_by_label("to tutor").select_option(label=tutor_name)
-        await admin.get_by_role("button", name="Link", exact=True).click()
-        await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
+        await _link(admin, learner_name, tutor_name)
 
         # The tutor makes a course, a group with the learner, and gives the group the course's quiz.
         await tutor.get_by_role("link", name="New course", exact=True).first.click()
@@ -354,14 +354,7 @@ async def test_a_tutors_vtt_session_becomes_practice_the_learner_takes_and_the_t
     quotes at their minute → the practice it made reaches the learner's inbox → they take it → the
     tutor sees the result on the practice's assignment."""
     chromium = require_browser_prerequisites()
-    settings = make_settings(
-        database_url,
-        llm_server,
-        tmp_path,
-        web_dist_dir=WEB_DIST,
-        api_host="127.0.0.1",
-        openai_model=f"model-{uuid.uuid4().hex[:8]}",
-    )
+    settings = _web_settings(database_url, llm_server, tmp_path)
     suffix = uuid.uuid4().hex[:6]
     learner_name, tutor_name, admin_name = f"Jordan {suffix}", f"Patel {suffix}", f"Ines {suffix}"
     async with web_stack(settings, temporal_env, session_factory, chromium) as stack:
@@ -369,10 +362,7 @@ async def test_a_tutors_vtt_session_becomes_practice_the_learner_takes_and_the_t
         tutor = await _sign_in(stack, tutor_name, "tutor")
         admin = await _sign_in(stack, admin_name, "admin")
         await _nav(admin).get_by_role("link", name="Organisation").click()
-        await admin.get_by_label("Link learner").select_option(label=learner_name)
-        await admin.get_by_label("to tutor").select_option(label=tutor_name)
-        await admin.get_by_role("button", name="Link", exact=True).click()
-        await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
+        await _link(admin, learner_name, tutor_name)
 
         # The tutor uploads the session's WebVTT (voice tags name Ms Patel and Jordan).
         await _nav(tutor).get_by_role("link", name="My learners").click()
