@@ -1,5 +1,9 @@
 """Request-scoped dependencies: DB session, signed-in learner, Temporal client, settings, clock.
 
+Every one is `async def`, even those that only read app state: FastAPI runs a plain `def`
+dependency in its thread pool, a hand-off to a thread and back on every request that costs more
+CPU than the dependency itself (`bench/refusal_bench.py`).
+
 Routes declare them through the `Annotated` aliases at the bottom (`session: SessionDep`)."""
 
 from __future__ import annotations
@@ -28,23 +32,23 @@ async def get_temporal(request: Request) -> Client:
         raise ApiError(503, "workflow service unavailable, try again shortly") from exc
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_object_store(request: Request) -> ObjectStore:
+async def get_object_store(request: Request) -> ObjectStore:
     return request.app.state.object_store
 
 
 Clock = Callable[[], datetime]
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     """The API's notion of "now" (spaced-repetition schedules); tests substitute their own."""
     return request.app.state.clock
 
 
-def get_admission(
+async def get_admission(
     request: Request,
     background: BackgroundTasks,
     user: Annotated[CurrentUser, Depends(current_user)],
