@@ -68,6 +68,18 @@ async def receive_upload(request: Request, limit: int, directory: Path, max_fiel
     return ReceivedFile(path=path, filename=upload.filename, size=size, fields=fields)
 
 
+async def discard_body(request: Request, limit: int) -> None:
+    """Read and drop the body of an upload refused before it was read (a learner over their rate
+    limit). The client is sending it regardless: draining costs little, where parsing the form,
+    spooling and hashing it cost ~15 ms of CPU per MB (`bench/refusal_bench.py`); a connection
+    closed under the client instead would show it a broken pipe rather than the 429."""
+    received = 0
+    async for block in request.stream():
+        received += len(block)
+        if received > limit + _FRAMING_BYTES:
+            return  # past any upload we accept: the connection closes with the answer
+
+
 def _copy(upload: UploadFile, path: Path) -> int:
     upload.file.seek(0)
     with open(path, "wb") as out:

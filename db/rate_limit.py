@@ -31,9 +31,19 @@ async def take_token(
     session: AsyncSession, user_id: uuid.UUID, bucket: str, *, burst: int, per_minute: float
 ) -> int | None:
     """None when a token was taken; otherwise the seconds until the next one."""
-    rate = per_minute / 60
-    params = {"user_id": user_id, "bucket": bucket, "burst": burst, "rate": rate}
+    params = {"user_id": user_id, "bucket": bucket, "burst": burst, "rate": per_minute / 60}
     if (await session.execute(_TAKE, params)).first() is not None:
         return None
-    available = await session.scalar(_PEEK, params) or 0.0
+    return await seconds_until_token(session, user_id, bucket, burst=burst, per_minute=per_minute) or 1
+
+
+async def seconds_until_token(
+    session: AsyncSession, user_id: uuid.UUID, bucket: str, *, burst: int, per_minute: float
+) -> int | None:
+    """None when a token is there to take; otherwise the seconds until there is one. Takes nothing."""
+    rate = per_minute / 60
+    params = {"user_id": user_id, "bucket": bucket, "burst": burst, "rate": rate}
+    available = await session.scalar(_PEEK, params)
+    if available is None or available >= 1:  # never used (full), or refilled
+        return None
     return max(1, math.ceil((1 - available) / rate))

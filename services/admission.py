@@ -51,6 +51,10 @@ class Admission:
     async def allow_llm(self, work: LlmWork, *, per: uuid.UUID | None = None) -> Allowance:
         return await llm_allowance.allow(self.session, self.settings, self.actor, work, per=per, now=self._now)
 
+    async def refusal_now(self, work: LlmWork) -> ServiceError | None:
+        """What `allow_llm` would refuse now for the rate alone, taking nothing (see llm_allowance)."""
+        return await llm_allowance.refusal_now(self.session, self.settings, self.actor, work)
+
     async def take_course_quota(self) -> None:
         limit = self.settings.courses_per_day(self.actor.plan)
         if not await consume_course_quota(self.session, self.actor.id, self.today, limit):

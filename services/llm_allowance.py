@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.llm_spend import month_of, month_spend, next_month_start
-from db.rate_limit import take_token
+from db.rate_limit import seconds_until_token, take_token
 from services.actor import Actor
 from services.errors import ServiceError
 from studyflow.settings import Settings
@@ -36,6 +36,7 @@ class LlmWork(StrEnum):
     conversation = "conversation"
     question = "question"
     attempt = "attempt"  # a graded quiz attempt (may start remediation)
+    goal = "goal"  # a new goal: meeting it starts a suggestions run (a workflow, LLM or not)
     session = "session"  # a tutoring session's analysis (one call per window) and its practice set
     grading = "grading"  # an attempt's free-text answers: over the limit or budget, the embedded grader only
 
@@ -111,6 +112,14 @@ def _policies(settings: Settings) -> dict[LlmWork, Policy]:
             True,
             True,
         ),
+        # Not an LLM call itself, but each goal met starts a suggestions workflow: without a limit
+        # a client looping "set a goal, mark it met" started a workflow per request (`make abuse`).
+        LlmWork.goal: Policy(
+            RateLimit("goals", settings.goal_rate_burst, settings.goals_per_hour / 60, "new goals"),
+            False,
+            False,
+            False,
+        ),
         LlmWork.attempt: Policy(
             RateLimit("attempt", settings.quiz_attempts_burst, settings.quiz_attempts_per_hour / 60, "attempts"),
             False,
@@ -138,12 +147,7 @@ async def allow(
     if wait is not None:
         if policy.degrade_when_limited:
             return Allowance.degraded
-        raise ServiceError(
-            429,
-            f"too many {limit.what}: at most {limit.burst} at once and {_rate(limit.per_minute)}; "
-            f"try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
+        raise _rate_limited(limit, wait)
     if policy.checks_budget:
         spent = await month_spend(session, actor.id, month_of(settings.day_timezone, now))
         if spent >= settings.llm_budget(actor.plan):
@@ -151,6 +155,27 @@ async def allow(
                 return Allowance.degraded
             raise budget_exhausted(settings, actor, spent, now)
     return Allowance.llm
+
+
+async def refusal_now(session: AsyncSession, settings: Settings, actor: Actor, work: LlmWork) -> ServiceError | None:
+    """The 429 that `allow` would answer now for `work`'s rate limit, taking no token (None when
+    it would not refuse for the rate). A route asks before it reads a large body: the bucket only
+    refills with time, so a learner without a token now would be refused after the upload too;
+    `allow` still decides for the requests this lets through."""
+    policy = _policies(settings)[work]
+    if policy.degrade_when_limited:
+        return None
+    limit = policy.limit
+    wait = await seconds_until_token(session, actor.id, limit.bucket, burst=limit.burst, per_minute=limit.per_minute)
+    return None if wait is None else _rate_limited(limit, wait)
+
+
+def _rate_limited(limit: RateLimit, wait: int) -> ServiceError:
+    return ServiceError(
+        429,
+        f"too many {limit.what}: at most {limit.burst} at once and {_rate(limit.per_minute)}; try again in {wait} s",
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def budget_exhausted(settings: Settings, actor: Actor, spent: Decimal, now: datetime | None = None) -> ServiceError:

@@ -241,6 +241,21 @@ async def test_source_and_storage_quotas(stack_with, user_a):
     assert too_big.status_code == 413 and "storage quota" in too_big.json()["error"]["message"]
 
 
+async def test_an_upload_over_the_rate_limit_is_refused_before_its_body_is_read(stack_with, user_a):
+    api = await stack_with(rate_limit_burst=1, rate_limit_per_minute=0.01)
+    assert (await upload(api, user_a, "a.md", b"# A\n\nFirst notes on graphs.\n")).status_code == 202
+    # Not even multipart: read and parsed, this body would be a 400. The rate limit answers first.
+    garbage = {**api.auth(user_a), "content-type": "multipart/form-data; boundary=none-here"}
+    refused = await api.http.post("/v1/sources", content=b"x" * 300_000, headers=garbage)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["message"].startswith("too many generation requests")
+    assert int(refused.headers["Retry-After"]) >= 1
+    # A real file is refused the same way, on a connection that still works, and nothing is kept.
+    assert (await upload(api, user_a, "b.md", b"# B\n\nSecond notes on trees.\n")).status_code == 429
+    listed = (await api.http.get("/v1/sources", headers=api.auth(user_a))).json()
+    assert [item["name"] for item in listed["items"]] == ["a.md"]
+
+
 async def test_a_reader_that_overruns_its_time_is_stopped(stack_with, user_a, session_factory):
     api = await stack_with(source_extract_timeout_seconds=0.05)
     source = await ingested(api, user_a, "lecture.pdf", files.pdf(JOINS))

@@ -17,10 +17,11 @@ from sqlalchemy import select
 from api.deps import AdmissionDep, CurrentUserDep, ObjectStoreDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
 from api.schemas.sources import SourceAccepted, SourceList, SourceUrlCreate, SourceView
-from api.upload import UPLOAD_CEILING_BYTES, receive_upload
+from api.upload import UPLOAD_CEILING_BYTES, discard_body, receive_upload
 from db.models import Source
 from db.source_usage import source_usage
 from services import sources
+from services.llm_allowance import LlmWork
 from services.owned import owned_source
 from services.policy import Action
 from services.sources import Admitted, NewSource
@@ -68,6 +69,10 @@ async def add_source(
     store: ObjectStoreDep,
 ) -> SourceAccepted:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    refusal = await admission.refusal_now(LlmWork.source)
+    if refusal is not None:
+        await discard_body(request, admission.settings.source_max_bytes)
+        raise refusal
     with tempfile.TemporaryDirectory(prefix="studyflow-upload-") as directory:
         if media_type == "multipart/form-data":
             new = await _uploaded(request, admission.settings, Path(directory))
