@@ -242,6 +242,12 @@ class Settings(BaseSettings):
     pro_study_content_per_day: int = Field(default=200, ge=0)
     rate_limit_burst: int = Field(default=10, ge=1, description="generation requests allowed at once")
     rate_limit_per_minute: float = Field(default=30, gt=0, description="sustained generation requests")
+    refusal_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=30,
+        description="how long a 429 is held before it is sent (slows clients that ignore Retry-After)",
+    )
     # Every other path that can spend LLM calls has its own limit (services/llm_allowance.py).
     chat_rate_burst: int = Field(default=5, ge=1, description="tutor questions a learner may send at once")
     chat_rate_per_minute: float = Field(default=10, gt=0, description="sustained tutor questions per minute")
@@ -255,6 +261,8 @@ class Settings(BaseSettings):
     suggestions_per_day: float = Field(
         default=3, gt=0, description="LLM subject-suggestion runs per day; beyond, suggestions come from history"
     )
+    goal_rate_burst: int = Field(default=10, ge=1, description="goals a learner may set at once")
+    goals_per_hour: float = Field(default=30, gt=0, description="sustained new goals per hour (429 beyond)")
     quiz_attempts_burst: int = Field(default=5, ge=1, description="attempts on one quiz at once")
     quiz_attempts_per_hour: float = Field(default=20, gt=0, description="sustained attempts on one quiz per hour")
     quiz_pass_threshold_pct: float = Field(default=70.0, ge=0, le=100)
@@ -440,6 +448,10 @@ class Settings(BaseSettings):
     )
     worker_cpu_nice: int = Field(
         default=10, ge=0, le=19, description="niceness a worker process serving only the cpu queue adds to itself"
+    )
+    worker_cpu_idle_class: bool = Field(
+        default=True,
+        description="run a worker serving only the cpu queue in Linux's idle scheduling class (SCHED_IDLE)",
     )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
     worker_shutdown_grace_seconds: float = Field(

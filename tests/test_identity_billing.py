@@ -282,6 +282,22 @@ async def test_generation_routes_are_rate_limited_per_user(settings, temporal_en
         assert (await api.http.get("/v1/courses", headers=api.auth(user_a))).status_code == 200
 
 
+async def test_a_refusal_is_held_before_it_is_sent(settings, temporal_env, worker, user_a):
+    limited = type(settings).model_validate(
+        settings.model_copy(
+            update={"rate_limit_burst": 1, "rate_limit_per_minute": 0.01, "refusal_delay_seconds": 0.5}
+        ).model_dump()
+    )
+    async with AsyncExitStack() as stack:
+        api = await open_api_client(stack, limited, temporal_env)
+        first = await api.http.post("/v1/courses", json={"topic": unique_topic("held")}, headers=api.auth(user_a))
+        assert first.status_code == 202
+        started = time.monotonic()
+        refused = await api.http.post("/v1/courses", json={"topic": unique_topic("held")}, headers=api.auth(user_a))
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert time.monotonic() - started >= 0.5
+
+
 async def test_user_provisioning_history_replays(billing_api, temporal_env, session_factory):
     import os
 

@@ -54,8 +54,12 @@ def make_settings(database_url: str, llm_server: ScriptedOpenAI, data_dir: Path,
         remediations_per_hour=60000,
         suggestions_burst=1000,
         suggestions_per_day=60000,
+        goal_rate_burst=1000,
+        goals_per_hour=60000,
         quiz_attempts_burst=1000,
         quiz_attempts_per_hour=60000,
+        # Refusals answered at once: the tests that meet a limit send on at once (one test holds them).
+        refusal_delay_seconds=0,
         # Quizzes as the tests of issue 34's time wrote them (multiple choice); the grading tests
         # ask for short-answer items.
         quiz_short_answers=0,
