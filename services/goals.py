@@ -13,6 +13,7 @@ from db.models import Goal
 from services.admission import Admission
 from services.errors import ServiceError
 from services.goal_completion import complete_reached_goals, mark_met
+from services.llm_allowance import LlmWork
 from services.owned import owned_course
 from studyflow.statuses import GoalStatus
 
@@ -68,6 +69,7 @@ async def create_goal(admission: Admission, spec: GoalSpec, today: date) -> Goal
 
 
 async def add_goal(admission: Admission, spec: GoalSpec, today: date) -> Goal:
+    await admission.allow_llm(LlmWork.goal)
     goal = await create_goal(admission, spec, today)
     # A goal the learner has already reached (a finished course) is met as soon as it is set.
     admission.adopt(await complete_reached_goals(admission.session, admission.settings, admission.actor, today))

@@ -212,6 +212,23 @@ async def test_goal_input_is_checked(api, user_a, user_b):
         assert again.status_code == 409
 
 
+async def test_setting_goals_is_rate_limited_per_learner(stack_with, user_a, user_b):
+    api = await stack_with(goal_rate_burst=2, goals_per_hour=1)
+    kinds = [
+        {"kind": "daily_minutes", "target": 10},
+        {"kind": "daily_reviews", "target": 20},
+        {"kind": "daily_minutes", "target": 30, "days": 3},
+    ]
+    codes = [(await api.http.post("/v1/goals", json=body, headers=api.auth(user_a))).status_code for body in kinds]
+    assert codes == [201, 201, 429]
+    other = await api.http.post("/v1/goals", json={"kind": "daily_reviews", "target": 5}, headers=api.auth(user_b))
+    assert other.status_code == 201  # another learner has their own bucket
+    over = await api.http.post("/v1/goals", json={"kind": "daily_reviews", "target": 5}, headers=api.auth(user_a))
+    assert over.status_code == 429 and over.json()["error"]["message"].startswith("too many new goals")
+    listed = (await api.http.get("/v1/goals", headers=api.auth(user_a))).json()
+    assert len(listed["goals"]) == 2  # nothing written for the refused ones
+
+
 async def test_a_met_goal_completes_once_when_two_observers_see_it_together(
     api, session_factory, temporal_env, settings, user_a
 ):

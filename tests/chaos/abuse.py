@@ -11,7 +11,8 @@ the free plan with a small budget, the two bystanders on pro.
    loop and ask their tutor a question every few seconds (`?wait=true`), timed.
 2. Abused run (`ABUSE_SECONDS`): the same, while the abuser holds as many event streams as it can
    open, loops every LLM-spending path (courses, notes, study content, new chats, questions, quiz
-   attempts that earn remediation, goals met for suggestions) and uploads large files.
+   attempts that earn remediation, goals met for suggestions) and uploads large files, retrying
+   each at once whatever the answer (it ignores Retry-After).
 
 Asserted: the bystanders get no 5xx and no 429; their read p99 and their tutor answer p99 in the
 abused run stay within `FACTOR` of the quiet run's (or within a floor, for p99s of a few ms); the
@@ -40,12 +41,14 @@ from pathlib import Path
 import httpx
 import pgserver
 import psycopg
+from temporalio.client import Client
 
 from api.dev_auth import ensure_keypair, mint_session_token
 from cli.embedded_temporal import start_dev_server
 from cli.ports import wait_for_port
 from db import migrate
 from studyflow.settings import Settings
+from tests.chaos.answer_timeline import answer_timeline
 from tests.support.api_process import spawn_api
 from tests.support.app import make_settings
 from tests.support.live_server import free_port
@@ -196,6 +199,10 @@ class Learner:
 
 
 class Bystander(Learner):
+    def __init__(self, name: str, token: str, base_url: str) -> None:
+        super().__init__(name, token, base_url)
+        self.asked: list[tuple[str, Timed]] = []  # (request_id, its timing)
+
     async def prepare(self) -> None:
         uploaded = await self.upload(f"{self.name}-recursion.md", NOTES.format(title=self.name).encode())
         assert uploaded is not None and uploaded.status_code == 202, uploaded and uploaded.text
@@ -218,14 +225,16 @@ class Bystander(Learner):
     async def _ask(self, until: float, phase: str) -> None:
         n = 0
         while time.monotonic() < until:
+            request_id = uuid.uuid4().hex
             await self.log.call(
                 self.http,
                 "POST",
                 f"/v1/conversations/{self.conversation}/messages",
                 f"{phase} answer",
                 params={"wait": "true"},
-                json={"question": QUESTIONS[n % len(QUESTIONS)], "request_id": uuid.uuid4().hex},
+                json={"question": QUESTIONS[n % len(QUESTIONS)], "request_id": request_id},
             )
+            self.asked.append((request_id, self.log.entries[-1]))
             n += 1
             await asyncio.sleep(6.5)  # within the tutor's rate (10 a minute, 5 at once)
 
@@ -377,6 +386,7 @@ def limits_of(settings: Settings, seconds: float) -> dict[str, int]:
         "new chats": bucket(settings.conversation_rate_burst, settings.conversations_per_hour / 60),
         "questions": bucket(settings.chat_rate_burst, settings.chat_rate_per_minute),
         "attempts on the quiz": bucket(settings.quiz_attempts_burst, settings.quiz_attempts_per_hour / 60),
+        "new goals": bucket(settings.goal_rate_burst, settings.goals_per_hour / 60),
     }
 
 
@@ -447,6 +457,7 @@ def main_checks(stack: Stack, bystanders: list[Bystander], abuser: Abuser, abuse
                 UNION ALL SELECT 'questions', count(*) FROM conversation_messages m JOIN conversations c
                     ON c.id = m.conversation_id WHERE c.owner_id = (SELECT id FROM me) AND m.role = 'learner'
                 UNION ALL SELECT 'attempts', count(*) FROM quiz_attempts WHERE user_id = (SELECT id FROM me)
+                UNION ALL SELECT 'goals', count(*) FROM goals WHERE user_id = (SELECT id FROM me)
                 UNION ALL SELECT 'goals met', count(*) FROM goals WHERE user_id = (SELECT id FROM me)
                     AND status = 'met'
                 """,
@@ -471,6 +482,7 @@ def main_checks(stack: Stack, bystanders: list[Bystander], abuser: Abuser, abuse
         "new chats": counts["chats"] - 1,
         "questions": counts["questions"],
         "attempts on the quiz": counts["attempts"],
+        "new goals": counts["goals"],
     }
     print(f"  new work admitted (from the database) against the limits for {seconds + 60:.0f} s:")
     for name, count in admitted.items():
@@ -493,6 +505,20 @@ def main_checks(stack: Stack, bystanders: list[Bystander], abuser: Abuser, abuse
     if abuser.streams_opened > allowed_streams or abuser.streams_refused < STREAMS_TRIED - allowed_streams:
         problems.append(f"streams: {abuser.streams_opened} opened, more than {allowed_streams}")
     return problems
+
+
+async def print_slowest_answer(stack: Stack, bystanders: list[Bystander]) -> None:
+    """The abused run's slowest bystander answer, stage by stage, from its workflow's history."""
+    answered = [(e.ms, b, request_id) for b in bystanders for request_id, e in b.asked if e.label == "abused answer"]
+    if not answered:
+        return
+    ms, bystander, request_id = max(answered, key=lambda a: a[0])
+    with psycopg.connect(stack.database_url) as conn:
+        row = conn.execute("SELECT workflow_id FROM conversations WHERE id = %s", (bystander.conversation,)).fetchone()
+    client = await Client.connect(stack.address)
+    print(f"the slowest bystander answer ({ms:.0f} ms at the client), from its workflow history:")
+    for line in await answer_timeline(client, row[0], request_id):
+        print("  ", line)
 
 
 async def run_abuser(arguments: dict) -> None:
@@ -562,6 +588,7 @@ async def main() -> int:
                 abuse_from_another_process(abuser, ABUSE_SECONDS, Path(directory)),
             )
             problems = main_checks(stack, bystanders, abuser, abuse_started)
+            await print_slowest_answer(stack, bystanders)
             for learner in (*bystanders, abuser):
                 await learner.http.aclose()
         finally:
