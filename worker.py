@@ -265,11 +265,7 @@ def build_workers(client: Client, settings: Settings, activities: ActivitySet) -
 async def run_worker(settings: Settings) -> None:
     if not settings.database_url:
         raise SystemExit("DATABASE_URL is not set (use `studyflow dev` for the embedded stack)")
-    if settings.serves_only_cpu_queue and settings.worker_cpu_nice:
-        # Below the interactive worker, the API, Temporal and PostgreSQL: embedding takes the CPU
-        # they leave idle, never the CPU a workflow task or a tutor answer is waiting for. The
-        # reader processes it starts inherit the priority.
-        os.nice(settings.worker_cpu_nice)
+    lower_cpu_priority(settings)
     engine = create_engine(settings.database_url)
     install_tracer_provider(settings, "studyflow-worker")
     instrument_io(settings, engine)
@@ -288,6 +284,27 @@ async def run_worker(settings: Settings) -> None:
         await stop.wait()
         log.info("worker shutting down: finishing in-flight activities")
     await engine.dispose()
+
+
+def lower_cpu_priority(settings: Settings) -> None:
+    """Below the interactive worker, the API, Temporal and PostgreSQL: embedding takes the CPU they
+    leave idle, never the CPU a workflow task or a tutor answer is waiting for. Niceness alone left
+    it a fifth of two busy cores under `make abuse` (it runs whenever the others block on I/O, and
+    a woken request handler waits out its time slice); in the idle class it is preempted at once
+    and runs only on a core nothing else wants. The reader processes and threads it starts later
+    inherit both; threads already running are moved one by one (the class is per thread). A
+    process that polls the interactive queue keeps the normal class."""
+    if not settings.serves_only_cpu_queue:
+        return
+    if settings.worker_cpu_nice:
+        os.nice(settings.worker_cpu_nice)
+    if not settings.worker_cpu_idle_class or not hasattr(os, "SCHED_IDLE"):
+        return
+    try:
+        for thread in os.listdir("/proc/self/task"):
+            os.sched_setscheduler(int(thread), os.SCHED_IDLE, os.sched_param(0))
+    except OSError as error:  # a kernel or sandbox that refuses it: niceness is still there
+        log.warning("could not move the cpu worker to the idle scheduling class: %s", error)
 
 
 def worker_runtime(settings: Settings) -> Runtime | None:

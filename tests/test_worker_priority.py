@@ -1,0 +1,59 @@
+"""The cpu-queue worker lowers itself below everything else on the machine (worker.py): niceness,
+and Linux's idle scheduling class on every thread it already runs and every one it starts later."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import os, threading, time
+from studyflow.settings import Settings
+from worker import lower_cpu_priority
+
+started = threading.Event()
+early = threading.Thread(target=lambda: (started.set(), time.sleep(5)), daemon=True)
+early.start(); started.wait()
+lower_cpu_priority(Settings(_env_file=None, worker_queues={queues}, worker_cpu_nice=5, worker_cpu_idle_class={idle}))
+later = []
+threading.Thread(target=lambda: later.append(os.sched_getscheduler(0))).start()
+time.sleep(0.2)
+classes = {{os.sched_getscheduler(int(t)) for t in os.listdir("/proc/self/task")}}
+print(os.nice(0), sorted(classes), later)
+"""
+
+
+def _probe(queues: list[str], idle: bool) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(queues=queues, idle=idle)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling classes")
+def test_a_cpu_queue_worker_runs_niced_in_the_idle_class_on_every_thread():
+    base = os.nice(0)
+    assert _probe(["cpu"], True) == f"{base + 5} [{os.SCHED_IDLE}] [{os.SCHED_IDLE}]"
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling classes")
+def test_a_cpu_queue_worker_told_not_to_keeps_the_normal_class():
+    base = os.nice(0)
+    assert _probe(["cpu"], False) == f"{base + 5} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}]"
+
+
+def test_a_worker_polling_the_interactive_queue_keeps_its_priority():
+    base = os.nice(0)
+    assert _probe(["interactive", "background", "cpu"], True) == f"{base} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}]"
