@@ -3,20 +3,21 @@
 Two runtimes give the same vectors (cosine >= 0.9999, `tests/test_embedders.py`): ONNX Runtime
 on the model exported once under the model cache (`onnx_export.py`), and sentence-transformers
 on torch, the fallback (`EMBEDDING_RUNTIME`). The model loads once per process; encoding runs on
-one dedicated thread so the event loop never blocks and the model is never used from two threads
-at once.
+one dedicated thread (`embedding_queue.py`: the smallest request first) so the event loop never
+blocks, the model is never used from two threads at once, and a one-line question never waits
+behind a course's chunks.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+
+from activities.embedders.embedding_queue import EmbeddingQueue
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 # Texts per forward pass. Chunk-sized texts (~200 tokens) cost 17 % less CPU per text at 16 than
@@ -41,7 +42,7 @@ class LocalEmbedder:
         self._runtime = runtime
         self._threads = threads
         self._cache_dir = cache_dir or DEFAULT_CACHE_DIR
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        self._queue = EmbeddingQueue(self._encode, _BATCH)
         self._encode_batch = None
         self.runtime_in_use: str | None = None
 
@@ -68,7 +69,7 @@ class LocalEmbedder:
 
         model_dir = Path(get_model_path())
         model = OnnxMiniLM(exported_model(model_dir, self._cache_dir), model_dir, self._threads)
-        return lambda texts: model.encode(texts, batch_size=_BATCH)
+        return lambda texts: model.encode(texts, batch_size=len(texts))
 
     def _load_torch(self):
         import torch
@@ -79,19 +80,22 @@ class LocalEmbedder:
         # and must not starve them (torch would otherwise take every core).
         torch.set_num_threads(self._threads)
         model = SentenceTransformer(str(get_model_path()), device="cpu")
-        return lambda texts: model.encode(texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False)
+        return lambda texts: model.encode(
+            texts, batch_size=len(texts), normalize_embeddings=True, show_progress_bar=False
+        )
 
     def preload(self) -> None:
         # On the embedder's own thread, so a call that arrives meanwhile queues behind the load.
-        self._executor.submit(self._load)
+        self._queue.run_first(self._load)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
+        """One forward pass: the queue hands over at most `_BATCH` texts, longest first."""
         return self._load()(texts).tolist()
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._encode, texts)
+        return await self._queue.embed(texts)
 
 
 @lru_cache(maxsize=4)
