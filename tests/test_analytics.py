@@ -237,6 +237,13 @@ async def test_a_learners_improvement_is_worked_out_figure_by_figure(api, settin
     )
     assert got.status_code == 200, got.text
     view = got.json()
+    # The learner's own page asks without the id, and gets the same figures.
+    mine = await api.http.get(
+        "/v1/analytics/me/improvement",
+        params={"from": str(d[0]), "to": str(d[5])},
+        headers=world["learner"].headers(api),
+    )
+    assert mine.status_code == 200 and mine.json() == view
     assert view["days"] == 6 and view["not_rolled"] == 0
     # The first third (D0, D1): 40, 60, 50 -> 50.0; the last third (D4, D5): 80, 90, 100 -> 90.0.
     assert (view["score_before"], view["attempts_before"]) == (50.0, 3)

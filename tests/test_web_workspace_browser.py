@@ -97,6 +97,7 @@ async def test_a_tutor_an_admin_and_a_learner_each_see_their_side(
                 "Review",
                 "Goals",
                 "Weak areas",
+                "My progress",
                 "Notifications",
                 "Account",
             ]
@@ -295,6 +296,13 @@ async def test_the_tutor_story_from_invitation_to_a_resolved_hand_off(
         mastered = tutor.locator("details li").filter(has_text=topic)
         await expect(mastered.first).to_have_text(re.compile(r"^Topic \d\.\d of .+\): [1-9]\d*%"))
         await assert_accessible(tutor, "a learner's page after their quiz")
+        # The learner sees the same figures on their own page.
+        await _nav(learner).get_by_role("link", name="My progress").click()
+        await expect(learner.get_by_role("heading", name="My progress", level=1)).to_be_visible()
+        figures = learner.locator("dl.stats")
+        await expect(figures.locator(".stat").filter(has_text="Quiz attempts").locator("dd")).to_have_text("1")
+        await expect(figures.locator(".stat").filter(has_text="Score after").locator("dd")).to_have_text("100%")
+        await assert_accessible(learner, "my progress")
 
         # The learner's chat finds nothing in their material twice: it suggests their tutor, and they send it.
         await _nav(learner).get_by_role("link", name="Ask a tutor").click()

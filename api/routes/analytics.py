@@ -42,6 +42,20 @@ async def learner_improvement(
     return LearnerImprovementView.model_validate(found.__dict__)
 
 
+@router.get("/me/improvement", response_model=LearnerImprovementView)
+async def my_improvement(
+    user: CurrentUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    first: date | None = FROM,
+    last: date | None = TO,
+) -> LearnerImprovementView:
+    """The signed-in learner's own improvement: the figures their tutor sees (the web app's "My
+    progress"), without the learner needing their internal id."""
+    return await learner_improvement(user.id, user, session, settings, clock, first, last)
+
+
 async def _overview(session, settings, user, clock, organization_id, first, last, group, tutor):
     period = analytics.window(settings, today_in(settings.day_timezone, clock()), first, last)
     return await analytics.organization_overview(session, settings, user, organization_id, period, group, tutor)

@@ -26,6 +26,7 @@ import { SessionPage } from "./pages/SessionPage";
 import { SessionsPage } from "./pages/SessionsPage";
 import { SourcesPage } from "./pages/SourcesPage";
 import { TutorChatListPage, TutorChatPage } from "./pages/TutorChatPage";
+import { ProgressPage } from "./pages/ProgressPage";
 import { WeakAreasPage } from "./pages/WeakAreasPage";
 
 // Markdown and syntax highlighting are only needed once a learner opens notes.
@@ -52,6 +53,7 @@ export function App() {
           <Route path="/grading" element={<GradingQueuePage />} />
           <Route path="/remediation/:planId" element={<RemediationPage />} />
           <Route path="/weak-areas" element={<WeakAreasPage />} />
+          <Route path="/progress" element={<ProgressPage />} />
           <Route path="/notifications" element={<NotificationsPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="/learners" element={<MyLearnersPage />} />

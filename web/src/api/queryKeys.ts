@@ -27,6 +27,7 @@ export const queryKeys = {
   tutorLearners: () => ["tutor-learners"] as const,
   learnerContext: (learnerId: string) => ["learner-context", learnerId] as const,
   improvement: (learnerId: string) => ["improvement", learnerId] as const,
+  myImprovement: () => ["improvement", "me"] as const,
   handoffs: () => ["tutor-handoffs"] as const,
   overview: (organizationId: string, from: string, to: string, group: string) =>
     ["overview", organizationId, from, to, group] as const,

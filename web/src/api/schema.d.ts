@@ -55,6 +55,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/me/improvement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Improvement
+         * @description The signed-in learner's own improvement: the figures their tutor sees (the web app's "My
+         *     progress"), without the learner needing their internal id.
+         */
+        get: operations["my_improvement_v1_analytics_me_improvement_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/organizations/{organization_id}/overview": {
         parameters: {
             query?: never;
@@ -4538,6 +4559,49 @@ export interface operations {
             };
             /** @description no such object for you (another learner's or organisation's answers this too) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_improvement_v1_analytics_me_improvement_get: {
+        parameters: {
+            query?: {
+                /** @description first day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description last day (default and at most: today, in DAY_TIMEZONE) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerImprovementView"];
+                };
+            };
+            /** @description no valid bearer token (or webhook signature) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -76,6 +76,7 @@ export function Layout({ children }: { children: ReactNode }) {
               <NavLink to="/review">Review</NavLink>
               <NavLink to="/goals">Goals</NavLink>
               <NavLink to="/weak-areas">Weak areas</NavLink>
+              <NavLink to="/progress">My progress</NavLink>
             </>
           )}
           {role === "learner" && <NavLink to="/tutors">My tutors</NavLink>}
