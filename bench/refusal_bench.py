@@ -56,6 +56,9 @@ async def run(total: int) -> None:
     # One token and then one an hour: after the first request of a kind, every one is refused.
     limits = {"RATE_LIMIT_BURST": "1", "RATE_LIMIT_PER_MINUTE": "0.0167"}
     limits |= {"CHAT_RATE_BURST": "1", "CHAT_RATE_PER_MINUTE": "0.0167"}
+    # Refusals answered at once: held for REFUSAL_DELAY_SECONDS they would cost the same CPU, and
+    # the phases would take minutes of sleeping.
+    limits |= {"REFUSAL_DELAY_SECONDS": "0"}
     with BenchStack(extra_env=limits, api_processes=1) as stack:
         settings = Settings(_env_file=None, data_dir=stack.data_dir, model_cache_dir=MODEL_CACHE)
         private_pem, _ = ensure_keypair(settings.dev_key_dir)
