@@ -204,6 +204,10 @@ async def under_ingestion(
 
 async def run(local: bool, n: int, topology: str, profile_dir: Path | None) -> None:
     env = {"RATE_LIMIT_BURST": "100000", "RATE_LIMIT_PER_MINUTE": "1000000"}
+    # One learner asks every question of the set and the timed runs: the tutor's own limits
+    # (5 at once, 10 a minute) would refuse all but the first few.
+    env |= {"CHAT_RATE_BURST": "100000", "CHAT_RATE_PER_MINUTE": "1000000"}
+    env |= {"CONVERSATION_RATE_BURST": "100000", "CONVERSATIONS_PER_HOUR": "1000000"}
     local_server = None
     if local:
         port = free_port()
