@@ -244,6 +244,11 @@ async def test_a_learners_improvement_is_worked_out_figure_by_figure(api, settin
         headers=world["learner"].headers(api),
     )
     assert mine.status_code == 200 and mine.json() == view
+    # A day is YYYY-MM-DD: "0" is not read as the Unix epoch.
+    epoch = await api.http.get(
+        "/v1/analytics/me/improvement", params={"to": "0"}, headers=world["learner"].headers(api)
+    )
+    assert epoch.status_code == 422 and "YYYY-MM-DD" in epoch.json()["error"]["message"], epoch.text
     assert view["days"] == 6 and view["not_rolled"] == 0
     # The first third (D0, D1): 40, 60, 50 -> 50.0; the last third (D4, D5): 80, 90, 100 -> 90.0.
     assert (view["score_before"], view["attempts_before"]) == (50.0, 3)

@@ -75,6 +75,7 @@ async def test_the_api_holds_its_schema_under_fuzzing(api, temporal_env, setting
         # naming the rule.
         "[[operations]]\n"
         'include-name = ["GET /v1/analytics/learners/{learner_id}/improvement", '
+        '"GET /v1/analytics/me/improvement", '
         '"GET /v1/analytics/organizations/{organization_id}/overview", '
         '"GET /v1/analytics/organizations/{organization_id}/overview.csv", "POST /v1/assignments", '
         '"PATCH /v1/sessions/{session_id}"]\n'

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BeforeValidator
 
 from api.deps import ClockDep, CurrentUserDep, SessionDep, SettingsDep
 from api.openapi_errors import FORBIDDEN, NOT_FOUND
@@ -19,8 +22,27 @@ from studyflow.local_day import today_in
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
-FROM = Query(default=None, alias="from", description="first day (default: 29 days before `to`)")
-TO = Query(default=None, alias="to", description="last day (default and at most: today, in DAY_TIMEZONE)")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    """`date` alone reads "0" as 1970-01-01 (a Unix time, found by the schema fuzzer): a day is
+    asked for as YYYY-MM-DD, as the schema's `format: date` says."""
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
+        raise ValueError("a day as YYYY-MM-DD")
+    return value
+
+
+FromDay = Annotated[
+    date | None,
+    BeforeValidator(_iso_day),
+    Query(alias="from", description="first day (default: 29 days before `to`)"),
+]
+ToDay = Annotated[
+    date | None,
+    BeforeValidator(_iso_day),
+    Query(alias="to", description="last day (default and at most: today, in DAY_TIMEZONE)"),
+]
 
 
 @router.get(
@@ -34,8 +56,8 @@ async def learner_improvement(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    first: date | None = FROM,
-    last: date | None = TO,
+    first: FromDay = None,
+    last: ToDay = None,
 ) -> LearnerImprovementView:
     period = analytics.window(settings, today_in(settings.day_timezone, clock()), first, last)
     found = await analytics.learner_improvement(session, settings, user, learner_id, period)
@@ -48,8 +70,8 @@ async def my_improvement(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    first: date | None = FROM,
-    last: date | None = TO,
+    first: FromDay = None,
+    last: ToDay = None,
 ) -> LearnerImprovementView:
     """The signed-in learner's own improvement: the figures their tutor sees (the web app's "My
     progress"), without the learner needing their internal id."""
@@ -72,8 +94,8 @@ async def organization_overview(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    first: date | None = FROM,
-    last: date | None = TO,
+    first: FromDay = None,
+    last: ToDay = None,
     group: uuid.UUID | None = Query(default=None, description="only this group's learners"),
     tutor: uuid.UUID | None = Query(default=None, description="only this tutor's learners (admins)"),
 ) -> OverviewView:
@@ -92,8 +114,8 @@ async def organization_overview_csv(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    first: date | None = FROM,
-    last: date | None = TO,
+    first: FromDay = None,
+    last: ToDay = None,
     group: uuid.UUID | None = Query(default=None, description="only this group's learners"),
     tutor: uuid.UUID | None = Query(default=None, description="only this tutor's learners (admins)"),
 ) -> Response:
