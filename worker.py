@@ -288,12 +288,12 @@ async def run_worker(settings: Settings) -> None:
 
 def lower_cpu_priority(settings: Settings) -> None:
     """Below the interactive worker, the API, Temporal and PostgreSQL: embedding takes the CPU they
-    leave idle, never the CPU a workflow task or a tutor answer is waiting for. Niceness alone left
-    it a fifth of two busy cores under `make abuse` (it runs whenever the others block on I/O, and
-    a woken request handler waits out its time slice); in the idle class it is preempted at once
-    and runs only on a core nothing else wants. The reader processes and threads it starts later
-    inherit both; threads already running are moved one by one (the class is per thread). A
-    process that polls the interactive queue keeps the normal class."""
+    leave idle, never the CPU a workflow task or a tutor answer is waiting for. Niceness, always;
+    the idle class only when asked (`WORKER_CPU_IDLE_CLASS`): there it is preempted at once, but
+    it gets almost nothing while another process holds every core, and the readers' wall-clock
+    page timeouts would then skip pages. The reader processes and threads it starts later inherit
+    both; threads already running are moved one by one (the class is per thread). A process that
+    polls the interactive queue keeps its priority."""
     if not settings.serves_only_cpu_queue:
         return
     if settings.worker_cpu_nice:

@@ -450,7 +450,7 @@ class Settings(BaseSettings):
         default=10, ge=0, le=19, description="niceness a worker process serving only the cpu queue adds to itself"
     )
     worker_cpu_idle_class: bool = Field(
-        default=True,
+        default=False,
         description="run a worker serving only the cpu queue in Linux's idle scheduling class (SCHED_IDLE)",
     )
     worker_interactive_slots: int = Field(default=50, ge=1, description="concurrent interactive activities per worker")
