@@ -69,6 +69,19 @@ async def _link(admin: Page, learner_name: str, tutor_name: str) -> None:
     await expect(admin.get_by_role("status").filter(has_text="Linked.")).to_be_visible()
 
 
+async def _answer_every_question_right(page: Page) -> None:
+    """On a quiz page: all questions on one page, each answered right (the scripted quiz's right
+    answer is B), submitted, and scored 100 %."""
+    await page.get_by_label("Show all questions on one page").check()
+    questions = page.locator("fieldset.question")
+    await expect(questions.first).to_be_visible()
+    count = await questions.count()
+    for i in range(count):
+        await questions.nth(i).get_by_label(auto_option(i, "B")).check()
+    await page.get_by_role("button", name="Submit answers").click()
+    await expect(page.get_by_role("heading", name=f"You scored {count} of {count} (100%)")).to_be_visible()
+
+
 def _nav(page: Page):
     return page.get_by_role("navigation", name="Main")
 
@@ -277,14 +290,7 @@ async def test_the_tutor_story_from_invitation_to_a_resolved_hand_off(
         await assert_accessible(learner, "an assignment as its learner")
         await learner.get_by_role("button", name="Take the quiz").click()
         await expect(learner).to_have_url(re.compile(r"/quizzes/[0-9a-f-]{36}$"))
-        await learner.get_by_label("Show all questions on one page").check()
-        questions = learner.locator("fieldset.question")
-        await expect(questions.first).to_be_visible()
-        count = await questions.count()
-        for i in range(count):
-            await questions.nth(i).get_by_label(auto_option(i, "B")).check()
-        await learner.get_by_role("button", name="Submit answers").click()
-        await expect(learner.get_by_role("heading", name=f"You scored {count} of {count} (100%)")).to_be_visible()
+        await _answer_every_question_right(learner)
 
         # The tutor sees the score on the assignment and on the learner's page, with the mastery it moved.
         await tutor.reload()
@@ -401,14 +407,7 @@ async def test_a_tutors_vtt_session_becomes_practice_the_learner_takes_and_the_t
         await expect(learner.get_by_text("Not done yet.")).to_be_visible()
         await learner.get_by_role("button", name="Start the practice").click()
         await expect(learner).to_have_url(re.compile(r"/quizzes/[0-9a-f-]{36}$"), timeout=120_000)
-        await learner.get_by_label("Show all questions on one page").check()
-        questions = learner.locator("fieldset.question")
-        await expect(questions.first).to_be_visible()
-        count = await questions.count()
-        for i in range(count):
-            await questions.nth(i).get_by_label(auto_option(i, "B")).check()
-        await learner.get_by_role("button", name="Submit answers").click()
-        await expect(learner.get_by_role("heading", name=f"You scored {count} of {count} (100%)")).to_be_visible()
+        await _answer_every_question_right(learner)
 
         # The tutor sees the result on the practice's assignment.
         await tutor.goto(assignment_url)
