@@ -28,7 +28,7 @@ from sqlalchemy import text
 from activities.analytics_activities import roll_unit
 from bench.load import percentile
 from bench.stack import BenchStack
-from db.analytics import org_days
+from db.analytics import org_days, org_today
 from db.analytics.days import Day, days_between
 from db.analytics.org_days import ALL
 from db.analytics.reads import Window, organization_window
@@ -207,8 +207,9 @@ async def main(learners: int, days: int, reps: int, raw_reps: int, explain: Path
         engine = create_engine(stack.database_url)
         sessions = create_session_factory(engine)
         try:
-            print(f"building: {learners:,} learners, {TUTORS} tutors, {days} days ({first} .. {last})")
-            build_s = await build(sessions, org, first, last, learners)
+            # Events through today (the overview reads today live), rollups through yesterday.
+            print(f"building: {learners:,} learners, {TUTORS} tutors, {days} days and today ({first} .. {today})")
+            build_s = await build(sessions, org, first, today, learners)
             async with sessions() as session:
                 counts = {
                     name: await session.scalar(text(f"SELECT count(*) FROM {name}"))
@@ -265,9 +266,10 @@ async def main(learners: int, days: int, reps: int, raw_reps: int, explain: Path
                 return overview_of(org, ALL, org, period, found, settings)
 
             if explain:
-                # Where the request path's time goes: the one live statement (today) it runs.
-                statement = org_days.day_statement(today=True, one_segment=True, sessions_present=True)
-                params = org_days.day_params(org, Day.of(today, TZ), 14) | {"segment": ALL, "segment_id": org}
+                # Where the request path's time goes: the one live statement (today) it runs,
+                # yesterday's row plus today's changes.
+                statement = org_today._statement(sessions_present=True)
+                params = org_days.day_params(org, Day.of(today, TZ), 14) | {"yday": last, "churn_days": 14}
                 async with sessions() as session:
                     plan = await session.scalars(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
                     explain.write_text("\n".join(plan) + "\n")

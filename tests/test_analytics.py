@@ -800,3 +800,168 @@ async def test_today_is_computed_live_and_not_rolled_days_are_counted(api, setti
         )
     ).json()
     assert (overview["learners"], overview["dau"], overview["wau"], overview["mau"]) == (2, 1, 1, 1)
+
+
+async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings, session_factory):
+    """The overview's live day for the whole organisation is yesterday's rolled row plus today's
+    changes (db/analytics/org_today.py). On a seeded random organisation — learners who joined or
+    left today or yesterday, a tutor active today, activity over five weeks, and today's nudges,
+    sessions, practice, goals, suggestions, hand-offs and spend, some of non-members — it equals
+    the full statement figure by figure; without yesterday's row, or with one rolled with another
+    churn window, it declines and the full statement answers."""
+    from db.analytics import org_days, org_today
+
+    rng = random.Random(3521)
+    world = await organization(api)
+    who = ids(world)
+    tz = settings.day_timezone
+    ev = Events(session_factory, tz)
+    now = today(settings)
+    yesterday = now - timedelta(days=1)
+    await ev.backdate_organization(who.org, ev.at(now - timedelta(days=60), 8))
+    async with session_factory.begin() as session:
+
+        async def learner(joined: datetime, removed: datetime | None = None) -> uuid.UUID:
+            user = await session.scalar(
+                text("INSERT INTO users (clerk_id) VALUES (:c) RETURNING id"), {"c": f"today_{uuid.uuid4().hex}"}
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO memberships (organization_id, user_id, role, created_at, removed_at) "
+                    "VALUES (:o, :u, 'learner', :c, :r)"
+                ),
+                {"o": who.org, "u": user, "c": joined, "r": removed},
+            )
+            return user
+
+        long_ago = ev.at(now - timedelta(days=60), 8)
+        stayed = [await learner(long_ago) for _ in range(10)]
+        joined_today = [await learner(ev.at(now, 1)), await learner(ev.at(now, 2))]
+        joined_yesterday = [await learner(ev.at(yesterday, 15))]
+        left_today = [await learner(long_ago, ev.at(now, 6)), await learner(long_ago, ev.at(now, 7))]
+        left_yesterday = [await learner(long_ago, ev.at(yesterday, 9))]
+        came_and_went = [await learner(ev.at(now, 1), ev.at(now, 3))]
+        stranger = await session.scalar(
+            text("INSERT INTO users (clerk_id) VALUES (:c) RETURNING id"), {"c": f"today_{uuid.uuid4().hex}"}
+        )
+    everyone = [
+        who.learner,
+        who.peer,
+        *stayed,
+        *joined_today,
+        *joined_yesterday,
+        *left_today,
+        *left_yesterday,
+        *came_and_went,
+    ]
+    for user in [*everyone, who.tutor, stranger]:
+        days = [now - timedelta(days=n) for n in range(36) if rng.random() < 0.25]
+        # On the edges of the windows: the week's and the month's first day, churned since
+        # yesterday (last seen 14 days ago), churning tomorrow (13), long gone.
+        edges = {stayed[7]: (6, 29), stayed[8]: (13, 20, 30), stayed[9]: (14, 25), left_yesterday[0]: (31,)}
+        if user in edges:
+            days = [now - timedelta(days=n) for n in edges[user]]
+        if user in stayed[:3] or user in (*joined_today, *left_today, who.tutor, stranger):
+            days.append(now)  # active today: some before the nudges go out, some after
+        for day in set(days):
+            first = rng.randint(0, 20)
+            await ev.active(user, day, first_hour=first, last_hour=first + rng.randint(0, 3))
+        if days:
+            async with session_factory.begin() as session:
+                await session.execute(
+                    text("UPDATE users SET last_active_date = :d WHERE id = :u"), {"d": max(days), "u": user}
+                )
+    for user in (*stayed[3:7], left_today[0], stranger):
+        await ev.nudge(user, ev.at(now, rng.randint(2, 5)), rng.choice(["streak", "due_cards", "goal"]))
+    for user in (stayed[0], stayed[5], joined_today[0], left_today[1], stranger):
+        await ev.tutoring_session(user, who.org, now, "ready")
+    await ev.tutoring_session(stayed[1], who.org, now, "processing")
+    async with session_factory.begin() as session:
+        for user in (stayed[2], stayed[3], joined_today[1], left_today[0]):
+            course, _ = await ev._course(session, user)
+            assignment = await session.scalar(
+                text(
+                    "INSERT INTO assignments (organization_id, created_by, kind, course_id, learner_id, title, "
+                    "due_date, created_at) VALUES (:o, :t, 'course', :c, :l, 'Practice', :d, :at) RETURNING id"
+                ),
+                {"o": who.org, "t": who.tutor, "c": course, "l": user, "d": now, "at": long_ago},
+            )
+            done = ev.at(now, 4) if rng.random() < 0.5 else None
+            await session.execute(
+                text(
+                    "INSERT INTO assignment_targets (assignment_id, learner_id, status, completed_at) "
+                    "VALUES (:a, :l, :s, :at)"
+                ),
+                {"a": assignment, "l": user, "s": "completed" if done else "open", "at": done},
+            )
+        for user in (stayed[4], stayed[8], left_today[1], stranger):
+            met = rng.random() < 0.5
+            goal = await session.scalar(
+                text(
+                    "INSERT INTO goals (user_id, kind, target, start_date, due_date, status, met_at) "
+                    "VALUES (:u, 'daily_minutes', 10, :s, :d, :st, :m) RETURNING id"
+                ),
+                {
+                    "u": user,
+                    "s": now - timedelta(days=5),
+                    "d": now,
+                    "st": "met" if met else "active",
+                    "m": ev.at(now, 3) if met else None,
+                },
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO subject_suggestions (user_id, goal_id, position, topic, reason, source, status, "
+                    "created_at) VALUES (:u, :g, 0, 'Topic', 'because', 'template', :s, :at)"
+                ),
+                {"u": user, "g": goal, "s": rng.choice(["accepted", "open"]), "at": ev.at(now, 5)},
+            )
+        for user, status in [(stayed[6], "accepted"), (stayed[7], "sent"), (left_today[0], "accepted")]:
+            conversation = await session.scalar(
+                text(
+                    "INSERT INTO conversations (owner_id, title, status, workflow_id) "
+                    "VALUES (:u, 'Help', 'idle', :w) RETURNING id"
+                ),
+                {"u": user, "w": f"conversation-{uuid.uuid4()}"},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO tutor_handoffs (conversation_id, owner_id, reason, summary, status, "
+                    "organization_id, tutor_id, sent_at, decided_at) "
+                    "VALUES (:c, :u, 'stuck', '{}', :s, :o, :t, :sent, :decided)"
+                ),
+                {
+                    "c": conversation,
+                    "u": user,
+                    "s": status,
+                    "o": who.org,
+                    "t": who.tutor,
+                    "sent": ev.at(now, 2),
+                    "decided": ev.at(now, 4) if status == "accepted" else None,
+                },
+            )
+        for user in (stayed[0], joined_today[0], left_today[1], stranger):
+            await session.execute(
+                text(
+                    "INSERT INTO llm_calls (purpose, provider, model, latency_ms, outcome, user_id, cost_usd, "
+                    "created_at) VALUES ('tutor', 'openai', 'm', 10, 'ok', :u, :c, :at)"
+                ),
+                {"u": user, "c": rng.choice([0.01, 0.02, 0.05]), "at": ev.at(now, rng.randint(0, 6))},
+            )
+
+    day = Day.of(now, tz)
+    async with session_factory() as session:
+        assert await org_today.today_from_yesterday(session, who.org, day, 14) is None  # nothing rolled
+    await roll(session_factory, tz, [yesterday], [who.org], churn_days=7)
+    async with session_factory() as session:
+        assert await org_today.today_from_yesterday(session, who.org, day, 14) is None  # another window
+    await roll(session_factory, tz, [yesterday], [who.org], churn_days=14)
+    async with session_factory() as session:
+        full = await org_days.live_day(session, who.org, org_days.ALL, who.org, day, today=True, churn_days=14)
+        fast = await org_today.today_from_yesterday(session, who.org, day, 14)
+    # The data set reaches every term: members who changed today, windows, churn, nudges, control.
+    assert full.learners == 2 + 10 + 2 + 1  # the world's two, stayed, joined today, joined yesterday
+    assert full.dau >= 4 and full.wau > full.dau and full.mau > full.wau and full.churned > 0
+    assert full.control_learners > 0 and sum(n for n, _ in full.nudges.values()) == 4  # members only
+    assert full.sessions == 3 and full.practice_due == 3 and full.goals_due == 2 and full.handoffs_sent == 2
+    assert fast == full

@@ -81,7 +81,11 @@ act AS (
            count(*) FILTER (WHERE lp.last_day >= :w7) AS wau,
            count(*) FILTER (WHERE lp.last_day >= :w30) AS mau,
            count(*) FILTER (WHERE lp.ever) AS ever_active,
-           count(*) FILTER (WHERE lp.ever AND (lp.last_day IS NULL OR lp.last_day < :wchurn)) AS churned
+           count(*) FILTER (WHERE lp.ever AND (lp.last_day IS NULL OR lp.last_day < :wchurn)) AS churned,
+           -- The next day's windows without that day (org_today.py reads tomorrow from these).
+           count(*) FILTER (WHERE lp.last_day >= :n7) AS active_6,
+           count(*) FILTER (WHERE lp.last_day >= :n30) AS active_29,
+           count(*) FILTER (WHERE lp.last_day >= :nchurn) AS active_churn
       FROM seg s JOIN lp ON lp.user_id = s.user_id
      GROUP BY 1, 2
 ),
@@ -170,7 +174,8 @@ SELECT act.segment, act.segment_id, act.learners, act.dau, act.wau, act.mau, act
        coalesce(nud.nudges, '{{}}'::jsonb) AS nudges,
        coalesce(ctl.learners, 0) AS control_learners, coalesce(ctl.returned, 0) AS control_returned,
        coalesce(hs.n, 0) AS handoffs_sent, coalesce(ha.n, 0) AS handoffs_accepted,
-       coalesce(ha.seconds, 0)::float AS accept_seconds, coalesce(llm.cost, 0) AS llm_cost_usd
+       coalesce(ha.seconds, 0)::float AS accept_seconds, coalesce(llm.cost, 0) AS llm_cost_usd,
+       act.active_6, act.active_29, act.active_churn
   FROM act
   LEFT JOIN ses USING (segment, segment_id)
   LEFT JOIN prac USING (segment, segment_id)
@@ -188,6 +193,8 @@ COLUMNS = (
     "practice_on_time, goals_due, goals_met, suggestions_offered, suggestions_accepted, nudges, "
     "control_learners, control_returned, handoffs_sent, handoffs_accepted, accept_seconds, llm_cost_usd"
 )
+# Written by the roll beside COLUMNS, read only by the next day's live figures (org_today.py).
+WINDOW_COLUMNS = "active_6, active_29, active_churn"
 SUMMED = (
     "sessions",
     "practice_due",
@@ -235,6 +242,10 @@ def day_params(organization_id: uuid.UUID, day: Day, churn_days: int) -> dict:
         "w30": w30,
         "wchurn": wchurn,
         "wfirst": min(w30, wchurn),
+        # Tomorrow's windows less tomorrow: the 6, 29 and churn-1 days ending today.
+        "n7": d - timedelta(days=5),
+        "n30": d - timedelta(days=28),
+        "nchurn": d - timedelta(days=churn_days - 2),
         "d0": d,
         "d1": d,
         # Nudge days are the nudge time zone's; a day either side bounds the index scan, the

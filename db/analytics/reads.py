@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.analytics import learner_days, org_days
+from db.analytics import learner_days, org_days, org_today
 from db.analytics.days import Day, days_between
 from db.analytics.learner_days import LearnerDay
 from db.analytics.org_days import OrgDay
@@ -99,6 +99,11 @@ async def organization_window(
     )
     by_day = {row.day: OrgDay.of(row.day, row) for row in rows}
     for day in live:
+        if day == window.today and segment == org_days.ALL:
+            fast = await org_today.today_from_yesterday(session, organization_id, Day.of(day, window.tz), churn_days)
+            if fast is not None:
+                by_day[day] = fast
+                continue
         by_day[day] = await org_days.live_day(
             session,
             organization_id,

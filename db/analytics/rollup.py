@@ -54,10 +54,12 @@ async def roll_organization(session: AsyncSession, organization_id: uuid.UUID, d
     )
     result = await session.execute(
         text(
-            f"INSERT INTO analytics_org_days (organization_id, day, {org_days.COLUMNS}) "
-            f"SELECT CAST(:org AS uuid), CAST(:day AS date), {org_days.COLUMNS} FROM ({statement}) d"
+            "INSERT INTO analytics_org_days "
+            f"(organization_id, day, churn_days, {org_days.COLUMNS}, {org_days.WINDOW_COLUMNS}) "
+            "SELECT CAST(:org AS uuid), CAST(:day AS date), :churn_days, "
+            f"{org_days.COLUMNS}, {org_days.WINDOW_COLUMNS} FROM ({statement}) d"
         ),
-        org_days.day_params(organization_id, day, churn_days),
+        org_days.day_params(organization_id, day, churn_days) | {"churn_days": churn_days},
     )
     await _rolled(session, organization_id, day.day)
     # execute() is typed as returning a Result; for an INSERT it is a CursorResult.

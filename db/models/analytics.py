@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, SmallInteger, String
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -109,6 +109,12 @@ class AnalyticsOrgDay(Base):
     handoffs_accepted: Mapped[int] = mapped_column(Integer, server_default="0")
     accept_seconds: Mapped[float] = mapped_column(Float, server_default="0")
     llm_cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 6), server_default="0")
+    # For the next day's live figures (db/analytics/org_today.py): the churn window this row was
+    # rolled with, and how many were active in the 6 / 29 / churn-1 days ending this day.
+    churn_days: Mapped[int | None] = mapped_column(SmallInteger)
+    active_6: Mapped[int | None] = mapped_column(Integer)
+    active_29: Mapped[int | None] = mapped_column(Integer)
+    active_churn: Mapped[int | None] = mapped_column(Integer)
 
 
 class AnalyticsRollup(Base):

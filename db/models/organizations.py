@@ -37,6 +37,14 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
         CheckConstraint(check_in("role", Role), name="role"),
+        # Who joined or left an organisation on a day (today's analytics, db/analytics/org_today.py).
+        Index("ix_memberships_organization_id_created_at", "organization_id", "created_at"),
+        Index(
+            "ix_memberships_organization_id_removed_at",
+            "organization_id",
+            "removed_at",
+            postgresql_where=text("removed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
