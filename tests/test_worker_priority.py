@@ -1,5 +1,6 @@
 """The cpu-queue worker lowers itself below everything else on the machine (worker.py): niceness,
-and Linux's idle scheduling class on every thread it already runs and every one it starts later."""
+its session's autogroup when the session is its own, and Linux's idle scheduling class on every
+thread it already runs and every one it starts later when asked."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+AUTOGROUP = Path("/proc/self/autogroup")
+# A new session's autogroup starts at nice 0; kernels without autogroups have no file to read.
+GROUP, GROUP_LOWERED = ("0", "5") if AUTOGROUP.exists() else ("-", "-")
 
 PROBE = """
 import os, threading, time
@@ -25,11 +29,12 @@ later = []
 threading.Thread(target=lambda: later.append(os.sched_getscheduler(0))).start()
 time.sleep(0.2)
 classes = {{os.sched_getscheduler(int(t)) for t in os.listdir("/proc/self/task")}}
-print(os.nice(0), sorted(classes), later)
+group = open("/proc/self/autogroup").read().split()[-1] if os.path.exists("/proc/self/autogroup") else "-"
+print(os.nice(0), sorted(classes), later, group)
 """
 
 
-def _probe(queues: list[str], idle: bool) -> str:
+def _probe(queues: list[str], idle: bool, *, own_session: bool = True) -> str:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(queues=queues, idle=idle)],
         cwd=REPO,
@@ -37,6 +42,7 @@ def _probe(queues: list[str], idle: bool) -> str:
         text=True,
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        start_new_session=own_session,  # as `make dev` and the test stacks start every process
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -45,15 +51,23 @@ def _probe(queues: list[str], idle: bool) -> str:
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling classes")
 def test_a_cpu_queue_worker_runs_niced_in_the_idle_class_on_every_thread():
     base = os.nice(0)
-    assert _probe(["cpu"], True) == f"{base + 5} [{os.SCHED_IDLE}] [{os.SCHED_IDLE}]"
+    assert _probe(["cpu"], True) == f"{base + 5} [{os.SCHED_IDLE}] [{os.SCHED_IDLE}] {GROUP_LOWERED}"
 
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling classes")
 def test_a_cpu_queue_worker_told_not_to_keeps_the_normal_class():
     base = os.nice(0)
-    assert _probe(["cpu"], False) == f"{base + 5} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}]"
+    assert _probe(["cpu"], False) == f"{base + 5} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}] {GROUP_LOWERED}"
+
+
+def test_a_cpu_queue_worker_sharing_its_session_leaves_the_sessions_group_alone():
+    """Started from a terminal beside other processes, lowering the session's autogroup would
+    lower them too: only the worker's own niceness changes."""
+    base = os.nice(0)
+    assert _probe(["cpu"], False, own_session=False) == f"{base + 5} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}] {GROUP}"
 
 
 def test_a_worker_polling_the_interactive_queue_keeps_its_priority():
     base = os.nice(0)
-    assert _probe(["interactive", "background", "cpu"], True) == f"{base} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}]"
+    probed = _probe(["interactive", "background", "cpu"], True)
+    assert probed == f"{base} [{os.SCHED_OTHER}] [{os.SCHED_OTHER}] {GROUP}"
