@@ -16,6 +16,7 @@ from api.auth import Authenticator
 from api.edge_responses import ErrorShapeMiddleware
 from api.errors import install_error_handlers
 from api.http_metrics import HttpMetricsMiddleware
+from api.learner_turns import LearnerTurns
 from api.openapi_errors import install_openapi_document
 from api.process_metrics import forget_process_metrics
 from api.request_id import RequestIdMiddleware
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
             app.state.temporal.get, app.state.session_factory
         )
         app.state.authenticator = Authenticator(settings)
+        app.state.learner_turns = LearnerTurns(settings.learner_requests_in_flight, settings.learner_queue_seconds)
         app.state.event_hub = EventHub(
             settings.database_url,
             max_per_user=settings.events_max_streams_per_user,

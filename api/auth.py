@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 
 from clerk_backend_api.security import authenticate_request_async
 from clerk_backend_api.security.types import AuthenticateRequestOptions
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db_session import get_session
 from api.dev_auth import ensure_keypair
 from api.errors import ApiError
+from api.learner_turns import LearnerTurns
 from api.token_claims import ClaimError, Principal, principal_from
 from services.actor import Actor
 from services.identity import resolve_actor
@@ -103,8 +105,20 @@ async def current_principal(request: Request, _: HTTPAuthorizationCredentials | 
     return await request.app.state.authenticator.authenticate(request)
 
 
+async def learner_turn(request: Request, principal: Principal = Depends(current_principal)) -> AsyncIterator[None]:
+    """The person's turn (api/learner_turns.py), taken before the request's first statement."""
+    turns: LearnerTurns = request.app.state.learner_turns
+    await turns.enter(principal.clerk_id)
+    try:
+        yield
+    finally:
+        turns.leave(principal.clerk_id)
+
+
 async def current_user(
-    principal: Principal = Depends(current_principal), session: AsyncSession = Depends(get_session)
+    principal: Principal = Depends(current_principal),
+    _turn: None = Depends(learner_turn),
+    session: AsyncSession = Depends(get_session),
 ) -> CurrentUser:
     """The person named by the verified token (created on first sight: webhooks can arrive late),
     in the organisation and role their session names."""

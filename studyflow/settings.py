@@ -242,6 +242,15 @@ class Settings(BaseSettings):
     pro_study_content_per_day: int = Field(default=200, ge=0)
     rate_limit_burst: int = Field(default=10, ge=1, description="generation requests allowed at once")
     rate_limit_per_minute: float = Field(default=30, gt=0, description="sustained generation requests")
+    learner_requests_in_flight: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description="requests one person may have in progress at once in one API process; more wait their turn",
+    )
+    learner_queue_seconds: float = Field(
+        default=10, gt=0, le=60, description="how long a request waits for its person's turn before it answers 429"
+    )
     refusal_delay_seconds: float = Field(
         default=1.0,
         ge=0,
