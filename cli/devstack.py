@@ -115,10 +115,10 @@ def run(settings: Settings) -> int:
         schedule_settings = settings.model_copy(update={"temporal_address": temporal_address})
         asyncio.run(apply_schedules(schedule_settings))
 
-        print("▸ starting workers (interactive and background; cpu) and API", flush=True)
+        print("▸ starting workers (interactive; cpu; background) and API", flush=True)
         # Embedding (sources, outline and notes indexing) in a process of its own, at a lower
         # priority: a learner's 200-page PDF never delays another learner's workflow tasks or tutor
-        # answer (bench.chat_bench, bench.ingest_bench). Explicit WORKER_QUEUES keeps one process.
+        # answer (bench.chat_bench, bench.ingest_bench); background work in another.
         for name, queues in _worker_processes(env, settings):
             children.append((name, _spawn([sys.executable, "-m", "worker"], {**env, **queues})))
         children.append(
@@ -197,10 +197,11 @@ def _ports_needed(settings: Settings, use_local_llm: bool) -> dict[str, tuple[in
     if settings.worker_metrics_port:
         needed["worker's metrics"] = (settings.worker_metrics_port, "WORKER_METRICS_PORT")
     if "WORKER_QUEUES" not in os.environ:
-        cpu = _cpu_worker_ports(settings)
-        for name, setting in (("Temporal metrics", "TEMPORAL_METRICS_PORT"), ("metrics", "WORKER_METRICS_PORT")):
-            if cpu[setting]:
-                needed[f"cpu worker's {name}"] = (int(cpu[setting]), setting)
+        for worker, offset in _EXTRA_WORKERS.values():
+            ports = _worker_ports(settings, offset)
+            for name, setting in (("Temporal metrics", "TEMPORAL_METRICS_PORT"), ("metrics", "WORKER_METRICS_PORT")):
+                if ports[setting]:
+                    needed[f"{worker}'s {name}"] = (int(ports[setting]), setting)
     return needed
 
 
@@ -246,22 +247,32 @@ def _wait_until_ready(settings: Settings, children: list[tuple[str, subprocess.P
     raise SystemExit(f"✗ the stack was not ready after {READY_TIMEOUT_SECONDS}s ({last})")
 
 
-def _cpu_worker_ports(settings: Settings) -> dict[str, str]:
-    """Two processes cannot bind the same metrics ports: the cpu worker serves its own, two above
-    the worker's (9466 and 9467 by default); blank where the worker's are off."""
+# The queues after the first each get a process whose metrics ports sit this far above the worker's
+# (two processes cannot bind the same port): cpu 9466/9467, background 9468/9469 by default.
+_EXTRA_WORKERS = {"cpu": ("cpu worker", 2), "background": ("background worker", 4)}
+
+
+def _worker_ports(settings: Settings, offset: int) -> dict[str, str]:
+    """A worker process's metrics ports, `offset` above the worker's; blank where those are off."""
     return {
-        "TEMPORAL_METRICS_PORT": str(settings.temporal_metrics_port + 2) if settings.temporal_metrics_port else "",
-        "WORKER_METRICS_PORT": str(settings.worker_metrics_port + 2) if settings.worker_metrics_port else "",
+        "TEMPORAL_METRICS_PORT": str(settings.temporal_metrics_port + offset) if settings.temporal_metrics_port else "",
+        "WORKER_METRICS_PORT": str(settings.worker_metrics_port + offset) if settings.worker_metrics_port else "",
     }
 
 
 def _worker_processes(env: dict[str, str], settings: Settings) -> list[tuple[str, dict[str, str]]]:
+    """A process per queue, as the Kubernetes manifests run them: a tutor answer and interactive
+    workflow tasks share an event loop with no other learner's background workflows and
+    activities, nor with embedding (with interactive and background in one process, CI's abuse
+    runs saw bystander answers of 2.2 and 2.5 s). Explicit WORKER_QUEUES keeps one process."""
     if "WORKER_QUEUES" in env:
         return [("worker", {})]
-    cpu_ports = _cpu_worker_ports(settings)
     return [
-        ("worker", {"WORKER_QUEUES": '["interactive","background"]'}),
-        ("cpu worker", {"WORKER_QUEUES": '["cpu"]', **cpu_ports}),
+        ("worker", {"WORKER_QUEUES": '["interactive"]'}),
+        *(
+            (name, {"WORKER_QUEUES": f'["{queue}"]', **_worker_ports(settings, offset)})
+            for queue, (name, offset) in _EXTRA_WORKERS.items()
+        ),
     ]
 
 

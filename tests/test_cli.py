@@ -49,24 +49,27 @@ def test_migrate_without_a_database_names_the_missing_setting(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("setting", "name"),
+    ("setting", "name", "offset"),
     [
-        ("API_PORT", "API port"),
-        ("TEMPORAL_METRICS_PORT", "worker's Temporal metrics port"),
-        ("WORKER_METRICS_PORT", "worker's metrics port"),
+        ("API_PORT", "API port", 0),
+        ("TEMPORAL_METRICS_PORT", "worker's Temporal metrics port", 0),
+        ("WORKER_METRICS_PORT", "worker's metrics port", 0),
+        # The other worker processes' ports sit above the worker's: the setting moves them too.
+        ("WORKER_METRICS_PORT", "cpu worker's metrics port", 2),
+        ("TEMPORAL_METRICS_PORT", "background worker's Temporal metrics port", 4),
     ],
 )
-def test_dev_refuses_a_taken_port_with_a_clear_message(tmp_path, setting, name):
-    """Every port the stack binds is checked before anything starts, the worker's metrics ports
-    included (a second stack used to crash the worker with a Rust "Address already in use" after
-    "studyflow is up"); a server on all interfaces takes the port too."""
+def test_dev_refuses_a_taken_port_with_a_clear_message(tmp_path, setting, name, offset):
+    """Every port the stack binds is checked before anything starts, the worker processes' metrics
+    ports included (a second stack used to crash the worker with a Rust "Address already in use"
+    after "studyflow is up"); a server on all interfaces takes the port too."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("0.0.0.0", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        env = {**os.environ, "DATA_DIR": str(tmp_path), setting: str(port)}
+        env = {**os.environ, "DATA_DIR": str(tmp_path), setting: str(port - offset)}
         result = _studyflow("dev", env=env)
     assert result.returncode != 0
     assert f"{name} {port} already in use" in result.stderr

@@ -1,8 +1,8 @@
 """`make abuse` (run by `make chaos`): one learner tries to take the service down or spend without
 limit while two others study, and the run checks that the others keep working.
 
-The stack is production-shaped: the API as `studyflow api` with two processes, a worker for the
-interactive and background queues and one for the cpu queue (niced, as `make dev` runs them), an
+The stack is production-shaped: the API as `studyflow api` with two processes, a worker process per
+queue (interactive, background, and cpu niced, as `make dev` runs them), an
 embedded PostgreSQL, a Temporal dev server and the scripted OpenAI server, with the product's
 default limits. LLM calls are priced (`LLM_PRICES`) so the monthly budget is real; the abuser is on
 the free plan with a small budget, the two bystanders on pro.
@@ -139,10 +139,11 @@ class Stack:
         self.settings: Settings = make_settings(self.database_url, llm, root / "data", temporal_address=self.address)
         prices = json.dumps({"primary-model": PRICE, "fallback-model": PRICE})
         common = {"LLM_PRICES": prices, "FREE_MONTHLY_LLM_BUDGET_USD": str(FREE_BUDGET_USD), "LOG_LEVEL": "ERROR"}
-        # As `make dev` runs them: the cpu queue in a process of its own, at a lower priority.
+        # As `make dev` and the Kubernetes manifests run them: a process per queue, the cpu one at a
+        # lower priority.
         self.workers = [
-            spawn_worker(self.settings, self.address, WORKER_QUEUES='["interactive","background"]', **common),
-            spawn_worker(self.settings, self.address, WORKER_QUEUES='["cpu"]', **common),
+            spawn_worker(self.settings, self.address, WORKER_QUEUES=f'["{queue}"]', **common)
+            for queue in ("interactive", "background", "cpu")
         ]
         # The product's default limits (nothing here raises them), on two API processes.
         self.api, self.base_url = spawn_api(self.settings, self.address, processes=API_PROCESSES, **common)
@@ -563,7 +564,7 @@ async def main() -> int:
     started = time.monotonic()
     llm = ScriptedOpenAI().start()
     with tempfile.TemporaryDirectory(prefix="studyflow-abuse-") as directory:
-        print("▸ starting PostgreSQL, Temporal, the scripted LLM, two workers and the API (2 processes)", flush=True)
+        print("▸ starting PostgreSQL, Temporal, the scripted LLM, three workers and the API (2 processes)", flush=True)
         stack = await asyncio.to_thread(Stack, Path(directory), llm)
         try:
             private_pem, _ = ensure_keypair(stack.settings.dev_key_dir)
@@ -577,10 +578,12 @@ async def main() -> int:
                 conn.execute("UPDATE users SET plan = 'pro' WHERE clerk_id = ANY(%s)", (names,))
             print("▸ preparing: the bystanders' material and chats, the abuser's course and quiz", flush=True)
             await asyncio.gather(*[b.prepare() for b in bystanders], abuser.prepare())
-            print(f"▸ quiet run: {QUIET_SECONDS:.0f} s", flush=True)
+            # A 1-minute load well above what the stack makes names a machine busy with something
+            # else (a process an earlier step left running), which both runs' p99s would carry.
+            print(f"▸ quiet run: {QUIET_SECONDS:.0f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
             until = time.monotonic() + QUIET_SECONDS
             await asyncio.gather(*[b.study(until, "quiet") for b in bystanders])
-            print(f"▸ abused run: {ABUSE_SECONDS:.0f} s", flush=True)
+            print(f"▸ abused run: {ABUSE_SECONDS:.0f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
             abuse_started = time.monotonic()
             until = abuse_started + ABUSE_SECONDS
             await asyncio.gather(
