@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db_session import get_session
 from api.dev_auth import ensure_keypair
 from api.errors import ApiError
-from api.learner_turns import LearnerTurns
+from api.learner_turns import LearnerTurns, Turn
 from api.token_claims import ClaimError, Principal, principal_from
 from services.actor import Actor
 from services.identity import resolve_actor
@@ -105,23 +105,29 @@ async def current_principal(request: Request, _: HTTPAuthorizationCredentials | 
     return await request.app.state.authenticator.authenticate(request)
 
 
-async def learner_turn(request: Request, principal: Principal = Depends(current_principal)) -> AsyncIterator[None]:
+async def learner_turn(request: Request, principal: Principal = Depends(current_principal)) -> AsyncIterator[Turn]:
     """The person's turn (api/learner_turns.py), taken before the request's first statement."""
     turns: LearnerTurns = request.app.state.learner_turns
-    await turns.enter(principal.clerk_id)
+    turn = await turns.enter(principal.clerk_id)
     try:
-        yield
+        yield turn
     finally:
-        turns.leave(principal.clerk_id)
+        turn.leave()
 
 
 async def current_user(
     principal: Principal = Depends(current_principal),
-    _turn: None = Depends(learner_turn),
+    _turn: Turn = Depends(learner_turn),
     session: AsyncSession = Depends(get_session),
 ) -> CurrentUser:
+    """The request's person, in their turn (before the session's first statement)."""
+    return await user_of(principal, session)
+
+
+async def user_of(principal: Principal, session: AsyncSession) -> CurrentUser:
     """The person named by the verified token (created on first sight: webhooks can arrive late),
-    in the organisation and role their session names."""
+    in the organisation and role their session names. Called directly (no turn) by event streams
+    and lean reads, which use a session of their own."""
     org = principal.org
     return await resolve_actor(
         session,

@@ -16,9 +16,10 @@ from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.auth import CurrentUser, Principal, current_principal, current_user
+from api.auth import CurrentUser, Principal, current_principal, current_user, learner_turn
 from api.db_session import get_session
 from api.errors import ApiError
+from api.learner_turns import Turn
 from services.admission import Admission
 from services.workflow_starter import WorkflowStarter
 from studyflow.object_store import ObjectStore
@@ -53,6 +54,7 @@ async def get_admission(
     background: BackgroundTasks,
     user: Annotated[CurrentUser, Depends(current_user)],
     session: Annotated[AsyncSession, Depends(get_session)],
+    turn: Annotated[Turn, Depends(learner_turn)],
 ) -> Admission:
     """The request's admission of work: what it records is started once the answer is sent."""
     starter: WorkflowStarter = request.app.state.workflow_starter
@@ -62,6 +64,7 @@ async def get_admission(
         user,
         after_commit=lambda records: background.add_task(starter.start, records),
         now=request.app.state.clock(),
+        database_done=turn.leave,
     )
 
 

@@ -18,7 +18,7 @@ from opentelemetry import trace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal, current_user, unauthenticated
+from api.auth import Principal, unauthenticated, user_of
 from api.errors import ApiError
 from db.models import User
 from db.read_pool import PolledRead
@@ -47,7 +47,7 @@ async def read_as_learner(
     row = await _fetch(request, read, params)
     if row is None:
         async with request.app.state.session_factory() as session:
-            await current_user(principal, session)
+            await user_of(principal, session)
         row = await _fetch(request, read, params)
         if row is None:
             raise RuntimeError(f"{read.name}: no row for a learner just provisioned")
@@ -57,7 +57,7 @@ async def read_as_learner(
         return row
     if owner_of is not None:
         async with request.app.state.session_factory() as session:
-            owner_id = await owner_of(session, await current_user(principal, session))
+            owner_id = await owner_of(session, await user_of(principal, session))
             params["clerk_id"] = await session.scalar(select(User.clerk_id).where(User.id == owner_id))
         row = await _fetch(request, read, params)
         if row is not None and row["id"] is not None:

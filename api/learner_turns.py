@@ -9,7 +9,8 @@ by them, other learners' requests waited for a connection. In turns, one person'
 hold at most this many connections of a process. A request that waits longer than
 LEARNER_QUEUE_SECONDS answers 429. The web app sends a handful at once (a page's reads), well
 within the default. A request takes its turn with its person (`api.auth.current_user`); event
-streams and the lean reads that need no person row take none."""
+streams and the lean reads that need no person row take none; a request gives its turn back early
+once its database work is done and it only waits (`Turn.leave`, through the admission)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class LearnerTurns:
     wait_seconds: float
     _people: dict[str, _Turns] = field(default_factory=dict)
 
-    async def enter(self, person: str) -> None:
+    async def enter(self, person: str) -> Turn:
         turns = self._people.get(person)
         if turns is None:
             turns = self._people[person] = _Turns(asyncio.Semaphore(self.in_flight))
@@ -49,8 +50,9 @@ class LearnerTurns:
                 "retry when one has finished",
                 headers={"Retry-After": "1"},
             ) from None
+        return Turn(self, person)
 
-    def leave(self, person: str) -> None:
+    def _leave(self, person: str) -> None:
         turns = self._people[person]
         turns.free.release()
         self._left(person, turns)
@@ -59,3 +61,18 @@ class LearnerTurns:
         turns.holders -= 1
         if turns.holders == 0:
             del self._people[person]
+
+
+@dataclass
+class Turn:
+    """One request's turn. Given back when the request ends, or earlier once its database work is
+    done (a `?wait=true` question waiting on the model holds no connection, so no turn either)."""
+
+    _turns: LearnerTurns
+    _person: str
+    _held: bool = True
+
+    def leave(self) -> None:
+        if self._held:
+            self._held = False
+            self._turns._leave(self._person)

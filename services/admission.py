@@ -36,6 +36,7 @@ class Admission:
         actor: Actor,
         after_commit: AfterCommit,
         now: datetime | None = None,
+        database_done: Callable[[], None] = lambda: None,
     ):
         self.session = session
         self.settings = settings
@@ -43,6 +44,7 @@ class Admission:
         self._after_commit = after_commit
         self._now = now
         self._records: list[WorkflowStart] = []
+        self._database_done = database_done
 
     @property
     def today(self) -> date:
@@ -84,6 +86,11 @@ class Admission:
         records, self._records = self._records, []
         if records:
             self._after_commit(records)
+
+    def done_with_database(self) -> None:
+        """Committed, and only waiting from here on (on Temporal, on the model): the person's
+        turn (api/learner_turns.py) goes back at once, not when the answer is sent."""
+        self._database_done()
 
     async def rollback(self) -> None:
         self._records = []

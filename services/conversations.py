@@ -80,6 +80,7 @@ async def ask(
     if conversation.status != ConversationStatus.open:
         conversation.status = ConversationStatus.open
     await admission.commit()
+    admission.done_with_database()
     operation = _start_operation(conversation, settings)
     argument = AskInput(request_id=request_id, question=question)
     try:

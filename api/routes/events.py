@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
-from api.auth import current_user
+from api.auth import user_of
 from api.deps import PrincipalDep, SettingsDep
 from api.openapi_errors import RATE_LIMITED
 
@@ -39,7 +39,7 @@ async def status_events(
     # The learner is looked up in a session of its own that ends before the stream starts: an
     # open stream holds no database connection (forty of them once held the pool for everyone).
     async with request.app.state.session_factory() as session:
-        user = await current_user(principal, session)
+        user = await user_of(principal, session)
     hub = request.app.state.event_hub
     # 429 beyond the learner's (and the process's) number of open streams.
     queue = await hub.subscribe(user.id, last_event_id)

@@ -243,6 +243,7 @@ class Bystander(Learner):
 class Abuser(Learner):
     streams_opened = 0
     streams_refused = 0
+    streams_failed: tuple[int, ...] = ()  # statuses other than 200 and 429
 
     async def prepare(self) -> None:
         created = await self.http.post("/v1/courses", json={"topic": "Recursion for the abuser"})
@@ -282,7 +283,10 @@ class Abuser(Learner):
         if response.status_code == 200:
             self.streams_opened += 1
             return response
-        self.streams_refused += 1
+        if response.status_code == 429:
+            self.streams_refused += 1
+        else:
+            self.streams_failed = (*self.streams_failed, response.status_code)
         await response.aclose()
         return None
 
@@ -505,6 +509,12 @@ def main_checks(stack: Stack, bystanders: list[Bystander], abuser: Abuser, abuse
     allowed_streams = API_PROCESSES * defaults.events_max_streams_per_user
     if abuser.streams_opened > allowed_streams or abuser.streams_refused < STREAMS_TRIED - allowed_streams:
         problems.append(f"streams: {abuser.streams_opened} opened, more than {allowed_streams}")
+    # Each API process lets the learner hold its limit: at least one process's worth must open.
+    if abuser.streams_opened < defaults.events_max_streams_per_user or abuser.streams_failed:
+        problems.append(
+            f"streams: {abuser.streams_opened} opened (at least {defaults.events_max_streams_per_user} may), "
+            f"answers other than 200 and 429: {list(abuser.streams_failed)}"
+        )
     return problems
 
 
@@ -535,6 +545,7 @@ async def run_abuser(arguments: dict) -> None:
                 "entries": [vars(e) for e in abuser.log.entries],
                 "streams_opened": abuser.streams_opened,
                 "streams_refused": abuser.streams_refused,
+                "streams_failed": abuser.streams_failed,
             }
         )
     )
@@ -558,6 +569,7 @@ async def abuse_from_another_process(abuser: Abuser, seconds: float, directory: 
     result = json.loads(out.read_text())
     abuser.log.entries = [Timed(**e) for e in result["entries"]]
     abuser.streams_opened, abuser.streams_refused = result["streams_opened"], result["streams_refused"]
+    abuser.streams_failed = tuple(result["streams_failed"])
 
 
 async def main() -> int:
