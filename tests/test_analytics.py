@@ -144,6 +144,26 @@ class Events:
                 {"u": user, "r": reason, "d": when.date(), "at": when},
             )
 
+    async def handoff(
+        self, session, user: uuid.UUID, org: uuid.UUID, tutor: uuid.UUID, status: str, sent, decided
+    ) -> None:
+        """A chat of `user`'s handed off to `tutor`, sent and (or None) decided at those instants."""
+        conversation = await session.scalar(
+            text(
+                "INSERT INTO conversations (owner_id, title, status, workflow_id) "
+                "VALUES (:u, 'Help', 'idle', :w) RETURNING id"
+            ),
+            {"u": user, "w": f"conversation-{uuid.uuid4()}"},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO tutor_handoffs (conversation_id, owner_id, reason, summary, status, "
+                "organization_id, tutor_id, sent_at, decided_at) "
+                "VALUES (:c, :u, 'stuck', '{}', :s, :o, :t, :sent, :decided)"
+            ),
+            {"c": conversation, "u": user, "s": status, "o": org, "t": tutor, "sent": sent, "decided": decided},
+        )
+
     async def backdate_organization(self, org: uuid.UUID, since: datetime) -> None:
         """Memberships and tutor links made by the world today, as if made on `since`."""
         async with self.sessions.begin() as session:
@@ -707,29 +727,7 @@ async def test_practice_goals_suggestions_handoffs_and_spend_are_worked_out(api,
             (L, ev.at(e[0], 10), ev.at(e[0], 12), "accepted"),
             (P, ev.at(e[1], 10), None, "sent"),
         ]:
-            conversation = await session.scalar(
-                text(
-                    "INSERT INTO conversations (owner_id, title, status, workflow_id) "
-                    "VALUES (:u, 'Help', 'idle', :w) RETURNING id"
-                ),
-                {"u": user, "w": f"conversation-{uuid.uuid4()}"},
-            )
-            await session.execute(
-                text(
-                    "INSERT INTO tutor_handoffs (conversation_id, owner_id, reason, summary, status, "
-                    "organization_id, tutor_id, sent_at, decided_at) "
-                    "VALUES (:c, :u, 'stuck', '{}', :s, :o, :t, :sent, :decided)"
-                ),
-                {
-                    "c": conversation,
-                    "u": user,
-                    "s": status,
-                    "o": who.org,
-                    "t": who.tutor,
-                    "sent": sent,
-                    "decided": decided,
-                },
-            )
+            await ev.handoff(session, user, who.org, who.tutor, status, sent, decided)
         for user, cost, day in [(L, 0.30, e[0]), (P, 0.10, e[1])]:
             await session.execute(
                 text(
@@ -917,28 +915,14 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
                 {"u": user, "g": goal, "s": rng.choice(["accepted", "open"]), "at": ev.at(now, 5)},
             )
         for user, status in [(stayed[6], "accepted"), (stayed[7], "sent"), (left_today[0], "accepted")]:
-            conversation = await session.scalar(
-                text(
-                    "INSERT INTO conversations (owner_id, title, status, workflow_id) "
-                    "VALUES (:u, 'Help', 'idle', :w) RETURNING id"
-                ),
-                {"u": user, "w": f"conversation-{uuid.uuid4()}"},
-            )
-            await session.execute(
-                text(
-                    "INSERT INTO tutor_handoffs (conversation_id, owner_id, reason, summary, status, "
-                    "organization_id, tutor_id, sent_at, decided_at) "
-                    "VALUES (:c, :u, 'stuck', '{}', :s, :o, :t, :sent, :decided)"
-                ),
-                {
-                    "c": conversation,
-                    "u": user,
-                    "s": status,
-                    "o": who.org,
-                    "t": who.tutor,
-                    "sent": ev.at(now, 2),
-                    "decided": ev.at(now, 4) if status == "accepted" else None,
-                },
+            await ev.handoff(
+                session,
+                user,
+                who.org,
+                who.tutor,
+                status,
+                ev.at(now, 2),
+                ev.at(now, 4) if status == "accepted" else None,
             )
         for user in (stayed[0], joined_today[0], left_today[1], stranger):
             await session.execute(

@@ -50,6 +50,17 @@ members AS (SELECT DISTINCT user_id FROM seg)
 """
 _ONLY = "WHERE segment = :segment AND segment_id = :segment_id"
 
+# The day's nudged members and whether each came back within RETURN_HOURS (also org_today's).
+NUDGED = """
+    SELECT n.user_id, coalesce(n.reason, 'other') AS reason,
+           EXISTS (SELECT 1 FROM learner_active_days a
+                    WHERE a.user_id = n.user_id AND a.day BETWEEN :ret_first AND :ret_last
+                      AND a.last_at > n.created_at
+                      AND a.first_at <= n.created_at + make_interval(hours => :return_hours)) AS returned
+      FROM notifications n
+     WHERE n.kind = 'engagement' AND n.day = :day AND {member}
+"""
+
 # Per learner: the last active day within [:wfirst, :day], and whether ever active by :day.
 _ACTIVITY_WINDOW = """
 lp AS (
@@ -114,15 +125,7 @@ sug AS (
      WHERE x.created_at >= :start AND x.created_at < :end
      GROUP BY 1, 2
 ),
-nudged AS (
-    SELECT n.user_id, coalesce(n.reason, 'other') AS reason,
-           EXISTS (SELECT 1 FROM learner_active_days a
-                    WHERE a.user_id = n.user_id AND a.day BETWEEN :ret_first AND :ret_last
-                      AND a.last_at > n.created_at
-                      AND a.first_at <= n.created_at + make_interval(hours => :return_hours)) AS returned
-      FROM notifications n
-     WHERE n.kind = 'engagement' AND n.day = :day AND n.user_id IN (SELECT user_id FROM members)
-),
+nudged AS ({nudged}),
 nud AS (
     SELECT segment, segment_id, jsonb_object_agg(reason, jsonb_build_array(nudged, returned)) AS nudges
       FROM (SELECT s.segment, s.segment_id, x.reason, count(*) AS nudged, count(*) FILTER (WHERE x.returned) AS returned
@@ -226,6 +229,7 @@ def day_statement(*, today: bool, one_segment: bool, sessions_present: bool) -> 
         sessions=sessions.sessions_sql(sessions_present),
         segments=_SEGMENTS.format(only=_ONLY if one_segment else ""),
         activity=_ACTIVITY_TODAY if today else _ACTIVITY_WINDOW,
+        nudged=NUDGED.format(member="n.user_id IN (SELECT user_id FROM members)"),
     )
 
 

@@ -69,15 +69,7 @@ d AS (
              - count(*) FILTER (WHERE in_y AND prev >= :wchurn) AS active_churn
       FROM f
 ),
-nudged AS (
-    SELECT n.user_id, coalesce(n.reason, 'other') AS reason,
-           EXISTS (SELECT 1 FROM learner_active_days a
-                    WHERE a.user_id = n.user_id AND a.day BETWEEN :ret_first AND :ret_last
-                      AND a.last_at > n.created_at
-                      AND a.first_at <= n.created_at + make_interval(hours => :return_hours)) AS returned
-      FROM notifications n
-     WHERE n.kind = 'engagement' AND n.day = :day AND {member_n}
-),
+nudged AS ({nudged}),
 nud AS (
     SELECT jsonb_object_agg(reason, jsonb_build_array(nudged, returned)) AS nudges
       FROM (SELECT reason, count(*) AS nudged, count(*) FILTER (WHERE returned) AS returned
@@ -145,7 +137,7 @@ SELECT y.learners + d.learners AS learners, d.dau,
 def _statement(sessions_present: bool) -> str:
     return _TODAY.format(
         sessions=sessions.sessions_sql(sessions_present),
-        member_n=_MEMBER.format(who="n.user_id"),
+        nudged=org_days.NUDGED.format(member=_MEMBER.format(who="n.user_id")),
         member_a=_MEMBER.format(who="a.user_id"),
         member_x=_MEMBER.format(who="x.learner_id"),
         member_t=_MEMBER.format(who="t.learner_id"),
