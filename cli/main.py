@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import uuid
@@ -283,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--role", choices=["admin", "tutor", "learner"], help="the role in --org (default learner)")
     tok.set_defaults(func=_cmd_token)
     sub.add_parser("apply-schedules", help="create or update the Temporal schedules").set_defaults(
-        func=_cmd_apply_schedules
+        func=_cmd_apply_schedules, skip_teardown=True
     )
     sub.add_parser(
         "openapi", help="print the API's OpenAPI document (the web app's client is generated from it)"
@@ -309,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument(
         "--direct", action="store_true", help="run the rollup here instead of as AnalyticsRollupWorkflow on the worker"
     )
-    backfill.set_defaults(func=_cmd_analytics_backfill)
+    backfill.set_defaults(func=_cmd_analytics_backfill, skip_teardown=True)
     demo = sub.add_parser("demo", help="walk the whole study loop against a running stack")
     demo.add_argument("--api", help="API base URL (default: API_HOST:API_PORT)")
     demo.add_argument("--topic", default="Python list comprehensions")
@@ -324,7 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(args.func(args))
+    code = args.func(args)
+    if getattr(args, "skip_teardown", False):
+        # A short-lived Temporal client can abort in interpreter teardown: the SDK's Rust threads
+        # release the GIL while Python finalizes ("Fatal Python error: PyGILState_Release",
+        # temporalio/sdk-python#300; a backfill that had printed its result exited -6 in CI).
+        # Its work is done and written, so leave without the teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
