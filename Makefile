@@ -76,11 +76,11 @@ demo-org: install
 	$(BIN)/studyflow demo-org
 
 test: install web
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=25
 
 # The fast tier: no browser, no process of its own, no fuzzing, nothing slow (tests/conftest.py TIERS).
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not process and not fuzz and not slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not browser and not process and not fuzz and not slow"
 
 # Formatting, lint and import order, the layer contracts, and the web app's types and lint.
 lint: install web/node_modules/.package-lock.json

@@ -80,6 +80,7 @@ class ScriptedOpenAI:
         self.default_delay = default_delay
         self._rules: list[Rule] = []
         self._calls: list[RecordedCall] = []
+        self._test_began = 0  # calls before it belong to earlier tests of the session
         self._arrivals: list[str] = []
         self._lock = threading.Lock()
         # A fault that overrides every rule while set (e.g. "primary answers 429"): provider → reply.
@@ -131,11 +132,18 @@ class ScriptedOpenAI:
         with self._lock:
             self._rules.clear()
 
+    def begin_test(self) -> None:
+        """From here `calls()` sees this test's calls only: which tests ran earlier in the session
+        (and so which calls a match could also catch) depends on the order, which parallel runs
+        change."""
+        with self._lock:
+            self._test_began = len(self._calls)
+
     def calls(
         self, match: str | None = None, *, provider: str | None = None, ok: bool | None = None
     ) -> list[RecordedCall]:
         with self._lock:
-            calls = list(self._calls)
+            calls = self._calls[self._test_began :]
         return [
             c
             for c in calls
