@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from activities.embedders.embedding_queue import EmbeddingQueue
+from activities.embedders.recent_vectors import RecentVectors
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 # Texts per forward pass. Chunk-sized texts (~200 tokens) cost 17 % less CPU per text at 16 than
@@ -43,6 +44,7 @@ class LocalEmbedder:
         self._threads = threads
         self._cache_dir = cache_dir or DEFAULT_CACHE_DIR
         self._queue = EmbeddingQueue(self._encode, _BATCH)
+        self._recent = RecentVectors()
         self._encode_batch = None
         self.runtime_in_use: str | None = None
 
@@ -95,7 +97,14 @@ class LocalEmbedder:
     async def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await self._queue.embed(texts)
+        known = self._recent.known(texts)
+        missing = list(dict.fromkeys(text for text, vector in zip(texts, known, strict=True) if vector is None))
+        fresh: dict[str, list[float]] = {}
+        if missing:
+            fresh = dict(zip(missing, await self._queue.embed(missing), strict=True))
+            self._recent.keep(missing, list(fresh.values()))
+        # Copies: a caller that changed its vectors in place would change the ones kept.
+        return [list(vector if vector is not None else fresh[text]) for text, vector in zip(texts, known, strict=True)]
 
 
 @lru_cache(maxsize=4)
