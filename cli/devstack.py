@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -218,6 +219,26 @@ def _quiet_child_env() -> dict[str, str]:
     }
 
 
+_IDLE_QUEUES = re.compile(r"no worker polls the (?P<queues>[a-z, ]+) queues?$")
+
+
+def waiting_for(checks: dict[str, str]) -> str:
+    """What a starting stack still waits for, in words: on a normal first run the workers load
+    their embedding model for a while, and "error: no worker polls the cpu queue" read as a fault."""
+    waiting = []
+    for name, state in checks.items():
+        if state == "ok":
+            continue
+        idle = _IDLE_QUEUES.search(state) if name == "workers" else None
+        if idle:
+            queues = [q.strip() for q in idle["queues"].split(",")]
+            named = queues[0] if len(queues) == 1 else f"{', '.join(queues[:-1])} and {queues[-1]}"
+            waiting.append(f"the {named} worker{'s' * (len(queues) > 1)} to start polling")
+        else:
+            waiting.append(f"{name} ({state})")
+    return ", ".join(waiting)
+
+
 def _wait_until_ready(settings: Settings, children: list[tuple[str, subprocess.Popen]]) -> None:
     """Until `/readyz` answers 200: the database and Temporal answer and a worker polls every
     task queue. A child that exits meanwhile stops the stack with its name."""
@@ -227,11 +248,11 @@ def _wait_until_ready(settings: Settings, children: list[tuple[str, subprocess.P
     started = time.monotonic()
     deadline = started + READY_TIMEOUT_SECONDS
     reported = started
-    last = "no answer yet"
+    last = "the API to answer"
     while time.monotonic() < deadline:
         if time.monotonic() - reported >= REPORT_EVERY_SECONDS:
             reported = time.monotonic()
-            print(f"  still starting after {reported - started:.0f}s: {last}", flush=True)
+            print(f"  still starting after {reported - started:.0f}s, waiting for {last}", flush=True)
         for name, proc in children:
             if proc.poll() is not None:
                 raise SystemExit(f"✗ {name} exited with code {proc.returncode} while starting; see its output above")
@@ -239,12 +260,11 @@ def _wait_until_ready(settings: Settings, children: list[tuple[str, subprocess.P
             response = httpx.get(url, timeout=5)
             if response.status_code == 200:
                 return
-            checks = response.json().get("checks", {})
-            last = ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok") or f"HTTP {response.status_code}"
+            last = waiting_for(response.json().get("checks", {})) or f"an answer other than HTTP {response.status_code}"
         except (httpx.HTTPError, ValueError):
             pass
         time.sleep(1)
-    raise SystemExit(f"✗ the stack was not ready after {READY_TIMEOUT_SECONDS}s ({last})")
+    raise SystemExit(f"✗ the stack was not ready after {READY_TIMEOUT_SECONDS}s: still waiting for {last}")
 
 
 # The queues after the first each get a process whose metrics ports sit this far above the worker's
