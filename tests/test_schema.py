@@ -168,3 +168,34 @@ def test_migrations_upgrade_and_downgrade_on_an_empty_database(database_url):
     finally:
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_each_active_day_links_to_the_learners_day_before_whatever_order_days_arrive_in(session_factory):
+    """`prev_day` (migration 0022's triggers): late days slot in between, one statement inserting
+    several days out of order links them too, and the streak writer's upsert keeps the link."""
+    user = await _user(session_factory)
+    insert = (
+        "INSERT INTO learner_active_days (user_id, day, first_at, last_at) "
+        "SELECT :u, d, d, d FROM unnest(CAST(:days AS date[])) d"
+    )
+    await _exec(session_factory, insert, u=user, days=[date(2026, 3, 10)])
+    await _exec(session_factory, insert, u=user, days=[date(2026, 3, 20), date(2026, 3, 2), date(2026, 3, 15)])
+    await _exec(session_factory, insert, u=user, days=[date(2026, 3, 12)])  # a late day between two
+    await _exec(session_factory, insert, u=user, days=[date(2026, 3, 1)])  # before them all
+    await _exec(
+        session_factory,
+        "INSERT INTO learner_active_days (user_id, day, first_at, last_at) VALUES (:u, :d, :d, :d) "
+        "ON CONFLICT (user_id, day) DO UPDATE SET last_at = excluded.last_at",
+        u=user,
+        d=date(2026, 3, 12),
+    )
+    rows = (
+        await _exec(
+            session_factory,
+            "SELECT day, prev_day, lag(day) OVER (ORDER BY day) FROM learner_active_days "
+            "WHERE user_id = :u ORDER BY day",
+            u=user,
+        )
+    ).all()
+    assert [day.day for day, _, _ in rows] == [1, 2, 10, 12, 15, 20]
+    assert [(day, prev) for day, prev, _ in rows] == [(day, lagged) for day, _, lagged in rows]

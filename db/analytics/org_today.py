@@ -39,21 +39,28 @@ y AS (
      WHERE organization_id = :org AND segment = 'all' AND segment_id = :org AND day = :yday
        AND churn_days = :churn_days AND active_6 IS NOT NULL
 ),
-touched AS (
+today_rows AS (SELECT a.user_id, a.prev_day FROM learner_active_days a WHERE a.day = :day),
+changed AS (
     SELECT user_id FROM memberships
      WHERE organization_id = :org AND role = 'learner' AND created_at >= :start AND created_at < :end
     UNION
     SELECT user_id FROM memberships
      WHERE organization_id = :org AND role = 'learner' AND removed_at >= :start AND removed_at < :end
-    UNION
-    SELECT a.user_id FROM learner_active_days a WHERE a.day = :day
 ),
-f AS MATERIALIZED (  -- act and prev once per learner, not once per count that reads them
+-- Active today: the row carries the day before (migration 0022); joined or left without being
+-- active: their last day is looked up, for these few only.
+touched AS (
+    SELECT user_id, true AS act, prev_day AS prev FROM today_rows
+    UNION ALL
+    SELECT c.user_id, false,
+           (SELECT max(a.day) FROM learner_active_days a WHERE a.user_id = c.user_id AND a.day < :day)
+      FROM changed c WHERE c.user_id NOT IN (SELECT user_id FROM today_rows)
+),
+f AS MATERIALIZED (  -- once per learner, not once per count that reads them
     SELECT m.user_id,
            (m.created_at < :start AND (m.removed_at IS NULL OR m.removed_at >= :start)) AS in_y,
            (m.created_at < :end AND (m.removed_at IS NULL OR m.removed_at >= :end)) AS in_t,
-           EXISTS (SELECT 1 FROM learner_active_days a WHERE a.user_id = m.user_id AND a.day = :day) AS act,
-           (SELECT max(a.day) FROM learner_active_days a WHERE a.user_id = m.user_id AND a.day < :day) AS prev
+           t.act, t.prev
       FROM touched t JOIN memberships m ON m.organization_id = :org AND m.user_id = t.user_id AND m.role = 'learner'
 ),
 d AS (

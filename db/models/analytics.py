@@ -38,6 +38,8 @@ class LearnerActiveDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The learner's active day before this one, kept by triggers (migration 0022) for every writer.
+    prev_day: Mapped[date | None] = mapped_column(Date)
 
 
 class MasteryCrossing(Base):
