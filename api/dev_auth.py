@@ -71,7 +71,7 @@ def ensure_keypair(key_dir: Path) -> tuple[bytes, str]:
 
 
 def mint_session_token(
-    private_pem: bytes | RSAPrivateKey,
+    private_pem: bytes,
     user_id: str,
     *,
     ttl_seconds: int = 3600,
@@ -99,5 +99,4 @@ def mint_session_token(
     if org_id:
         claims["org_id"] = org_id
         claims["org_role"] = f"org:{org_role or 'learner'}"
-    key = signing_key(private_pem) if isinstance(private_pem, bytes) else private_pem
-    return jwt.encode(claims, key, algorithm="RS256")
+    return jwt.encode(claims, signing_key(private_pem), algorithm="RS256")
