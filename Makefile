@@ -76,7 +76,7 @@ demo-org: install
 	$(BIN)/studyflow demo-org
 
 test: install web
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=25
 
 # The fast tier: no browser, no process of its own, no fuzzing, nothing slow (tests/conftest.py TIERS).
 test-fast: install
