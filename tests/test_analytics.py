@@ -839,6 +839,7 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
         left_today = [await learner(long_ago, ev.at(now, 6)), await learner(long_ago, ev.at(now, 7))]
         left_yesterday = [await learner(long_ago, ev.at(yesterday, 9))]
         came_and_went = [await learner(ev.at(now, 1), ev.at(now, 3))]
+        back_again = await learner(long_ago)
         stranger = await session.scalar(
             text("INSERT INTO users (clerk_id) VALUES (:c) RETURNING id"), {"c": f"today_{uuid.uuid4().hex}"}
         )
@@ -869,6 +870,11 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
                 await session.execute(
                     text("UPDATE users SET last_active_date = :d WHERE id = :u"), {"d": max(days), "u": user}
                 )
+    # Active yesterday and again today after the nudges: not comparable, so not "came back".
+    await ev.active(back_again, yesterday, first_hour=1, last_hour=2)
+    await ev.active(back_again, now, first_hour=10, last_hour=11)
+    async with session_factory.begin() as session:
+        await session.execute(text("UPDATE users SET last_active_date = :d WHERE id = :u"), {"d": now, "u": back_again})
     for user in (*stayed[3:7], left_today[0], stranger):
         await ev.nudge(user, ev.at(now, rng.randint(2, 5)), rng.choice(["streak", "due_cards", "goal"]))
     for user in (stayed[0], stayed[5], joined_today[0], left_today[1], stranger):
@@ -944,8 +950,30 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
         full = await org_days.live_day(session, who.org, org_days.ALL, who.org, day, today=True, churn_days=14)
         fast = await org_today.today_from_yesterday(session, who.org, day, 14)
     # The data set reaches every term: members who changed today, windows, churn, nudges, control.
-    assert full.learners == 2 + 10 + 2 + 1  # the world's two, stayed, joined today, joined yesterday
+    assert full.learners == 2 + 10 + 2 + 1 + 1  # the world's two, stayed, joined today, joined yesterday, back_again
     assert full.dau >= 4 and full.wau > full.dau and full.mau > full.wau and full.churned > 0
     assert full.control_learners > 0 and sum(n for n, _ in full.nudges.values()) == 4  # members only
     assert full.sessions == 3 and full.practice_due == 3 and full.goals_due == 2 and full.handoffs_sent == 2
+    assert full.control_returned > 0
     assert fast == full
+
+    # Rows the shortcut cannot read right: a member's day of yesterday recorded as beginning after
+    # today's nudges went out (a late event), or a member's day after today. It declines, and the
+    # full statement still answers.
+    for late_day, hour in ((yesterday, 23), (now + timedelta(days=1), 9)):
+        async with session_factory.begin() as session:
+            row = {
+                "u": stayed[9],
+                "d": late_day,
+                "f": ev.at(now, 22) if late_day == yesterday else ev.at(late_day, hour),
+            }
+            await session.execute(
+                text("INSERT INTO learner_active_days (user_id, day, first_at, last_at) VALUES (:u, :d, :f, :f)"),
+                row,
+            )
+        async with session_factory() as session:
+            assert await org_today.today_from_yesterday(session, who.org, day, 14) is None
+        async with session_factory.begin() as session:
+            await session.execute(text("DELETE FROM learner_active_days WHERE user_id = :u AND day = :d"), row)
+        async with session_factory() as session:
+            assert await org_today.today_from_yesterday(session, who.org, day, 14) == full

@@ -39,7 +39,7 @@ y AS (
      WHERE organization_id = :org AND segment = 'all' AND segment_id = :org AND day = :yday
        AND churn_days = :churn_days AND active_6 IS NOT NULL
 ),
-today_rows AS (SELECT a.user_id, a.prev_day FROM learner_active_days a WHERE a.day = :day),
+today_rows AS (SELECT a.user_id, a.prev_day, a.first_at, a.last_at FROM learner_active_days a WHERE a.day = :day),
 changed AS (
     SELECT user_id FROM memberships
      WHERE organization_id = :org AND role = 'learner' AND created_at >= :start AND created_at < :end
@@ -50,17 +50,18 @@ changed AS (
 -- Active today: the row carries the day before (migration 0022); joined or left without being
 -- active: their last day is looked up, for these few only.
 touched AS (
-    SELECT user_id, true AS act, prev_day AS prev FROM today_rows
+    SELECT user_id, true AS act, prev_day AS prev, first_at, last_at FROM today_rows
     UNION ALL
     SELECT c.user_id, false,
-           (SELECT max(a.day) FROM learner_active_days a WHERE a.user_id = c.user_id AND a.day < :day)
+           (SELECT max(a.day) FROM learner_active_days a WHERE a.user_id = c.user_id AND a.day < :day),
+           NULL, NULL
       FROM changed c WHERE c.user_id NOT IN (SELECT user_id FROM today_rows)
 ),
 f AS MATERIALIZED (  -- once per learner, not once per count that reads them
     SELECT m.user_id,
            (m.created_at < :start AND (m.removed_at IS NULL OR m.removed_at >= :start)) AS in_y,
            (m.created_at < :end AND (m.removed_at IS NULL OR m.removed_at >= :end)) AS in_t,
-           t.act, t.prev
+           t.act, t.prev, t.first_at, t.last_at
       FROM touched t JOIN memberships m ON m.organization_id = :org AND m.user_id = t.user_id AND m.role = 'learner'
 ),
 d AS (
@@ -73,7 +74,9 @@ d AS (
            count(*) FILTER (WHERE in_t AND (act OR prev IS NOT NULL))
              - count(*) FILTER (WHERE in_y AND prev IS NOT NULL) AS ever_active,
            count(*) FILTER (WHERE in_t AND (act OR prev >= :wchurn))
-             - count(*) FILTER (WHERE in_y AND prev >= :wchurn) AS active_churn
+             - count(*) FILTER (WHERE in_y AND prev >= :wchurn) AS active_churn,
+           -- Members at the end of today who were active yesterday, as a change to yesterday's DAU.
+           count(*) FILTER (WHERE in_t AND prev = :yday) - count(*) FILTER (WHERE in_y AND prev = :yday) AS was_active
       FROM f
 ),
 nudged AS ({nudged}),
@@ -83,18 +86,31 @@ nud AS (
               FROM nudged GROUP BY 1) r
 ),
 ref AS (SELECT min(created_at) AS t FROM notifications WHERE kind = 'engagement' AND day = :day),
--- Members who are not comparable: active that day (or the day before) by the time nudges went out.
-early AS (
-    SELECT DISTINCT a.user_id FROM learner_active_days a CROSS JOIN ref
-     WHERE a.day BETWEEN :ret_first AND :day AND a.first_at <= ref.t
-       AND a.user_id NOT IN (SELECT user_id FROM nudged) AND {member_a}
+-- The control group from the same rows. Not comparable: active yesterday or today by the time the
+-- nudges went out (`early`). Every row of yesterday started before today's nudges (checked in
+-- `exact`), so "early" is yesterday's DAU corrected as above plus today's rows that began before
+-- the nudges and had no day yesterday; "came back" can only be a row of today that began after.
+ctl AS (
+    SELECT count(*) FILTER (WHERE f.in_t AND f.act AND f.first_at <= ref.t AND f.prev IS DISTINCT FROM :yday)
+             AS early_today,
+           count(*) FILTER (WHERE f.in_t AND f.act AND f.first_at > ref.t AND f.last_at > ref.t
+                              AND f.first_at <= ref.t + make_interval(hours => :return_hours)
+                              AND f.prev IS DISTINCT FROM :yday
+                              AND f.user_id NOT IN (SELECT user_id FROM nudged)) AS back
+      FROM f CROSS JOIN ref
 ),
-back AS (
-    SELECT count(DISTINCT a.user_id) AS n FROM learner_active_days a CROSS JOIN ref
-     WHERE a.day BETWEEN :ret_first AND :ret_last AND a.last_at > ref.t
-       AND a.first_at <= ref.t + make_interval(hours => :return_hours)
-       AND a.user_id NOT IN (SELECT user_id FROM nudged) AND a.user_id NOT IN (SELECT user_id FROM early)
-       AND {member_a}
+nudged_early AS (
+    SELECT count(*) AS n FROM (SELECT DISTINCT user_id FROM nudged) n CROSS JOIN ref
+     WHERE EXISTS (SELECT 1 FROM learner_active_days a
+                    WHERE a.user_id = n.user_id AND a.day BETWEEN :ret_first AND :day AND a.first_at <= ref.t)
+),
+-- When a member's row breaks the shortcut's premises (a day of yesterday written as beginning after the
+-- nudges, a day after today already), the full statement answers instead.
+exact AS (
+    SELECT NOT EXISTS (SELECT 1 FROM learner_active_days a WHERE a.day = :yday AND a.first_at > ref.t AND {member_a})
+       AND NOT EXISTS (SELECT 1 FROM learner_active_days a
+                        WHERE a.day > :day AND a.day <= :ret_last AND {member_a}) AS ok
+      FROM ref
 )
 SELECT y.learners + d.learners AS learners, d.dau,
        y.active_6 + d.wau AS wau, y.active_29 + d.mau AS mau,
@@ -107,10 +123,11 @@ SELECT y.learners + d.learners AS learners, d.dau,
        coalesce(nud.nudges, '{{}}'::jsonb) AS nudges,
        CASE WHEN ref.t IS NULL THEN 0
             ELSE (y.learners + d.learners) - (SELECT count(DISTINCT user_id) FROM nudged)
-                 - (SELECT count(*) FROM early) END AS control_learners,
-       CASE WHEN ref.t IS NULL THEN 0 ELSE back.n END AS control_returned,
+                 - (y.dau + d.was_active + ctl.early_today - nudged_early.n) END AS control_learners,
+       CASE WHEN ref.t IS NULL THEN 0 ELSE ctl.back END AS control_returned,
+       exact.ok AS exact,
        hs.n AS handoffs_sent, ha.n AS handoffs_accepted, ha.seconds AS accept_seconds, llm.cost AS llm_cost_usd
-  FROM y CROSS JOIN d CROSS JOIN nud CROSS JOIN ref CROSS JOIN back
+  FROM y CROSS JOIN d CROSS JOIN nud CROSS JOIN ref CROSS JOIN ctl CROSS JOIN nudged_early CROSS JOIN exact
   CROSS JOIN LATERAL (
       SELECT count(*) AS due, count(*) FILTER (WHERE t.completed_at < :end) AS on_time
         FROM assignments a JOIN assignment_targets t ON t.assignment_id = a.id
@@ -159,10 +176,13 @@ async def today_from_yesterday(
     session: AsyncSession, organization_id: uuid.UUID, day: Day, churn_days: int
 ) -> OrgDay | None:
     """Today's `all` row, or None when yesterday's row is missing or was rolled with another churn
-    window (or before the roll wrote the window counts): then the full statement computes it."""
+    window (or before the roll wrote the window counts), or when a row breaks the control group's
+    premises (`exact`): then the full statement computes it."""
     params = org_days.day_params(organization_id, day, churn_days) | {
         "yday": day.day - timedelta(days=1),
         "churn_days": churn_days,
     }
     row = (await session.execute(text(_statement(await sessions.available(session))), params)).first()
-    return OrgDay.of(day.day, row) if row is not None else None
+    if row is None or row.exact is False:
+        return None
+    return OrgDay.of(day.day, row)
