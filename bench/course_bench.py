@@ -208,7 +208,7 @@ async def run(
             await _wait_all_ready(sessions, serial)
             with (
                 phase("post", *processes),
-                cpu_share(everything) as post_cpu,
+                cpu_share(everything) as drain_cpu,
                 sdk_histogram(stack.sdk_metric_ports, WORKFLOW_TASK_WAIT) as workflow_waits,
                 sdk_histogram(
                     stack.sdk_metric_ports, ACTIVITY_TASK_WAIT, settings.task_queue_interactive
@@ -217,7 +217,10 @@ async def run(
                 probe_stop = asyncio.Event()
                 probe = asyncio.create_task(_probe_start_latency(stack.temporal_address, probe_stop))
                 started = time.perf_counter()
-                post_stats = await run_load(lambda n: post(serial + n), courses, concurrency)
+                # The burst's own CPU apart: measured to the end of the generation it started, the
+                # API's share was diluted to 15-19 % and read as "the API is not the bottleneck".
+                with cpu_share(everything) as post_cpu:
+                    post_stats = await run_load(lambda n: post(serial + n), courses, concurrency)
                 probe_stop.set()
                 start_latencies = await probe
                 finished = await _wait_all_ready(sessions, serial + courses)
@@ -278,7 +281,8 @@ async def run(
     met = "met" if workflow_waits.bound(0.99) <= 100 else "not met"
     print("    " + workflow_waits.line("workflow-task schedule-to-start") + f"   goal p99 <= 100 ms: {met}")
     print("    " + activity_waits.line("interactive activity schedule-to-start"))
-    print(post_cpu.line())
+    print(post_cpu.line() + "  (the POST burst)")
+    print(drain_cpu.line() + "  (the burst and the generation it started, until every course is ready)")
     print(get_serial.line("(b) GET /v1/courses/{id} c1"))
     print(
         get_stats.line(f"(b) GET /v1/courses/{{id}} c{concurrency}")
