@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ class Stack:
             "LLM_TIMEOUT_SECONDS": str(LLM_TIMEOUT),
             "LOG_LEVEL": os.environ.get("CHAOS_WORKER_LOG_LEVEL", "ERROR"),
         }
+        self._worker_lock = threading.Lock()
+        self._stopped = False
         self.worker = spawn_worker(self.settings, self.address, **self.worker_env)
         self.api, self.base_url = spawn_api(
             self.settings,
@@ -133,9 +136,21 @@ class Stack:
         return server
 
     def kill_worker(self) -> None:
-        os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait()
-        self.worker = spawn_worker(self.settings, self.address, **self.worker_env)
+        # Under the lock: the supervisor polling meanwhile saw the killed worker as one that had
+        # exited by itself and started a second, which this then overwrote — an orphan that
+        # outlived the run (found after a rehearsal, retrying a Temporal server long gone).
+        with self._worker_lock:
+            os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait()
+            self.worker = spawn_worker(self.settings, self.address, **self.worker_env)
+
+    def restart_exited_worker(self) -> int | None:
+        """The exit code of a worker that exited by itself, now started again; None while it runs."""
+        with self._worker_lock:
+            code = None if self._stopped else self.worker.poll()
+            if code is not None:
+                self.worker = spawn_worker(self.settings, self.address, **self.worker_env)
+            return code
 
     def restart_postgres(self) -> None:
         pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=self.pg.pgdata, user=self.pg.system_user)
@@ -147,15 +162,24 @@ class Stack:
         self.temporal = self._start_temporal()
 
     def stop(self) -> None:
-        for process in (self.api, self.worker, self.temporal):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in (self.api, self.worker, self.temporal):
+        with self._worker_lock:  # no worker started after this one is stopped
+            self._stopped = True
+            processes = (self.api, self.worker, self.temporal)
+            for process in processes:
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGTERM)
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+            # After `restart_postgres` pgserver's handle still names the first postmaster, so its
+            # cleanup alone left the restarted one running once the run was over.
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.pg.cleanup()
+                pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pg.pgdata, user=self.pg.system_user)
+            except subprocess.CalledProcessError:
+                pass  # already stopped
+            self.pg.cleanup()
 
 
 # --- the learners ---------------------------------------------------------------------------
@@ -288,10 +312,9 @@ async def supervise(stack: Stack, ledger: Ledger, until: float) -> None:
     own is started again, and the timeline says so, since it should not happen."""
     while time.monotonic() < until:
         await asyncio.sleep(1)
-        code = stack.worker.poll()
+        code = await asyncio.to_thread(stack.restart_exited_worker)
         if code is not None:
             ledger.fault(f"worker exited by itself (code {code}); restarted")
-            stack.worker = spawn_worker(stack.settings, stack.address, **stack.worker_env)
 
 
 # --- the checks -----------------------------------------------------------------------------
