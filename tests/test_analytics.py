@@ -960,13 +960,10 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
     # Rows the shortcut cannot read right: a member's day of yesterday recorded as beginning after
     # today's nudges went out (a late event), or a member's day after today. It declines, and the
     # full statement still answers.
-    for late_day, hour in ((yesterday, 23), (now + timedelta(days=1), 9)):
+    tomorrow = now + timedelta(days=1)
+    for late_day, first_at in ((yesterday, ev.at(now, 22)), (tomorrow, ev.at(tomorrow, 9))):
         async with session_factory.begin() as session:
-            row = {
-                "u": stayed[9],
-                "d": late_day,
-                "f": ev.at(now, 22) if late_day == yesterday else ev.at(late_day, hour),
-            }
+            row = {"u": stayed[9], "d": late_day, "f": first_at}
             await session.execute(
                 text("INSERT INTO learner_active_days (user_id, day, first_at, last_at) VALUES (:u, :d, :f, :f)"),
                 row,
