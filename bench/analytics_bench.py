@@ -274,6 +274,10 @@ async def main(learners: int, days: int, reps: int, raw_reps: int, explain: Path
                     plan = await session.scalars(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
                     explain.write_text("\n".join(plan) + "\n")
                 print(f"  today's live statement, EXPLAIN ANALYZE: {explain}")
+            async with sessions() as session:
+                shortcut = await org_today.today_from_yesterday(session, org, Day.of(today, TZ), 14)
+            # Declined, today would come from the full statement: the figures below would not be the request path's.
+            print(f"  today from yesterday's row and today's counters: {'yes' if shortcut else 'declined'}")
             a, b = await from_rollups(), await raw_scan()
             same = {k: v for k, v in a.__dict__.items() if k != "not_rolled"} == {
                 k: v for k, v in b.__dict__.items() if k != "not_rolled"

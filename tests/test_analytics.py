@@ -9,7 +9,7 @@ import os
 import random
 import sys
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from subprocess import PIPE, STDOUT
 from types import SimpleNamespace
@@ -939,14 +939,21 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
                 {"u": user, "c": rng.choice([0.01, 0.02, 0.05]), "at": ev.at(now, rng.randint(0, 6))},
             )
 
+    async def counted_days(session) -> list[date]:
+        days = "SELECT DISTINCT day FROM analytics_live_gaps WHERE organization_id = :o AND learners <> 0 ORDER BY 1"
+        return list(await session.scalars(text(days), {"o": who.org}))
+
     day = Day.of(now, tz)
     async with session_factory() as session:
+        assert len(await counted_days(session)) > 2  # the five weeks of activity, before any roll
         assert await org_today.today_from_yesterday(session, who.org, day, 14) is None  # nothing rolled
     await roll(session_factory, tz, [yesterday], [who.org], churn_days=7)
     async with session_factory() as session:
         assert await org_today.today_from_yesterday(session, who.org, day, 14) is None  # another window
     await roll(session_factory, tz, [yesterday], [who.org], churn_days=14)
     async with session_factory() as session:
+        # Rolling yesterday dropped the counters of the days before it; yesterday's and today's stay.
+        assert await counted_days(session) == [yesterday, now]
         full = await org_days.live_day(session, who.org, org_days.ALL, who.org, day, today=True, churn_days=14)
         fast = await org_today.today_from_yesterday(session, who.org, day, 14)
     # The data set reaches every term: members who changed today, windows, churn, nudges, control.
@@ -974,3 +981,185 @@ async def test_today_from_yesterdays_row_equals_the_full_statement(api, settings
             await session.execute(text("DELETE FROM learner_active_days WHERE user_id = :u AND day = :d"), row)
         async with session_factory() as session:
             assert await org_today.today_from_yesterday(session, who.org, day, 14) == full
+
+    # Memberships changing after the day's activity was counted: two learners active today leave, one
+    # active today joins. Still equal to the full statement.
+    newcomer = stranger
+    async with session_factory.begin() as session:
+        await session.execute(
+            text("UPDATE memberships SET removed_at = now() WHERE organization_id = :o AND user_id = ANY(:u)"),
+            {"o": who.org, "u": [stayed[0], stayed[2]]},
+        )
+        await session.execute(
+            text("INSERT INTO memberships (organization_id, user_id, role) VALUES (:o, :u, 'learner')"),
+            {"o": who.org, "u": newcomer},
+        )
+    async with session_factory() as session:
+        changed = await org_days.live_day(session, who.org, org_days.ALL, who.org, day, today=True, churn_days=14)
+        fast = await org_today.today_from_yesterday(session, who.org, day, 14)
+    assert (changed.learners, changed.dau) == (full.learners - 1, full.dau - 1)
+    assert fast == changed
+    # A role changed today (yesterday's row counted the member as they were then), or a membership
+    # dated after today (the counters count live members now, the statement members at the end of
+    # today): the shortcut declines.
+    async with session_factory.begin() as session:
+        await session.execute(
+            text("UPDATE memberships SET role = 'tutor' WHERE organization_id = :o AND user_id = :u"),
+            {"o": who.org, "u": stayed[1]},
+        )
+    async with session_factory() as session:
+        assert await org_today.today_from_yesterday(session, who.org, day, 14) is None
+    async with session_factory.begin() as session:
+        # Back as a learner; the mark cleared by hand, as if the change had been on another day.
+        await session.execute(text("UPDATE memberships SET role = 'learner' WHERE user_id = :u"), {"u": stayed[1]})
+        await session.execute(
+            text("UPDATE memberships SET role_changed_at = NULL WHERE user_id = :u"), {"u": stayed[1]}
+        )
+    async with session_factory() as session:
+        assert await org_today.today_from_yesterday(session, who.org, day, 14) == changed
+    async with session_factory.begin() as session:
+        await session.execute(
+            text("UPDATE memberships SET created_at = :t WHERE organization_id = :o AND user_id = :u"),
+            {"o": who.org, "u": newcomer, "t": ev.at(now + timedelta(days=1), 9)},
+        )
+    async with session_factory() as session:
+        assert await org_today.today_from_yesterday(session, who.org, day, 14) is None
+
+
+async def test_todays_activity_counters_equal_a_recount_whatever_changes_and_in_whatever_order(session_factory):
+    """`analytics_live_gaps` / `analytics_live_starts` (migration 0023's triggers) against a recount
+    from the rows, for the days they are kept for (two days before today's UTC date and later):
+    seeded random days arriving out of order (late days relink the next one), the streak writer's
+    upsert moving a day's first moment, one statement writing several learners' days, days
+    deleted, learners joining, leaving, coming back, changing role, their membership or the
+    learner deleted, and an organisation deleted with its counters."""
+    rng = random.Random(2305)
+    async with session_factory.begin() as session:
+        orgs = [
+            await session.scalar(text("INSERT INTO organizations (name) VALUES (:n) RETURNING id"), {"n": f"live {k}"})
+            for k in range(2)
+        ]
+        users = [
+            await session.scalar(
+                text("INSERT INTO users (clerk_id) VALUES (:c) RETURNING id"), {"c": f"live_{uuid.uuid4().hex}"}
+            )
+            for _ in range(12)
+        ]
+        utc_today = await session.scalar(text("SELECT (now() AT TIME ZONE 'UTC')::date"))
+    kept_from = utc_today - timedelta(days=2)
+
+    def moment(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 1439))
+
+    async def write(sql: str, **params) -> None:
+        async with session_factory.begin() as session:
+            await session.execute(text(sql), params)
+
+    upsert = (
+        "INSERT INTO learner_active_days (user_id, day, first_at, last_at) VALUES (:u, :d, :f, :f) "
+        "ON CONFLICT (user_id, day) DO UPDATE SET first_at = least(learner_active_days.first_at, excluded.first_at), "
+        "last_at = greatest(learner_active_days.last_at, excluded.last_at)"
+    )
+    # Per (organisation, day, key): the rows of live learner members, and the counters summed over shards.
+    live = (
+        "FROM learner_active_days a JOIN memberships m ON m.user_id = a.user_id AND m.role = 'learner' "
+        "AND m.removed_at IS NULL WHERE m.organization_id = ANY(:orgs) AND a.day >= :kept"
+    )
+    pairs = {
+        "gaps": (
+            f"SELECT m.organization_id, a.day, coalesce(a.day - a.prev_day, 0), count(*) {live} GROUP BY 1, 2, 3",
+            "SELECT organization_id, day, gap, sum(learners) FROM analytics_live_gaps "
+            "WHERE organization_id = ANY(:orgs) AND day >= :kept GROUP BY 1, 2, 3 HAVING sum(learners) <> 0",
+        ),
+        "starts": (
+            "SELECT m.organization_id, a.day, date_bin('1 minute', a.first_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), "
+            f"coalesce(a.day - a.prev_day, 0) = 1, count(*) {live} GROUP BY 1, 2, 3, 4",
+            "SELECT organization_id, day, minute, back_from_yesterday, sum(learners) FROM analytics_live_starts "
+            "WHERE organization_id = ANY(:orgs) AND day >= :kept GROUP BY 1, 2, 3, 4 HAVING sum(learners) <> 0",
+        ),
+    }
+
+    async def check(when: str) -> None:
+        params = {"orgs": orgs, "kept": kept_from}
+        async with session_factory() as session:
+            for name, (rows, counters) in pairs.items():
+                want = {tuple(r) for r in await session.execute(text(rows), params)}
+                got = {tuple(r) for r in await session.execute(text(counters), params)}
+                assert want, f"nothing to count after {when}: the comparison would hold on empty counters"
+                assert got == want, f"{name} after {when}"
+
+    for user in users[:8]:
+        await write(
+            "INSERT INTO memberships (organization_id, user_id, role) VALUES (:o, :u, 'learner')",
+            o=rng.choice(orgs),
+            u=user,
+        )
+    await write(
+        "INSERT INTO learner_active_days (user_id, day, first_at, last_at) "
+        "SELECT :u, d, d + interval '9 hours', d + interval '10 hours' FROM unnest(CAST(:ds AS date[])) d",
+        u=users[0],
+        ds=[utc_today, utc_today - timedelta(days=2), utc_today - timedelta(days=1)],
+    )
+    await check("one statement writing a learner's days out of order")
+    alive = list(users)
+    ops = ["day", "day", "day", "day", "bulk", "drop_day", "join", "leave", "return", "role", "drop_member"]
+    for step in range(160):
+        op = rng.choice(ops)
+        user, org = rng.choice(alive), rng.choice(orgs)
+        day = utc_today + timedelta(days=rng.choice([-30, -9, -3, -2, -2, -1, -1, -1, 0, 0, 0, 0, 1, 2]))
+        if op == "day":
+            await write(upsert, u=user, d=day, f=moment(day))
+        elif op == "bulk":
+            # Three learners' days and one learner's three days out of order, in one statement: the
+            # later days are relinked by the earlier ones further down.
+            picked = [*rng.sample(alive, 3), *[user] * 3]
+            days = [utc_today - timedelta(days=rng.randint(0, 6)) for _ in picked[:3]]
+            days += [utc_today, utc_today - timedelta(days=2), utc_today - timedelta(days=1)]
+            await write(
+                "INSERT INTO learner_active_days (user_id, day, first_at, last_at) "
+                "SELECT u, d, d + interval '9 hours', d + interval '10 hours' "
+                "FROM unnest(CAST(:us AS uuid[]), CAST(:ds AS date[])) AS x(u, d) ON CONFLICT DO NOTHING",
+                us=picked,
+                ds=days,
+            )
+        elif op == "drop_day":
+            await write(
+                "DELETE FROM learner_active_days WHERE user_id = :u AND day = "
+                "(SELECT max(day) FROM learner_active_days WHERE user_id = :u)",
+                u=user,
+            )
+        elif op == "join":
+            await write(
+                "INSERT INTO memberships (organization_id, user_id, role) VALUES (:o, :u, 'learner') "
+                "ON CONFLICT (organization_id, user_id) DO NOTHING",
+                o=org,
+                u=user,
+            )
+        elif op == "leave":
+            await write(
+                "UPDATE memberships SET removed_at = now() WHERE organization_id = :o AND user_id = :u", o=org, u=user
+            )
+        elif op == "return":
+            await write(
+                "UPDATE memberships SET removed_at = NULL WHERE organization_id = :o AND user_id = :u", o=org, u=user
+            )
+        elif op == "role":
+            await write(
+                "UPDATE memberships SET role = CASE role WHEN 'learner' THEN 'tutor' ELSE 'learner' END "
+                "WHERE organization_id = :o AND user_id = :u",
+                o=org,
+                u=user,
+            )
+        elif op == "drop_member":
+            await write("DELETE FROM memberships WHERE organization_id = :o AND user_id = :u", o=org, u=user)
+        if step % 40 == 39:
+            await check(f"step {step} ({op})")
+    await write("DELETE FROM users WHERE id = :u", u=alive.pop(0))
+    await check("a learner deleted")
+    await write("DELETE FROM organizations WHERE id = :o", o=orgs[1])
+    async with session_factory() as session:
+        left = await session.scalar(
+            text("SELECT count(*) FROM analytics_live_gaps WHERE organization_id = :o"), {"o": orgs[1]}
+        )
+    assert left == 0
+    await check("an organisation deleted")

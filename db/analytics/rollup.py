@@ -62,6 +62,13 @@ async def roll_organization(session: AsyncSession, organization_id: uuid.UUID, d
         org_days.day_params(organization_id, day, churn_days) | {"churn_days": churn_days},
     )
     await _rolled(session, organization_id, day.day)
+    # Today's counters (migration 0023) of the days before this one are read by nobody any more:
+    # the live read takes this day's row and the next day's counters (and this day's starts).
+    for table in ("analytics_live_gaps", "analytics_live_starts"):
+        await session.execute(
+            text(f"DELETE FROM {table} WHERE organization_id = :org AND day < :day"),
+            {"org": organization_id, "day": day.day},
+        )
     # execute() is typed as returning a Result; for an INSERT it is a CursorResult.
     return cast(CursorResult[Any], result).rowcount
 

@@ -3,6 +3,8 @@
 from db.models.analytics import (
     AnalyticsDirtyDay,
     AnalyticsLearnerDay,
+    AnalyticsLiveGap,
+    AnalyticsLiveStart,
     AnalyticsOrgDay,
     AnalyticsRollup,
     LearnerActiveDay,
@@ -45,6 +47,8 @@ from db.models.workflow_outbox import WorkflowStart
 __all__ = [
     "AnalyticsDirtyDay",
     "AnalyticsLearnerDay",
+    "AnalyticsLiveGap",
+    "AnalyticsLiveStart",
     "AnalyticsOrgDay",
     "AnalyticsRollup",
     "LearnerActiveDay",

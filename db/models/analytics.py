@@ -32,7 +32,11 @@ class LearnerActiveDay(Base):
     made, a tutoring session. Written by db/user_counters.record_activity_day."""
 
     __tablename__ = "learner_active_days"
-    __table_args__ = (Index("ix_learner_active_days_day", "day", "user_id"),)
+    __table_args__ = (
+        Index("ix_learner_active_days_day", "day", "user_id"),
+        # The rows of one minute of a day (the minute today's first nudge went out, org_today.py).
+        Index("ix_learner_active_days_day_first_at", "day", "first_at"),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -117,6 +121,38 @@ class AnalyticsOrgDay(Base):
     active_6: Mapped[int | None] = mapped_column(Integer)
     active_29: Mapped[int | None] = mapped_column(Integer)
     active_churn: Mapped[int | None] = mapped_column(Integer)
+
+
+class AnalyticsLiveGap(Base):
+    """How many of an organisation's live learner members were active on a day, by the days since
+    their active day before (0: none before). Kept by triggers as days and memberships change
+    (migration 0023) for today, yesterday and later days; read by db/analytics/org_today.py."""
+
+    __tablename__ = "analytics_live_gaps"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    gap: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # spreads the hot gap-1 row
+    learners: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class AnalyticsLiveStart(Base):
+    """The same learners by the minute their day began and whether they were active the day before
+    (the nudge control group: who was already active when the first nudge went out)."""
+
+    __tablename__ = "analytics_live_starts"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    minute: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    back_from_yesterday: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    learners: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class AnalyticsRollup(Base):

@@ -45,6 +45,12 @@ class Membership(Base):
             "removed_at",
             postgresql_where=text("removed_at IS NOT NULL"),
         ),
+        Index(
+            "ix_memberships_organization_id_role_changed_at",
+            "organization_id",
+            "role_changed_at",
+            postgresql_where=text("role_changed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -54,6 +60,8 @@ class Membership(Base):
     clerk_membership_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     clerk_updated_at: Mapped[int | None] = mapped_column(BigInteger)
+    # Set by a trigger when the role changes (migration 0023): today's analytics shortcut steps aside.
+    role_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
