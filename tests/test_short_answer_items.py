@@ -63,7 +63,11 @@ async def test_the_extractive_engine_makes_short_answer_items_and_the_embedded_g
     for graded in final["short_answers"]:
         # The bundled model is no marker: the embedded grader grades, and the model answer scores high.
         assert graded["grader"] == "embedded" and graded["total"] >= 0.5, graded
-    assert len(llm_server.calls()) == calls_before  # nothing asked the model
+    # Nothing asked the model. Learner-context writers are left out: they write a tutor's view of an
+    # organisation's learner (this learner is in none), started a while after a change by other
+    # tests' stacks on the same scripted server, and one arrived during this test once (stop 47).
+    asked = [c for c in llm_server.calls()[calls_before:] if c.schema_name != "learner_context"]
+    assert asked == []
 
 
 async def test_the_model_writes_short_answer_items_grounded_in_the_excerpts(stack_with, session_factory, user_a):
