@@ -68,6 +68,10 @@ CREATE FUNCTION studyflow_live_days() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
+    -- The streak writer's upsert of a day already begun inserts nothing: skip the two statements.
+    IF NOT EXISTS (SELECT 1 FROM changed_days) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO analytics_live_gaps AS c (organization_id, day, gap, shard, learners)
     SELECT m.organization_id, a.day, coalesce(a.day - a.prev_day, 0), hashtext(a.user_id::text) & 7, v_sign * count(*)
       FROM changed_days a
