@@ -97,6 +97,12 @@ def _roles(analysis: SessionAnalysis) -> dict[str, SpeakerRole]:
     return {k: SpeakerRole(v) for k, v in (analysis.roles or {}).items()}
 
 
+async def _lock_session_before_analysis(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """The session's row before its analysis, as deleting the session takes them (its row, then the
+    analyses by cascade): the other order deadlocked against a delete (stop 47's CI)."""
+    await session.execute(select(TutoringSession.id).where(TutoringSession.id == session_id).with_for_update())
+
+
 class SessionActivities:
     def __init__(
         self,
@@ -183,8 +189,7 @@ class SessionActivities:
         engine = "llm" if llm else EXTRACTIVE
         seconds = duration_seconds(utterances)
         async with self._sessions.begin() as session:
-            # The session's row before its analysis, the order a delete takes them (finish_session).
-            await session.execute(select(TutoringSession.id).where(TutoringSession.id == row.id).with_for_update())
+            await _lock_session_before_analysis(session, row.id)
             await session.execute(
                 update(SessionAnalysis)
                 .where(SessionAnalysis.id == analysis.id)
@@ -624,9 +629,7 @@ class SessionActivities:
     async def finish_session(self, ref: SessionRef) -> bool:
         row, analysis = await self._load(ref)
         async with self._sessions.begin() as session:
-            # The session's row before its analysis, as deleting the session takes them (its row, then
-            # the analyses by cascade): the other order deadlocked against a delete (stop 47's CI).
-            await session.execute(select(TutoringSession.id).where(TutoringSession.id == row.id).with_for_update())
+            await _lock_session_before_analysis(session, row.id)
             done = await session.scalar(
                 update(SessionAnalysis)
                 .where(SessionAnalysis.id == analysis.id, SessionAnalysis.status == SessionStatus.processing)
