@@ -75,12 +75,18 @@ demo: install
 demo-org: install
 	$(BIN)/studyflow demo-org
 
+# One pytest process per core and one more: at one per core a third of the CPU sat idle while tests
+# waited on scripted model delays, browsers and Temporal. Files are handed out in collection order
+# (`--no-loadscope-reorder`: xdist would otherwise sort them by test count and leave the one-test
+# fuzz file to the end); tests/conftest.py puts the heaviest files first.
+TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: install web
-	$(BIN)/python -m pytest -n auto --dist loadfile --durations=25
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=25
 
 # The fast tier: no browser, no process of its own, no fuzzing, nothing slow (tests/conftest.py TIERS).
 test-fast: install
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not browser and not process and not fuzz and not slow"
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder -m "not browser and not process and not fuzz and not slow"
 
 # Formatting, lint and import order, the layer contracts, and the web app's types and lint.
 lint: install web/node_modules/.package-lock.json

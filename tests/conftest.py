@@ -63,12 +63,24 @@ TIERS = {
 }
 
 
+# `--dist loadfile` hands files out in collection order. A long file collected late runs alone at
+# the end while the other processes idle, so files holding browser, fuzz or slow tests go first
+# (longest first, as a scheduler would); a file's own tests keep their order.
+HEAVY_FIRST = ("browser", "fuzz", "slow")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         where = item.nodeid.split("/", 1)[-1]
         for marker, names in TIERS.items():
             if any(where == name or where.startswith(name + "::") or where.startswith(name + "[") for name in names):
                 item.add_marker(marker)
+    rank: dict[str, int] = {}
+    for item in items:
+        heavy = [HEAVY_FIRST.index(m.name) for m in item.iter_markers() if m.name in HEAVY_FIRST]
+        rank[str(item.path)] = min(heavy + [rank.get(str(item.path), len(HEAVY_FIRST))])
+    first_seen = {path: n for n, path in enumerate(dict.fromkeys(str(item.path) for item in items))}
+    items.sort(key=lambda item: (rank[str(item.path)], first_seen[str(item.path)]))
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------

@@ -420,7 +420,7 @@ async def _watch_course_being_generated(page: Page, topic: str) -> tuple[int, fl
     return len(requests) - started, elapsed
 
 
-GENERATION_SECONDS = 20
+GENERATION_SECONDS = 8
 
 
 async def test_the_app_follows_generation_live_and_falls_back_to_polling_without_the_stream(
