@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -70,17 +71,16 @@ HEAVY_FIRST = ("browser", "fuzz", "slow")
 
 
 def pytest_collection_modifyitems(items):
+    rank: dict[Path, int] = {}  # a file's heaviest tier
     for item in items:
         where = item.nodeid.split("/", 1)[-1]
         for marker, names in TIERS.items():
             if any(where == name or where.startswith(name + "::") or where.startswith(name + "[") for name in names):
                 item.add_marker(marker)
-    rank: dict[str, int] = {}
-    for item in items:
-        heavy = [HEAVY_FIRST.index(m.name) for m in item.iter_markers() if m.name in HEAVY_FIRST]
-        rank[str(item.path)] = min(heavy + [rank.get(str(item.path), len(HEAVY_FIRST))])
-    first_seen = {path: n for n, path in enumerate(dict.fromkeys(str(item.path) for item in items))}
-    items.sort(key=lambda item: (rank[str(item.path)], first_seen[str(item.path)]))
+                if marker in HEAVY_FIRST:
+                    rank[item.path] = min(rank.get(item.path, len(HEAVY_FIRST)), HEAVY_FIRST.index(marker))
+    # A stable sort: files of one rank, and a file's own tests, keep their collection order.
+    items.sort(key=lambda item: rank.get(item.path, len(HEAVY_FIRST)))
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
